@@ -1,0 +1,87 @@
+"""What kind of layer a module or a traced function call is: the one table the tracer consults."""
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import layers
+from .kinds import LayerKind
+
+# Module classes, checked in order with isinstance (subclasses first).
+MODULE_KINDS: tuple[tuple[type[nn.Module], LayerKind], ...] = (
+    (layers.Rescaling, LayerKind.RESCALING),
+    (layers.Normalization, LayerKind.NORMALIZATION),
+    (layers.ZeroPadding2D, LayerKind.PAD),
+    (nn.ZeroPad2d, LayerKind.PAD),
+    (nn.ConstantPad2d, LayerKind.PAD),
+    (nn.Conv2d, LayerKind.CONV),  # refined to DEPTHWISE by its groups
+    (nn.modules.batchnorm._BatchNorm, LayerKind.BATCH_NORM),
+    (nn.SiLU, LayerKind.ACTIVATION),
+    (nn.Sigmoid, LayerKind.ACTIVATION),
+    (nn.ReLU, LayerKind.ACTIVATION),
+    (nn.ReLU6, LayerKind.ACTIVATION),
+    (nn.Hardswish, LayerKind.ACTIVATION),
+    (nn.Hardsigmoid, LayerKind.ACTIVATION),
+    (nn.GELU, LayerKind.ACTIVATION),
+    (nn.Tanh, LayerKind.ACTIVATION),
+    (layers.GlobalAveragePooling2D, LayerKind.GLOBAL_POOL),
+    (nn.AdaptiveAvgPool2d, LayerKind.GLOBAL_POOL),
+    (layers.Reshape, LayerKind.RESHAPE),
+    (nn.Flatten, LayerKind.RESHAPE),
+    (nn.Unflatten, LayerKind.RESHAPE),
+    (layers.Multiply, LayerKind.MULTIPLY),
+    (layers.SampleDropout, LayerKind.DROPOUT),
+    (nn.Dropout, LayerKind.DROPOUT),
+    (layers.Add, LayerKind.ADD),
+    (nn.Linear, LayerKind.DENSE),
+)
+
+FUNCTION_KINDS: dict[Any, LayerKind] = {
+    operator.add: LayerKind.ADD, operator.iadd: LayerKind.ADD, torch.add: LayerKind.ADD,
+    operator.mul: LayerKind.MULTIPLY, operator.imul: LayerKind.MULTIPLY, torch.mul: LayerKind.MULTIPLY,
+    F.pad: LayerKind.PAD,
+    F.conv2d: LayerKind.CONV,
+    F.batch_norm: LayerKind.BATCH_NORM,
+    F.silu: LayerKind.ACTIVATION, F.relu: LayerKind.ACTIVATION, F.relu6: LayerKind.ACTIVATION,
+    F.hardswish: LayerKind.ACTIVATION, F.gelu: LayerKind.ACTIVATION, F.sigmoid: LayerKind.ACTIVATION,
+    torch.sigmoid: LayerKind.ACTIVATION, F.hardsigmoid: LayerKind.ACTIVATION, torch.tanh: LayerKind.ACTIVATION,
+    F.adaptive_avg_pool2d: LayerKind.GLOBAL_POOL, torch.mean: LayerKind.GLOBAL_POOL,
+    torch.flatten: LayerKind.RESHAPE, torch.reshape: LayerKind.RESHAPE,
+    torch.squeeze: LayerKind.RESHAPE, torch.unsqueeze: LayerKind.RESHAPE,
+    F.dropout: LayerKind.DROPOUT,
+    F.linear: LayerKind.DENSE,
+}
+
+# Tensor methods FX records by name (call_method nodes).
+METHOD_KINDS: dict[str, LayerKind] = {
+    "add": LayerKind.ADD, "add_": LayerKind.ADD, "mul": LayerKind.MULTIPLY, "mul_": LayerKind.MULTIPLY,
+    "sigmoid": LayerKind.ACTIVATION, "sigmoid_": LayerKind.ACTIVATION, "relu": LayerKind.ACTIVATION,
+    "mean": LayerKind.GLOBAL_POOL,
+    "view": LayerKind.RESHAPE, "reshape": LayerKind.RESHAPE, "flatten": LayerKind.RESHAPE,
+    "squeeze": LayerKind.RESHAPE, "unsqueeze": LayerKind.RESHAPE,
+}
+
+
+def module_kind(module: nn.Module) -> LayerKind:
+    for cls, kind in MODULE_KINDS:
+        if isinstance(module, cls):
+            if kind is LayerKind.CONV and is_depthwise(module.groups, module.in_channels):
+                return LayerKind.DEPTHWISE
+            return kind
+    return LayerKind.OTHER
+
+
+def is_depthwise(groups: int, in_channels: int) -> bool:
+    return groups > 1 and groups == in_channels
+
+
+def function_kind(fn: Any) -> LayerKind:
+    return FUNCTION_KINDS.get(fn, LayerKind.OTHER)
+
+
+def method_kind(name: str) -> LayerKind:
+    return METHOD_KINDS.get(name, LayerKind.OTHER)

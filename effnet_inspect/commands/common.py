@@ -1,0 +1,69 @@
+"""Arguments and helpers shared by several commands."""
+from __future__ import annotations
+
+import argparse
+import enum
+import sys
+from pathlib import Path
+from typing import Callable
+
+from ..errors import InputError
+from ..specs import OFFICIAL_NAMES, Variant, check_resolution, parse_variant
+
+
+def enum_arg(enum_type: type[enum.Enum]) -> Callable[[str], enum.Enum]:
+    """An argparse type for an Enum whose error names the valid choices."""
+    def convert(text: str) -> enum.Enum:
+        try:
+            return enum_type(text.lower())
+        except ValueError:
+            choices = ", ".join(e.value for e in enum_type)
+            raise argparse.ArgumentTypeError(f"invalid choice {text!r} (choose from {choices})") from None
+    convert.__name__ = enum_type.__name__.lower()
+    return convert
+
+
+def variant_arg(text: str) -> Variant:
+    try:
+        return parse_variant(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def resolution_arg(text: str) -> int:
+    try:
+        return check_resolution(float(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"resolution must be a whole number of pixels, got {text!r}") from None
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_variants(parser: argparse.ArgumentParser, default_all: bool = True) -> None:
+    parser.add_argument("variants", nargs="*" if default_all else "+", type=variant_arg, metavar="VARIANT",
+                        help="b0-b7 (case-insensitive, 'efficientnet-b3' too) or a custom variant: 'phi=2.5', "
+                             "'w=1.3,d=1.5,r=320'" + (" (default: b0-b7)" if default_all else ""))
+
+
+def variants_or_all(variants: list[Variant]) -> list[Variant]:
+    return variants or [parse_variant(n) for n in OFFICIAL_NAMES]
+
+
+def add_resolution(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--resolution", type=resolution_arg, metavar="N",
+                        help="input size in pixels (default: each variant's own)")
+
+
+def add_no_top(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-top", action="store_true",
+                        help="leave out the classifier (avg_pool, top_dropout, predictions), as Keras' include_top=False")
+
+
+def emit(text: str, out: Path | None) -> None:
+    """Print to stdout, or write the file atomically."""
+    if out is None:
+        sys.stdout.write(text)
+        return
+    from ..io import write_atomic
+    write_atomic(out, text)
+    print(f"wrote {out}", file=sys.stderr)

@@ -1,0 +1,34 @@
+"""effnet-inspect table: family, stage or sub-block metrics in text, Markdown, CSV, JSON or LaTeX."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..tables import Format, Level
+from .common import enum_arg, add_no_top, add_resolution, add_variants, emit, variants_or_all
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("table", help="parameters, MACs, channels and resolutions per variant / stage / sub-block",
+                       description="Tabulate the measured metrics of one or more variants.")
+    add_variants(p)
+    p.add_argument("--level", type=enum_arg(Level), default=Level.FAMILY, metavar="LEVEL",
+                   help="family | stage | subblock (default: family)")
+    p.add_argument("--format", type=enum_arg(Format), default=Format.TEXT, metavar="FORMAT",
+                   help="text | md | csv | json | latex (default: text)")
+    add_no_top(p)
+    add_resolution(p)
+    p.add_argument("--fvcore", action="store_true",
+                   help="also count FLOPs with fvcore (runs a real forward pass on the CPU: slow for B5-B7)")
+    p.add_argument("--out", type=Path, metavar="PATH", help="write to a file instead of stdout")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..api import table_rows
+    from ..tables import render
+
+    rows = table_rows(variants_or_all(args.variants), args.level, include_top=not args.no_top,
+                      resolution=args.resolution, fvcore=args.fvcore)
+    emit(render(rows, args.level, args.format), args.out)
+    return 0

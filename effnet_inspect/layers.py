@@ -1,0 +1,122 @@
+"""Small PyTorch modules for the Keras layers that torch.nn has no single module for.
+
+Each is a leaf module (no children), so the tracer turns each into exactly one graph node, matching one Keras
+layer. Behaviour follows Keras: TF 'same' padding for stride-2 convolutions, (x - mean) / sqrt(var) input
+normalization, per-sample dropout for the residual branch.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Rescaling(nn.Module):
+    """Keras Rescaling: x * scale + offset (the 1/255 input scaling)."""
+
+    def __init__(self, scale: float, offset: float = 0.0):
+        super().__init__()
+        self.scale, self.offset = scale, offset
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.scale + self.offset
+
+
+class Normalization(nn.Module):
+    """Keras Normalization over channels: its mean, variance and count are 2C + 1 non-trainable weights."""
+
+    def __init__(self, channels: int = 3, epsilon: float = 1e-7):
+        super().__init__()
+        self.epsilon = epsilon
+        self.register_buffer("mean", torch.zeros(channels))
+        self.register_buffer("variance", torch.ones(channels))
+        self.register_buffer("count", torch.zeros(()))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        std = torch.sqrt(self.variance).clamp_min(self.epsilon)
+        return (x - self.mean[:, None, None]) / std[:, None, None]
+
+
+def same_padding(size: int, kernel_size: int, stride: int) -> tuple[int, int]:
+    """TF 'same' padding (before, after) for one spatial dimension; Keras' correct_pad gives the same."""
+    out = math.ceil(size / stride)
+    total = max((out - 1) * stride + kernel_size - size, 0)
+    return total // 2, total - total // 2
+
+
+class ZeroPadding2D(nn.Module):
+    """Asymmetric zero padding before a 'valid' stride-2 convolution, computed from the input size."""
+
+    def __init__(self, kernel_size: int, stride: int):
+        super().__init__()
+        self.kernel_size, self.stride = kernel_size, stride
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        top, bottom = same_padding(x.shape[-2], self.kernel_size, self.stride)
+        left, right = same_padding(x.shape[-1], self.kernel_size, self.stride)
+        return F.pad(x, (left, right, top, bottom))
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}"
+
+
+class ActivatedConv2d(nn.Conv2d):
+    """A convolution with its activation inside, as Keras Conv2D(activation=...) is one layer (SE reduce/expand)."""
+
+    def __init__(self, *args, activation: Callable[[torch.Tensor], torch.Tensor], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.activation = activation
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.activation(super().forward(x))
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, activation={self.activation.__name__}"
+
+
+class GlobalAveragePooling2D(nn.Module):
+    """Mean over height and width: (N, C, H, W) -> (N, C)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.mean(dim=(2, 3))
+
+
+class Reshape(nn.Module):
+    """(N, C) -> (N, C, 1, 1), Keras' se_reshape (it writes (1, 1, C) in channels-last)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(x.shape[0], -1, 1, 1)
+
+
+class Multiply(nn.Module):
+    """Element-wise product of two inputs (the SE excitation)."""
+
+    def forward(self, x: torch.Tensor, gate: torch.Tensor) -> torch.Tensor:
+        return x * gate
+
+
+class Add(nn.Module):
+    """Element-wise sum of two inputs (the skip connection)."""
+
+    def forward(self, x: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
+        return x + residual
+
+
+class SampleDropout(nn.Module):
+    """Keras Dropout(noise_shape=(None, 1, 1, 1)): drops whole samples of the residual branch while training."""
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        keep = torch.empty((x.shape[0], 1, 1, 1), dtype=x.dtype, device=x.device).bernoulli_(1.0 - self.p)
+        return x * keep / (1.0 - self.p)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p:.4g}"

@@ -1,0 +1,21 @@
+"""A progress bar per item on stderr (tqdm), quiet when stderr is not a terminal unless forced."""
+from __future__ import annotations
+
+import sys
+from typing import Callable, Iterable, Iterator, Sequence, TypeVar
+
+T = TypeVar("T")
+
+
+def progress(items: Sequence[T], desc: str, label: Callable[[T], str] = str,
+             enabled: bool | None = None) -> Iterator[T]:
+    """Yield items while showing which one is being worked on."""
+    from tqdm import tqdm
+
+    show = sys.stderr.isatty() if enabled is None else enabled
+    with tqdm(total=len(items), desc=desc, unit="variant", disable=not show, file=sys.stderr,
+              bar_format="{desc}: {n_fmt}/{total_fmt} |{bar}| {postfix} [{elapsed}]", leave=True) as bar:
+        for item in items:
+            bar.set_postfix_str(label(item))
+            yield item
+            bar.update(1)

@@ -1,0 +1,202 @@
+"""Trace any nn.Module into a networkx graph of layers, with shapes from meta-device propagation.
+
+Leaf modules (modules without children) become one node each, so every Keras-equivalent layer of our builder is
+one node. Shapes, parameters and MACs are computed on the meta device: no weights, no real arithmetic.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, fields
+from typing import Any, Iterator
+
+import networkx as nx
+import torch
+from torch import fx, nn
+
+from .classify import function_kind, is_depthwise, method_kind, module_kind
+from .errors import InputError
+from .kinds import LayerKind
+from .layers import ActivatedConv2d
+from .ops import conv_macs, dense_macs, elementwise_ops
+from .shapes import module_output_shape
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One node of the traced graph. Shapes are PyTorch's (N, C, H, W) at the traced batch size."""
+
+    name: str  # Keras-style: module path with '_' for '.', or the FX node name of a function call
+    kind: LayerKind
+    type: str  # the PyTorch module class or function that produced it
+    path: str  # module path ('' for function calls)
+    index: int  # position in execution order
+    in_shape: tuple[int, ...] | None
+    shape: tuple[int, ...]
+    params: int  # trainable parameters
+    params_keras: int  # plus Keras' non-trainable statistics (BN moving mean/variance, normalization stats)
+    macs: int
+    elementwise: int
+    kernel_size: tuple[int, int] | None = None
+    stride: int | None = None
+    groups: int | None = None
+    in_channels: int | None = None
+    out_channels: int | None = None
+
+
+LAYER_FIELDS = tuple(f.name for f in fields(Layer))
+
+
+def layers_of(graph: nx.DiGraph) -> list[Layer]:
+    """The graph's layers in execution order."""
+    return [graph.nodes[n]["layer"] for n in graph.nodes]
+
+
+class LeafTracer(fx.Tracer):
+    """Stops at modules without children, whatever library they come from."""
+
+    def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
+        return next(m.children(), None) is None
+
+
+def _on_meta(model: nn.Module) -> nn.Module:
+    tensors = [*model.parameters(), *model.buffers()]
+    if all(t.device.type == "meta" for t in tensors):
+        return model
+    return copy.deepcopy(model).to("meta")  # never move the caller's own weights
+
+
+def _stat_count(module: nn.Module) -> int:
+    """Non-trainable statistics Keras lists as parameters (everything but BN's batch counter)."""
+    return sum(b.numel() for name, b in module.named_buffers() if not name.endswith("num_batches_tracked"))
+
+
+def _tensor_shape(value: Any) -> tuple[int, ...] | None:
+    return tuple(value.shape) if isinstance(value, torch.Tensor) else None
+
+
+def trace(model: nn.Module, input_size: int | tuple[int, int], batch_size: int = 1,
+          in_channels: int = 3) -> nx.DiGraph:
+    """Trace model on a (batch, in_channels, H, W) input into a DiGraph of Layer records."""
+    height, width = (input_size, input_size) if isinstance(input_size, int) else input_size
+    model = _on_meta(model)
+    try:
+        fx_graph = LeafTracer().trace(model)
+    except Exception as exc:  # FX raises many types for untraceable Python
+        raise InputError(f"cannot trace {type(model).__name__}: {type(exc).__name__}: {exc}".splitlines()[0]) from None
+    modules = dict(model.named_modules())
+    values: dict[fx.Node, Any] = {}
+    graph = nx.DiGraph()
+    layer_of: dict[fx.Node, str] = {}
+    names: set[str] = set()
+
+    def value(arg: Any) -> Any:
+        return fx.node.map_arg(arg, lambda n: values[n])
+
+    for node in fx_graph.nodes:
+        if node.op == "output":
+            break
+        try:
+            if node.op == "placeholder":
+                values[node] = torch.empty((batch_size, in_channels, height, width), device="meta")
+            elif node.op == "get_attr":
+                values[node] = _get_attr(model, node.target)
+            elif node.op == "call_module":
+                module = modules[node.target]
+                args, kwargs = value(node.args), value(node.kwargs)
+                shape = module_output_shape(module, args) if not kwargs else None
+                # Known layers get their shape from a rule: torch's meta kernels for element-wise ops are
+                # Python decompositions whose first use imports torch._dynamo (about a second).
+                values[node] = module(*args, **kwargs) if shape is None else torch.empty(shape, device="meta")
+            elif node.op == "call_function":
+                values[node] = node.target(*value(node.args), **value(node.kwargs))
+            else:  # call_method
+                self_arg, *rest = value(node.args)
+                values[node] = getattr(self_arg, node.target)(*rest, **value(node.kwargs))
+        except Exception as exc:
+            where = f"{node.op} {node.target}"
+            raise InputError(f"shape propagation failed at {where}: {type(exc).__name__}: {exc}".splitlines()[0]) \
+                from None
+        if node.op == "get_attr" or _tensor_shape(values[node]) is None:
+            continue  # parameters fetched for functional calls, shape arithmetic: not layers
+        layer = _make_layer(node, modules, values, len(graph), names)
+        names.add(layer.name)
+        graph.add_node(layer.name, layer=layer)
+        layer_of[node] = layer.name
+        for source in node.all_input_nodes:
+            if source in layer_of:
+                graph.add_edge(layer_of[source], layer.name)
+    return graph
+
+
+def _get_attr(model: nn.Module, target: str) -> Any:
+    obj: Any = model
+    for part in target.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, n = name, 1
+    while candidate in taken:
+        candidate, n = f"{name}_{n}", n + 1
+    return candidate
+
+
+def _make_layer(node: fx.Node, modules: dict[str, nn.Module], values: dict[fx.Node, Any], index: int,
+                taken: set[str]) -> Layer:
+    out_shape = _tensor_shape(values[node])
+    inputs = [values[n] for n in node.all_input_nodes if isinstance(values.get(n), torch.Tensor)]
+    in_shape = _tensor_shape(inputs[0]) if inputs else None
+    conv: dict[str, Any] = {}
+    params = stats = 0
+    fused = False
+    if node.op == "placeholder":
+        kind, type_name, path, name = LayerKind.INPUT, "Input", "", "input_layer"
+    elif node.op == "call_module":
+        module = modules[node.target]
+        kind, type_name, path = module_kind(module), type(module).__name__, node.target
+        name = path.replace(".", "_")
+        params = sum(p.numel() for p in module.parameters() if p.requires_grad)
+        stats = _stat_count(module) + sum(p.numel() for p in module.parameters() if not p.requires_grad)
+        fused = isinstance(module, ActivatedConv2d)
+        if isinstance(module, nn.Conv2d):
+            conv = dict(kernel_size=tuple(module.kernel_size), stride=module.stride[0], groups=module.groups,
+                        in_channels=module.in_channels, out_channels=module.out_channels)
+        elif isinstance(module, nn.Linear):
+            conv = dict(in_channels=module.in_features, out_channels=module.out_features)
+    else:
+        fn = node.target
+        kind = method_kind(fn) if node.op == "call_method" else function_kind(fn)
+        type_name = fn if isinstance(fn, str) else getattr(fn, "__name__", str(fn))
+        path, name = "", node.name
+        weights = [values[n] for n in node.all_input_nodes if n.op == "get_attr"]
+        params = sum(w.numel() for w in weights if isinstance(w, nn.Parameter))
+        if kind is LayerKind.CONV and len(inputs) >= 2:
+            conv = _functional_conv(node, inputs[1])
+            if is_depthwise(conv["groups"], conv["in_channels"]):
+                kind = LayerKind.DEPTHWISE
+        elif kind is LayerKind.DENSE and len(inputs) >= 2:
+            weight = inputs[1]
+            conv = dict(in_channels=weight.shape[1], out_channels=weight.shape[0])
+    macs = 0
+    if kind.is_conv:
+        macs = conv_macs(out_shape, conv["in_channels"], conv["groups"], conv["kernel_size"])
+    elif kind is LayerKind.DENSE and conv:
+        macs = dense_macs(out_shape, conv["in_channels"])
+    return Layer(name=_unique(name, taken), kind=kind, type=type_name, path=path, index=index, in_shape=in_shape,
+                 shape=out_shape, params=params, params_keras=params + stats, macs=macs,
+                 elementwise=elementwise_ops(kind, in_shape, out_shape, fused), **conv)
+
+
+def _functional_conv(node: fx.Node, weight: torch.Tensor) -> dict[str, Any]:
+    args = list(node.args) + [None] * 7
+    stride = node.kwargs.get("stride", args[3] if args[3] is not None else 1)
+    groups = node.kwargs.get("groups", args[6] if args[6] is not None else 1)
+    stride = stride[0] if isinstance(stride, (tuple, list)) else stride
+    out_channels, per_group, kh, kw = weight.shape
+    return dict(kernel_size=(kh, kw), stride=int(stride), groups=int(groups), in_channels=per_group * int(groups),
+                out_channels=out_channels)
+
+
+def iter_edges(graph: nx.DiGraph) -> Iterator[tuple[str, str]]:
+    yield from graph.edges

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Idempotent set-up: Debian packages (graphviz; chromium for the browser tests), a .venv with the CPU build of
+# torch and effnet-inspect itself. Usage: scripts/setup.sh [--test]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_tests=0
+[ "${1:-}" = "--test" ] && with_tests=1
+
+packages=()
+command -v dot >/dev/null 2>&1 || packages+=(graphviz)
+if [ "$with_tests" = 1 ] && ! command -v chromium >/dev/null 2>&1; then packages+=(chromium); fi
+fc-list 2>/dev/null | grep -qi dejavu || packages+=(fonts-dejavu-core)
+if [ "${#packages[@]}" -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  echo "setup: installing Debian packages: ${packages[*]}" >&2
+  $sudo apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${packages[@]}" >/dev/null
+fi
+
+python=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+# The pinned CPU build: an unpinned torch would pull a multi-GB CUDA build.
+.venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q torch==2.13.0
+if [ "$with_tests" = 1 ]; then
+  .venv/bin/pip install -q -e ".[test]"
+else
+  .venv/bin/pip install -q -e .
+fi
