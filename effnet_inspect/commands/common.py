@@ -67,3 +67,20 @@ def emit(text: str, out: Path | None) -> None:
     from ..io import write_atomic
     write_atomic(out, text)
     print(f"wrote {out}", file=sys.stderr)
+
+
+def add_model_args(parser: argparse.ArgumentParser) -> None:
+    """--model MODULE:CALLABLE and --kwargs JSON: inspect another implementation instead of our builder."""
+    parser.add_argument("--model", metavar="MODULE:CALLABLE",
+                        help="a factory returning an nn.Module, e.g. 'package.models:Factory.from_name'")
+    parser.add_argument("--kwargs", metavar="JSON", default=None, help="keyword arguments for --model, as JSON")
+
+
+def analyses_from_args(args: argparse.Namespace, include_top: bool = True):
+    """The Analysis objects a command works on: the given variants (default b0-b7), or the --model factory."""
+    if getattr(args, "model", None):
+        raise InputError("--model is not supported yet")
+    from ..api import analyses
+
+    return analyses(variants_or_all(args.variants), include_top=include_top,
+                    resolution=getattr(args, "resolution", None))
