@@ -1,0 +1,75 @@
+"""Exact totals against the published figures (shared/reference/efficientnet.md): layers, parameters, MACs."""
+from __future__ import annotations
+
+import pytest
+
+from effnet_inspect.measure import family_row, totals
+from effnet_inspect.specs import VARIANTS, scale
+
+from conftest import cached_analysis
+
+# Keras' layer count without the classifier top (the seed article: B0 237, B7 813).
+KERAS_LAYERS_NO_TOP = {"b0": 237, "b7": 813}
+TORCHVISION_PARAMS = {"b0": 5_288_548, "b7": 66_347_960}
+KERAS_TOTAL_PARAMS = {"b0": 5_330_571, "b7": 66_658_687}
+# torchvision's GFLOPS metadata (multiply-accumulates of conv and linear layers, the paper's convention).
+TORCHVISION_GMACS = {"b0": 0.39, "b7": 37.75}
+# Paper Table 2, rounded as printed.
+PAPER_PARAMS_M = {"b0": 5.3, "b1": 7.8, "b2": 9.2, "b3": 12, "b4": 19, "b5": 30, "b6": 43, "b7": 66}
+PAPER_GFLOPS = {"b0": 0.39, "b1": 0.70, "b2": 1.0, "b3": 1.8, "b4": 4.2, "b5": 9.9, "b6": 19, "b7": 37}
+
+
+@pytest.mark.parametrize("variant", sorted(KERAS_LAYERS_NO_TOP))
+def test_keras_layer_counts(variant):
+    assert len(cached_analysis(variant, False).graph) == KERAS_LAYERS_NO_TOP[variant]
+    assert len(cached_analysis(variant, True).graph) == KERAS_LAYERS_NO_TOP[variant] + 3
+
+
+def expected_layers(variant: str, include_top: bool) -> int:
+    """Keras' layer count derived independently from the spec, layer type by layer type."""
+    count = 7 + 3 + (3 if include_top else 0)  # input .. stem_activation; top_conv/bn/activation; classifier
+    for b in scale(VARIANTS[variant]).sub_blocks:
+        count += 3 + 5 + 2  # depthwise conv/bn/activation, squeeze-and-excitation, projection conv/bn
+        count += 3 * (b.expand_ratio != 1) + (b.stride == 2)
+        count += (b.drop_rate > 0) + 1 if b.has_skip else 0
+    return count
+
+
+def test_layer_counts_follow_the_rules(official):
+    for top in (False, True):
+        assert len(cached_analysis(official, top).graph) == expected_layers(official, top)
+
+
+@pytest.mark.parametrize("variant", sorted(TORCHVISION_PARAMS))
+def test_exact_parameters(variant):
+    row = family_row(cached_analysis(variant))
+    assert row.params == TORCHVISION_PARAMS[variant]
+    assert row.params_keras == KERAS_TOTAL_PARAMS[variant]
+
+
+def test_keras_params_add_bn_statistics_and_normalization(official):
+    a = cached_analysis(official)
+    bn_channels = sum(l.shape[1] for l in a.layers() if l.kind.name == "BATCH_NORM")
+    t = totals(a.layers())
+    assert t.params_keras - t.params == 2 * bn_channels + 7
+
+
+def test_build_matches_traced_parameters(official):
+    from effnet_inspect.build import build
+
+    model = build(official, device="meta")
+    assert sum(p.numel() for p in model.parameters()) == family_row(cached_analysis(official)).params
+
+
+@pytest.mark.parametrize("variant", sorted(TORCHVISION_GMACS))
+def test_macs_match_torchvision(variant):
+    assert round(family_row(cached_analysis(variant)).macs / 1e9, 2) == TORCHVISION_GMACS[variant]
+
+
+def test_paper_table_within_its_rounding(official):
+    """The paper prints two significant figures (B3's 12.23M as "12M"); B4 and B5 sit 4-5 % above their printed
+    FLOPs in every implementation (torchvision lists 4.39 and 10.27), hence the tolerances."""
+    row = family_row(cached_analysis(official))
+    assert row.params / 1e6 == pytest.approx(PAPER_PARAMS_M[official], rel=0.025)
+    assert row.macs / 1e9 == pytest.approx(PAPER_GFLOPS[official], rel=0.05)
+    assert row.flops == 2 * row.macs
