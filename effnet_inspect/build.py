@@ -18,40 +18,43 @@ from .specs import ModelSpec, SubBlockSpec, Variant, parse_variant, scale
 BN_EPS, BN_MOMENTUM = 1e-3, 0.01
 
 
-def batch_norm(channels: int) -> nn.BatchNorm2d:
-    return nn.BatchNorm2d(channels, eps=BN_EPS, momentum=BN_MOMENTUM)
+Device = torch.device | str | None
 
 
-def conv(cin: int, cout: int, kernel_size: int, stride: int = 1, groups: int = 1) -> nn.Conv2d:
+def batch_norm(channels: int, device: Device) -> nn.BatchNorm2d:
+    return nn.BatchNorm2d(channels, eps=BN_EPS, momentum=BN_MOMENTUM, device=device)
+
+
+def conv(cin: int, cout: int, kernel_size: int, device: Device, stride: int = 1, groups: int = 1) -> nn.Conv2d:
     """Bias-free convolution; stride 2 is 'valid' after an explicit ZeroPadding2D, stride 1 is 'same'."""
     padding = 0 if stride > 1 else kernel_size // 2
-    return nn.Conv2d(cin, cout, kernel_size, stride, padding, groups=groups, bias=False)
+    return nn.Conv2d(cin, cout, kernel_size, stride, padding, groups=groups, bias=False, device=device)
 
 
 class MBConvBlock(nn.Module):
     """One sub-block (block2a, ...): expansion, depthwise conv, squeeze-and-excitation, projection, skip."""
 
-    def __init__(self, spec: SubBlockSpec):
+    def __init__(self, spec: SubBlockSpec, device: Device = None):
         super().__init__()
         cin, mid, cout, k = spec.in_channels, spec.expanded_channels, spec.out_channels, spec.kernel_size
         self.expand_conv = self.expand_bn = self.expand_activation = None
         self.dwconv_pad = self.drop = self.add = None
         if spec.expand_ratio != 1:
-            self.expand_conv = conv(cin, mid, 1)
-            self.expand_bn = batch_norm(mid)
+            self.expand_conv = conv(cin, mid, 1, device)
+            self.expand_bn = batch_norm(mid, device)
             self.expand_activation = nn.SiLU()
         if spec.stride > 1:
             self.dwconv_pad = ZeroPadding2D(k, spec.stride)
-        self.dwconv = conv(mid, mid, k, spec.stride, groups=mid)
-        self.bn = batch_norm(mid)
+        self.dwconv = conv(mid, mid, k, device, spec.stride, groups=mid)
+        self.bn = batch_norm(mid, device)
         self.activation = nn.SiLU()
         self.se_squeeze = GlobalAveragePooling2D()
         self.se_reshape = Reshape()
-        self.se_reduce = ActivatedConv2d(mid, spec.se_channels, 1, activation=F.silu)
-        self.se_expand = ActivatedConv2d(spec.se_channels, mid, 1, activation=torch.sigmoid)
+        self.se_reduce = ActivatedConv2d(mid, spec.se_channels, 1, activation=F.silu, device=device)
+        self.se_expand = ActivatedConv2d(spec.se_channels, mid, 1, activation=torch.sigmoid, device=device)
         self.se_excite = Multiply()
-        self.project_conv = conv(mid, cout, 1)
-        self.project_bn = batch_norm(cout)
+        self.project_conv = conv(mid, cout, 1, device)
+        self.project_bn = batch_norm(cout, device)
         if spec.has_skip:
             if spec.drop_rate > 0:  # Keras omits the layer when the rate is zero
                 self.drop = SampleDropout(spec.drop_rate)
@@ -76,22 +79,22 @@ class MBConvBlock(nn.Module):
 class EfficientNet(nn.Sequential):
     """The whole network as Keras orders it: input scaling, stem, sub-blocks, top (and classifier)."""
 
-    def __init__(self, spec: ModelSpec, include_top: bool = True):
+    def __init__(self, spec: ModelSpec, include_top: bool = True, device: Device = None):
         layers: dict[str, nn.Module] = {
             "rescaling": Rescaling(1.0 / 255.0),
-            "normalization": Normalization(3),
+            "normalization": Normalization(3, device=device),
             "stem_conv_pad": ZeroPadding2D(3, 2),
-            "stem_conv": conv(3, spec.stem_channels, 3, 2),
-            "stem_bn": batch_norm(spec.stem_channels),
+            "stem_conv": conv(3, spec.stem_channels, 3, device, stride=2),
+            "stem_bn": batch_norm(spec.stem_channels, device),
             "stem_activation": nn.SiLU(),
         }
-        layers.update((block.name, MBConvBlock(block)) for block in spec.sub_blocks)
+        layers.update((block.name, MBConvBlock(block, device)) for block in spec.sub_blocks)
         last = spec.stages[-1].out_channels
-        layers.update(top_conv=conv(last, spec.head_channels, 1), top_bn=batch_norm(spec.head_channels),
+        layers.update(top_conv=conv(last, spec.head_channels, 1, device), top_bn=batch_norm(spec.head_channels, device),
                       top_activation=nn.SiLU())
         if include_top:
             layers.update(avg_pool=GlobalAveragePooling2D(), top_dropout=nn.Dropout(spec.variant.dropout),
-                          predictions=nn.Linear(spec.head_channels, spec.num_classes))
+                          predictions=nn.Linear(spec.head_channels, spec.num_classes, device=device))
         super().__init__(*[])
         for name, layer in layers.items():
             self.add_module(name, layer)
@@ -108,8 +111,6 @@ def resolve(variant: str | Variant | ModelSpec) -> ModelSpec:
     return scale(variant)
 
 
-def build(variant: str | Variant | ModelSpec = "b0", include_top: bool = True,
-          device: torch.device | str | None = None) -> EfficientNet:
-    """Build an EfficientNet; device='meta' gives the architecture without allocating weights."""
-    with torch.device(device or "cpu"):
-        return EfficientNet(resolve(variant), include_top).eval()
+def build(variant: str | Variant | ModelSpec = "b0", include_top: bool = True, device: Device = None) -> EfficientNet:
+    """Build an EfficientNet in eval mode; device='meta' gives the architecture without allocating weights."""
+    return EfficientNet(resolve(variant), include_top, device).eval()

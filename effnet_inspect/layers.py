@@ -28,12 +28,12 @@ class Rescaling(nn.Module):
 class Normalization(nn.Module):
     """Keras Normalization over channels: its mean, variance and count are 2C + 1 non-trainable weights."""
 
-    def __init__(self, channels: int = 3, epsilon: float = 1e-7):
+    def __init__(self, channels: int = 3, epsilon: float = 1e-7, device: torch.device | str | None = None):
         super().__init__()
         self.epsilon = epsilon
-        self.register_buffer("mean", torch.zeros(channels))
-        self.register_buffer("variance", torch.ones(channels))
-        self.register_buffer("count", torch.zeros(()))
+        self.register_buffer("mean", torch.zeros(channels, device=device))
+        self.register_buffer("variance", torch.ones(channels, device=device))
+        self.register_buffer("count", torch.zeros((), device=device))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         std = torch.sqrt(self.variance).clamp_min(self.epsilon)

@@ -5,6 +5,7 @@ FLOPs = 2 x MACs. Element-wise work is kept apart in `elementwise`.
 """
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -41,9 +42,15 @@ class Analysis:
 
 def analyze(variant: str | Variant | ModelSpec = "b0", include_top: bool = True,
             resolution: int | None = None) -> Analysis:
-    """Build on the meta device, trace and group one of our variants."""
+    """Build on the meta device, trace and group one of our variants. The result is shared: treat it as read-only."""
     spec = resolve(variant)
     resolution = spec.variant.resolution if resolution is None else check_resolution(resolution)
+    return _analyze(spec, include_top, resolution)
+
+
+@functools.lru_cache(maxsize=32)
+def _analyze(spec: ModelSpec, include_top: bool, resolution: int) -> Analysis:
+    # Reports and comparisons ask for the same variant several times; the analysis is deterministic.
     return analyze_model(build(spec, include_top, device="meta"), resolution, spec.variant.name, include_top, spec)
 
 
