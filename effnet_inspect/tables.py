@@ -111,14 +111,14 @@ def render(rows: Sequence[Any], level: Level, fmt: Format) -> str:
     columns = [c for c in COLUMNS[level] if not c.optional or any(r.get(c.key) is not None for r in flat)]
     header = [c.header for c in columns]
     body = [[c.fmt(r.get(c.key)) for c in columns] for r in flat]
-    return {Format.TEXT: _text, Format.MD: _markdown, Format.LATEX: _latex}[fmt](header, body)
+    return {Format.TEXT: text_table, Format.MD: _markdown, Format.LATEX: _latex}[fmt](header, body)
 
 
 def _is_numeric(text: str) -> bool:
     return text.replace(",", "").replace(".", "", 1).lstrip("-").isdigit()
 
 
-def _text(header: list[str], body: list[list[str]]) -> str:
+def text_table(header: list[str], body: list[list[str]]) -> str:
     widths = [max(len(x) for x in col) for col in zip(header, *body)]
     numeric = [all(_is_numeric(r[i]) or not r[i] for r in body) and body for i in range(len(header))]
 

@@ -1,0 +1,317 @@
+"""effnet-inspect bench on the CPU: the results format, the stage split, OOM retries, incremental writes, bad input.
+
+Models are tiny (width and depth 0.25, 32-64 pixels) and passes few, so nothing here measures speed: the tests
+check the method and the records, not the numbers.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from effnet_inspect.bench import (BenchConfig, Measurement, Measurer, bench_config, describe, is_out_of_memory,
+                                  model_facts, run_bench, stage_modules, summarize)
+from effnet_inspect.bench_results import (BenchEnvironment, BenchSettings, Precision, Status, Timer, load_results,
+                                          peaks_for, save_results, to_json)
+from effnet_inspect.build import build
+from effnet_inspect.cli import main
+from effnet_inspect.errors import InputError
+from effnet_inspect.specs import parse_variant
+
+TINY = parse_variant("w=0.25,d=0.25,r=32")
+SMALL = parse_variant("w=0.25,d=0.25,r=64")
+EXAMPLE = Path(__file__).parent / "data" / "bench_cpu_example.json"
+STAGES = ["stem", *(f"block{i}" for i in range(1, 8)), "top"]
+SETTINGS = BenchSettings(warmup=1, iters=2, repeats=2, budget_s=None, timer=Timer.PERF_COUNTER,
+                         cudnn_benchmark=False)
+CPU_ENV = BenchEnvironment(device_type="cpu", device_name="test cpu", peak_key=None, gpu_memory_bytes=None,
+                           compute_capability=None, driver=None, cuda=None, cudnn=None, torch=torch.__version__,
+                           python="3", cpu="test cpu", threads=1)
+
+
+@pytest.fixture(scope="module")
+def measurer() -> Measurer:
+    return Measurer(torch.device("cpu"), SETTINGS)
+
+
+def config(batch: int = 1, variant=TINY, **kwargs) -> BenchConfig:
+    return BenchConfig(variant, variant.resolution, batch, Precision.FP32, **kwargs)
+
+
+def oom(message: str = "CUDA out of memory. Tried to allocate 2.00 GiB") -> torch.cuda.OutOfMemoryError:
+    return torch.cuda.OutOfMemoryError(message)
+
+
+# ------------------------------------------------------------------------------------------ format and loader
+def test_real_run_round_trips_through_json(tmp_path, measurer):
+    out = tmp_path / "run.json"
+    run = run_bench([config(1), config(2)], measurer, CPU_ENV, SETTINGS, out=out, show_progress=False)
+    data = json.loads(out.read_text())
+    assert data["schema"] == "effnet-inspect-bench" and data["version"] == 1
+    assert list(data) == sorted(data)  # deterministic key order
+    assert [r["batch_size"] for r in data["results"]] == [1, 2]
+    loaded = load_results(out)
+    assert loaded == run
+    assert to_json(loaded) == out.read_text()  # same records, same bytes
+    for r in loaded.results:
+        assert r.status is Status.OK and r.error is None and r.measured_batch_size == r.batch_size
+        assert r.latency.samples == SETTINGS.iters * SETTINGS.repeats
+        assert r.latency.min_ms <= r.latency.p50_ms <= r.latency.p90_ms <= r.latency.p99_ms <= r.latency.max_ms
+        assert r.throughput == pytest.approx(r.batch_size * 1000 / r.latency.mean_ms, rel=1e-3)
+        assert len(r.repeat_throughputs) == SETTINGS.repeats
+        assert r.peak_memory_bytes is None and r.peak_fraction is None  # CPU: no allocator stats, no known peak
+
+
+def test_stage_split_covers_the_model_and_is_checked(measurer):
+    result = bench_config(config(1, variant=SMALL), measurer, CPU_ENV)
+    stages = result.stages
+    assert [s.stage for s in stages.stages] == STAGES
+    assert sum(s.macs for s in stages.stages) == result.macs_per_image
+    assert sum(s.time_share for s in stages.stages) == pytest.approx(1.0, abs=1e-4)
+    assert sum(s.mac_share for s in stages.stages) == pytest.approx(1.0, abs=1e-4)
+    assert stages.sum_ms == pytest.approx(sum(s.time_ms for s in stages.stages), abs=1e-3)
+    assert stages.whole_ms == result.latency.p50_ms
+    assert stages.ratio == pytest.approx(stages.sum_ms / stages.whole_ms, rel=1e-3)
+    assert stages.ratio > 0
+
+
+def test_stage_modules_run_the_same_network_in_order():
+    model = build(TINY)
+    _, stage_macs, stage_of_child = model_facts(TINY, TINY.resolution)
+    stages = stage_modules(model, stage_of_child)
+    assert [name for name, _ in stages] == STAGES == [name for name, _ in stage_macs]
+    x = torch.randn(2, 3, 32, 32)
+    with torch.inference_mode():
+        h = x
+        for _, stage in stages:
+            h = stage(h)
+        assert torch.equal(h, model(x))
+
+
+def test_example_file_is_a_real_cpu_run():
+    run = load_results(EXAMPLE)
+    assert run.environment.device_type == "cpu" and run.settings.timer is Timer.PERF_COUNTER
+    assert {r.precision for r in run.results} == {Precision.FP32, Precision.BF16}
+    assert len({r.variant for r in run.results}) >= 2 and len({r.batch_size for r in run.results}) >= 3
+    assert all(r.status is Status.OK and [s.stage for s in r.stages.stages] == STAGES for r in run.results)
+    assert to_json(run) == EXAMPLE.read_text()
+
+
+def test_statistics_from_known_pass_times():
+    """Throughput, TFLOP/s and fraction of peak follow from the pass times, the MACs and the peaks table."""
+    env = BenchEnvironment(**{**CPU_ENV.__dict__, "device_type": "cuda", "device_name": "NVIDIA H200",
+                              "peak_key": peaks_for("NVIDIA H200").key})
+    cfg = BenchConfig(TINY, 32, 8, Precision.BF16)
+    macs, stage_macs, _ = model_facts(TINY, 32)
+    m = Measurement(batch_size=4, first_call_s=1.0, latencies_ms=((2.0, 2.0), (4.0, 4.0)), peak_memory_bytes=123,
+                    stage_ms=tuple((name, 0.3) for name, _ in stage_macs))
+    r = summarize(cfg, m, [], env)
+    assert r.latency.mean_ms == 3.0 and r.latency.p50_ms == 3.0 and r.latency.samples == 4
+    assert r.throughput == pytest.approx(4 / 0.003, abs=0.01)
+    assert r.repeat_throughputs == (2000.0, 1000.0)
+    assert r.achieved_tflops == pytest.approx(2 * macs * 4 / 0.003 / 1e12, rel=1e-4)
+    assert r.peak_tflops == 989.0 and r.peak_fraction == pytest.approx(r.achieved_tflops / 989.0, rel=1e-3)
+    assert r.stages.ratio == pytest.approx(0.3 * 9 / 3.0, rel=1e-4) and r.peak_memory_bytes == 123
+
+
+@pytest.mark.parametrize("name,key", [
+    ("NVIDIA H200", "H100/H200 SXM"), ("NVIDIA H100 80GB HBM3", "H100/H200 SXM"),
+    ("NVIDIA A100-SXM4-80GB", "A100"), ("NVIDIA A100 80GB PCIe", "A100"),
+    ("NVIDIA H100 PCIe", None), ("NVIDIA H200 NVL", None), ("NVIDIA GeForce RTX 4090", None)])
+def test_peaks_only_for_known_devices(name, key):
+    found = peaks_for(name)
+    assert (found.key if found else None) == key
+
+
+@pytest.mark.parametrize("text,problem", [
+    ("not json", "is not JSON"),
+    ('{"schema": "other", "version": 1, "results": []}', "is not a valid effnet-inspect bench file"),
+    ('{"schema": "effnet-inspect-bench", "version": 99, "results": []}', "version 99"),
+])
+def test_bad_results_files_are_one_line_errors(tmp_path, text, problem):
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(InputError, match=problem) as info:
+        load_results(path)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_field_is_named(tmp_path):
+    data = json.loads(EXAMPLE.read_text())
+    del data["results"][1]["latency"]["p99_ms"]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match=r"results\[1\].latency has no 'p99_ms'"):
+        load_results(path)
+
+
+# --------------------------------------------------------------------------------------------- robustness
+def test_out_of_memory_halves_the_batch_and_retries(measurer):
+    tried = []
+
+    def measure(cfg, batch):
+        tried.append(batch)
+        if batch > 1:
+            raise oom()
+        return measurer(cfg, batch)
+
+    result = bench_config(config(4), measure, CPU_ENV)
+    assert tried == [4, 2, 1]
+    assert result.status is Status.OK and result.batch_size == 4 and result.measured_batch_size == 1
+    assert [a.batch_size for a in result.attempts] == [4, 2]
+    assert all(a.error.startswith("OutOfMemoryError: CUDA out of memory") for a in result.attempts)
+    assert result.throughput == pytest.approx(1000 / result.latency.mean_ms, rel=1e-3)  # per measured batch
+
+
+def test_out_of_memory_wrapped_by_another_exception_is_recognised():
+    try:
+        try:
+            raise oom()
+        except torch.cuda.OutOfMemoryError as inner:
+            raise RuntimeError("backend compiler failed") from inner
+    except RuntimeError as outer:
+        assert is_out_of_memory(outer)
+    assert not is_out_of_memory(RuntimeError("shape mismatch"))
+    assert describe(ValueError("first line\nsecond line")) == "ValueError: first line"
+    assert len(describe(RuntimeError("x" * 1000))) < 260
+
+
+def test_failures_are_recorded_and_the_run_goes_on(tmp_path, measurer):
+    calls = []
+
+    def measure(cfg, batch):
+        calls.append((cfg.batch_size, batch))
+        if cfg.batch_size == 2:
+            raise oom()  # out of memory even at batch 1
+        if cfg.batch_size == 3:
+            raise RuntimeError("cuDNN error: CUDNN_STATUS_INTERNAL_ERROR\ndetails")
+        return measurer(cfg, batch)
+
+    out = tmp_path / "run.json"
+    run = run_bench([config(2), config(3), config(1)], measure, CPU_ENV, SETTINGS, out=out, show_progress=False)
+    assert calls == [(2, 2), (2, 1), (3, 3), (1, 1)]  # only an OOM is retried, and never below batch 1
+    oom_result, other, ok = run.results
+    assert oom_result.status is Status.FAILED and [a.batch_size for a in oom_result.attempts] == [2]
+    assert oom_result.error.startswith("OutOfMemoryError") and oom_result.latency is None
+    assert other.status is Status.FAILED and other.error == "RuntimeError: cuDNN error: CUDNN_STATUS_INTERNAL_ERROR"
+    assert other.attempts == ()
+    assert ok.status is Status.OK
+    assert load_results(out) == run
+
+
+def test_results_are_written_after_each_configuration(tmp_path, measurer):
+    """An interrupted run keeps what it measured: the file is complete after every configuration."""
+    out = tmp_path / "run.json"
+    seen = []
+
+    def measure(cfg, batch):
+        seen.append(len(load_results(out).results) if out.exists() else None)
+        if len(seen) == 3:
+            raise KeyboardInterrupt  # not an Exception: it stops the run, as Ctrl-C does
+        return measurer(cfg, batch)
+
+    with pytest.raises(KeyboardInterrupt):
+        run_bench([config(1), config(2), config(1, channels_last=True)], measure, CPU_ENV, SETTINGS, out=out,
+                  show_progress=False)
+    assert seen == [None, 1, 2]
+    assert [r.batch_size for r in load_results(out).results] == [1, 2]
+    assert [p.name for p in tmp_path.iterdir()] == ["run.json"]  # no temporary files left behind
+
+
+def test_configurations_after_the_deadline_are_skipped(measurer):
+    run = run_bench([config(1), config(2)], measurer, CPU_ENV, SETTINGS, deadline=0.0, show_progress=False)
+    assert [r.status for r in run.results] == [Status.SKIPPED, Status.SKIPPED]
+    assert all("time budget" in r.error for r in run.results)
+
+
+def test_compiled_run_has_no_stage_split():
+    measurer = Measurer(torch.device("cpu"), SETTINGS, compile_backend="eager")  # dynamo without inductor: quick
+    result = bench_config(config(1, compiled=True), measurer, CPU_ENV)
+    assert result.status is Status.OK and result.compiled and result.stages is None
+
+
+def test_time_budget_cuts_passes_but_not_below_the_minimum():
+    settings = BenchSettings(warmup=1, iters=50, repeats=1, budget_s=1e-6, timer=Timer.PERF_COUNTER,
+                             cudnn_benchmark=False)
+    result = bench_config(config(1), Measurer(torch.device("cpu"), settings), CPU_ENV)
+    assert result.latency.samples == 3
+
+
+# --------------------------------------------------------------------------------------------------- CLI
+def test_cli_runs_and_writes_the_file(tmp_path, capsys):
+    out = tmp_path / "sub" / "bench.json"
+    code = main(["bench", "w=0.25,d=0.25,r=32", "--device", "cpu", "--batch-sizes", "1,2", "--dtype", "fp32,bf16",
+                 "--warmup", "1", "--iters", "2", "--repeats", "1", "--channels-last", "--out", str(out)])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "img/s" in text and "MAC %" in text
+    run = load_results(out)
+    assert [(r.batch_size, r.precision.value, r.channels_last) for r in run.results] == [
+        (1, "fp32", True), (2, "fp32", True), (1, "bf16", True), (2, "bf16", True)]
+    assert run.settings.iters == 2 and run.settings.warmup == 1
+
+
+BAD = [
+    (["--dtype", "fp33"], "invalid choice 'fp33'"),
+    (["--batch-sizes", "0"], "bad batch size '0'"),
+    (["--batch-sizes", "1,big"], "bad batch size 'big'"),
+    (["--iters", "0"], "expected a whole number >= 1"),
+    (["--device", "cpu", "--dtype", "tf32"], "tf32 needs a CUDA device"),
+    (["--device", "cpu", "--dtype", "fp16"], "fp16 needs a CUDA device"),
+    (["--device", "cpu", "--cuda-graphs"], "--cuda-graphs needs a CUDA device"),
+    (["--device", "gpu"], "invalid choice 'gpu'"),
+]
+if not torch.cuda.is_available():
+    BAD.append((["--device", "cuda"], "no CUDA device is available"))
+
+
+@pytest.mark.parametrize("argv,message", BAD)
+def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):
+    try:
+        code = main(["bench", "w=0.25,d=0.25,r=32", *argv])
+    except SystemExit as exc:  # argparse errors exit from the parser
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_out_directory_is_refused_before_measuring(tmp_path, capsys):
+    assert main(["bench", "w=0.25,d=0.25,r=32", "--device", "cpu", "--out", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err
+
+
+def test_save_results_is_atomic_and_leaves_no_temporary(tmp_path):
+    run = load_results(EXAMPLE)
+    path = save_results(run, tmp_path / "copy.json")
+    assert path.read_text() == EXAMPLE.read_text()
+    assert [p.name for p in tmp_path.iterdir()] == ["copy.json"]
+
+
+# ----------------------------------------------------------------------------------- the prepared GPU matrix
+def _gpu_matrix():
+    import importlib.util
+
+    path = Path(__file__).parents[1] / "benchmarks" / "gpu_matrix.py"
+    spec = importlib.util.spec_from_file_location("gpu_matrix", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gpu_matrix_plan_covers_the_issue_matrix_once():
+    """B0-B7 x fp32/bf16 x channels-last on/off x eager, compiled for every variant, each configuration once."""
+    gm = _gpu_matrix()
+    variants = [parse_variant(f"b{i}") for i in range(8)]
+    phases = gm.plan(variants, lambda v: v.resolution, smoke=False)
+    configs = [c for _, cs in phases for c in cs]
+    assert len(configs) == len(set(configs))
+    eager = {(c.variant.name, c.precision, c.channels_last) for c in configs if not c.compiled}
+    assert eager == {(v.name, p, cl) for v in variants for p in (Precision.FP32, Precision.BF16)
+                     for cl in (True, False)}
+    assert {c.variant.name for c in configs if c.compiled} == {v.name for v in variants}
+    assert configs[0].variant.name == "b0" and configs[0].batch_size == 256  # the anchor runs first
+    assert [gm.large_batch(v, v.resolution) for v in variants] == [256, 256, 256, 128, 64, 64, 64, 32]
+    assert gm.device_slug("NVIDIA H200") == "nvidia-h200"
