@@ -1,6 +1,7 @@
 """What kind of layer a module or a traced function call is: the one table the tracer consults."""
 from __future__ import annotations
 
+import functools
 import operator
 from typing import Any
 
@@ -40,6 +41,14 @@ MODULE_KINDS: tuple[tuple[type[nn.Module], LayerKind], ...] = (
     (nn.Linear, LayerKind.DENSE),
 )
 
+# Modules of libraries we do not import (torchvision's StochasticDepth, timm's DropPath), known by class name.
+# They are the identity at inference, so without this entry they would leave no node at all, while Keras has a
+# Dropout layer in their place.
+FOREIGN_MODULE_KINDS: dict[str, LayerKind] = {
+    "StochasticDepth": LayerKind.DROPOUT,
+    "DropPath": LayerKind.DROPOUT,
+}
+
 FUNCTION_KINDS: dict[Any, LayerKind] = {
     operator.add: LayerKind.ADD, operator.iadd: LayerKind.ADD, torch.add: LayerKind.ADD,
     operator.mul: LayerKind.MULTIPLY, operator.imul: LayerKind.MULTIPLY, torch.mul: LayerKind.MULTIPLY,
@@ -63,16 +72,42 @@ METHOD_KINDS: dict[str, LayerKind] = {
     "mean": LayerKind.GLOBAL_POOL,
     "view": LayerKind.RESHAPE, "reshape": LayerKind.RESHAPE, "flatten": LayerKind.RESHAPE,
     "squeeze": LayerKind.RESHAPE, "unsqueeze": LayerKind.RESHAPE,
+    "expand": LayerKind.RESHAPE, "expand_as": LayerKind.RESHAPE,
+    # Operators as a recorded (not symbolically traced) run sees them.
+    "__add__": LayerKind.ADD, "__radd__": LayerKind.ADD, "__iadd__": LayerKind.ADD,
+    "__mul__": LayerKind.MULTIPLY, "__rmul__": LayerKind.MULTIPLY, "__imul__": LayerKind.MULTIPLY,
 }
 
 
-def module_kind(module: nn.Module) -> LayerKind:
-    for cls, kind in MODULE_KINDS:
-        if isinstance(module, cls):
-            if kind is LayerKind.CONV and is_depthwise(module.groups, module.in_channels):
-                return LayerKind.DEPTHWISE
+@functools.lru_cache(maxsize=None)
+def _class_kind(cls: type) -> LayerKind:
+    for known, kind in MODULE_KINDS:
+        if issubclass(cls, known):
             return kind
-    return LayerKind.OTHER
+    return FOREIGN_MODULE_KINDS.get(cls.__name__, LayerKind.OTHER)
+
+
+def module_kind(module: nn.Module) -> LayerKind:
+    kind = _class_kind(type(module))
+    if kind is LayerKind.CONV and is_depthwise(module.groups, module.in_channels):
+        return LayerKind.DEPTHWISE
+    return kind
+
+
+def is_leaf(module: nn.Module) -> bool:
+    """A module traced as one node: childless and of a known kind (or nn.Identity, which becomes no node).
+
+    Unknown childless modules are traced into instead, so that a custom module calling F.conv2d on its own
+    parameters still shows its convolution (and its MACs) rather than an opaque 'Other' node.
+    """
+    if next(module.children(), None) is not None:
+        return False
+    return isinstance(module, nn.Identity) or _class_kind(type(module)) is not LayerKind.OTHER
+
+
+# Modules whose forward is the one of the class the shape rules were written for (subclasses that override
+# forward, such as TF-'same' padding convolutions, are run on meta tensors instead).
+RULE_FORWARDS = frozenset({cls.forward for cls, _ in MODULE_KINDS} | {layers.ActivatedConv2d.forward})
 
 
 def is_depthwise(groups: int, in_channels: int) -> bool:

@@ -1,7 +1,8 @@
 """Output-shape rules for the common layers, so tracing rarely runs torch's meta kernels.
 
-Every rule is checked against real meta-device propagation in the tests (trace(..., shape_rules=False)).
-A module without a rule (or with unusual arguments) is simply run on meta tensors.
+Every rule is checked against a real forward pass in the tests (test_core_forward, test_inspect).
+A module without a rule (or with unusual arguments, or a subclass with a forward of its own, such as a
+convolution that pads TF-style inside forward) is simply run on meta tensors.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import torch
 from torch import nn
 
 from . import layers
-from .classify import module_kind
+from .classify import RULE_FORWARDS, module_kind
 from .kinds import LayerKind
 
 Shape = tuple[int, ...]
@@ -80,7 +81,7 @@ BINARY_KINDS = (LayerKind.MULTIPLY, LayerKind.ADD)
 
 def module_output_shape(module: nn.Module, args: tuple | list) -> Shape | None:
     """The module's output shape from a rule, or None when it must be run on meta tensors."""
-    if not args or not all(isinstance(a, torch.Tensor) for a in args):
+    if not args or not all(isinstance(a, torch.Tensor) for a in args) or type(module).forward not in RULE_FORWARDS:
         return None
     kind = module_kind(module)
     shapes = [tuple(a.shape) for a in args]

@@ -89,7 +89,7 @@ COLUMNS: dict[Level, tuple[Column, ...]] = {
 }
 
 
-def _flat(row: Any) -> dict[str, Any]:
+def flat_row(row: Any) -> dict[str, Any]:
     """A record as a flat dict: module counts become columns of their own."""
     data = asdict(row)
     data.update(data.pop("module_counts", {}) or {})
@@ -99,14 +99,15 @@ def _flat(row: Any) -> dict[str, Any]:
 def render(rows: Sequence[Any], level: Level, fmt: Format) -> str:
     if fmt is Format.JSON:
         return json.dumps([asdict(r) for r in rows], indent=2) + "\n"
-    flat = [_flat(r) for r in rows]
+    flat = [flat_row(r) for r in rows]
     if fmt is Format.CSV:
         out = io.StringIO()
         keys = list(flat[0]) if flat else []
         writer = csv.DictWriter(out, fieldnames=keys, lineterminator="\n")
         writer.writeheader()
         for r in flat:
-            writer.writerow({k: " ".join(map(str, v)) if isinstance(v, list) else v for k, v in r.items()})
+            # " | " keeps list items apart even when they are sentences (conformance differences).
+            writer.writerow({k: " | ".join(map(str, v)) if isinstance(v, list) else v for k, v in r.items()})
         return out.getvalue()
     columns = [c for c in COLUMNS[level] if not c.optional or any(r.get(c.key) is not None for r in flat)]
     header = [c.header for c in columns]

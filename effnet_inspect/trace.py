@@ -1,19 +1,25 @@
 """Trace any nn.Module into a networkx graph of layers, with shapes from meta-device propagation.
 
-Leaf modules (modules without children) become one node each, so every Keras-equivalent layer of our builder is
-one node. Shapes, parameters and MACs are computed on the meta device: no weights, no real arithmetic.
+Leaf modules (modules without children, of a known kind) become one node each, so every Keras-equivalent layer of
+our builder is one node; other modules are traced into, down to their torch function calls (F.conv2d included),
+so convolutions written functionally keep their MACs. Shapes, parameters and MACs are computed on the meta device:
+no weights, no real arithmetic. FX symbolic tracing is tried first; code it cannot follow is recorded from one
+real run on meta tensors instead (foreign_trace.py).
 """
 from __future__ import annotations
 
 import copy
+import enum
+import operator
 from dataclasses import dataclass, fields
 from typing import Any, Iterator
 
 import networkx as nx
 import torch
+import torch.nn.functional as F
 from torch import fx, nn
 
-from .classify import function_kind, is_depthwise, method_kind, module_kind
+from .classify import function_kind, is_depthwise, is_leaf, method_kind, module_kind
 from .errors import InputError
 from .kinds import LayerKind
 from .layers import ActivatedConv2d
@@ -52,10 +58,17 @@ def layers_of(graph: nx.DiGraph) -> list[Layer]:
 
 
 class LeafTracer(fx.Tracer):
-    """Stops at modules without children, whatever library they come from."""
+    """Stops at childless modules of a known kind, whatever library they come from (see classify.is_leaf)."""
 
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
-        return next(m.children(), None) is None
+        return is_leaf(m)
+
+
+class Tracer(enum.Enum):
+    """How the graph was captured (stored as graph.graph["tracer"])."""
+
+    FX = "fx"  # torch.fx symbolic tracing
+    RECORDED = "recorded"  # one real forward pass on meta tensors, recorded op by op (foreign_trace)
 
 
 def _on_meta(model: nn.Module) -> nn.Module:
@@ -76,18 +89,66 @@ def _tensor_shape(value: Any) -> tuple[int, ...] | None:
 
 def trace(model: nn.Module, input_size: int | tuple[int, int], batch_size: int = 1,
           in_channels: int = 3) -> nx.DiGraph:
-    """Trace model on a (batch, in_channels, H, W) input into a DiGraph of Layer records."""
+    """Trace model on a (batch, in_channels, H, W) input into a DiGraph of Layer records.
+
+    FX symbolic tracing first (fast); when it fails (shape arithmetic or control flow on traced values) or
+    yields a graph that does not run, the model is run once on meta tensors and its ops are recorded instead.
+    """
     height, width = (input_size, input_size) if isinstance(input_size, int) else input_size
     model = _on_meta(model)
+    example = torch.empty((batch_size, in_channels, height, width), device="meta")
     try:
         fx_graph = LeafTracer().trace(model)
-    except Exception as exc:  # FX raises many types for untraceable Python
-        raise InputError(f"cannot trace {type(model).__name__}: {type(exc).__name__}: {exc}".splitlines()[0]) from None
+    except Exception:  # FX raises many types for untraceable Python: record a real run instead
+        fx_graph = None
+    if fx_graph is not None:
+        try:
+            return _layer_graph(model, fuse_swish(fx_graph), example, Tracer.FX)
+        except InputError:
+            pass  # the symbolic graph does not run (it baked in something): record a real run instead
+    from .foreign_trace import record
+
+    return _layer_graph(model, fuse_swish(record(model, example)), example, Tracer.RECORDED)
+
+
+def fuse_swish(fx_graph: fx.Graph) -> fx.Graph:
+    """Rewrite x * sigmoid(x) (swish written out, or a custom autograd Function) as one F.silu node.
+
+    Keras has one Activation layer there; two nodes would also hide the activation from the grouping.
+    """
+    for node in list(fx_graph.nodes):
+        if not (_is_call(node, MULTIPLY_CALLS) and len(node.args) == 2 and not node.kwargs):
+            continue
+        for x, gate in (node.args, node.args[::-1]):
+            if isinstance(gate, fx.Node) and _is_call(gate, SIGMOID_CALLS) and gate.args == (x,) \
+                    and not gate.kwargs and len(gate.users) == 1:
+                with fx_graph.inserting_before(node):
+                    silu = fx_graph.call_function(F.silu, (x,))
+                silu.meta = dict(node.meta)
+                node.replace_all_uses_with(silu)
+                fx_graph.erase_node(node)
+                fx_graph.erase_node(gate)
+                break
+    return fx_graph
+
+
+MULTIPLY_CALLS = {("call_function", operator.mul), ("call_function", torch.mul), ("call_method", "mul"),
+                  ("call_method", "__mul__"), ("call_method", "__rmul__")}
+SIGMOID_CALLS = {("call_function", torch.sigmoid), ("call_function", F.sigmoid), ("call_method", "sigmoid")}
+
+
+def _is_call(node: fx.Node, calls: set[tuple[str, Any]]) -> bool:
+    return node.op in ("call_function", "call_method") and (node.op, node.target) in calls
+
+
+def _layer_graph(model: nn.Module, fx_graph: fx.Graph, example: torch.Tensor, tracer: Tracer) -> nx.DiGraph:
+    """Run the captured graph on meta tensors (shape rules where they apply) and keep one Layer per node."""
     modules = dict(model.named_modules())
     values: dict[fx.Node, Any] = {}
-    graph = nx.DiGraph()
+    graph = nx.DiGraph(tracer=tracer.value)
     layer_of: dict[fx.Node, str] = {}
     names: set[str] = set()
+    placeholders = 0
 
     def value(arg: Any) -> Any:
         return fx.node.map_arg(arg, lambda n: values[n])
@@ -96,13 +157,19 @@ def trace(model: nn.Module, input_size: int | tuple[int, int], batch_size: int =
         if node.op == "output":
             break
         try:
-            if node.op == "placeholder":
-                values[node] = torch.empty((batch_size, in_channels, height, width), device="meta")
+            if node.op == "placeholder":  # the image, then any optional forward() arguments at their defaults
+                values[node] = example if placeholders == 0 else (node.args[0] if node.args else None)
+                placeholders += 1
             elif node.op == "get_attr":
                 values[node] = _get_attr(model, node.target)
             elif node.op == "call_module":
                 module = modules[node.target]
                 args, kwargs = value(node.args), value(node.kwargs)
+                if isinstance(module, nn.Identity):  # no layer: the node stands for its input
+                    values[node] = args[0]
+                    if isinstance(node.args[0], fx.Node) and node.args[0] in layer_of:
+                        layer_of[node] = layer_of[node.args[0]]
+                    continue
                 shape = module_output_shape(module, args) if not kwargs else None
                 # Known layers get their shape from a rule: torch's meta kernels for element-wise ops are
                 # Python decompositions whose first use imports torch._dynamo (about a second).
@@ -113,7 +180,9 @@ def trace(model: nn.Module, input_size: int | tuple[int, int], batch_size: int =
                 self_arg, *rest = value(node.args)
                 values[node] = getattr(self_arg, node.target)(*rest, **value(node.kwargs))
         except Exception as exc:
-            where = f"{node.op} {node.target}"
+            where = f"{node.op} {_target_name(node.target)}"
+            path = _module_path(node)
+            where += f" in module '{path}'" if path else ""
             raise InputError(f"shape propagation failed at {where}: {type(exc).__name__}: {exc}".splitlines()[0]) \
                 from None
         if node.op == "get_attr" or _tensor_shape(values[node]) is None:
@@ -126,6 +195,16 @@ def trace(model: nn.Module, input_size: int | tuple[int, int], batch_size: int =
             if source in layer_of:
                 graph.add_edge(layer_of[source], layer.name)
     return graph
+
+
+def _target_name(target: Any) -> str:
+    return target if isinstance(target, str) else getattr(target, "__name__", str(target))
+
+
+def _module_path(node: fx.Node) -> str:
+    """The module whose forward made this call ('' at the top level), from FX's module stack."""
+    stack = node.meta.get("nn_module_stack")
+    return list(stack.values())[-1][0] if stack else ""
 
 
 def _get_attr(model: nn.Module, target: str) -> Any:
@@ -167,10 +246,14 @@ def _make_layer(node: fx.Node, modules: dict[str, nn.Module], values: dict[fx.No
     else:
         fn = node.target
         kind = method_kind(fn) if node.op == "call_method" else function_kind(fn)
-        type_name = fn if isinstance(fn, str) else getattr(fn, "__name__", str(fn))
-        path, name = "", node.name
-        weights = [values[n] for n in node.all_input_nodes if n.op == "get_attr"]
-        params = sum(w.numel() for w in weights if isinstance(w, nn.Parameter))
+        type_name = _target_name(fn)
+        path = _module_path(node)
+        name = f"{path.replace('.', '_')}_{type_name}" if path else type_name
+        weights = [(n.target, values[n]) for n in node.all_input_nodes if n.op == "get_attr"]
+        params = sum(w.numel() for _, w in weights if isinstance(w, nn.Parameter) and w.requires_grad)
+        # F.batch_norm on a module's running statistics: Keras lists them, as for a BatchNorm2d module
+        stats = sum(w.numel() for target, w in weights if isinstance(w, torch.Tensor) and not
+                    (isinstance(w, nn.Parameter) and w.requires_grad) and not target.endswith("num_batches_tracked"))
         if kind is LayerKind.CONV and len(inputs) >= 2:
             conv = _functional_conv(node, inputs[1])
             if is_depthwise(conv["groups"], conv["in_channels"]):

@@ -42,3 +42,24 @@ def test_odd_sizes_pad_like_tensorflow_same():
     assert same_padding(75, 3, 2) == (1, 1)
     assert same_padding(75, 5, 2) == (2, 2)
     assert same_padding(150, 5, 2) == (1, 2)
+
+
+def test_traced_shapes_of_foreign_ports_equal_a_real_forward_pass():
+    """Ports with TF-style padding inside forward (Conv2d subclasses) must not get a shape rule's answer."""
+    from effnet_inspect.trace import trace
+    from tests.ports.tf_port_style import make
+    from tests.ports.torchvision_style import efficientnet_b0
+
+    for factory in (make, efficientnet_b0):
+        model = factory().eval()
+        seen: dict[str, tuple[int, ...]] = {}
+        hooks = [m.register_forward_hook(lambda mod, inp, out, name=name: seen.__setitem__(name, tuple(out.shape)))
+                 for name, m in model.named_modules() if next(m.children(), None) is None]
+        with torch.inference_mode():
+            model(torch.rand(1, 3, 97, 97))  # odd size: 'same' padding is asymmetric there
+        for h in hooks:
+            h.remove()
+        traced = {l.path: l.shape for l in (n["layer"] for _, n in trace(model, 97).nodes(data=True)) if l.path}
+        common = traced.keys() & seen.keys()
+        assert len(common) > 100
+        assert {k: traced[k] for k in common} == {k: seen[k] for k in common}

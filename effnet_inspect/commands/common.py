@@ -72,14 +72,32 @@ def emit(text: str, out: Path | None) -> None:
 def add_model_args(parser: argparse.ArgumentParser) -> None:
     """--model MODULE:CALLABLE and --kwargs JSON: inspect another implementation instead of our builder."""
     parser.add_argument("--model", metavar="MODULE:CALLABLE",
-                        help="a factory returning an nn.Module, e.g. 'package.models:Factory.from_name'")
-    parser.add_argument("--kwargs", metavar="JSON", default=None, help="keyword arguments for --model, as JSON")
+                        help="inspect another implementation: a factory returning an nn.Module, e.g. "
+                             "'package.models:efficientnet_b3' or 'package.models:Factory.from_name' (called on the "
+                             "meta device: no weights are allocated or downloaded)")
+    parser.add_argument("--kwargs", metavar="JSON", default=None,
+                        help="keyword arguments for --model, as a JSON object, e.g. '{\"num_classes\": 10}'")
+
+
+def inspection_from_args(args: argparse.Namespace, include_top: bool = True):
+    """Load, trace, group and judge the --model factory (see effnet_inspect.conformance)."""
+    from ..conformance import inspect_factory
+    from ..foreign import parse_factory
+
+    if getattr(args, "variants", None) or getattr(args, "variant", None):
+        raise InputError("give either variants or --model, not both")
+    if not include_top:
+        raise InputError("--no-top cannot remove the classifier of another implementation; build it without one "
+                         "through its own arguments, e.g. --kwargs '{\"include_top\": false}'")
+    return inspect_factory(parse_factory(args.model, args.kwargs), getattr(args, "resolution", None))
 
 
 def analyses_from_args(args: argparse.Namespace, include_top: bool = True):
     """The Analysis objects a command works on: the given variants (default b0-b7), or the --model factory."""
     if getattr(args, "model", None):
-        raise InputError("--model is not supported yet")
+        return [inspection_from_args(args, include_top).analysis]
+    if getattr(args, "kwargs", None) is not None:
+        raise InputError("--kwargs applies to --model only")
     from ..api import analyses
 
     return analyses(variants_or_all(args.variants), include_top=include_top,

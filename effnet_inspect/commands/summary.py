@@ -4,16 +4,19 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import add_no_top, add_resolution, emit, variant_arg
+from ..errors import InputError
+from .common import add_model_args, add_no_top, add_resolution, analyses_from_args, emit, variant_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("summary", help="Keras-style layer table of one variant",
                        description="List every layer as Keras' model.summary() does.")
-    p.add_argument("variant", type=variant_arg, metavar="VARIANT", help="b0-b7 or a custom variant ('phi=2.5')")
+    p.add_argument("variant", type=variant_arg, metavar="VARIANT", nargs="?",
+                   help="b0-b7 or a custom variant ('phi=2.5'); or give --model instead")
     add_no_top(p)
     add_resolution(p)
     p.add_argument("--out", type=Path, metavar="PATH", help="write to a file instead of stdout")
+    add_model_args(p)
     p.set_defaults(run=run)
 
 
@@ -21,5 +24,13 @@ def run(args: argparse.Namespace) -> int:
     from ..measure import analyze
     from ..summary import summary
 
-    emit(summary(analyze(args.variant, include_top=not args.no_top, resolution=args.resolution)), args.out)
+    if args.model:
+        (analysis,) = analyses_from_args(args, include_top=not args.no_top)
+    elif args.variant is None:
+        raise InputError("give a variant (b0-b7 or a custom one such as 'phi=2.5') or --model MODULE:CALLABLE")
+    elif args.kwargs is not None:
+        raise InputError("--kwargs applies to --model only")
+    else:
+        analysis = analyze(args.variant, include_top=not args.no_top, resolution=args.resolution)
+    emit(summary(analysis), args.out)
     return 0

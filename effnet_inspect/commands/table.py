@@ -5,7 +5,9 @@ import argparse
 from pathlib import Path
 
 from ..tables import Format, Level
-from .common import enum_arg, add_no_top, add_resolution, add_variants, emit, variants_or_all
+from ..errors import InputError
+from .common import (add_model_args, add_no_top, add_resolution, add_variants, emit, enum_arg, inspection_from_args,
+                     variants_or_all)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,14 +23,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fvcore", action="store_true",
                    help="also count FLOPs with fvcore (runs a real forward pass on the CPU: slow for B5-B7)")
     p.add_argument("--out", type=Path, metavar="PATH", help="write to a file instead of stdout")
+    add_model_args(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..api import table_rows
+    from ..api import rows_for, table_rows
     from ..tables import render
 
-    rows = table_rows(variants_or_all(args.variants), args.level, include_top=not args.no_top,
-                      resolution=args.resolution, fvcore=args.fvcore)
+    if args.model:  # another implementation: its family row also carries the conformance verdict
+        if args.fvcore:
+            raise InputError("--fvcore counts our own builds only; leave it out with --model")
+        inspection = inspection_from_args(args, include_top=not args.no_top)
+        rows = [inspection.family_row()] if args.level is Level.FAMILY else rows_for(inspection.analysis, args.level)
+    else:
+        if args.kwargs is not None:
+            raise InputError("--kwargs applies to --model only")
+        rows = table_rows(variants_or_all(args.variants), args.level, include_top=not args.no_top,
+                          resolution=args.resolution, fvcore=args.fvcore)
     emit(render(rows, args.level, args.format), args.out)
     return 0
