@@ -1,0 +1,259 @@
+"""Diagrams: golden DOT text for B0, structure against the analysis for every variant, deterministic SVG, CLI.
+
+Regenerate the golden files after an intended change with: UPDATE_GOLDEN=1 python -m pytest tests/test_diagram.py
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from itertools import groupby
+from pathlib import Path
+
+import pytest
+
+from conftest import cached_analysis
+from effnet_inspect.cli import main
+from effnet_inspect.diagram import DOT_MISSING, DiagramFormat, DiagramLevel, diagram_dot, render, render_svg
+from effnet_inspect.diagram_style import count, growth, keras_shape
+from effnet_inspect.errors import InputError
+from effnet_inspect.kinds import LayerKind
+from effnet_inspect.measure import module_counts, sub_block_rows
+from effnet_inspect.specs import OFFICIAL_NAMES
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+NODE = re.compile(r'^\s*"([^"]+)" \[', re.M)
+EDGE = re.compile(r'^\s*"([^"]+)" -> "([^"]+)"(.*)$', re.M)
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed")
+
+
+def nodes(dot: str) -> list[str]:
+    return NODE.findall(dot)
+
+
+def visible_edges(dot: str) -> list[tuple[str, str, str]]:
+    return [e for e in EDGE.findall(dot) if 'style="invis"' not in e[2]]
+
+
+# ------------------------------------------------------------------------------------------------ golden
+GOLDEN_CASES = {
+    "diagram_b0_stage.dot": (("b0",), DiagramLevel.STAGE, False, False),
+    "diagram_b0_module.dot": (("b0",), DiagramLevel.MODULE, False, False),
+    "diagram_b0_module_expand.dot": (("b0",), DiagramLevel.MODULE, False, True),
+    "diagram_b0_layer.dot": (("b0",), DiagramLevel.LAYER, False, False),
+    "diagram_b0_b7_side_by_side.dot": (("b0", "b7"), DiagramLevel.STAGE, True, False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN_CASES))
+def test_golden_dot(name):
+    variants, level, side_by_side, expand = GOLDEN_CASES[name]
+    text = diagram_dot([cached_analysis(v) for v in variants], level, side_by_side, expand_all=expand)
+    path = GOLDEN / name
+    if UPDATE:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"missing {path}: run with UPDATE_GOLDEN=1 once"
+    assert text == path.read_text(encoding="utf-8"), f"{name} changed; if intended, regenerate with UPDATE_GOLDEN=1"
+
+
+def test_dot_text_is_identical_between_calls():
+    a = cached_analysis("b3")
+    for level in DiagramLevel:
+        assert diagram_dot(a, level) == diagram_dot(a, level)
+
+
+# ------------------------------------------------------------------------------------------------ structure
+def test_layer_level_one_node_per_layer_and_the_real_edges(official):
+    a = cached_analysis(official, False)
+    dot = diagram_dot(a, DiagramLevel.LAYER)
+    ids = nodes(dot)
+    assert len(ids) == len(set(ids)) == a.graph.number_of_nodes() + 1  # + the legend
+    assert set(ids) - {"legend"} == set(a.graph.nodes)
+    edges = visible_edges(dot)
+    assert {(t, h) for t, h, _ in edges} == set(a.graph.edges) and len(edges) == a.graph.number_of_edges()
+    skips = [(t, h) for t, h, attrs in edges if "dashed" in attrs]
+    assert len(skips) == sum(b.has_skip for b in a.grouping.sub_blocks)
+    assert all(a.graph.nodes[h]["layer"].kind is LayerKind.ADD for _, h in skips)
+    clusters = [c for c in re.findall(r'subgraph "cluster_([^"]+)"', dot) if c != "legend"]
+    assert clusters == [n for s in a.grouping.stages for n in (s.name, *(b.name for b in s.sub_blocks))]
+
+
+def test_b0_layer_level_without_top_has_237_layer_nodes():
+    assert len(nodes(diagram_dot(cached_analysis("b0", False), "layer"))) == 237 + 1
+
+
+def _expected_rows(a) -> list[list]:
+    """Runs of consecutive sub-blocks of one stage with equal module types, channels, resolutions and params."""
+    rows = sub_block_rows(a)
+    key = lambda r: (r.stage, tuple(r.modules), r.in_channels, r.out_channels, r.in_resolution, r.out_resolution,
+                     r.params)
+    return [list(run) for _, run in groupby(rows, key=key)]
+
+
+def test_module_level_boxes_match_grouping_and_collapsing(official):
+    a = cached_analysis(official)
+    collapsed = nodes(diagram_dot(a, DiagramLevel.MODULE))
+    boxes = [n for n in collapsed if n not in ("stem", "top", "legend")]
+    runs = _expected_rows(a)
+    assert len(boxes) == sum(len(run[0].modules) for run in runs)
+    labels = re.findall(r'subgraph "cluster_(block\d+[a-z]+)" \{\n\s*label="([^"]*)"', diagram_dot(a, "module"))
+    assert len(labels) == len(runs)
+    for (first, label), run in zip(labels, runs):
+        assert first == run[0].sub_block
+        assert label.endswith(f"\u00d7{len(run)}") if len(run) > 1 else label == first
+    expanded = nodes(diagram_dot(a, DiagramLevel.MODULE, expand_all=True))
+    assert len([n for n in expanded if n not in ("stem", "top", "legend")]) == sum(module_counts(a.grouping).values())
+
+
+def test_collapsing_actually_collapses_b7():
+    a = cached_analysis("b7")
+    dot = diagram_dot(a, "module")
+    assert "block6b \u2013 block6m   \u00d712" in dot
+    assert len(nodes(dot)) < len(nodes(diagram_dot(a, "module", expand_all=True)))
+
+
+def test_stage_level_nine_stages(official):
+    a = cached_analysis(official)
+    cells = [n for n in nodes(diagram_dot(a, DiagramLevel.STAGE)) if n.startswith("cell_")]
+    assert cells == [f"cell_0_{s.name}" for s in a.grouping.stages] and len(cells) == 9
+
+
+def test_side_by_side_rows_line_up_and_show_growth():
+    found = [cached_analysis(n) for n in OFFICIAL_NAMES]
+    dot = diagram_dot(found, DiagramLevel.STAGE, side_by_side=True)
+    cells = [n for n in nodes(dot) if n.startswith("cell_")]
+    assert len(cells) == 8 * 9
+    for stage in found[0].grouping.stages:
+        row = f'{{rank=same; "row_{stage.name}"; ' + " ".join(f'"cell_{i}_{stage.name}";' for i in range(8)) + "}"
+        assert row in dot
+    b7_total = re.search(r'"head_7" \[[^\n]*<b>(x[\d.]+) params', dot).group(1)
+    t0 = sum(l.params for l in found[0].layers())
+    t7 = sum(l.params for l in found[7].layers())
+    assert b7_total == f"x{t7 / t0:.1f}"
+    # box height grows with repeats: B7's block6 (13 sub-blocks) is taller than B0's (4)
+    height = lambda i: float(re.search(rf'"cell_{i}_block6" \[.*height="([\d.]+)"', dot).group(1))
+    assert height(7) > height(0)
+
+
+def test_bad_api_input_is_one_line():
+    a = cached_analysis("b0")
+    with pytest.raises(InputError, match="side by side"):
+        diagram_dot([a, a], "stage")
+    with pytest.raises(InputError, match="stage level"):
+        diagram_dot([a, a], "layer", side_by_side=True)
+    with pytest.raises(InputError, match="valid: layer, module, stage"):
+        diagram_dot(a, "blocks")
+    with pytest.raises(InputError, match="valid: tb, lr"):
+        diagram_dot(a, "stage", rankdir="BT")
+
+
+def test_rankdir_lr():
+    dot = diagram_dot(cached_analysis("b0"), "stage", rankdir="LR")
+    assert 'rankdir="LR"' in dot
+
+
+@pytest.mark.parametrize("n, text", [(None, "-"), (928, "928"), (1000, "1K"), (1448, "1.45K"), (16714, "16.7K"),
+                                     (140_300, "140K"), (999_499, "999K"), (999_999, "1M"), (5_288_548, "5.29M"),
+                                     (10_035_712, "10M"), (390_000_000, "390M"), (37_750_000_000, "37.8G")])
+def test_count_units(n, text):
+    assert count(n) == text
+
+
+def test_growth_and_shapes():
+    assert growth(66_347_960, 5_288_548) == "x12.5" and growth(5, None) == "" and growth(30_000, 100) == "x300"
+    assert keras_shape((1, 32, 112, 96)) == "112\u00d796\u00d732" and keras_shape((1, 1000)) == "1000"
+
+
+# ------------------------------------------------------------------------------------------------ rendering
+@needs_dot
+@pytest.mark.parametrize("level", list(DiagramLevel))
+def test_svg_is_deterministic(level):
+    dot = diagram_dot(cached_analysis("b0"), level)
+    first, second = render_svg(dot), render_svg(dot)
+    assert first == second and first.lstrip().startswith("<?xml") and "</svg>" in first
+    assert "/tmp" not in first and "/work" not in first
+
+
+@needs_dot
+@pytest.mark.parametrize("fmt, magic", [(DiagramFormat.PNG, b"\x89PNG"), (DiagramFormat.PDF, b"%PDF")])
+def test_binary_formats_are_deterministic(fmt, magic):
+    dot = diagram_dot(cached_analysis("b0"), "stage")
+    first = render(dot, fmt)
+    assert first.startswith(magic) and render(dot, fmt) == first
+
+
+@needs_dot
+def test_side_by_side_svg_is_deterministic():
+    dot = diagram_dot([cached_analysis("b0"), cached_analysis("b7")], "stage", side_by_side=True)
+    assert render_svg(dot) == render_svg(dot)
+
+
+# ------------------------------------------------------------------------------------------------ CLI
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["diagram", "b9"], "unknown variant 'b9'"),
+    (["diagram", "b0", "--level", "blocks"], "choose from layer, module, stage"),
+    (["diagram", "b0", "--format", "gif"], "choose from svg, png, pdf, dot"),
+    (["diagram", "b0", "--rankdir", "BT"], "choose from tb, lr"),
+])
+def test_cli_bad_arguments_exit_2(capsys, argv, fragment):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert fragment in _one_line_error(capsys)
+
+
+def test_cli_side_by_side_needs_stage_level(capsys):
+    assert main(["diagram", "b0", "b1", "--side-by-side", "--level", "module"]) == 2
+    assert "stage level" in _one_line_error(capsys)
+
+
+def test_cli_unwritable_out_exit_2(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    assert main(["diagram", "b0", "--format", "dot", "--out", str(blocker / "b0.dot")]) == 2
+    assert "cannot create directory" in _one_line_error(capsys)
+    assert blocker.read_text() == "not a directory"
+
+
+def test_cli_dot_to_stdout(capsys):
+    assert main(["diagram", "b0", "--format", "dot"]) == 0
+    assert capsys.readouterr().out == diagram_dot(cached_analysis("b0"), "stage")
+
+
+def test_cli_several_variants_give_one_file_each(tmp_path, capsys):
+    assert main(["diagram", "b0", "b1", "--format", "dot", "--level", "module", "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b0-module.dot", "b1-module.dot"]
+    assert (tmp_path / "b1-module.dot").read_text() == diagram_dot(cached_analysis("b1"), "module")
+    capsys.readouterr()
+    assert main(["diagram", "b0", "b1", "--format", "dot", "--out", str(tmp_path / "one.dot")]) == 2
+    assert "must be a directory" in _one_line_error(capsys)
+    single = tmp_path / "single"
+    single.mkdir()
+    assert main(["diagram", "b2", "--format", "dot", "--out", str(single)]) == 0  # a directory: default name
+    assert [p.name for p in single.iterdir()] == ["b2-stage.dot"]
+
+
+def _cli_without_dot(tmp_path, *args):
+    empty = tmp_path / "bin"
+    empty.mkdir(exist_ok=True)
+    env = {**os.environ, "PATH": str(empty)}
+    return subprocess.run([sys.executable, "-m", "effnet_inspect", "diagram", "b0", *args], capture_output=True,
+                          text=True, env=env, cwd=tmp_path)
+
+
+def test_cli_without_graphviz(tmp_path):
+    done = _cli_without_dot(tmp_path, "--format", "dot")
+    assert done.returncode == 0 and done.stdout.startswith('digraph "b0_stages"')
+    done = _cli_without_dot(tmp_path, "--format", "svg")
+    assert done.returncode == 2 and done.stderr == f"effnet-inspect: error: {DOT_MISSING}\n"
+    assert not list(tmp_path.glob("*.svg"))
