@@ -274,7 +274,9 @@ class Measurer:
         self.clock = Clock(device)
         self.compile_backend = compile_backend
         self._model: tuple[Variant, nn.Sequential] | None = None
-        if device.type == "cuda":  # let cuDNN pick the fastest algorithm per shape (during the warm-up)
+        # Let cuDNN pick the fastest algorithm per shape (during the warm-up); close() restores the caller's choice.
+        self._cudnn_benchmark = torch.backends.cudnn.benchmark
+        if device.type == "cuda":
             torch.backends.cudnn.benchmark = settings.cudnn_benchmark
 
     def model(self, variant: Variant) -> nn.Sequential:
@@ -288,6 +290,7 @@ class Measurer:
 
     def close(self) -> None:
         self._model = None
+        torch.backends.cudnn.benchmark = self._cudnn_benchmark
         release_memory(self.device)
 
     def __call__(self, config: BenchConfig, batch_size: int) -> Measurement:

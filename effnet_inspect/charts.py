@@ -17,7 +17,6 @@ from .published import PaperRow
 from .specs import ALPHA, BASE_RESOLUTION, BETA, GAMMA, Variant
 
 # Colours shared by the charts: one per stage (stem, block1..7, top) and one per variant, in order.
-STAGE_ORDER = ("stem", *(f"block{i}" for i in range(1, 8)), "top")
 INK = "#1f2933"
 GRID = "#d9dee4"
 PAPER = "#c0392b"

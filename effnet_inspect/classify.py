@@ -87,6 +87,28 @@ def _class_kind(cls: type) -> LayerKind:
     return FOREIGN_MODULE_KINDS.get(cls.__name__, LayerKind.OTHER)
 
 
+# Canonical activation names, so that nn.SiLU, F.silu and a fused x * sigmoid(x) all read "swish".
+ACTIVATION_MODULES: tuple[tuple[type[nn.Module], str], ...] = (
+    (nn.SiLU, "swish"), (nn.Sigmoid, "sigmoid"), (nn.ReLU, "relu"), (nn.ReLU6, "relu6"),
+    (nn.Hardswish, "hard-swish"), (nn.Hardsigmoid, "hard-sigmoid"), (nn.GELU, "gelu"), (nn.Tanh, "tanh"),
+)
+ACTIVATION_FUNCTIONS: dict[Any, str] = {
+    F.silu: "swish", torch.sigmoid: "sigmoid", F.sigmoid: "sigmoid", F.relu: "relu", F.relu6: "relu6",
+    F.hardswish: "hard-swish", F.hardsigmoid: "hard-sigmoid", F.gelu: "gelu", torch.tanh: "tanh",
+    "sigmoid": "sigmoid", "sigmoid_": "sigmoid", "relu": "relu",  # tensor methods, by name
+}
+
+
+def activation_name(target: Any) -> str | None:
+    """The activation a module, function or tensor method applies, by its common name (None if unknown)."""
+    if isinstance(target, nn.Module):
+        return next((name for cls, name in ACTIVATION_MODULES if isinstance(target, cls)), None)
+    try:
+        return ACTIVATION_FUNCTIONS.get(target)
+    except TypeError:  # unhashable callables are no activation we know
+        return None
+
+
 def module_kind(module: nn.Module) -> LayerKind:
     kind = _class_kind(type(module))
     if kind is LayerKind.CONV and is_depthwise(module.groups, module.in_channels):

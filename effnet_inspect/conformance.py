@@ -8,7 +8,6 @@ there is no sentence at all: same structure, and the same parameters and MACs in
 from __future__ import annotations
 
 import copy
-import functools
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
@@ -34,6 +33,7 @@ class SubBlockShape:
     stride: int
     se_channels: int | None  # None: no squeeze-and-excitation
     has_skip: bool
+    activations: tuple[str, ...]  # in order, fused ones included: ('swish', 'swish', 'swish', 'sigmoid')
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,25 @@ class Structure:
     blocks: tuple[tuple[SubBlockShape, ...], ...]
     head_channels: int | None
     classes: int | None  # None without a classifier
+    stem_activations: tuple[str, ...] = ()
+    top_activations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One architectural difference: the stage it lives in ('stem', 'block4', 'top'; 'model' for the block count)
+    decides which per-stage numbers it already explains; the text is what users read."""
+
+    stage: str
+    text: str
+
+
+def _activations(layers: Iterable[Layer]) -> tuple[str, ...]:
+    return tuple(l.activation for l in layers if l.activation)
+
+
+def _named(activations: tuple[str, ...]) -> str:
+    return ", ".join(dict.fromkeys(activations)) or "no activation"
 
 
 def _convs(layers: Iterable[Layer]) -> list[Layer]:
@@ -65,13 +84,15 @@ def structure(a: Analysis) -> Structure:
             se_convs = _convs(layers[n] for n in se.layers) if se else []
             shapes.append(SubBlockShape(b.name, (first.in_shape or first.shape)[1], last.shape[1],
                                         b.expanded_channels, b.kernel_size, b.stride,
-                                        se_convs[0].out_channels if se_convs else None, b.has_skip))
+                                        se_convs[0].out_channels if se_convs else None, b.has_skip,
+                                        _activations(layers[n] for n in b.layers)))
         blocks.append(tuple(shapes))
     top_convs = _convs(layers[n] for n in top.layers)
     head = next((l.out_channels for l in top_convs if l.kind.is_conv), None)
     classes = next((l.out_channels for l in top_convs if l.kind is LayerKind.DENSE), None)
     return Structure(stem_conv.out_channels if stem_conv else 0, stem_conv.kernel_size[0] if stem_conv else 0,
-                     stem_conv.stride if stem_conv else 0, tuple(blocks), head, classes)
+                     stem_conv.stride if stem_conv else 0, tuple(blocks), head, classes,
+                     _activations(layers[n] for n in stem.layers), _activations(layers[n] for n in top.layers))
 
 
 def _ratio(b: SubBlockShape) -> float:
@@ -79,20 +100,28 @@ def _ratio(b: SubBlockShape) -> float:
     return int(ratio) if ratio.is_integer() else round(ratio, 2)
 
 
-def structural_differences(ours: Structure, ref: Structure, label: str) -> list[str]:
-    """Plain sentences, stem to head; label is the reference's name ('B3')."""
+def structural_differences(ours: Structure, ref: Structure, label: str) -> list[Difference]:
+    """Stem to head; label is the reference's name ('B3')."""
     out = []
     if ours.stem_channels != ref.stem_channels:
-        out.append(f"stem has {ours.stem_channels} channels; {label} has {ref.stem_channels}")
+        out.append(Difference("stem", f"stem has {ours.stem_channels} channels; {label} has {ref.stem_channels}"))
     if (ours.stem_kernel, ours.stem_stride) != (ref.stem_kernel, ref.stem_stride):
-        out.append(f"stem convolution is {ours.stem_kernel}x{ours.stem_kernel} stride {ours.stem_stride}; "
-                   f"{label}'s is {ref.stem_kernel}x{ref.stem_kernel} stride {ref.stem_stride}")
+        out.append(Difference("stem", f"stem convolution is {ours.stem_kernel}x{ours.stem_kernel} stride "
+                                      f"{ours.stem_stride}; {label}'s is {ref.stem_kernel}x{ref.stem_kernel} stride "
+                                      f"{ref.stem_stride}"))
+    if ours.stem_activations != ref.stem_activations:
+        out.append(Difference("stem", f"stem uses {_named(ours.stem_activations)}; {label} uses "
+                                      f"{_named(ref.stem_activations)}"))
     if len(ours.blocks) != len(ref.blocks):
-        out.append(f"the model has {len(ours.blocks)} blocks; {label} has {len(ref.blocks)}")
+        out.append(Difference("model", f"the model has {len(ours.blocks)} blocks; {label} has {len(ref.blocks)}"))
     for number, (mine, theirs) in enumerate(zip(ours.blocks, ref.blocks), start=1):
-        out += _block_differences(f"block{number}", mine, theirs, label)
+        stage = f"block{number}"
+        out += [Difference(stage, text) for text in _block_differences(stage, mine, theirs, label)]
     if ours.head_channels != ref.head_channels:
-        out.append(f"head has {ours.head_channels} channels; {label} has {ref.head_channels}")
+        out.append(Difference("top", f"head has {ours.head_channels} channels; {label} has {ref.head_channels}"))
+    if ours.top_activations != ref.top_activations:
+        out.append(Difference("top", f"top uses {_named(ours.top_activations)}; {label} uses "
+                                     f"{_named(ref.top_activations)}"))
     return out
 
 
@@ -106,12 +135,16 @@ def _block_differences(name: str, mine: tuple[SubBlockShape, ...], theirs: tuple
     if mine[0].stride != theirs[0].stride:
         out.append(f"{name} has stride {mine[0].stride}; {label} has {theirs[0].stride}")
     pairs = list(zip(mine, theirs))
+    # Activations are compared where both sides have (or lack) squeeze-and-excitation; a missing SE is said below.
+    same_se = [(b, r) for b, r in pairs if (b.se_channels is None) == (r.se_channels is None)]
     # A property that differs in every sub-block is said once for the block, otherwise per sub-block.
-    for values, sentence in (
-            (lambda b: b.kernel_size, lambda n, m, t: f"{n} uses {m}x{m} depthwise kernels; {label} uses {t}x{t}"),
-            (_ratio, lambda n, m, t: f"{n} expands by {m}; {label} by {t}")):
-        differing = [(b.name, values(b), values(r)) for b, r in pairs if values(b) != values(r)]
-        if differing and len(differing) == len(pairs) and len({d[1:] for d in differing}) == 1:
+    for compared, values, sentence in (
+            (pairs, lambda b: b.kernel_size,
+             lambda n, m, t: f"{n} uses {m}x{m} depthwise kernels; {label} uses {t}x{t}"),
+            (pairs, _ratio, lambda n, m, t: f"{n} expands by {m}; {label} by {t}"),
+            (same_se, lambda b: b.activations, lambda n, m, t: f"{n} uses {_named(m)}; {label} uses {_named(t)}")):
+        differing = [(b.name, values(b), values(r)) for b, r in compared if values(b) != values(r)]
+        if differing and len(differing) == len(compared) and len({d[1:] for d in differing}) == 1:
             out.append(sentence(name, *differing[0][1:]))
         else:
             out += [sentence(n, m, t) for n, m, t in differing]
@@ -184,12 +217,10 @@ class Inspection:
                                 differences=self.conformance.differences)
 
 
-@functools.lru_cache(maxsize=None)
 def reference(variant: str, include_top: bool, resolution: int | None = None) -> Analysis:
-    return analyze(variant, include_top=include_top, resolution=resolution)
+    return analyze(variant, include_top=include_top, resolution=resolution)  # analyze caches its results
 
 
-@functools.lru_cache(maxsize=None)
 def _reference_structure(variant: str, include_top: bool) -> Structure:
     return structure(reference(variant, include_top))
 
@@ -203,7 +234,7 @@ def analyze_foreign(model: nn.Module, name: str, resolution: int) -> Analysis:
     return Analysis(name, resolution, has_classifier, graph, grouping)
 
 
-def closest_variant(found: Structure, include_top: bool) -> tuple[str, list[str]]:
+def closest_variant(found: Structure, include_top: bool) -> tuple[str, list[Difference]]:
     """The official variant with the fewest structural differences (the smaller one on a tie)."""
     scored = [(structural_differences(found, _reference_structure(v, include_top), v.upper()), v)
               for v in OFFICIAL_NAMES]
@@ -224,15 +255,15 @@ def inspect_factory(factory: Factory, resolution: int | None = None) -> Inspecti
     return inspect_model(load(factory), factory.name, resolution)
 
 
-def compare(a: Analysis, ref: Analysis, variant: str, differences: list[str]) -> Conformance:
+def compare(a: Analysis, ref: Analysis, variant: str, structural: list[Difference]) -> Conformance:
     label = variant.upper()
     ours, theirs = structure(a), structure(ref)
     notes = []
     if ours.classes != theirs.classes:
         notes.append(f"classifier has {ours.classes} classes; {label} has {theirs.classes}")
     stages = _stage_comparisons(a, ref)
-    differences = list(differences)
-    explained = _explained_stages(ours, theirs, differences)
+    differences = [d.text for d in structural]
+    explained = _explained_stages(ours, theirs, structural)
     for s in stages:
         if s.stage in explained or s.params is None or s.reference_params is None:
             continue
@@ -251,18 +282,16 @@ def compare(a: Analysis, ref: Analysis, variant: str, differences: list[str]) ->
         keras=keras_equivalent(a.grouping, layers))
 
 
-def _explained_stages(ours: Structure, ref: Structure, differences: list[str]) -> set[str]:
+def _explained_stages(ours: Structure, ref: Structure, differences: list[Difference]) -> set[str]:
     """Stages whose numbers may differ because their structure (or their input) already does."""
-    explained = {s.split(" ", 1)[0].split("'")[0] for s in differences}  # 'block6 has ...', "block4b's ..."
-    explained |= {name[:len("blockN")] for name in explained if name.startswith("block")}
-    explained |= {"top"} if "head" in explained else set()
+    explained = {d.stage for d in differences}
     if ours.stem_channels != ref.stem_channels:
         explained.add("block1")
     for number, (mine, theirs) in enumerate(zip(ours.blocks, ref.blocks), start=1):
         if mine[-1].out_channels != theirs[-1].out_channels:
             explained.add(f"block{number + 1}" if number < len(ours.blocks) else "top")
     if len(ours.blocks) != len(ref.blocks):
-        explained |= {f"block{i}" for i in range(1, 8)} | {"top"}
+        explained |= {f"block{i}" for i in range(1, max(len(ours.blocks), len(ref.blocks)) + 1)} | {"top"}
     if ours.head_channels != ref.head_channels or ours.classes != ref.classes:
         explained.add("top")
     return explained

@@ -15,13 +15,13 @@ from .diagram_dot import Dot, Html, RankDir, html_escape
 from .diagram_style import (ACCENT, MUTED, arrow, count, gmacs, growth, model_title, new_dot, ratio_text, square,
                             stage_color, title_label)
 from .measure import Analysis, StageRow, stage_rows, totals
+from .specs import BASE_RESOLUTION
 
 # Inches. A box for one sub-block is BOX_HEIGHT tall; each further repeat adds REPEAT_STEP.
 BOX_WIDTH = 1.8
 BOX_HEIGHT = 1.05
 REPEAT_STEP = 0.17
-INPUT_SIDE = 0.9  # the input square of a 224-pixel model
-BASE_RESOLUTION = 224
+INPUT_SIDE = 0.9  # the input square of a BASE_RESOLUTION (224-pixel) model
 
 
 def _stage_names(columns: Sequence[list[StageRow]]) -> list[str]:

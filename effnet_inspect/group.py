@@ -65,9 +65,6 @@ class Grouping:
     def blocks(self) -> tuple[StageGroup, ...]:
         return self.stages[1:-1]
 
-    def stage_of(self) -> dict[str, str]:
-        return {n: s.name for s in self.stages for n in s.layers}
-
 
 class _Graph:
     """Positional helpers over a traced graph in execution order."""

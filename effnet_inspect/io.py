@@ -27,14 +27,17 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:
         raise InputError(f"output path {str(target)!r} is a directory; give a file name")
     directory = ensure_dir(target.parent if str(target.parent) else ".")
     mode = "wb" if isinstance(data, bytes) else "w"
+    tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
         with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": "\n"})) as fh:
             fh.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
+        tmp = None
     except OSError as exc:
-        if "tmp" in locals() and os.path.exists(tmp):
-            os.unlink(tmp)
         raise InputError(f"cannot write {str(target)!r}: {exc.strerror or exc}") from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):  # failed before the rename: leave nothing behind
+            os.unlink(tmp)
     return target

@@ -15,7 +15,7 @@ from torch import nn
 
 from .build import build, resolve
 from .group import Grouping, StageGroup, SubBlockGroup, group
-from .kinds import MODULE_TYPES, LayerKind
+from .kinds import MODULE_TYPES
 from .specs import ModelSpec, Variant, check_resolution
 from .trace import Layer, trace
 
@@ -78,15 +78,10 @@ def totals(layers: Sequence[Layer]) -> Totals:
                   sum(l.macs for l in layers), sum(l.elementwise for l in layers))
 
 
-def _four_d(layers: Sequence[Layer]) -> list[tuple[int, ...]]:
-    shapes = [s for l in layers for s in (l.in_shape, l.shape) if s is not None and len(s) == 4]
-    return shapes
-
-
 def _channels_and_resolution(layers: Sequence[Layer]) -> tuple[int | None, int | None, int | None, int | None]:
     first, last = layers[0], layers[-1]
     in_shape = first.in_shape or first.shape
-    shapes = _four_d(layers)
+    shapes = [s for l in layers for s in (l.in_shape, l.shape) if s is not None and len(s) == 4]
     return (in_shape[1] if len(in_shape) > 1 else None, last.shape[1] if len(last.shape) > 1 else None,
             shapes[0][2] if shapes else None, shapes[-1][2] if shapes else None)
 
@@ -205,7 +200,3 @@ def _sub_block_row(a: Analysis, stage: StageGroup, block: SubBlockGroup) -> SubB
 
 def sub_block_rows(a: Analysis) -> list[SubBlockRow]:
     return [_sub_block_row(a, s, b) for s in a.grouping.blocks for b in s.sub_blocks]
-
-
-def layer_kind_counts(a: Analysis) -> dict[LayerKind, int]:
-    return dict(Counter(l.kind for l in a.layers()))

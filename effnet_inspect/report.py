@@ -25,6 +25,7 @@ from .errors import InputError
 from .io import ensure_dir, write_atomic
 from .measure import Analysis, FamilyRow, StageRow, SubBlockRow, family_row, stage_rows, sub_block_rows
 from .published import PAPER_TABLE2, SOURCE, SOURCE_URL
+from .report_diagrams import module_colours
 from .report_html import Download, Figure, HtmlTable, Row, records_table, render, table
 from .specs import OFFICIAL_NAMES
 from .tables import Format, Level
@@ -321,7 +322,7 @@ def _write_index(writer: Writer, nav: Nav, variants: Sequence[VariantData], pair
         family_table=records_table(families, Level.FAMILY, family_caption, id="family-table"),
         paper_table=paper_table(variants), paper_source=SOURCE, paper_url=SOURCE_URL,
         module_table=module_counts_table(variants, "Module types per variant (summed over all sub-blocks)"),
-        module_legend=module_legend(), figures=figures, scaling_figure=scaling_figure, scaling_table=scaling_table,
+        module_legend=module_colours(), figures=figures, scaling_figure=scaling_figure, scaling_table=scaling_table,
         side_figure=side_figure, diagrams_available=DIAGRAMS_AVAILABLE, downloads=downloads,
         include_top=variants[0].analysis.include_top))
 
@@ -357,13 +358,6 @@ def implied_phi_table(official) -> HtmlTable:
                  rows, (False, *([True] * 6)), id="phi-table")
 
 
-def module_legend() -> list[tuple[str, str, str]]:
-    """(colour, name, meaning) of each module type, the same colours as the diagrams."""
-    from .report_diagrams import module_colours
-
-    return module_colours()
-
-
 def _write_variant_page(writer: Writer, nav: Nav, v: VariantData, pairs) -> None:
     from .report_diagrams import variant_diagrams
     from .summary import summary
@@ -386,7 +380,7 @@ def _write_variant_page(writer: Writer, nav: Nav, v: VariantData, pairs) -> None
                                   drop=("variant", "params_keras"), id="stage-table"),
         subblock_table=records_table(v.sub_blocks, Level.SUBBLOCK, f"Sub-blocks of {v.title}",
                                      drop=("variant", "stage"), id="subblock-table"),
-        module_table=module_counts_table([v], f"Module types in {v.title}"), module_legend=module_legend(),
+        module_table=module_counts_table([v], f"Module types in {v.title}"), module_legend=module_colours(),
         stage_figure=stage_figure, figures=[f for f in figures if f is not stage_figure],
         rounding=rounding_section(v), summary=summary_text, downloads=downloads,
         compare_page=compare_page, compares=[(a, b) for a, b in pairs if v in (a, b)]))

@@ -83,13 +83,18 @@ VARIANTS: dict[str, Variant] = {
 OFFICIAL_NAMES = tuple(VARIANTS)
 
 
+def nearest_multiple(scaled: float, divisor: int = CHANNEL_DIVISOR) -> int:
+    """The multiple of divisor nearest to scaled (halves round up), at least one divisor."""
+    return max(divisor, int(scaled + divisor / 2) // divisor * divisor)
+
+
 def round_filters(channels: int, width: float, divisor: int = CHANNEL_DIVISOR) -> int:
     """Scale a channel count by width and round to a multiple of divisor, as Keras' round_filters does.
 
     Rounds to the nearest multiple (at least one divisor), then adds one divisor if rounding lost more than 10 %.
     """
     scaled = channels * width
-    rounded = max(divisor, int(scaled + divisor / 2) // divisor * divisor)
+    rounded = nearest_multiple(scaled, divisor)
     if rounded < 0.9 * scaled:
         rounded += divisor
     return int(rounded)

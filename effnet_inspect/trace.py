@@ -11,15 +11,15 @@ from __future__ import annotations
 import copy
 import enum
 import operator
-from dataclasses import dataclass, fields
-from typing import Any, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from .classify import function_kind, is_depthwise, is_leaf, method_kind, module_kind
+from .classify import activation_name, function_kind, is_depthwise, is_leaf, method_kind, module_kind
 from .errors import InputError
 from .kinds import LayerKind
 from .layers import ActivatedConv2d
@@ -47,14 +47,7 @@ class Layer:
     groups: int | None = None
     in_channels: int | None = None
     out_channels: int | None = None
-
-
-LAYER_FIELDS = tuple(f.name for f in fields(Layer))
-
-
-def layers_of(graph: nx.DiGraph) -> list[Layer]:
-    """The graph's layers in execution order."""
-    return [graph.nodes[n]["layer"] for n in graph.nodes]
+    activation: str | None = None  # 'swish', 'sigmoid', ... for activations and convs with one inside (SE)
 
 
 class LeafTracer(fx.Tracer):
@@ -229,6 +222,7 @@ def _make_layer(node: fx.Node, modules: dict[str, nn.Module], values: dict[fx.No
     conv: dict[str, Any] = {}
     params = stats = 0
     fused = False
+    activation = None
     if node.op == "placeholder":
         kind, type_name, path, name = LayerKind.INPUT, "Input", "", "input_layer"
     elif node.op == "call_module":
@@ -238,6 +232,7 @@ def _make_layer(node: fx.Node, modules: dict[str, nn.Module], values: dict[fx.No
         params = sum(p.numel() for p in module.parameters() if p.requires_grad)
         stats = _stat_count(module) + sum(p.numel() for p in module.parameters() if not p.requires_grad)
         fused = isinstance(module, ActivatedConv2d)
+        activation = activation_name(module.activation if fused else module)
         if isinstance(module, nn.Conv2d):
             conv = dict(kernel_size=tuple(module.kernel_size), stride=module.stride[0], groups=module.groups,
                         in_channels=module.in_channels, out_channels=module.out_channels)
@@ -247,6 +242,7 @@ def _make_layer(node: fx.Node, modules: dict[str, nn.Module], values: dict[fx.No
         fn = node.target
         kind = method_kind(fn) if node.op == "call_method" else function_kind(fn)
         type_name = _target_name(fn)
+        activation = activation_name(fn) if kind is LayerKind.ACTIVATION else None
         path = _module_path(node)
         name = f"{path.replace('.', '_')}_{type_name}" if path else type_name
         weights = [(n.target, values[n]) for n in node.all_input_nodes if n.op == "get_attr"]
@@ -268,7 +264,7 @@ def _make_layer(node: fx.Node, modules: dict[str, nn.Module], values: dict[fx.No
         macs = dense_macs(out_shape, conv["in_channels"])
     return Layer(name=_unique(name, taken), kind=kind, type=type_name, path=path, index=index, in_shape=in_shape,
                  shape=out_shape, params=params, params_keras=params + stats, macs=macs,
-                 elementwise=elementwise_ops(kind, in_shape, out_shape, fused), **conv)
+                 elementwise=elementwise_ops(kind, in_shape, out_shape, fused), activation=activation, **conv)
 
 
 def _functional_conv(node: fx.Node, weight: torch.Tensor) -> dict[str, Any]:
@@ -279,7 +275,3 @@ def _functional_conv(node: fx.Node, weight: torch.Tensor) -> dict[str, Any]:
     out_channels, per_group, kh, kw = weight.shape
     return dict(kernel_size=(kh, kw), stride=int(stride), groups=int(groups), in_channels=per_group * int(groups),
                 out_channels=out_channels)
-
-
-def iter_edges(graph: nx.DiGraph) -> Iterator[tuple[str, str]]:
-    yield from graph.edges

@@ -90,13 +90,23 @@ def test_stage_modules_run_the_same_network_in_order():
         assert torch.equal(h, model(x))
 
 
-def test_example_file_is_a_real_cpu_run():
+def test_example_file_loads_and_round_trips():
     run = load_results(EXAMPLE)
     assert run.environment.device_type == "cpu" and run.settings.timer is Timer.PERF_COUNTER
     assert {r.precision for r in run.results} == {Precision.FP32, Precision.BF16}
     assert len({r.variant for r in run.results}) >= 2 and len({r.batch_size for r in run.results}) >= 3
     assert all(r.status is Status.OK and [s.stage for s in r.stages.stages] == STAGES for r in run.results)
     assert to_json(run) == EXAMPLE.read_text()
+
+
+def test_percentiles_interpolate_like_numpy():
+    from effnet_inspect.bench_results import percentile
+
+    values = [float(v) for v in range(1, 11)]
+    assert percentile(values, 50) == pytest.approx(5.5)
+    assert percentile(values, 90) == pytest.approx(9.1)
+    assert percentile(values, 99) == pytest.approx(9.91)
+    assert percentile([3.0], 99) == 3.0
 
 
 def test_statistics_from_known_pass_times():

@@ -159,6 +159,16 @@ def test_explicit_resolution_is_used_for_both_sides():
 
 
 # ---------------------------------------------------------------------------------------------- the altered
+def test_other_activations_are_a_difference():
+    """Same shapes, parameters and MACs as B0, but ReLU instead of swish: not B0."""
+    c = inspected("tests.ports.altered:relu_b0").conformance
+    assert c.matched_variant is None and c.closest_variant == "b0"
+    assert c.params == c.reference_params and c.macs == c.reference_macs
+    assert "stem uses relu; B0 uses swish" in c.differences
+    assert "block2 uses relu, sigmoid; B0 uses swish, sigmoid" in c.differences
+    assert "top uses relu; B0 uses swish" in c.differences
+
+
 def test_altered_b3_differences():
     c = inspected("tests.ports.altered:make").conformance
     assert c.matched_variant is None and c.closest_variant == "b3"

@@ -155,14 +155,6 @@ def test_index_sets_measured_beside_published(tmp_path):
     assert 'id="paper-table"' in html and 'id="family-table"' in html
 
 
-def test_released_models_match_the_paper_within_its_rounding():
-    """The paper prints 2-3 significant digits: measured params and MACs must agree within 5 %."""
-    for v in variant_data([cached_analysis(n) for n in OFFICIAL_NAMES]):
-        paper = PAPER_TABLE2[v.name]
-        assert abs(v.family.params / paper.params - 1) < 0.05, v.name
-        assert abs(v.family.macs / paper.flops - 1) < 0.05, v.name
-
-
 def test_variant_page_walks_through_the_rounding(tmp_path):
     write_report([cached_analysis("b3")], tmp_path, show_progress=False)
     html = (tmp_path / "b3.html").read_text()

@@ -16,3 +16,15 @@ def make(**kwargs) -> EfficientNet:
     model = EfficientNet(setting, dropout=0.3, **kwargs)
     model.features[4][1].block[2] = nn.Identity()  # block4b: no squeeze-and-excitation
     return model
+
+
+def relu_b0(**kwargs) -> nn.Module:
+    """torchvision-style B0 with every SiLU replaced by ReLU: same shapes and parameters, other activations."""
+    from tests.ports.torchvision_style import efficientnet_b0
+
+    model = efficientnet_b0(**kwargs)
+    for parent in list(model.modules()):
+        for name, child in parent.named_children():
+            if isinstance(child, nn.SiLU):
+                setattr(parent, name, nn.ReLU())
+    return model
