@@ -18,6 +18,7 @@ from .foreign_keras import KerasEquivalent, keras_equivalent
 from .group import group
 from .kinds import LayerKind, ModuleType
 from .measure import Analysis, FamilyRow, analyze, family_row, module_counts, totals
+from .numbers import millions, thousands
 from .specs import BASE_RESOLUTION, OFFICIAL_NAMES, VARIANTS
 from .trace import Layer, trace
 
@@ -320,8 +321,8 @@ def render_text(c: Conformance) -> str:
               f"MACs: {c.macs:,} ({label}: {c.reference_macs:,})",
               "Modules: " + ", ".join(f"{k} x{v}" for k, v in c.module_counts.items()), ""]
     header = ("Stage", "Layers", "Params", f"{label} params", "MACs (M)", f"{label} MACs (M)")
-    rows = [(s.stage, _num(s.layers), _num(s.params), _num(s.reference_params), _millions(s.macs),
-             _millions(s.reference_macs)) for s in c.stages]
+    rows = [(s.stage, thousands(s.layers, "-"), thousands(s.params, "-"), thousands(s.reference_params, "-"),
+             millions(s.macs, missing="-"), millions(s.reference_macs, missing="-")) for s in c.stages]
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
     for r in (header, tuple("-" * w for w in widths), *rows):
         lines.append("  ".join([r[0].ljust(widths[0]), *(x.rjust(w) for x, w in zip(r[1:], widths[1:]))]).rstrip())
@@ -331,11 +332,3 @@ def render_text(c: Conformance) -> str:
     for title, items in (("has, Keras lacks", k.extra), ("Keras has, this lacks", k.missing)):
         lines += [f"  {title}:", *(f"    {d.count} {d.kind}: {d.reason}" for d in items)] if items else []
     return "\n".join(lines) + "\n"
-
-
-def _num(v: int | None) -> str:
-    return "-" if v is None else f"{v:,}"
-
-
-def _millions(v: int | None) -> str:
-    return "-" if v is None else f"{v / 1e6:,.1f}"

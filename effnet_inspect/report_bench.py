@@ -6,12 +6,9 @@ from __future__ import annotations
 from typing import Sequence
 
 from .bench_results import BenchResult, BenchRun, Status
+from .numbers import fixed
 from .report_bench_charts import config_label, latency_chart, series_label, stage_share_chart, throughput_chart
 from .report_html import Figure, HtmlTable, Row, table
-
-
-def _fixed(value: float | None, digits: int) -> str:
-    return "" if value is None else f"{value:,.{digits}f}"
 
 
 def environment_table(run: BenchRun) -> HtmlTable:
@@ -41,9 +38,9 @@ def results_table(results: Sequence[BenchResult]) -> HtmlTable:
             note = "; ".join(filter(None, [note, f"stage times sum to {r.stages.ratio:.2f}x the whole"]))
         rows.append(Row((
             series_label(r), config_label(r), str(r.measured_batch_size or r.batch_size),
-            _fixed(r.throughput, 1), _fixed(lat and lat.mean_ms, 3), _fixed(lat and lat.p50_ms, 3),
-            _fixed(lat and lat.p90_ms, 3), _fixed(lat and lat.p99_ms, 3),
-            _fixed(r.peak_memory_bytes and r.peak_memory_bytes / 2**20, 0), _fixed(r.achieved_tflops, 3),
+            fixed(r.throughput, 1), fixed(lat and lat.mean_ms, 3), fixed(lat and lat.p50_ms, 3),
+            fixed(lat and lat.p90_ms, 3), fixed(lat and lat.p99_ms, 3),
+            fixed(r.peak_memory_bytes and r.peak_memory_bytes / 2**20, 0), fixed(r.achieved_tflops, 3),
             "" if r.peak_fraction is None else f"{100 * r.peak_fraction:.1f} %", note),
             css="" if r.status is Status.OK else "highlight"))
     headers = ("Variant @ pixels", "Configuration", "Batch", "Images/s", "Mean ms", "p50 ms", "p90 ms", "p99 ms",

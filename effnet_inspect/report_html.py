@@ -10,6 +10,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from .numbers import millions, thousands
 from .tables import COLUMNS, Level, flat_row
 
 
@@ -99,15 +100,11 @@ def _is_number(value: Any) -> bool:
 
 
 # ------------------------------------------------------------------------------------------- formatting
-def thousands(value: int | float | None) -> str:
-    return "" if value is None else f"{value:,.0f}"
+def millions_unit(value: int | float | None, digits: int = 2) -> str:
+    return "" if value is None else f"{millions(value, digits)} M"
 
 
-def millions(value: int | float | None, digits: int = 2) -> str:
-    return "" if value is None else f"{value / 1e6:,.{digits}f} M"
-
-
-def billions(value: int | float | None, digits: int = 2) -> str:
+def billions_unit(value: int | float | None, digits: int = 2) -> str:
     return "" if value is None else f"{value / 1e9:,.{digits}f} B"
 
 
@@ -140,10 +137,10 @@ def fmt(value: float | int | None, kind: str = "") -> str:
     if value is None:
         return ""
     if kind == "millions":
-        return f"{value / 1e6:,.1f}"
+        return millions(value)
     if isinstance(value, float) and not value.is_integer():
         return f"{value:g}"
-    return f"{value:,.0f}"
+    return thousands(value)
 
 
 @functools.lru_cache(maxsize=1)
@@ -159,7 +156,7 @@ def environment():
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(thousands=thousands, millions=millions, billions=billions, number=number,
+    env.filters.update(thousands=thousands, millions=millions_unit, billions=billions_unit, number=number,
                        signed_percent=signed_percent, fmt=fmt,
                        factor=factor)
     return env

@@ -12,6 +12,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Sequence
 
+from .numbers import millions, thousands
+
 
 class Format(enum.Enum):
     TEXT = "text"
@@ -35,14 +37,6 @@ class Column:
     optional: bool = False  # left out of text tables when no row has a value
 
 
-def _int(v: Any) -> str:
-    return "" if v is None else f"{v:,}"
-
-
-def _millions(v: Any) -> str:
-    return "" if v is None else f"{v / 1e6:,.1f}"
-
-
 def _plain(v: Any) -> str:
     if v is None:
         return ""
@@ -62,11 +56,11 @@ COLUMNS: dict[Level, tuple[Column, ...]] = {
         Column("variant", "Variant", _plain), Column("width_coefficient", "Width", _plain),
         Column("depth_coefficient", "Depth", _plain), Column("resolution", "Res", _plain),
         Column("dropout_rate", "Dropout", _plain), Column("layers", "Layers", _plain),
-        Column("sub_blocks", "Sub-blocks", _plain), Column("params", "Params", _int),
-        Column("params_keras", "Keras params", _int), Column("macs", "MACs (M)", _millions),
-        Column("flops", "FLOPs (M)", _millions),
+        Column("sub_blocks", "Sub-blocks", _plain), Column("params", "Params", thousands),
+        Column("params_keras", "Keras params", thousands), Column("macs", "MACs (M)", millions),
+        Column("flops", "FLOPs (M)", millions),
         *(Column(k, "Exp" if k == "expansion" else f"M{k[-1]}", _plain) for k in MODULE_KEYS),
-        Column("fvcore_flops", "fvcore (M)", _millions, optional=True),
+        Column("fvcore_flops", "fvcore (M)", millions, optional=True),
     ),
     Level.STAGE: (
         Column("variant", "Variant", _plain), Column("stage", "Stage", _plain), Column("repeats", "Repeats", _plain),
@@ -74,8 +68,8 @@ COLUMNS: dict[Level, tuple[Column, ...]] = {
         Column("expand_ratio", "Expand", _plain), Column("in_channels", "Ch in", _plain),
         Column("out_channels", "Ch out", _plain), Column("in_resolution", "Res in", _plain),
         Column("out_resolution", "Res out", _plain), Column("layers", "Layers", _plain),
-        Column("params", "Params", _int), Column("params_keras", "Keras params", _int),
-        Column("macs", "MACs (M)", _millions),
+        Column("params", "Params", thousands), Column("params_keras", "Keras params", thousands),
+        Column("macs", "MACs (M)", millions),
     ),
     Level.SUBBLOCK: (
         Column("variant", "Variant", _plain), Column("stage", "Stage", _plain),
@@ -83,8 +77,8 @@ COLUMNS: dict[Level, tuple[Column, ...]] = {
         Column("modules", "Modules", _plain), Column("kernel_size", "Kernel", _plain),
         Column("stride", "Stride", _plain), Column("expand_ratio", "Expand", _plain),
         Column("in_channels", "Ch in", _plain), Column("out_channels", "Ch out", _plain),
-        Column("has_skip", "Skip", _plain), Column("layers", "Layers", _plain), Column("params", "Params", _int),
-        Column("macs", "MACs (M)", _millions),
+        Column("has_skip", "Skip", _plain), Column("layers", "Layers", _plain), Column("params", "Params", thousands),
+        Column("macs", "MACs (M)", millions),
     ),
 }
 
