@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .diagram_dot import Dot, Html, RankDir, html_escape
 from .diagram_style import (MODULE_COLORS, MUTED, SKIP_EDGE, STAGE_FRAME, STEM_COLOR, TOP_COLOR, add_legend,
-                            block_caption, count, keras_shape, layer_type, line_edge, model_title, new_dot,
+                            block_caption, count, keras_shape, layer_type, line_edge, new_dot,
                             stack_lines, title_label)
 from .group import SubBlockGroup
 from .kinds import LayerKind
@@ -68,7 +68,7 @@ def module_dot(a: Analysis, rankdir: RankDir, expand_all: bool = False) -> str:
     t = totals(a.layers())
     stage_info = {r.stage: r for r in stage_rows(a)}
     dot = new_dot(f"{a.name}_modules", rankdir, nodesep=0.22, ranksep=0.45, labelloc="t",
-                  label=title_label(f"{model_title(a)} by module",
+                  label=title_label(f"{a.title} by module",
                                     f"{len(a.grouping.sub_blocks)} sub-blocks  \u00b7  {t.layers} layers  \u00b7  "
                                     f"{count(t.params)} params" + ("" if expand_all else
                                                                    "  \u00b7  identical sub-blocks collapsed: "

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from .diagram_dot import Dot, Html, RankDir, html_escape
-from .diagram_style import (ACCENT, MUTED, arrow, count, gmacs, growth, model_title, new_dot, ratio_text, square,
+from .diagram_style import (ACCENT, MUTED, arrow, count, gmacs, growth, new_dot, ratio_text, square,
                             stage_color, title_label)
 from .measure import Analysis, StageRow, stage_rows, totals
 from .specs import BASE_RESOLUTION
@@ -82,7 +82,7 @@ def _cell_label(row: StageRow, base: StageRow | None, operation_shown: bool) -> 
 
 def _header_label(a: Analysis, base: Analysis | None) -> Html:
     t = totals(a.layers())
-    lines = [f'<font point-size="16"><b>{html_escape(model_title(a))}</b></font>']
+    lines = [f'<font point-size="16"><b>{html_escape(a.title)}</b></font>']
     v = a.variant
     if v is not None:
         lines.append(f'<font color="{MUTED}">width {v.width:.3g}  \u00b7  depth {v.depth:.3g}</font>')
@@ -113,10 +113,10 @@ def columns_dot(analyses: Sequence[Analysis], rankdir: RankDir) -> str:
     if single:
         a = analyses[0]
         t = totals(a.layers())
-        title = title_label(f"{model_title(a)} by stage", f"{t.layers} layers  \u00b7  {count(t.params)} params  "
+        title = title_label(f"{a.title} by stage", f"{t.layers} layers  \u00b7  {count(t.params)} params  "
                                                           f"\u00b7  {gmacs(t.macs)}MACs")
     else:
-        titles = [model_title(a) for a in analyses]
+        titles = [a.title for a in analyses]
         title = title_label(" vs ".join(titles) if len(titles) <= 3 else f"{titles[0]} to {titles[-1]}: scaling",
                             f"box {depth_side}: repeats (depth)  \u00b7  box {width_side}: channels relative to the "
                             "first column (width)  \u00b7  input square: resolution")

@@ -166,12 +166,6 @@ def add_legend(dot: Dot, extra_rows: str = "") -> None:
 
 
 # ------------------------------------------------------------------------------------------------ records
-def model_title(a) -> str:
-    """'EfficientNet-B3' for the released variants, the analysis' own name otherwise."""
-    variant = a.variant
-    return f"EfficientNet-{a.name.upper()}" if variant is not None and variant.is_official else a.name
-
-
 def layer_type(layer) -> str:
     """The Keras class name, with kernel and stride for convolutions: 'DepthwiseConv2D 5x5 /2'."""
     text = layer.kind.keras_name

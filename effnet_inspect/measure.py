@@ -35,6 +35,22 @@ class Analysis:
     def variant(self) -> Variant | None:
         return self.spec.variant if self.spec else None
 
+    @property
+    def is_official(self) -> bool:
+        return self.variant is not None and self.variant.is_official
+
+    @property
+    def short_name(self) -> str:
+        """'B3' for the released variants, the name itself otherwise ('phi=2.5', a --model's name)."""
+        return self.name.upper() if self.is_official else self.name
+
+    @property
+    def title(self) -> str:
+        """'EfficientNet-B3', 'EfficientNet phi=2.5', or a --model's own name."""
+        if self.is_official:
+            return f"EfficientNet-{self.short_name}"
+        return f"EfficientNet {self.name}" if self.variant is not None else self.name
+
     def layers(self, names: Sequence[str] | None = None) -> list[Layer]:
         nodes = self.graph.nodes
         return [nodes[n]["layer"] for n in (self.graph.nodes if names is None else names)]

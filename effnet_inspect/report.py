@@ -54,16 +54,11 @@ class VariantData:
 
     @property
     def short(self) -> str:
-        """B0 for released variants, the name itself otherwise."""
-        variant = self.analysis.variant
-        return variant.name.upper() if variant is not None and variant.is_official else self.name
+        return self.analysis.short_name
 
     @property
     def title(self) -> str:
-        variant = self.analysis.variant
-        if variant is not None and variant.is_official:
-            return f"EfficientNet-{variant.name.upper()}"
-        return f"EfficientNet {self.name}" if variant is not None else self.name
+        return self.analysis.title
 
 
 def slug(name: str) -> str:
@@ -126,12 +121,12 @@ def paper_table(variants: Sequence[VariantData]) -> HtmlTable | None:
     rows = []
     for v in variants:
         variant = v.analysis.variant
-        paper = PAPER_TABLE2.get(v.name) if variant is not None and variant.is_official else None
+        paper = PAPER_TABLE2.get(v.name) if v.analysis.is_official else None
         # The paper measured the whole classifier at the variant's own resolution: compare like with like only.
         if paper is None or not v.analysis.include_top or v.analysis.resolution != variant.resolution:
             continue
         f = v.family
-        rows.append((v.name.upper(), f"{f.params / 1e6:.2f}M", f"{paper.params / 1e6:g}M",
+        rows.append((v.short, f"{f.params / 1e6:.2f}M", f"{paper.params / 1e6:g}M",
                      f"{_percent_off(f.params, paper.params):+.1f} %", f"{f.macs / 1e9:.3f}B",
                      f"{paper.flops / 1e9:g}B", f"{_percent_off(f.macs, paper.flops):+.1f} %", f"{paper.top1:.1f}"))
     if not rows:
@@ -146,7 +141,7 @@ def module_counts_table(variants: Sequence[VariantData], caption: str) -> HtmlTa
     from .kinds import MODULE_TYPES
 
     headers = ("Variant", *(t.label for t in MODULE_TYPES), "Sub-blocks")
-    rows = [(v.name.upper() if v.analysis.variant and v.analysis.variant.is_official else v.name,
+    rows = [(v.short,
              *(v.family.module_counts.get(t.value, 0) for t in MODULE_TYPES), v.family.sub_blocks)
             for v in variants]
     return table(caption, headers, rows, (False, *([True] * (len(headers) - 1))), id="module-counts")
@@ -298,7 +293,7 @@ def _write_index(writer: Writer, nav: Nav, variants: Sequence[VariantData], pair
                src=writer.write("charts/stage-bars.svg",
                                 charts.stage_bars([r for v in variants for r in v.stages], [v.name for v in variants]))),
     ]
-    official = [v.analysis.variant for v in variants if v.analysis.variant and v.analysis.variant.is_official]
+    official = [v.analysis.variant for v in variants if v.analysis.is_official]
     scaling_figure = scaling_table = None
     if official:
         scaling_figure = Figure(

@@ -16,7 +16,7 @@ def keras_shape(shape: tuple[int, ...]) -> str:
 
 
 def model_name(a: Analysis) -> str:
-    return f"efficientnet{a.name}" if a.variant and a.variant.is_official else a.name
+    return f"efficientnet{a.name}" if a.is_official else a.name  # Keras' model name
 
 
 def summary(a: Analysis) -> str:
