@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 from typing import Any, Sequence
 
 from .measure import Analysis, analyze, family_row, stage_rows, sub_block_rows

@@ -24,7 +24,7 @@ def _note(r: BenchResult) -> str:
     if r.attempts:
         notes.append(f"OOM at batch {', '.join(str(a.batch_size) for a in r.attempts)}")
     if r.stages is not None and not r.stages.adds_up:
-        notes.append(f"stage sum {r.stages.ratio:.2f}x whole")
+        notes.append("stage times do not add up (noisy timing?)")
     return "; ".join(notes)
 
 

@@ -8,6 +8,7 @@ import argparse
 import sys
 from typing import Sequence
 
+from . import __version__
 from .commands import COMMANDS
 from .errors import InputError
 
@@ -15,27 +16,38 @@ PROG = "effnet-inspect"
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but usage errors are one line and exit 2 like every other bad input."""
+    """argparse, but usage errors are one line and exit 2 like every other bad input, and options are never
+    guessed from a prefix (a typo should be an error, not another option)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def build_parser() -> Parser:
+def build_parser() -> tuple[Parser, dict[str, Parser]]:
+    """The top-level parser and each command's own (to report errors in the command's name)."""
     parser = Parser(prog=PROG, description="Take the EfficientNet family apart: layers, modules, parameters, "
                                            "MACs, diagrams, reports and benchmarks.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=Parser)
     for command in COMMANDS:
         command.register(sub)
-    return parser
+    return parser, dict(sub.choices)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser, commands = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    command = commands[args.command]
+    if extra:  # name the command, not the top level, in the message
+        command.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.run(args) or 0
     except InputError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        print(f"{command.prog}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

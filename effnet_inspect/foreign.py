@@ -65,7 +65,7 @@ def resolve(factory: Factory) -> Any:
         sys.path.insert(0, os.getcwd())  # as `python -m` does: the console script should find local code too
     try:
         obj: Any = importlib.import_module(factory.module)
-    except Exception as exc:  # ImportError, or whatever the module raises while importing
+    except (Exception, SystemExit) as exc:  # ImportError, or whatever the module raises (or exits) while importing
         raise InputError(f"cannot import module {factory.module!r} for --model: {_one_line(exc)}") from None
     walked = factory.module
     for part in factory.attribute.split("."):
@@ -80,13 +80,14 @@ def resolve(factory: Factory) -> Any:
 def load(factory: Factory) -> nn.Module:
     """Call the factory on the meta device (or on the CPU if it cannot build there) and check the result."""
     build = resolve(factory)
+    # SystemExit too: a factory that calls exit() must not end effnet-inspect with status 0 and no output.
     try:
         with torch.device("meta"):
             model = build(**factory.kwargs)
-    except Exception:
+    except (Exception, SystemExit):
         try:
             model = build(**factory.kwargs)  # on the CPU: the tracer moves a copy to meta
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise InputError(f"--model {factory.spec}({_call_args(factory.kwargs)}) failed: "
                              f"{_one_line(exc)}") from None
     if not isinstance(model, nn.Module):

@@ -193,6 +193,9 @@ _KEYS = {"w": "width", "width": "width", "d": "depth", "depth": "depth", "r": "r
          "resolution": "resolution", "phi": "phi", "dropout": "dropout"}
 
 
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?|[+-]?(nan|inf|infinity)", re.ASCII | re.IGNORECASE)
+
+
 def valid_choices() -> str:
     return f"b0-b7 (also 'B3', 'efficientnet-b3') or a custom variant {CUSTOM_SYNTAX}"
 
@@ -211,10 +214,9 @@ def parse_variant(text: str) -> Variant:
         name = _KEYS.get(name.strip())
         if not sep or name is None or name in values:
             raise InputError(f"malformed custom variant {text!r}; expected {CUSTOM_SYNTAX}")
-        try:
-            values[name] = float(value)
-        except ValueError:
-            raise InputError(f"malformed custom variant {text!r}: {value.strip()!r} is not a number") from None
+        if not _NUMBER.fullmatch(value.strip()):  # float() would also take '1_0' and non-ASCII digits
+            raise InputError(f"malformed custom variant {text!r}: {value.strip()!r} is not a number")
+        values[name] = float(value)
     return custom_variant(**values)
 
 

@@ -143,3 +143,39 @@ def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
 def test_console_script_and_module_entry_points():
     out = subprocess.run([sys.executable, "-m", "effnet_inspect", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "summary" in out.stdout and "table" in out.stdout
+
+
+def test_out_writes_through_links_keeps_permissions_and_special_files(tmp_path, capsys):
+    real, link = tmp_path / "real.csv", tmp_path / "link.csv"
+    real.write_text("old")
+    real.chmod(0o600)
+    link.symlink_to(real.name)
+    assert run_cli(capsys, "table", "b0", "--out", str(link))[0] == 0
+    assert link.is_symlink() and real.read_text().startswith("variant,")  # format from the extension
+    assert real.stat().st_mode & 0o777 == 0o600
+    assert run_cli(capsys, "table", "b0", "--out", "/dev/null")[0] == 0
+    assert Path("/dev/null").is_char_device()
+    code, out, _ = run_cli(capsys, "summary", "b0", "--out", "-")
+    assert code == 0 and out.startswith('Model: "efficientnetb0"')
+
+
+def test_out_extension_decides_the_format_unless_it_contradicts_format(tmp_path, capsys):
+    assert run_cli(capsys, "table", "b0", "--out", str(tmp_path / "t.json"))[0] == 0
+    assert json.loads((tmp_path / "t.json").read_text())[0]["variant"] == "b0"
+    code, _, err = run_cli(capsys, "table", "b0", "--out", str(tmp_path / "u.json"), "--format", "csv")
+    assert code == 2 and "looks like json but --format is csv" in err and not (tmp_path / "u.json").exists()
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["table", "--levle", "stage"], "unrecognized arguments: --levle"),
+    (["table", "--lev", "stage"], "unrecognized arguments: --lev"),  # no guessing from prefixes
+    (["table", "w=1_0"], "'1_0' is not a number"),
+    (["table", "b0", "--out", ""], "--out is empty"),
+    (["compare", "b0", "b1", "--out", "page.txt"], "must end in .html or name a folder"),
+    (["inspect", "--model", "builtins:exit"], "SystemExit"),
+    (["report", "b0", "--bench", "/bin/sh", "--out", "/tmp/effnet-inspect-never"], "not a results file"),
+    (["bench", "w=0.25,d=0.25,r=32", "--device", "cpu", "--out", "/proc/bench.json"], "cannot"),
+])
+def test_more_bad_input_is_one_line_exit_2(argv, message):
+    test_bad_input_is_one_line_exit_2(argv, message)
+    assert not Path("/tmp/effnet-inspect-never").exists()

@@ -214,7 +214,7 @@ def test_unwritable_out_is_one_line_exit_2(tmp_path, capsys):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     code, out, err = run_cli(capsys, "report", "b0", "--out", str(blocker / "reports"))
-    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "cannot create directory" in err
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "is a file, not a directory" in err
     code, _, err = run_cli(capsys, "compare", "b0", "b1", "--out", str(blocker / "x"))
     assert code == 2 and len(err.strip().splitlines()) == 1
 

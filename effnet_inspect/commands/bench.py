@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from ..bench_results import Device, Precision
-from ..errors import InputError
-from .common import add_resolution, enum_arg, variant_arg
+from .common import add_resolution, enum_arg, out_path
 
 GPU_VARIANTS = ("b0", "b1", "b2", "b3", "b4", "b5", "b6", "b7")
 CPU_VARIANTS = ("b0",)
@@ -69,7 +67,7 @@ def seconds_arg(text: str) -> float:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="measure forward-pass throughput, latency and per-stage time (GPU or CPU)",
                        description=__doc__.split("\n\n", 1)[1].replace("\n", " "))
-    p.add_argument("variants", nargs="*", type=variant_arg, metavar="VARIANT",
+    p.add_argument("variants", nargs="*", metavar="VARIANT",
                    help="b0-b7 or a custom variant ('phi=2.5', 'w=1.3,d=1.5,r=320'); default: b0-b7 on a GPU, "
                         "b0 on the CPU")
     p.add_argument("--device", type=enum_arg(Device), default=Device.AUTO, metavar="DEVICE",
@@ -92,7 +90,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="time cap per round: slow configurations get fewer passes, at least 3 (default: 1 on a "
                         "GPU, none on the CPU)")
     add_resolution(p)
-    p.add_argument("--out", type=Path, metavar="FILE.json",
+    p.add_argument("--out", type=out_path, metavar="FILE.json",
                    help="write the results here, rewritten after every configuration (atomically)")
     p.set_defaults(run=run)
 
@@ -103,16 +101,14 @@ def run(args: argparse.Namespace) -> int:
     from ..bench import (BenchConfig, Measurer, check_config, default_settings, environment, release_memory,
                          resolve_device, run_bench)
     from ..bench_table import render_run
-    from ..io import ensure_dir
+    from ..io import check_writable
     from ..specs import parse_variant
 
     device = resolve_device(args.device)
     gpu = device.type == "cuda"
     if args.out is not None:  # fail before measuring, not after the first configuration
-        if args.out.is_dir():
-            raise InputError(f"--out {str(args.out)!r} is a directory; give a file name such as bench.json")
-        ensure_dir(args.out.parent)
-    variants = args.variants or [parse_variant(n) for n in (GPU_VARIANTS if gpu else CPU_VARIANTS)]
+        check_writable(args.out)
+    variants = [parse_variant(v) for v in args.variants or (GPU_VARIANTS if gpu else CPU_VARIANTS)]
     configs = [BenchConfig(v, args.resolution or v.resolution, batch, precision, args.channels_last, args.compile,
                            args.cuda_graphs)
                for v in variants

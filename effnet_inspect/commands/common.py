@@ -18,16 +18,29 @@ def enum_arg(enum_type: type[enum.Enum]) -> Callable[[str], enum.Enum]:
             return enum_type(text.lower())
         except ValueError:
             choices = ", ".join(e.value for e in enum_type)
+            if all(e.value == e.value.lower() for e in enum_type) and text.upper() == text:
+                choices = choices.upper()  # answer in the user's case: --rankdir BT -> TB, LR
             raise argparse.ArgumentTypeError(f"invalid choice {text!r} (choose from {choices})") from None
     convert.__name__ = enum_type.__name__.lower()
     return convert
 
 
-def variant_arg(text: str) -> Variant:
-    try:
-        return parse_variant(text)
-    except InputError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+def out_path(text: str) -> Path:
+    """--out: a path; empty is refused (it would silently mean the current directory)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("--out is empty; give a file or directory name")
+    return Path(text)
+
+
+class OutPath(argparse.Action):
+    """--out that also records whether the user marked it as a directory with a trailing slash."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        try:
+            setattr(namespace, self.dest, out_path(value))
+        except argparse.ArgumentTypeError as exc:
+            raise argparse.ArgumentError(self, str(exc)) from None
+        setattr(namespace, f"{self.dest}_dir_marked", value.endswith(("/", "\\")))
 
 
 def resolution_arg(text: str) -> int:
@@ -40,13 +53,14 @@ def resolution_arg(text: str) -> int:
 
 
 def add_variants(parser: argparse.ArgumentParser, default_all: bool = True) -> None:
-    parser.add_argument("variants", nargs="*" if default_all else "+", type=variant_arg, metavar="VARIANT",
+    # Variants stay text until the command runs, so that argparse reports a mistyped option first.
+    parser.add_argument("variants", nargs="*" if default_all else "+", metavar="VARIANT",
                         help="b0-b7 (case-insensitive, 'efficientnet-b3' too) or a custom variant: 'phi=2.5', "
                              "'w=1.3,d=1.5,r=320'" + (" (default: b0-b7)" if default_all else ""))
 
 
-def variants_or_all(variants: list[Variant]) -> list[Variant]:
-    return variants or [parse_variant(n) for n in OFFICIAL_NAMES]
+def variants_or_all(variants: list[str]) -> list[Variant]:
+    return [parse_variant(v) for v in variants or OFFICIAL_NAMES]
 
 
 def add_resolution(parser: argparse.ArgumentParser) -> None:
@@ -60,8 +74,8 @@ def add_no_top(parser: argparse.ArgumentParser) -> None:
 
 
 def emit(text: str, out: Path | None) -> None:
-    """Print to stdout, or write the file atomically."""
-    if out is None:
+    """Print to stdout (also for --out -), or write the file atomically."""
+    if out is None or str(out) == "-":
         sys.stdout.write(text)
         return
     from ..io import write_atomic
@@ -69,9 +83,22 @@ def emit(text: str, out: Path | None) -> None:
     print(f"wrote {out}", file=sys.stderr)
 
 
-def add_model_args(parser: argparse.ArgumentParser) -> None:
+def format_for(out: Path | None, given: enum.Enum | None, by_suffix: dict[str, enum.Enum],
+               default: enum.Enum) -> enum.Enum:
+    """The output format: --format if given, else the --out file's extension, else the default.
+
+    A --format that contradicts the extension is refused rather than written under a misleading name.
+    """
+    implied = by_suffix.get(out.suffix.lower()) if out is not None else None
+    if given is not None and implied is not None and given is not implied:
+        raise InputError(f"--out {str(out)!r} looks like {implied.value} but --format is {given.value}; "
+                         f"make them agree")
+    return given or implied or default
+
+
+def add_model_args(parser: argparse.ArgumentParser, required: bool = False) -> None:
     """--model MODULE:CALLABLE and --kwargs JSON: inspect another implementation instead of our builder."""
-    parser.add_argument("--model", metavar="MODULE:CALLABLE",
+    parser.add_argument("--model", metavar="MODULE:CALLABLE", required=required,
                         help="inspect another implementation: a factory returning an nn.Module, e.g. "
                              "'package.models:efficientnet_b3' or 'package.models:Factory.from_name' (called on the "
                              "meta device: no weights are allocated or downloaded)")

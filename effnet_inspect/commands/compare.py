@@ -3,18 +3,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from .common import add_no_top, add_resolution, variant_arg
+from .common import add_no_top, add_resolution, out_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("compare", help="HTML page comparing two variants stage by stage",
                        description="Write a self-contained HTML page showing how repeats, channels, resolution, "
                                    "parameters and MACs grow from one variant to another, stage by stage.")
-    p.add_argument("first", type=variant_arg, metavar="VARIANT", help="b0-b7 or a custom variant ('phi=2.5')")
-    p.add_argument("second", type=variant_arg, metavar="VARIANT", help="the variant to compare it with")
-    p.add_argument("--out", type=Path, metavar="PATH",
+    p.add_argument("first", metavar="VARIANT", help="b0-b7 or a custom variant ('phi=2.5')")
+    p.add_argument("second", metavar="VARIANT", help="the variant to compare it with")
+    p.add_argument("--out", type=out_path, metavar="PATH",
                    help="an .html file, or a folder for compare-A-B.html (default: the current folder)")
     add_no_top(p)
     add_resolution(p)

@@ -13,7 +13,11 @@ from pathlib import Path
 
 from ..diagram import DiagramFormat, DiagramLevel, RankDir
 from ..errors import InputError
-from .common import add_model_args, add_no_top, add_resolution, add_variants, analyses_from_args, emit, enum_arg
+from .common import (add_model_args, add_no_top, add_resolution, add_variants, analyses_from_args, emit, enum_arg,
+                     format_for, OutPath)
+
+
+FORMAT_BY_SUFFIX = {f".{f.value}": f for f in DiagramFormat} | {".gv": DiagramFormat.DOT}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,10 +29,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="stage | module | layer (default: stage)")
     p.add_argument("--side-by-side", action="store_true",
                    help="all given variants in one stage-level figure, one column each (default variants: b0-b7)")
-    p.add_argument("--format", type=enum_arg(DiagramFormat), default=DiagramFormat.SVG, metavar="FORMAT",
-                   help="svg | png | pdf | dot (default: svg; dot needs no Graphviz)")
-    p.add_argument("--out", type=Path, metavar="PATH",
-                   help="output file (a directory when several variants give several files)")
+    p.add_argument("--format", type=enum_arg(DiagramFormat), metavar="FORMAT",
+                   help="svg | png | pdf | dot (default: from the --out extension, else svg; dot needs no Graphviz)")
+    p.add_argument("--out", action=OutPath, metavar="PATH",
+                   help="output file, or a directory (existing, or written with a trailing '/'); several variants "
+                        "without --side-by-side give several files, so --out is then a directory")
     p.add_argument("--rankdir", type=enum_arg(RankDir), default=RankDir.TB, metavar="DIR",
                    help="the way the network progresses: TB (stages and lines of layers stacked downwards, "
                         "default) | LR (left to right)")
@@ -37,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_no_top(p)
     add_resolution(p)
     add_model_args(p)
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, out_dir_marked=False)
 
 
 def _figures(args: argparse.Namespace, analyses: list) -> list[tuple[list, str]]:
@@ -59,13 +64,15 @@ def run(args: argparse.Namespace) -> int:
     from ..io import write_atomic
     from ..progress import progress
 
+    args.format = format_for(args.out, args.format, FORMAT_BY_SUFFIX, DiagramFormat.SVG)
     analyses = analyses_from_args(args, include_top=not args.no_top)
     figures = _figures(args, analyses)
     several = len(figures) > 1
     if not several and args.format is DiagramFormat.DOT and args.out is None:
         emit(diagram_dot(analyses, args.level, args.side_by_side, args.rankdir, args.expand), None)
         return 0
-    if several and args.out is not None and args.out.suffix and not args.out.is_dir():
+    out_is_dir = args.out is not None and (args.out.is_dir() or args.out_dir_marked)
+    if several and args.out is not None and args.out.suffix and not out_is_dir:
         raise InputError(f"{len(figures)} variants give {len(figures)} files: --out must be a directory, not "
                          f"{str(args.out)!r} (or add --side-by-side for one figure)")
     for group, name in progress(figures, desc="diagram", label=lambda f: f[1]):
@@ -74,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         if args.out is None:
             target = Path(name)
         else:  # several files go into the --out directory; so does one, when --out is an existing directory
-            target = args.out / name if several or args.out.is_dir() else args.out
+            target = args.out / name if several or out_is_dir else args.out
         write_atomic(target, data.decode("utf-8") if args.format.is_text else data)
         print(f"wrote {target}", file=sys.stderr)
     return 0

@@ -4,10 +4,9 @@ from __future__ import annotations
 import argparse
 import enum
 import json
-from pathlib import Path
 
-from .common import add_model_args, add_resolution, emit, enum_arg, inspection_from_args
 from ..errors import InputError
+from .common import add_model_args, add_resolution, emit, enum_arg, inspection_from_args, out_path
 
 
 class InspectFormat(enum.Enum):
@@ -21,11 +20,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "it into stem / blocks / sub-blocks / modules by structure, and compare it with "
                                    "B0-B7: matched variant, differences, parameters, per-stage MACs, and its "
                                    "layers in Keras' terms.")
-    add_model_args(p)
+    add_model_args(p, required=True)
     add_resolution(p)
     p.add_argument("--format", type=enum_arg(InspectFormat), default=InspectFormat.TEXT, metavar="FORMAT",
                    help="text | json (default: text)")
-    p.add_argument("--out", type=Path, metavar="PATH", help="write to a file instead of stdout")
+    p.add_argument("--out", type=out_path, metavar="PATH", help="write to a file instead of stdout")
     p.set_defaults(run=run)
 
 

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import add_model_args, add_no_top, add_resolution, add_variants, analyses_from_args
+from .common import add_model_args, add_no_top, add_resolution, add_variants, analyses_from_args, out_path
 
 DEFAULT_OUT = Path("reports")
 
@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "family table beside the paper's, charts, diagrams, one page per variant, "
                                    "compare pages, and every table as CSV, JSON, Markdown and LaTeX.")
     add_variants(p)
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+    p.add_argument("--out", type=out_path, default=DEFAULT_OUT, metavar="DIR",
                    help=f"folder to write into (default: {DEFAULT_OUT}/); only the report's own files are "
                         "overwritten")
     p.add_argument("--bench", type=Path, metavar="FILE",

@@ -2,20 +2,19 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from ..errors import InputError
-from .common import add_model_args, add_no_top, add_resolution, analyses_from_args, emit, variant_arg
+from .common import add_model_args, add_no_top, add_resolution, analyses_from_args, emit, out_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("summary", help="Keras-style layer table of one variant",
                        description="List every layer as Keras' model.summary() does.")
-    p.add_argument("variant", type=variant_arg, metavar="VARIANT", nargs="?",
+    p.add_argument("variant", metavar="VARIANT", nargs="?",
                    help="b0-b7 or a custom variant ('phi=2.5'); or give --model instead")
     add_no_top(p)
     add_resolution(p)
-    p.add_argument("--out", type=Path, metavar="PATH", help="write to a file instead of stdout")
+    p.add_argument("--out", type=out_path, metavar="PATH", help="write to a file instead of stdout")
     add_model_args(p)
     p.set_defaults(run=run)
 

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from ..tables import Format, Level
 from ..errors import InputError
-from .common import (add_model_args, add_no_top, add_resolution, add_variants, emit, enum_arg, inspection_from_args,
-                     variants_or_all)
+from ..tables import Format, Level
+from .common import (add_model_args, add_no_top, add_resolution, add_variants, emit, enum_arg, format_for,
+                     inspection_from_args, out_path, variants_or_all)
+
+
+FORMAT_BY_SUFFIX = {".txt": Format.TEXT, ".md": Format.MD, ".csv": Format.CSV, ".json": Format.JSON,
+                    ".tex": Format.LATEX}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,13 +19,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_variants(p)
     p.add_argument("--level", type=enum_arg(Level), default=Level.FAMILY, metavar="LEVEL",
                    help="family | stage | subblock (default: family)")
-    p.add_argument("--format", type=enum_arg(Format), default=Format.TEXT, metavar="FORMAT",
-                   help="text | md | csv | json | latex (default: text)")
+    p.add_argument("--format", type=enum_arg(Format), metavar="FORMAT",
+                   help="text | md | csv | json | latex (default: from the --out extension, else text)")
     add_no_top(p)
     add_resolution(p)
     p.add_argument("--fvcore", action="store_true",
                    help="also count FLOPs with fvcore (runs a real forward pass on the CPU: slow for B5-B7)")
-    p.add_argument("--out", type=Path, metavar="PATH", help="write to a file instead of stdout")
+    p.add_argument("--out", type=out_path, metavar="PATH", help="write to a file instead of stdout")
     add_model_args(p)
     p.set_defaults(run=run)
 
@@ -31,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from ..api import rows_for, table_rows
     from ..tables import render
 
+    fmt = format_for(args.out, args.format, FORMAT_BY_SUFFIX, Format.TEXT)  # before any work
     if args.model:  # another implementation: its family row also carries the conformance verdict
         if args.fvcore:
             raise InputError("--fvcore counts our own builds only; leave it out with --model")
@@ -41,5 +45,5 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("--kwargs applies to --model only")
         rows = table_rows(variants_or_all(args.variants), args.level, include_top=not args.no_top,
                           resolution=args.resolution, fvcore=args.fvcore)
-    emit(render(rows, args.level, args.format), args.out)
+    emit(render(rows, args.level, fmt), args.out)
     return 0
