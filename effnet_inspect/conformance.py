@@ -17,7 +17,7 @@ from .foreign import Factory, load
 from .foreign_keras import KerasEquivalent, keras_equivalent
 from .group import group
 from .kinds import LayerKind, ModuleType
-from .measure import Analysis, FamilyRow, analyze, family_row, module_counts, totals
+from .measure import Analysis, FamilyRow, analyze, expand_ratio, family_row, module_counts, totals
 from .numbers import millions, thousands
 from .specs import BASE_RESOLUTION, OFFICIAL_NAMES, VARIANTS
 from .trace import Layer, trace
@@ -97,8 +97,7 @@ def structure(a: Analysis) -> Structure:
 
 
 def _ratio(b: SubBlockShape) -> float:
-    ratio = b.expanded / b.in_channels
-    return int(ratio) if ratio.is_integer() else round(ratio, 2)
+    return expand_ratio(b.expanded, b.in_channels)
 
 
 def structural_differences(ours: Structure, ref: Structure, label: str) -> list[Difference]:

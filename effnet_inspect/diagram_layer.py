@@ -14,7 +14,6 @@ from .diagram_style import (MODULE_COLORS, MUTED, SKIP_EDGE, STAGE_FRAME, STEM_C
                             block_caption, count, keras_shape, layer_type, line_edge, new_dot,
                             stack_lines, title_label)
 from .group import StageGroup, SubBlockGroup
-from .kinds import LayerKind
 from .measure import Analysis, stage_rows, totals
 
 
@@ -43,11 +42,6 @@ def _plain_stage(dot: Dot, a: Analysis, stage: StageGroup, color: str) -> None:
             _layer_node(dot, a, name, color)
 
 
-def _is_skip(a: Analysis, sub_block_of: dict[str, str], tail: str, head: str) -> bool:
-    """An edge into an Add from outside the Add's sub-block: the residual connection."""
-    return a.graph.nodes[head]["layer"].kind is LayerKind.ADD and sub_block_of.get(tail) != sub_block_of.get(head)
-
-
 def layer_dot(a: Analysis, rankdir: RankDir) -> str:
     t = totals(a.layers())
     rows = {r.stage: r for r in stage_rows(a)}
@@ -68,8 +62,7 @@ def layer_dot(a: Analysis, rankdir: RankDir) -> str:
     lines = [stages[0].layers, *(b.layers for b in a.grouping.sub_blocks), stages[-1].layers]
     line_of = {n: i for i, names in enumerate(lines) for n in names}
     stack_lines(dot, [names for names in lines if names], rankdir)
-    sub_block_of = {n: b.name for b in a.grouping.sub_blocks for n in b.layers}
     for tail, head in a.graph.edges:
-        skip = dict(style="dashed", color=SKIP_EDGE, penwidth=1.4) if _is_skip(a, sub_block_of, tail, head) else {}
+        skip = dict(style="dashed", color=SKIP_EDGE, penwidth=1.4) if (tail, head) in a.grouping.skip_edges else {}
         line_edge(dot, tail, head, line_of[tail] == line_of[head], rankdir, **skip)
     return dot.text()

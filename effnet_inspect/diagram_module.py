@@ -13,7 +13,6 @@ from .diagram_style import (MODULE_COLORS, MUTED, SKIP_EDGE, STAGE_FRAME, STEM_C
                             block_caption, count, keras_shape, layer_type, line_edge, new_dot,
                             stack_lines, title_label)
 from .group import SubBlockGroup
-from .kinds import LayerKind
 from .measure import Analysis, stage_rows, totals
 
 
@@ -127,6 +126,5 @@ def _edges(dot: Dot, a: Analysis, node_of: dict[str, str], drawn_block: dict[str
         if between_copies:  # from one collapsed copy to the next: drawing it would loop back inside the row
             continue
         seen.add((u, v))
-        skip = a.graph.nodes[head]["layer"].kind is LayerKind.ADD and drawn_block.get(tail) != drawn_block.get(head)
-        style = dict(style="dashed", color=SKIP_EDGE, penwidth=1.4) if skip else {}
+        style = dict(style="dashed", color=SKIP_EDGE, penwidth=1.4) if (tail, head) in a.grouping.skip_edges else {}
         line_edge(dot, u, v, row_of[u] == row_of[v], rankdir, **style)

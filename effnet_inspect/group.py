@@ -56,6 +56,7 @@ class StageGroup:
 @dataclass(frozen=True)
 class Grouping:
     stages: tuple[StageGroup, ...]  # stem, the blocks, top
+    skip_edges: frozenset[tuple[str, str]] = frozenset()  # (tail, Add): the residual connections
 
     @property
     def sub_blocks(self) -> tuple[SubBlockGroup, ...]:
@@ -120,7 +121,17 @@ def group(graph: nx.DiGraph) -> Grouping:
         previous = info
     stages.append(_stage(len(stages), current))
     stages.append(StageGroup("top", tuple(g.order[end:])))
-    return Grouping(tuple(stages))
+    return Grouping(tuple(stages), _skip_edges(g, stages))
+
+
+def _skip_edges(g: _Graph, stages: list[StageGroup]) -> frozenset[tuple[str, str]]:
+    """Edges into a sub-block's Add from outside that sub-block."""
+    edges = set()
+    for block in (b for s in stages for b in s.sub_blocks if b.has_skip):
+        members = set(block.layers)
+        edges |= {(tail, head) for head in block.layers if g.kind(head) is LayerKind.ADD
+                  for tail in g.graph.predecessors(head) if tail not in members}
+    return frozenset(edges)
 
 
 def _letters(index: int) -> str:

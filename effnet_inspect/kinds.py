@@ -46,5 +46,10 @@ class ModuleType(enum.Enum):
     def label(self) -> str:
         return "Expansion" if self is ModuleType.EXPANSION else f"Module {self.value[-1]}"
 
+    @property
+    def short(self) -> str:
+        """Column header: Exp, M1 ... M5."""
+        return "Exp" if self is ModuleType.EXPANSION else f"M{self.value[-1]}"
+
 
 MODULE_TYPES = tuple(ModuleType)

@@ -169,7 +169,8 @@ def module_counts(grouping: Grouping) -> dict[str, int]:
     return {t.value: counts[t] for t in MODULE_TYPES}
 
 
-def _ratio(expanded: int, channels: int | None) -> float:
+def expand_ratio(expanded: int, channels: int | None) -> float:
+    """expanded / channels: an int when whole (6), else rounded to 4 places."""
     ratio = expanded / channels if channels else 0.0
     return int(ratio) if float(ratio).is_integer() else round(ratio, 4)
 
@@ -191,7 +192,7 @@ def _stage_row(a: Analysis, stage: StageGroup) -> StageRow:
     if stage.sub_blocks:
         first = stage.sub_blocks[0]
         kernel, stride = first.kernel_size, first.stride
-        expand = _ratio(first.expanded_channels, _channels_and_resolution(a.layers(first.layers))[0])
+        expand = expand_ratio(first.expanded_channels, _channels_and_resolution(a.layers(first.layers))[0])
     else:  # stem and top: describe their (first) convolution
         convs = [l for l in layers if l.kind.is_conv]
         kernel = convs[0].kernel_size[0] if convs else None
@@ -211,7 +212,7 @@ def _sub_block_row(a: Analysis, stage: StageGroup, block: SubBlockGroup) -> SubB
     cin, cout, rin, rout = _channels_and_resolution(layers)
     return SubBlockRow(a.name, stage.name, block.name, block.kind, [m.value for m in block.module_types],
                        t.layers, t.params, t.params_keras, t.macs, t.flops, t.elementwise, cin, cout, rin, rout,
-                       block.kernel_size, block.stride, _ratio(block.expanded_channels, cin), block.has_skip)
+                       block.kernel_size, block.stride, expand_ratio(block.expanded_channels, cin), block.has_skip)
 
 
 def sub_block_rows(a: Analysis) -> list[SubBlockRow]:

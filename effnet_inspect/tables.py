@@ -12,6 +12,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Sequence
 
+from .kinds import MODULE_TYPES
 from .numbers import millions, thousands
 
 
@@ -49,7 +50,6 @@ def _plain(v: Any) -> str:
     return str(v)
 
 
-MODULE_KEYS = ("expansion", "module1", "module2", "module3", "module4", "module5")
 
 COLUMNS: dict[Level, tuple[Column, ...]] = {
     Level.FAMILY: (
@@ -59,7 +59,7 @@ COLUMNS: dict[Level, tuple[Column, ...]] = {
         Column("sub_blocks", "Sub-blocks", _plain), Column("params", "Params", thousands),
         Column("params_keras", "Keras params", thousands), Column("macs", "MACs (M)", millions),
         Column("flops", "FLOPs (M)", millions),
-        *(Column(k, "Exp" if k == "expansion" else f"M{k[-1]}", _plain) for k in MODULE_KEYS),
+        *(Column(t.value, t.short, _plain) for t in MODULE_TYPES),
         Column("fvcore_flops", "fvcore (M)", millions, optional=True),
     ),
     Level.STAGE: (

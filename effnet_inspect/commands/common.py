@@ -119,12 +119,16 @@ def inspection_from_args(args: argparse.Namespace, include_top: bool = True):
     return inspect_factory(parse_factory(args.model, args.kwargs), getattr(args, "resolution", None))
 
 
+def reject_kwargs_without_model(args: argparse.Namespace) -> None:
+    if getattr(args, "kwargs", None) is not None:
+        raise InputError("--kwargs applies to --model only")
+
+
 def analyses_from_args(args: argparse.Namespace, include_top: bool = True):
     """The Analysis objects a command works on: the given variants (default b0-b7), or the --model factory."""
     if getattr(args, "model", None):
         return [inspection_from_args(args, include_top).analysis]
-    if getattr(args, "kwargs", None) is not None:
-        raise InputError("--kwargs applies to --model only")
+    reject_kwargs_without_model(args)
     from ..api import analyses
 
     return analyses(variants_or_all(args.variants), include_top=include_top,

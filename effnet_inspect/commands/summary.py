@@ -20,16 +20,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..measure import analyze
     from ..summary import summary
 
-    if args.model:
-        (analysis,) = analyses_from_args(args, include_top=not args.no_top)
-    elif args.variant is None:
+    if not args.model and args.variant is None:
         raise InputError("give a variant (b0-b7 or a custom one such as 'phi=2.5') or --model MODULE:CALLABLE")
-    elif args.kwargs is not None:
-        raise InputError("--kwargs applies to --model only")
-    else:
-        analysis = analyze(args.variant, include_top=not args.no_top, resolution=args.resolution)
+    args.variants = [args.variant] if args.variant else []
+    (analysis,) = analyses_from_args(args, include_top=not args.no_top)
     emit(summary(analysis), args.out)
     return 0

@@ -6,7 +6,7 @@ import argparse
 from ..errors import InputError
 from ..tables import Format, Level
 from .common import (add_model_args, add_no_top, add_resolution, add_variants, emit, enum_arg, format_for,
-                     inspection_from_args, out_path, variants_or_all)
+                     inspection_from_args, out_path, reject_kwargs_without_model, variants_or_all)
 
 
 FORMAT_BY_SUFFIX = {".txt": Format.TEXT, ".md": Format.MD, ".csv": Format.CSV, ".json": Format.JSON,
@@ -41,8 +41,7 @@ def run(args: argparse.Namespace) -> int:
         inspection = inspection_from_args(args, include_top=not args.no_top)
         rows = [inspection.family_row()] if args.level is Level.FAMILY else rows_for(inspection.analysis, args.level)
     else:
-        if args.kwargs is not None:
-            raise InputError("--kwargs applies to --model only")
+        reject_kwargs_without_model(args)
         rows = table_rows(variants_or_all(args.variants), args.level, include_top=not args.no_top,
                           resolution=args.resolution, fvcore=args.fvcore)
     emit(render(rows, args.level, fmt), args.out)
