@@ -111,8 +111,9 @@ def bench_context(run: BenchRun, writer) -> dict:
                               "Where the time goes (red) against where the multiply-accumulates are (grey). "
                               "Stages whose time share exceeds their MAC share are likely limited by memory "
                               "traffic or launch overhead (depthwise convolutions, squeeze-and-excitation, "
-                              "element-wise work) rather than by arithmetic; nothing here measures traffic. One configuration per variant: the first measured with stage timing, "
-                              "at its largest batch.",
+                              "element-wise work) rather than by arithmetic; nothing here measures traffic. "
+                              "One configuration per variant: the first measured with stage timing, at its "
+                              "largest batch.",
                               src=writer.write("charts/bench-stages.svg", shares)))
     failed = sum(r.status is not Status.OK for r in results)
     return dict(environment=environment_table(run), results=results_table(results), figures=figures,

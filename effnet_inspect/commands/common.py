@@ -70,7 +70,8 @@ def add_resolution(parser: argparse.ArgumentParser) -> None:
 
 def add_no_top(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-top", action="store_true",
-                        help="leave out the classifier (avg_pool, top_dropout, predictions), as Keras' include_top=False")
+                        help="leave out the classifier (avg_pool, top_dropout, predictions), "
+                             "as Keras' include_top=False")
 
 
 def emit(text: str, out: Path | None) -> None:
