@@ -171,6 +171,7 @@ def test_out_extension_decides_the_format_unless_it_contradicts_format(tmp_path,
     (["table", "--lev", "stage"], "unrecognized arguments: --lev"),  # no guessing from prefixes
     (["table", "w=1_0"], "'1_0' is not a number"),
     (["table", "b0", "--out", ""], "--out is empty"),
+    (["table", "b0", "--out", "some/dir/"], "names a directory; give a file name"),
     (["compare", "b0", "b1", "--out", "page.txt"], "must end in .html or name a folder"),
     (["inspect", "--model", "builtins:exit"], "SystemExit"),
     (["report", "b0", "--bench", "/bin/sh", "--out", "/tmp/effnet-inspect-never"], "not a results file"),

@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from ..bench_results import Device, Precision
-from .common import add_resolution, enum_arg, out_path
+from .common import add_resolution, enum_arg, out_file
 
 GPU_VARIANTS = ("b0", "b1", "b2", "b3", "b4", "b5", "b6", "b7")
 CPU_VARIANTS = ("b0",)
@@ -90,7 +90,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="time cap per round: slow configurations get fewer passes, at least 3 (default: 1 on a "
                         "GPU, none on the CPU)")
     add_resolution(p)
-    p.add_argument("--out", type=out_path, metavar="FILE.json",
+    p.add_argument("--out", type=out_file, metavar="FILE.json",
                    help="write the results here, rewritten after every configuration (atomically)")
     p.set_defaults(run=run)
 

@@ -32,6 +32,13 @@ def out_path(text: str) -> Path:
     return Path(text)
 
 
+def out_file(text: str) -> Path:
+    """--out for commands that write one file: a trailing slash (a directory) is refused."""
+    if text.endswith(("/", "\\")):
+        raise argparse.ArgumentTypeError(f"--out {text!r} names a directory; give a file name")
+    return out_path(text)
+
+
 class OutPath(argparse.Action):
     """--out that also records whether the user marked it as a directory with a trailing slash."""
 

@@ -6,7 +6,7 @@ import enum
 import json
 
 from ..errors import InputError
-from .common import add_model_args, add_resolution, emit, enum_arg, inspection_from_args, out_path
+from .common import add_model_args, add_resolution, emit, enum_arg, inspection_from_args, out_file
 
 
 class InspectFormat(enum.Enum):
@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_resolution(p)
     p.add_argument("--format", type=enum_arg(InspectFormat), default=InspectFormat.TEXT, metavar="FORMAT",
                    help="text | json (default: text)")
-    p.add_argument("--out", type=out_path, metavar="PATH", help="write to a file instead of stdout")
+    p.add_argument("--out", type=out_file, metavar="PATH", help="write to a file instead of stdout")
     p.set_defaults(run=run)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import InputError
-from .common import add_model_args, add_no_top, add_resolution, analyses_from_args, emit, out_path
+from .common import add_model_args, add_no_top, add_resolution, analyses_from_args, emit, out_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="b0-b7 or a custom variant ('phi=2.5'); or give --model instead")
     add_no_top(p)
     add_resolution(p)
-    p.add_argument("--out", type=out_path, metavar="PATH", help="write to a file instead of stdout")
+    p.add_argument("--out", type=out_file, metavar="PATH", help="write to a file instead of stdout")
     add_model_args(p)
     p.set_defaults(run=run)
 

@@ -6,7 +6,7 @@ import argparse
 from ..errors import InputError
 from ..tables import Format, Level
 from .common import (add_model_args, add_no_top, add_resolution, add_variants, emit, enum_arg, format_for,
-                     inspection_from_args, out_path, reject_kwargs_without_model, variants_or_all)
+                     inspection_from_args, out_file, reject_kwargs_without_model, variants_or_all)
 
 
 FORMAT_BY_SUFFIX = {".txt": Format.TEXT, ".md": Format.MD, ".csv": Format.CSV, ".json": Format.JSON,
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_resolution(p)
     p.add_argument("--fvcore", action="store_true",
                    help="also count FLOPs with fvcore (runs a real forward pass on the CPU: slow for B5-B7)")
-    p.add_argument("--out", type=out_path, metavar="PATH", help="write to a file instead of stdout")
+    p.add_argument("--out", type=out_file, metavar="PATH", help="write to a file instead of stdout")
     add_model_args(p)
     p.set_defaults(run=run)
 
