@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from effnet_inspect.measure import family_row, totals
+from effnet_inspect.measure import analyze, family_row, totals
 from effnet_inspect.specs import VARIANTS, scale
 
 from conftest import cached_analysis
@@ -14,6 +14,13 @@ TORCHVISION_PARAMS = {"b0": 5_288_548, "b7": 66_347_960}
 KERAS_TOTAL_PARAMS = {"b0": 5_330_571, "b7": 66_658_687}
 # torchvision's GFLOPS metadata (multiply-accumulates of conv and linear layers, the paper's convention).
 TORCHVISION_GMACS = {"b0": 0.39, "b7": 37.75}
+# torchvision's weight metadata for every variant (torchvision/models/efficientnet.py: "num_params" and "_ops",
+# GMACs at torchvision's evaluation crop, which is the variant's own resolution except B2's 288).
+TORCHVISION_META = {
+    "b0": (5_288_548, 224, 0.386), "b1": (7_794_184, 240, 0.687), "b2": (9_109_994, 288, 1.088),
+    "b3": (12_233_232, 300, 1.827), "b4": (19_341_616, 380, 4.394), "b5": (30_389_784, 456, 10.266),
+    "b6": (43_040_704, 528, 19.068), "b7": (66_347_960, 600, 37.746),
+}
 # Paper Table 2, rounded as printed.
 PAPER_PARAMS_M = {"b0": 5.3, "b1": 7.8, "b2": 9.2, "b3": 12, "b4": 19, "b5": 30, "b6": 43, "b7": 66}
 PAPER_GFLOPS = {"b0": 0.39, "b1": 0.70, "b2": 1.0, "b3": 1.8, "b4": 4.2, "b5": 9.9, "b6": 19, "b7": 37}
@@ -64,6 +71,14 @@ def test_build_matches_traced_parameters(official):
 @pytest.mark.parametrize("variant", sorted(TORCHVISION_GMACS))
 def test_macs_match_torchvision(variant):
     assert round(family_row(cached_analysis(variant)).macs / 1e9, 2) == TORCHVISION_GMACS[variant]
+
+
+def test_every_variant_matches_torchvision_metadata(official):
+    """B1-B6 are derived from the rules like B0 and B7; torchvision's published figures check them all."""
+    params, crop, gmacs = TORCHVISION_META[official]
+    row = family_row(analyze(official, resolution=crop))
+    assert row.params == params
+    assert round(row.macs / 1e9, 3) == gmacs
 
 
 def test_paper_table_within_its_rounding(official):
