@@ -63,6 +63,8 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         with os.fdopen(fd, "wb" if binary else "w", **text_options) as fh:
             fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())  # the rename must not land before the data does (a crash would leave it empty)
         os.chmod(tmp, mode)
         os.replace(tmp, target)
         tmp = None
