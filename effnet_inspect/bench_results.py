@@ -261,11 +261,15 @@ class BenchResult:
                 self.compiled, self.cuda_graphs)
 
     @property
+    def flags(self) -> list[str]:
+        """The options this configuration ran with, in one spelling for every table and chart."""
+        return [name for name, on in (("channels-last", self.channels_last), ("compiled", self.compiled),
+                                      ("cuda-graphs", self.cuda_graphs)) if on]
+
+    @property
     def label(self) -> str:
-        flags = [self.precision.value] + [name for name, on in (("channels-last", self.channels_last),
-                                                                ("compiled", self.compiled),
-                                                                ("cuda-graphs", self.cuda_graphs)) if on]
-        return f"{self.variant}@{self.resolution} batch {self.batch_size} {' '.join(flags)}"
+        options = " ".join([self.precision.value, *self.flags])
+        return f"{self.variant}@{self.resolution} batch {self.batch_size} {options}"
 
 
 @dataclass(frozen=True)

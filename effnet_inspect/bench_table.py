@@ -12,11 +12,6 @@ def _num(value: float | None, fmt: str) -> str:
     return "" if value is None else format(value, fmt)
 
 
-def _flags(r: BenchResult) -> str:
-    flags = [name for name, on in (("CL", r.channels_last), ("compile", r.compiled), ("graphs", r.cuda_graphs)) if on]
-    return " ".join(flags)
-
-
 def _note(r: BenchResult) -> str:
     if r.status is not Status.OK:
         return f"{r.status.value}: {r.error}"
@@ -35,7 +30,7 @@ def results_table(run: BenchRun) -> str:
     for r in run.results:
         lat = r.latency
         body.append([
-            r.variant, str(r.resolution), str(r.measured_batch_size or r.batch_size), r.precision.value, _flags(r),
+            r.variant, str(r.resolution), str(r.measured_batch_size or r.batch_size), r.precision.value, " ".join(r.flags),
             _num(r.throughput, ",.1f"), _num(lat and lat.mean_ms, ".3f"), _num(lat and lat.p50_ms, ".3f"),
             _num(lat and lat.p90_ms, ".3f"), _num(lat and lat.p99_ms, ".3f"),
             _num(r.peak_memory_bytes and r.peak_memory_bytes / 2**20, ",.0f"), _num(r.achieved_tflops, ".3g"),

@@ -13,9 +13,7 @@ from .charts import INK, PAPER, chart_style, new_figure, svg_text, variant_colou
 
 
 def config_label(r: BenchResult) -> str:
-    flags = [name for name, on in (("channels-last", r.channels_last), ("compiled", r.compiled),
-                                   ("CUDA graphs", r.cuda_graphs)) if on]
-    return " + ".join([r.precision.value, *flags])
+    return " + ".join([r.precision.value, *r.flags])
 
 
 def series_label(r: BenchResult) -> str:
