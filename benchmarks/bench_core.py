@@ -20,8 +20,8 @@ import time
 IN_PROCESS = """
 import json, time
 t0 = time.perf_counter()
-from effnet_inspect.measure import analyze, family_row
-from effnet_inspect.specs import OFFICIAL_NAMES
+from effnet_inspect.analysis.measure import analyze, family_row
+from effnet_inspect.arch.specs import OFFICIAL_NAMES
 t1 = time.perf_counter()
 rows = [family_row(analyze(v)) for v in OFFICIAL_NAMES]
 t2 = time.perf_counter()
@@ -34,8 +34,8 @@ import json, sys, time, warnings, logging
 import torch
 from torchinfo import summary
 from fvcore.nn import FlopCountAnalysis
-from effnet_inspect.build import build
-from effnet_inspect.specs import VARIANTS
+from effnet_inspect.model.build import build
+from effnet_inspect.arch.specs import VARIANTS
 warnings.simplefilter("ignore"); logging.getLogger("fvcore").setLevel(logging.ERROR)
 name = sys.argv[1]
 v = VARIANTS[name]
@@ -88,9 +88,9 @@ def main() -> None:
     if not args.skip_alternative:
         from torch import nn
 
-        from effnet_inspect.build import build
-        from effnet_inspect.kinds import LayerKind
-        from effnet_inspect.measure import analyze
+        from effnet_inspect.model.build import build
+        from effnet_inspect.arch.kinds import LayerKind
+        from effnet_inspect.analysis.measure import analyze
 
         alt_total = alt_compute = 0.0
         rows = []

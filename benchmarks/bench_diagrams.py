@@ -11,8 +11,8 @@ import time
 START = time.perf_counter()
 
 from effnet_inspect.diagram import DiagramLevel, diagram_dot, render_svg  # noqa: E402
-from effnet_inspect.measure import analyze  # noqa: E402
-from effnet_inspect.specs import OFFICIAL_NAMES  # noqa: E402
+from effnet_inspect.analysis.measure import analyze  # noqa: E402
+from effnet_inspect.arch.specs import OFFICIAL_NAMES  # noqa: E402
 
 TARGET_S = 20.0
 

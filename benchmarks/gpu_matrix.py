@@ -35,9 +35,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-from effnet_inspect.bench_results import BenchSettings, Device, Precision, Timer  # noqa: E402
+from effnet_inspect.bench.results import BenchSettings, Device, Precision, Timer  # noqa: E402
 from effnet_inspect.errors import InputError  # noqa: E402
-from effnet_inspect.specs import OFFICIAL_NAMES, Variant, parse_variant  # noqa: E402
+from effnet_inspect.arch.specs import OFFICIAL_NAMES, Variant, parse_variant  # noqa: E402
 
 ANCHORS = (("b0", 256), ("b4", 64), ("b7", 32))
 SETTINGS = BenchSettings(warmup=3, iters=30, repeats=3, budget_s=0.3, timer=Timer.CUDA_EVENTS, cudnn_benchmark=True)
@@ -52,7 +52,7 @@ def large_batch(variant: Variant, resolution: int) -> int:
 
 def plan(variants: list[Variant], resolution_of, smoke: bool) -> list[tuple[str, list]]:
     """The phases: (name, configurations), most wanted first."""
-    from effnet_inspect.bench import BenchConfig
+    from effnet_inspect.bench.runner import BenchConfig
 
     def cfg(v: Variant, batch: int, precision=Precision.BF16, cl=True, compiled=False, graphs=False):
         return BenchConfig(v, resolution_of(v), batch, precision, cl, compiled, graphs)
@@ -116,9 +116,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {c.variant.name}@{c.resolution} batch {c.batch_size} {c.precision.value} {' '.join(flags)}")
         return 0
 
-    from effnet_inspect.bench import (Measurer, check_config, environment, release_memory, resolve_device,
+    from effnet_inspect.bench.runner import (Measurer, check_config, environment, release_memory, resolve_device,
                                       run_bench)
-    from effnet_inspect.bench_table import render_run
+    from effnet_inspect.bench.tables import render_run
 
     try:
         device = resolve_device(Device(args.device))

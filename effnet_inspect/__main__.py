@@ -1,5 +1,5 @@
 import sys
 
-from .cli import main
+from effnet_inspect.cli import main
 
 sys.exit(main())

@@ -5,8 +5,8 @@ import functools
 
 import pytest
 
-from effnet_inspect.measure import Analysis, analyze
-from effnet_inspect.specs import OFFICIAL_NAMES
+from effnet_inspect.analysis.measure import Analysis, analyze
+from effnet_inspect.arch.specs import OFFICIAL_NAMES
 
 
 @functools.lru_cache(maxsize=None)

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from effnet_inspect.bench import (BenchConfig, Measurement, Measurer, bench_config, describe, is_out_of_memory,
+from effnet_inspect.bench.runner import (BenchConfig, Measurement, Measurer, bench_config, describe, is_out_of_memory,
                                   model_facts, run_bench, stage_modules, summarize)
-from effnet_inspect.bench_results import (BenchEnvironment, BenchSettings, Precision, Status, Timer, load_results,
+from effnet_inspect.bench.results import (BenchEnvironment, BenchSettings, Precision, Status, Timer, load_results,
                                           peaks_for, save_results, to_json)
-from effnet_inspect.build import build
+from effnet_inspect.model.build import build
 from effnet_inspect.cli import main
 from effnet_inspect.errors import InputError
-from effnet_inspect.specs import parse_variant
+from effnet_inspect.arch.specs import parse_variant
 
 TINY = parse_variant("w=0.25,d=0.25,r=32")
 SMALL = parse_variant("w=0.25,d=0.25,r=64")
@@ -100,7 +100,7 @@ def test_example_file_loads_and_round_trips():
 
 
 def test_percentiles_interpolate_like_numpy():
-    from effnet_inspect.bench_results import percentile
+    from effnet_inspect.bench.results import percentile
 
     values = [float(v) for v in range(1, 11)]
     assert percentile(values, 50) == pytest.approx(5.5)

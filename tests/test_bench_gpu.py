@@ -10,9 +10,9 @@ import dataclasses
 import pytest
 import torch
 
-from effnet_inspect.bench import BenchConfig, Measurer, default_settings, environment, release_memory, run_bench
-from effnet_inspect.bench_results import Precision, Status
-from effnet_inspect.specs import parse_variant
+from effnet_inspect.bench.runner import BenchConfig, Measurer, default_settings, environment, release_memory, run_bench
+from effnet_inspect.bench.results import Precision, Status
+from effnet_inspect.arch.specs import parse_variant
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 

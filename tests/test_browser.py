@@ -37,7 +37,7 @@ def _require_browser():
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> Path:
-    from effnet_inspect.bench_results import load_results
+    from effnet_inspect.bench.results import load_results
     from effnet_inspect.report import write_compare, write_report
 
     out = tmp_path_factory.mktemp("report")
@@ -142,7 +142,7 @@ def test_tables_hold_the_expected_rows(pages):
         assert o.rows("rounding-table") == 9
         assert o.rows("module-counts") == 1
     assert pages["compare-b0-b1.html"].rows("stage-growth") == 9
-    from effnet_inspect.bench_results import load_results
+    from effnet_inspect.bench.results import load_results
 
     assert pages["bench.html"].rows("bench-results") == len(load_results(BENCH_EXAMPLE).results)
     assert pages["bench.html"].rows("bench-stages") == 9

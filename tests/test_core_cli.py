@@ -125,7 +125,7 @@ def test_bad_input_is_one_line_exit_2(argv, message):
 
 def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
     """A write that fails at the last step leaves the old file whole and no temporary file behind."""
-    import effnet_inspect.io as eio
+    import effnet_inspect.files as eio
     from effnet_inspect.errors import InputError
 
     target = tmp_path / "family.json"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import torch
 
-from effnet_inspect.build import build
-from effnet_inspect.layers import same_padding
+from effnet_inspect.model.build import build
+from effnet_inspect.model.layers import same_padding
 
 from conftest import cached_analysis
 
@@ -46,7 +46,7 @@ def test_odd_sizes_pad_like_tensorflow_same():
 
 def test_traced_shapes_of_foreign_ports_equal_a_real_forward_pass():
     """Ports with TF-style padding inside forward (Conv2d subclasses) must not get a shape rule's answer."""
-    from effnet_inspect.trace import trace
+    from effnet_inspect.analysis.trace import trace
     from tests.ports.tf_port_style import make
     from tests.ports.torchvision_style import efficientnet_b0
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from effnet_inspect.api import table_rows
-from effnet_inspect.kinds import LayerKind
-from effnet_inspect.measure import analyze
-from effnet_inspect.tables import Level
+from effnet_inspect.analysis.api import table_rows
+from effnet_inspect.arch.kinds import LayerKind
+from effnet_inspect.analysis.measure import analyze
+from effnet_inspect.render.tables import Level
 
 
 @pytest.mark.parametrize("variant,resolution", [("b0", 224), ("w=0.5,d=0.5,r=96", 96), ("b3", 64)])

@@ -1,9 +1,9 @@
 """Structural grouping: stem, blocks, sub-blocks and the five module types, for every variant."""
 from __future__ import annotations
 
-from effnet_inspect.kinds import LayerKind, ModuleType
-from effnet_inspect.measure import module_counts, stage_rows, sub_block_rows
-from effnet_inspect.specs import VARIANTS, scale
+from effnet_inspect.arch.kinds import LayerKind, ModuleType
+from effnet_inspect.analysis.measure import module_counts, stage_rows, sub_block_rows
+from effnet_inspect.arch.specs import VARIANTS, scale
 
 from conftest import cached_analysis
 

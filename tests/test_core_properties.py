@@ -4,8 +4,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from effnet_inspect.measure import analyze, family_row, stage_rows, sub_block_rows
-from effnet_inspect.specs import custom_variant, scale
+from effnet_inspect.analysis.measure import analyze, family_row, stage_rows, sub_block_rows
+from effnet_inspect.arch.specs import custom_variant, scale
 
 
 variants = st.builds(

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from effnet_inspect.api import table_rows
-from effnet_inspect.specs import OFFICIAL_NAMES
-from effnet_inspect.tables import Format, Level, render
+from effnet_inspect.analysis.api import table_rows
+from effnet_inspect.arch.specs import OFFICIAL_NAMES
+from effnet_inspect.render.tables import Format, Level, render
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

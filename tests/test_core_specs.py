@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from effnet_inspect.errors import InputError
-from effnet_inspect.specs import (BASE_BLOCKS, VARIANTS, custom_variant, parse_variant, round_filters,
+from effnet_inspect.arch.specs import (BASE_BLOCKS, VARIANTS, custom_variant, parse_variant, round_filters,
                                   round_repeats, scale)
 
 
@@ -92,6 +92,6 @@ def test_invalid_custom_values():
 
 
 def test_specs_need_no_torch():
-    code = "import sys, effnet_inspect.specs as s; s.scale(s.VARIANTS['b5']); print('torch' in sys.modules)"
+    code = "import sys, effnet_inspect.arch.specs as s; s.scale(s.VARIANTS['b5']); print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

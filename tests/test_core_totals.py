@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from effnet_inspect.measure import analyze, family_row, totals
-from effnet_inspect.specs import VARIANTS, scale
+from effnet_inspect.analysis.measure import analyze, family_row, totals
+from effnet_inspect.arch.specs import VARIANTS, scale
 
 from conftest import cached_analysis
 
@@ -62,7 +62,7 @@ def test_keras_params_add_bn_statistics_and_normalization(official):
 
 
 def test_build_matches_traced_parameters(official):
-    from effnet_inspect.build import build
+    from effnet_inspect.model.build import build
 
     model = build(official, device="meta")
     assert sum(p.numel() for p in model.parameters()) == family_row(cached_analysis(official)).params

@@ -17,11 +17,11 @@ import pytest
 from conftest import cached_analysis
 from effnet_inspect.cli import main
 from effnet_inspect.diagram import DOT_MISSING, DiagramFormat, DiagramLevel, diagram_dot, render, render_svg
-from effnet_inspect.diagram_style import count, growth, keras_shape
+from effnet_inspect.diagram.style import count, growth, keras_shape
 from effnet_inspect.errors import InputError
-from effnet_inspect.kinds import LayerKind
-from effnet_inspect.measure import module_counts, sub_block_rows
-from effnet_inspect.specs import OFFICIAL_NAMES
+from effnet_inspect.arch.kinds import LayerKind
+from effnet_inspect.analysis.measure import module_counts, sub_block_rows
+from effnet_inspect.arch.specs import OFFICIAL_NAMES
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"

@@ -16,13 +16,13 @@ import torch
 
 from conftest import cached_analysis
 from effnet_inspect.cli import main
-from effnet_inspect.conformance import Inspection, inspect_factory
+from effnet_inspect.inspect.conformance import Inspection, inspect_factory
 from effnet_inspect.errors import InputError
-from effnet_inspect.foreign import load, parse_factory
-from effnet_inspect.foreign_keras import keras_equivalent
-from effnet_inspect.kinds import LayerKind
-from effnet_inspect.measure import analyze, module_counts, stage_rows
-from effnet_inspect.trace import Tracer, _layer_graph, fuse_swish, trace
+from effnet_inspect.inspect.factory import load, parse_factory
+from effnet_inspect.inspect.keras import keras_equivalent
+from effnet_inspect.arch.kinds import LayerKind
+from effnet_inspect.analysis.measure import analyze, module_counts, stage_rows
+from effnet_inspect.analysis.trace import Tracer, _layer_graph, fuse_swish, trace
 
 ROOT = Path(__file__).resolve().parents[1]
 TV = "tests.ports.torchvision_style"
@@ -140,8 +140,8 @@ def test_functional_convolutions_keep_their_macs_and_parameters():
 
 
 def test_recorded_trace_equals_symbolic_trace_on_our_builder():
-    from effnet_inspect.build import build
-    from effnet_inspect.foreign_trace import record
+    from effnet_inspect.model.build import build
+    from effnet_inspect.analysis.record import record
 
     model = build("b0", device="meta")
     example = torch.empty((1, 3, 224, 224), device="meta")

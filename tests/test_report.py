@@ -10,13 +10,13 @@ import pytest
 
 from conftest import cached_analysis
 from effnet_inspect.cli import main
-from effnet_inspect.published import PAPER_TABLE2
+from effnet_inspect.arch.published import PAPER_TABLE2
 from effnet_inspect.report import compare_pairs, slug, variant_data, write_report
-from effnet_inspect.report_html import HtmlTable, table
-from effnet_inspect.report_rounding import channel_step, rounding
-from effnet_inspect.specs import OFFICIAL_NAMES, VARIANTS, parse_variant, round_filters, scale
-from effnet_inspect.tables import Format, Level
-from effnet_inspect.tables import render as render_table
+from effnet_inspect.report.html import HtmlTable, table
+from effnet_inspect.arch.rounding import channel_step, rounding
+from effnet_inspect.arch.specs import OFFICIAL_NAMES, VARIANTS, parse_variant, round_filters, scale
+from effnet_inspect.render.tables import Format, Level
+from effnet_inspect.render.tables import render as render_table
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "reports"
@@ -36,7 +36,7 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 
 def small_report(out: Path, bench: bool = True):
     analyses = [cached_analysis("b0"), cached_analysis("b1")]
-    from effnet_inspect.bench_results import load_results
+    from effnet_inspect.bench.results import load_results
 
     return write_report(analyses, out, bench=load_results(BENCH_EXAMPLE) if bench else None, show_progress=False)
 
@@ -95,7 +95,7 @@ def test_report_never_deletes_other_files(tmp_path):
 def test_tables_next_to_pages_are_the_table_command_output(tmp_path):
     small_report(tmp_path, bench=False)
     analyses = [cached_analysis("b0"), cached_analysis("b1")]
-    from effnet_inspect.api import rows_for
+    from effnet_inspect.analysis.api import rows_for
 
     for level in Level:
         rows = [r for a in analyses for r in rows_for(a, level)]
@@ -113,7 +113,7 @@ def test_progress_bar_per_variant(tmp_path, capsys):
 
 # ---------------------------------------------------------------------------------- the committed report
 def committed_rows(level: Level) -> list:
-    from effnet_inspect.api import rows_for
+    from effnet_inspect.analysis.api import rows_for
 
     return [r for name in OFFICIAL_NAMES for r in rows_for(cached_analysis(name), level)]
 
@@ -193,7 +193,7 @@ def test_custom_variants_get_file_safe_pages(tmp_path):
 
 
 def test_templates_escape_what_they_show():
-    from effnet_inspect.report_html import environment
+    from effnet_inspect.report.html import environment
 
     t = table("<b>caption</b>", ("A", "B"), [("<script>x</script>", "1")], (False, True))
     out = environment().from_string('{% import "macros.html" as m %}{{ m.table(t) }}').render(t=t)
@@ -275,8 +275,8 @@ def test_custom_variant_rounding_has_no_bump_surprises():
 
 def test_models_without_a_spec_get_pages_without_the_rounding(tmp_path):
     """Another implementation (--model) has no ModelSpec: no rounding walk-through, no paper comparison."""
-    from effnet_inspect.build import build
-    from effnet_inspect.measure import analyze_model
+    from effnet_inspect.model.build import build
+    from effnet_inspect.analysis.measure import analyze_model
 
     foreign = analyze_model(build("b0", True, device="meta"), 224, "My <Net>", True, None)
     write_report([foreign], tmp_path, show_progress=False)

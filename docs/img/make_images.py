@@ -10,8 +10,8 @@ from pathlib import Path
 from PIL import Image
 
 from effnet_inspect.diagram import DiagramFormat, diagram_dot, render
-from effnet_inspect.measure import analyze
-from effnet_inspect.specs import OFFICIAL_NAMES
+from effnet_inspect.analysis.measure import analyze
+from effnet_inspect.arch.specs import OFFICIAL_NAMES
 
 HERE = Path(__file__).parent
 LIMIT = 300 * 1024

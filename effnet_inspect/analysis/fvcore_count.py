@@ -1,0 +1,27 @@
+"""fvcore's FLOP count for comparison with ours. Opt-in: fvcore traces a real forward pass on the CPU.
+
+fvcore counts one multiply-add as one flop, like our MACs, but also counts batch norm (2 per element at
+inference, scale and shift) and adaptive average pooling (1 per input element); it ignores activations,
+multiplies, adds and our global pooling written as mean(). tests/test_fvcore.py pins that relation.
+"""
+from __future__ import annotations
+
+import logging
+import warnings
+
+import torch
+
+from effnet_inspect.model.build import build
+from effnet_inspect.arch.specs import ModelSpec
+
+
+def fvcore_flops(spec: ModelSpec, include_top: bool, resolution: int) -> int:
+    from fvcore.nn import FlopCountAnalysis
+
+    model = build(spec, include_top)
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")
+        logging.getLogger("fvcore").setLevel(logging.ERROR)
+        analysis = FlopCountAnalysis(model, torch.zeros(1, 3, resolution, resolution))
+        analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+        return int(analysis.total())

@@ -1,0 +1,219 @@
+"""Per-variant, per-stage and per-sub-block metrics: plain records built from the traced graph and its grouping.
+
+MACs are the paper's convention (convolutions and dense layers, batch 1, the variant's own resolution);
+FLOPs = 2 x MACs. Element-wise work is kept apart in `elementwise`.
+"""
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import networkx as nx
+from torch import nn
+
+from effnet_inspect.model.build import build, resolve
+from effnet_inspect.analysis.group import Grouping, StageGroup, SubBlockGroup, group
+from effnet_inspect.arch.kinds import MODULE_TYPES
+from effnet_inspect.arch.specs import ModelSpec, Variant, check_resolution
+from effnet_inspect.analysis.trace import Layer, trace
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything measured about one model: the graph, its grouping and where it came from."""
+
+    name: str
+    resolution: int
+    include_top: bool
+    graph: nx.DiGraph
+    grouping: Grouping
+    spec: ModelSpec | None = None  # None for models we did not build
+
+    @property
+    def variant(self) -> Variant | None:
+        return self.spec.variant if self.spec else None
+
+    @property
+    def is_official(self) -> bool:
+        return self.variant is not None and self.variant.is_official
+
+    @property
+    def short_name(self) -> str:
+        """'B3' for the released variants, the name itself otherwise ('phi=2.5', a --model's name)."""
+        return self.name.upper() if self.is_official else self.name
+
+    @property
+    def title(self) -> str:
+        """'EfficientNet-B3', 'EfficientNet phi=2.5', or a --model's own name."""
+        if self.is_official:
+            return f"EfficientNet-{self.short_name}"
+        return f"EfficientNet {self.name}" if self.variant is not None else self.name
+
+    def layers(self, names: Sequence[str] | None = None) -> list[Layer]:
+        nodes = self.graph.nodes
+        return [nodes[n]["layer"] for n in (self.graph.nodes if names is None else names)]
+
+
+def analyze(variant: str | Variant | ModelSpec = "b0", include_top: bool = True,
+            resolution: int | None = None) -> Analysis:
+    """Build on the meta device, trace and group one of our variants. The result is shared: treat it as read-only."""
+    spec = resolve(variant)
+    resolution = spec.variant.resolution if resolution is None else check_resolution(resolution)
+    return _analyze(spec, include_top, resolution)
+
+
+@functools.lru_cache(maxsize=32)
+def _analyze(spec: ModelSpec, include_top: bool, resolution: int) -> Analysis:
+    # Reports and comparisons ask for the same variant several times; the analysis is deterministic.
+    return analyze_model(build(spec, include_top, device="meta"), resolution, spec.variant.name, include_top, spec)
+
+
+def analyze_model(model: nn.Module, resolution: int, name: str, include_top: bool = True,
+                  spec: ModelSpec | None = None) -> Analysis:
+    graph = trace(model, resolution)
+    return Analysis(name, resolution, include_top, graph, group(graph), spec)
+
+
+@dataclass(frozen=True)
+class Totals:
+    layers: int
+    params: int
+    params_keras: int
+    macs: int
+    elementwise: int
+
+    @property
+    def flops(self) -> int:
+        return 2 * self.macs
+
+
+def totals(layers: Sequence[Layer]) -> Totals:
+    return Totals(len(layers), sum(l.params for l in layers), sum(l.params_keras for l in layers),
+                  sum(l.macs for l in layers), sum(l.elementwise for l in layers))
+
+
+def _channels_and_resolution(layers: Sequence[Layer]) -> tuple[int | None, int | None, int | None, int | None]:
+    first, last = layers[0], layers[-1]
+    in_shape = first.in_shape or first.shape
+    shapes = [s for l in layers for s in (l.in_shape, l.shape) if s is not None and len(s) == 4]
+    return (in_shape[1] if len(in_shape) > 1 else None, last.shape[1] if len(last.shape) > 1 else None,
+            shapes[0][2] if shapes else None, shapes[-1][2] if shapes else None)
+
+
+# ------------------------------------------------------------------------------------------------ records
+@dataclass(frozen=True)
+class FamilyRow:
+    variant: str
+    width_coefficient: float | None
+    depth_coefficient: float | None
+    resolution: int
+    dropout_rate: float | None
+    layers: int
+    sub_blocks: int
+    params: int
+    params_keras: int
+    macs: int
+    flops: int
+    elementwise: int
+    module_counts: dict[str, int] = field(default_factory=dict)
+    fvcore_flops: int | None = None  # fvcore's count, only when asked for (it needs a real forward pass)
+
+
+@dataclass(frozen=True)
+class StageRow:
+    variant: str
+    stage: str
+    layers: int
+    params: int
+    params_keras: int
+    macs: int
+    flops: int
+    elementwise: int
+    repeats: int | None
+    in_channels: int | None
+    out_channels: int | None
+    in_resolution: int | None
+    out_resolution: int | None
+    kernel_size: int | None
+    stride: int | None
+    expand_ratio: float | None
+
+
+@dataclass(frozen=True)
+class SubBlockRow:
+    variant: str
+    stage: str
+    sub_block: str
+    kind: int
+    modules: list[str]
+    layers: int
+    params: int
+    params_keras: int
+    macs: int
+    flops: int
+    elementwise: int
+    in_channels: int | None
+    out_channels: int | None
+    in_resolution: int | None
+    out_resolution: int | None
+    kernel_size: int
+    stride: int
+    expand_ratio: float
+    has_skip: bool
+
+
+def module_counts(grouping: Grouping) -> dict[str, int]:
+    counts = Counter(t for b in grouping.sub_blocks for t in b.module_types)
+    return {t.value: counts[t] for t in MODULE_TYPES}
+
+
+def expand_ratio(expanded: int, channels: int | None) -> float:
+    """expanded / channels: an int when whole (6), else rounded to 4 places."""
+    ratio = expanded / channels if channels else 0.0
+    return int(ratio) if float(ratio).is_integer() else round(ratio, 4)
+
+
+def family_row(a: Analysis) -> FamilyRow:
+    t = totals(a.layers())
+    v = a.variant
+    return FamilyRow(
+        variant=a.name, width_coefficient=v.width if v else None, depth_coefficient=v.depth if v else None,
+        resolution=a.resolution, dropout_rate=v.dropout if v else None, layers=t.layers,
+        sub_blocks=len(a.grouping.sub_blocks), params=t.params, params_keras=t.params_keras, macs=t.macs,
+        flops=t.flops, elementwise=t.elementwise, module_counts=module_counts(a.grouping))
+
+
+def _stage_row(a: Analysis, stage: StageGroup) -> StageRow:
+    layers = a.layers(stage.layers)
+    t = totals(layers)
+    cin, cout, rin, rout = _channels_and_resolution(layers) if layers else (None,) * 4
+    if stage.sub_blocks:
+        first = stage.sub_blocks[0]
+        kernel, stride = first.kernel_size, first.stride
+        expand = expand_ratio(first.expanded_channels, _channels_and_resolution(a.layers(first.layers))[0])
+    else:  # stem and top: describe their (first) convolution
+        convs = [l for l in layers if l.kind.is_conv]
+        kernel = convs[0].kernel_size[0] if convs else None
+        stride = convs[0].stride if convs else None
+        expand = None
+    return StageRow(a.name, stage.name, t.layers, t.params, t.params_keras, t.macs, t.flops, t.elementwise,
+                    len(stage.sub_blocks) or None, cin, cout, rin, rout, kernel, stride, expand)
+
+
+def stage_rows(a: Analysis) -> list[StageRow]:
+    return [_stage_row(a, s) for s in a.grouping.stages]
+
+
+def _sub_block_row(a: Analysis, stage: StageGroup, block: SubBlockGroup) -> SubBlockRow:
+    layers = a.layers(block.layers)
+    t = totals(layers)
+    cin, cout, rin, rout = _channels_and_resolution(layers)
+    return SubBlockRow(a.name, stage.name, block.name, block.kind, [m.value for m in block.module_types],
+                       t.layers, t.params, t.params_keras, t.macs, t.flops, t.elementwise, cin, cout, rin, rout,
+                       block.kernel_size, block.stride, expand_ratio(block.expanded_channels, cin), block.has_skip)
+
+
+def sub_block_rows(a: Analysis) -> list[SubBlockRow]:
+    return [_sub_block_row(a, s, b) for s in a.grouping.blocks for b in s.sub_blocks]

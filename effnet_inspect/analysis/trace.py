@@ -1,0 +1,277 @@
+"""Trace any nn.Module into a networkx graph of layers, with shapes from meta-device propagation.
+
+Leaf modules (modules without children, of a known kind) become one node each, so every Keras-equivalent layer of
+our builder is one node; other modules are traced into, down to their torch function calls (F.conv2d included),
+so convolutions written functionally keep their MACs. Shapes, parameters and MACs are computed on the meta device:
+no weights, no real arithmetic. FX symbolic tracing is tried first; code it cannot follow is recorded from one
+real run on meta tensors instead (foreign_trace.py).
+"""
+from __future__ import annotations
+
+import copy
+import enum
+import operator
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import torch
+import torch.nn.functional as F
+from torch import fx, nn
+
+from effnet_inspect.analysis.classify import activation_name, function_kind, is_depthwise, is_leaf, method_kind, module_kind
+from effnet_inspect.errors import InputError
+from effnet_inspect.arch.kinds import LayerKind
+from effnet_inspect.model.layers import ActivatedConv2d
+from effnet_inspect.analysis.ops import conv_macs, dense_macs, elementwise_ops
+from effnet_inspect.analysis.shapes import module_output_shape
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One node of the traced graph. Shapes are PyTorch's (N, C, H, W) at the traced batch size."""
+
+    name: str  # Keras-style: module path with '_' for '.', or the FX node name of a function call
+    kind: LayerKind
+    type: str  # the PyTorch module class or function that produced it
+    path: str  # module path ('' for function calls)
+    index: int  # position in execution order
+    in_shape: tuple[int, ...] | None
+    shape: tuple[int, ...]
+    params: int  # trainable parameters
+    params_keras: int  # plus Keras' non-trainable statistics (BN moving mean/variance, normalization stats)
+    macs: int
+    elementwise: int
+    kernel_size: tuple[int, int] | None = None
+    stride: int | None = None
+    groups: int | None = None
+    in_channels: int | None = None
+    out_channels: int | None = None
+    activation: str | None = None  # 'swish', 'sigmoid', ... for activations and convs with one inside (SE)
+
+
+class LeafTracer(fx.Tracer):
+    """Stops at childless modules of a known kind, whatever library they come from (see classify.is_leaf)."""
+
+    def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
+        return is_leaf(m)
+
+
+class Tracer(enum.Enum):
+    """How the graph was captured (stored as graph.graph["tracer"])."""
+
+    FX = "fx"  # torch.fx symbolic tracing
+    RECORDED = "recorded"  # one real forward pass on meta tensors, recorded op by op (foreign_trace)
+
+
+def _on_meta(model: nn.Module) -> nn.Module:
+    tensors = [*model.parameters(), *model.buffers()]
+    if all(t.device.type == "meta" for t in tensors):
+        return model
+    return copy.deepcopy(model).to("meta")  # never move the caller's own weights
+
+
+def _stat_count(module: nn.Module) -> int:
+    """Non-trainable statistics Keras lists as parameters (everything but BN's batch counter)."""
+    return sum(b.numel() for name, b in module.named_buffers() if not name.endswith("num_batches_tracked"))
+
+
+def _tensor_shape(value: Any) -> tuple[int, ...] | None:
+    return tuple(value.shape) if isinstance(value, torch.Tensor) else None
+
+
+def trace(model: nn.Module, input_size: int | tuple[int, int], batch_size: int = 1,
+          in_channels: int = 3) -> nx.DiGraph:
+    """Trace model on a (batch, in_channels, H, W) input into a DiGraph of Layer records.
+
+    FX symbolic tracing first (fast); when it fails (shape arithmetic or control flow on traced values) or
+    yields a graph that does not run, the model is run once on meta tensors and its ops are recorded instead.
+    """
+    height, width = (input_size, input_size) if isinstance(input_size, int) else input_size
+    model = _on_meta(model)
+    example = torch.empty((batch_size, in_channels, height, width), device="meta")
+    try:
+        fx_graph = LeafTracer().trace(model)
+    except Exception:  # FX raises many types for untraceable Python: record a real run instead
+        fx_graph = None
+    if fx_graph is not None:
+        try:
+            return _layer_graph(model, fuse_swish(fx_graph), example, Tracer.FX)
+        except InputError:
+            pass  # the symbolic graph does not run (it baked in something): record a real run instead
+    from effnet_inspect.analysis.record import record
+
+    return _layer_graph(model, fuse_swish(record(model, example)), example, Tracer.RECORDED)
+
+
+def fuse_swish(fx_graph: fx.Graph) -> fx.Graph:
+    """Rewrite x * sigmoid(x) (swish written out, or a custom autograd Function) as one F.silu node.
+
+    Keras has one Activation layer there; two nodes would also hide the activation from the grouping.
+    """
+    for node in list(fx_graph.nodes):
+        if not (_is_call(node, MULTIPLY_CALLS) and len(node.args) == 2 and not node.kwargs):
+            continue
+        for x, gate in (node.args, node.args[::-1]):
+            if isinstance(gate, fx.Node) and _is_call(gate, SIGMOID_CALLS) and gate.args == (x,) \
+                    and not gate.kwargs and len(gate.users) == 1:
+                with fx_graph.inserting_before(node):
+                    silu = fx_graph.call_function(F.silu, (x,))
+                silu.meta = dict(node.meta)
+                node.replace_all_uses_with(silu)
+                fx_graph.erase_node(node)
+                fx_graph.erase_node(gate)
+                break
+    return fx_graph
+
+
+MULTIPLY_CALLS = {("call_function", operator.mul), ("call_function", torch.mul), ("call_method", "mul"),
+                  ("call_method", "__mul__"), ("call_method", "__rmul__")}
+SIGMOID_CALLS = {("call_function", torch.sigmoid), ("call_function", F.sigmoid), ("call_method", "sigmoid")}
+
+
+def _is_call(node: fx.Node, calls: set[tuple[str, Any]]) -> bool:
+    return node.op in ("call_function", "call_method") and (node.op, node.target) in calls
+
+
+def _layer_graph(model: nn.Module, fx_graph: fx.Graph, example: torch.Tensor, tracer: Tracer) -> nx.DiGraph:
+    """Run the captured graph on meta tensors (shape rules where they apply) and keep one Layer per node."""
+    modules = dict(model.named_modules())
+    values: dict[fx.Node, Any] = {}
+    graph = nx.DiGraph(tracer=tracer.value)
+    layer_of: dict[fx.Node, str] = {}
+    names: set[str] = set()
+    placeholders = 0
+
+    def value(arg: Any) -> Any:
+        return fx.node.map_arg(arg, lambda n: values[n])
+
+    for node in fx_graph.nodes:
+        if node.op == "output":
+            break
+        try:
+            if node.op == "placeholder":  # the image, then any optional forward() arguments at their defaults
+                values[node] = example if placeholders == 0 else (node.args[0] if node.args else None)
+                placeholders += 1
+            elif node.op == "get_attr":
+                values[node] = _get_attr(model, node.target)
+            elif node.op == "call_module":
+                module = modules[node.target]
+                args, kwargs = value(node.args), value(node.kwargs)
+                if isinstance(module, nn.Identity):  # no layer: the node stands for its input
+                    values[node] = args[0]
+                    if isinstance(node.args[0], fx.Node) and node.args[0] in layer_of:
+                        layer_of[node] = layer_of[node.args[0]]
+                    continue
+                shape = module_output_shape(module, args) if not kwargs else None
+                # Known layers get their shape from a rule: torch's meta kernels for element-wise ops are
+                # Python decompositions whose first use imports torch._dynamo (about a second).
+                values[node] = module(*args, **kwargs) if shape is None else torch.empty(shape, device="meta")
+            elif node.op == "call_function":
+                values[node] = node.target(*value(node.args), **value(node.kwargs))
+            else:  # call_method
+                self_arg, *rest = value(node.args)
+                values[node] = getattr(self_arg, node.target)(*rest, **value(node.kwargs))
+        except Exception as exc:
+            where = f"{node.op} {_target_name(node.target)}"
+            path = _module_path(node)
+            where += f" in module '{path}'" if path else ""
+            raise InputError(f"shape propagation failed at {where}: {type(exc).__name__}: {exc}".splitlines()[0]) \
+                from None
+        if node.op == "get_attr" or _tensor_shape(values[node]) is None:
+            continue  # parameters fetched for functional calls, shape arithmetic: not layers
+        layer = _make_layer(node, modules, values, len(graph), names)
+        names.add(layer.name)
+        graph.add_node(layer.name, layer=layer)
+        layer_of[node] = layer.name
+        for source in node.all_input_nodes:
+            if source in layer_of:
+                graph.add_edge(layer_of[source], layer.name)
+    return graph
+
+
+def _target_name(target: Any) -> str:
+    return target if isinstance(target, str) else getattr(target, "__name__", str(target))
+
+
+def _module_path(node: fx.Node) -> str:
+    """The module whose forward made this call ('' at the top level), from FX's module stack."""
+    stack = node.meta.get("nn_module_stack")
+    return list(stack.values())[-1][0] if stack else ""
+
+
+def _get_attr(model: nn.Module, target: str) -> Any:
+    obj: Any = model
+    for part in target.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, n = name, 1
+    while candidate in taken:
+        candidate, n = f"{name}_{n}", n + 1
+    return candidate
+
+
+def _make_layer(node: fx.Node, modules: dict[str, nn.Module], values: dict[fx.Node, Any], index: int,
+                taken: set[str]) -> Layer:
+    out_shape = _tensor_shape(values[node])
+    inputs = [values[n] for n in node.all_input_nodes if isinstance(values.get(n), torch.Tensor)]
+    in_shape = _tensor_shape(inputs[0]) if inputs else None
+    conv: dict[str, Any] = {}
+    params = stats = 0
+    fused = False
+    activation = None
+    if node.op == "placeholder":
+        kind, type_name, path, name = LayerKind.INPUT, "Input", "", "input_layer"
+    elif node.op == "call_module":
+        module = modules[node.target]
+        kind, type_name, path = module_kind(module), type(module).__name__, node.target
+        name = path.replace(".", "_")
+        params = sum(p.numel() for p in module.parameters() if p.requires_grad)
+        stats = _stat_count(module) + sum(p.numel() for p in module.parameters() if not p.requires_grad)
+        fused = isinstance(module, ActivatedConv2d)
+        activation = activation_name(module.activation if fused else module)
+        if isinstance(module, nn.Conv2d):
+            conv = dict(kernel_size=tuple(module.kernel_size), stride=module.stride[0], groups=module.groups,
+                        in_channels=module.in_channels, out_channels=module.out_channels)
+        elif isinstance(module, nn.Linear):
+            conv = dict(in_channels=module.in_features, out_channels=module.out_features)
+    else:
+        fn = node.target
+        kind = method_kind(fn) if node.op == "call_method" else function_kind(fn)
+        type_name = _target_name(fn)
+        activation = activation_name(fn) if kind is LayerKind.ACTIVATION else None
+        path = _module_path(node)
+        name = f"{path.replace('.', '_')}_{type_name}" if path else type_name
+        weights = [(n.target, values[n]) for n in node.all_input_nodes if n.op == "get_attr"]
+        params = sum(w.numel() for _, w in weights if isinstance(w, nn.Parameter) and w.requires_grad)
+        # F.batch_norm on a module's running statistics: Keras lists them, as for a BatchNorm2d module
+        stats = sum(w.numel() for target, w in weights if isinstance(w, torch.Tensor) and not
+                    (isinstance(w, nn.Parameter) and w.requires_grad) and not target.endswith("num_batches_tracked"))
+        if kind is LayerKind.CONV and len(inputs) >= 2:
+            conv = _functional_conv(node, inputs[1])
+            if is_depthwise(conv["groups"], conv["in_channels"]):
+                kind = LayerKind.DEPTHWISE
+        elif kind is LayerKind.DENSE and len(inputs) >= 2:
+            weight = inputs[1]
+            conv = dict(in_channels=weight.shape[1], out_channels=weight.shape[0])
+    macs = 0
+    if kind.is_conv:
+        macs = conv_macs(out_shape, conv["in_channels"], conv["groups"], conv["kernel_size"])
+    elif kind is LayerKind.DENSE and conv:
+        macs = dense_macs(out_shape, conv["in_channels"])
+    return Layer(name=_unique(name, taken), kind=kind, type=type_name, path=path, index=index, in_shape=in_shape,
+                 shape=out_shape, params=params, params_keras=params + stats, macs=macs,
+                 elementwise=elementwise_ops(kind, in_shape, out_shape, fused), activation=activation, **conv)
+
+
+def _functional_conv(node: fx.Node, weight: torch.Tensor) -> dict[str, Any]:
+    args = list(node.args) + [None] * 7
+    stride = node.kwargs.get("stride", args[3] if args[3] is not None else 1)
+    groups = node.kwargs.get("groups", args[6] if args[6] is not None else 1)
+    stride = stride[0] if isinstance(stride, (tuple, list)) else stride
+    out_channels, per_group, kh, kw = weight.shape
+    return dict(kernel_size=(kh, kw), stride=int(stride), groups=int(groups), in_channels=per_group * int(groups),
+                out_channels=out_channels)

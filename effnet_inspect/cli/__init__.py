@@ -1,0 +1,66 @@
+"""Command line: a thin argparse layer over the Python API. Each command is a module of this package.
+
+Bad input raises InputError anywhere below; it is printed as one line on stderr with exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from effnet_inspect import __version__
+from effnet_inspect.errors import InputError
+
+PROG = "effnet-inspect"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line and exit 2 like every other bad input, and options are never
+    guessed from a prefix (a typo should be an error, not another option)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+from effnet_inspect.cli import bench, compare, diagram, inspect, report, summary, table  # noqa: E402
+
+# The order of `effnet-inspect --help`. Each module has register(subparsers) and keeps heavy imports inside run().
+COMMANDS = (summary, table, diagram, report, compare, bench, inspect)
+
+
+def build_parser() -> tuple[Parser, dict[str, Parser]]:
+    """The top-level parser and each command's own (to report errors in the command's name)."""
+    parser = Parser(prog=PROG, description="Take the EfficientNet family apart: layers, modules, parameters, "
+                                           "MACs, diagrams, reports and benchmarks.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=Parser)
+    for command in COMMANDS:
+        command.register(sub)
+    return parser, dict(sub.choices)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser, commands = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    command = commands[args.command]
+    if extra:  # name the command, not the top level, in the message
+        command.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        return args.run(args) or 0
+    except InputError as exc:
+        print(f"{command.prog}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `effnet-inspect summary b7 | head`
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""effnet-inspect inspect --model MODULE:CALLABLE: is this implementation EfficientNet-Bx, and where does it differ?"""
+from __future__ import annotations
+
+import argparse
+import enum
+import json
+
+from effnet_inspect.errors import InputError
+from effnet_inspect.cli.common import add_model_args, add_resolution, emit, enum_arg, inspection_from_args, out_file
+
+
+class InspectFormat(enum.Enum):
+    TEXT = "text"
+    JSON = "json"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("inspect", help="check another EfficientNet implementation against B0-B7",
+                       description="Load a model from a factory (on the meta device: no weights), trace it, group "
+                                   "it into stem / blocks / sub-blocks / modules by structure, and compare it with "
+                                   "B0-B7: matched variant, differences, parameters, per-stage MACs, and its "
+                                   "layers in Keras' terms.")
+    add_model_args(p, required=True)
+    add_resolution(p)
+    p.add_argument("--format", type=enum_arg(InspectFormat), default=InspectFormat.TEXT, metavar="FORMAT",
+                   help="text | json (default: text)")
+    p.add_argument("--out", type=out_file, metavar="PATH", help="write to a file instead of stdout")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from effnet_inspect.inspect.conformance import render_text
+
+    if not args.model:
+        raise InputError("inspect needs --model MODULE:CALLABLE (e.g. 'tests.ports.torchvision_style:efficientnet_b0')")
+    conformance = inspection_from_args(args).conformance
+    text = render_text(conformance) if args.format is InspectFormat.TEXT \
+        else json.dumps(conformance.to_dict(), indent=2) + "\n"
+    emit(text, args.out)
+    return 0

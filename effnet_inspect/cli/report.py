@@ -1,0 +1,41 @@
+"""effnet-inspect report: the HTML report (index, one page per variant, compare pages, tables, charts)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from effnet_inspect.cli.common import add_model_args, add_no_top, add_resolution, add_variants, analyses_from_args, out_path
+
+DEFAULT_OUT = Path("reports")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="HTML report comparing the variants, with tables, charts and diagrams",
+                       description="Write a static HTML report (open index.html in any browser, offline): the "
+                                   "family table beside the paper's, charts, diagrams, one page per variant, "
+                                   "compare pages, and every table as CSV, JSON, Markdown and LaTeX.")
+    add_variants(p)
+    p.add_argument("--out", type=out_path, default=DEFAULT_OUT, metavar="DIR",
+                   help=f"folder to write into (default: {DEFAULT_OUT}/); only the report's own files are "
+                        "overwritten")
+    p.add_argument("--bench", type=Path, metavar="FILE",
+                   help="results of 'effnet-inspect bench' (JSON) to show on a benchmark page")
+    add_no_top(p)
+    add_resolution(p)
+    add_model_args(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from effnet_inspect.report import write_report
+
+    bench = None
+    if args.bench is not None:  # read it first: a bad file should fail before minutes of work
+        from effnet_inspect.bench.results import load_results
+
+        bench = load_results(args.bench)
+    found = analyses_from_args(args, include_top=not args.no_top)
+    report = write_report(found, args.out, bench=bench)
+    print(f"wrote {len(report.files)} files; open {args.out / 'index.html'}", file=sys.stderr)
+    return 0

@@ -1,0 +1,188 @@
+"""Look and wording shared by every diagram level: fonts, colours, number and shape formatting, the legend."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from effnet_inspect.diagram.dot import Dot, Html, RankDir, html_escape
+from effnet_inspect.arch.kinds import MODULE_TYPES, ModuleType
+
+# DejaVu Sans is what the set-up installs (so PNG text widths are known); browsers fall back to a sans font.
+FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"
+TEXT = "#222222"
+MUTED = "#666666"
+EDGE = "#555555"
+SKIP_EDGE = "#c0392b"
+ACCENT = "#1f4e9e"  # growth factors relative to the first column
+
+# The frame around a stage (block) in the layer and module levels.
+STAGE_FRAME = dict(labeljust="l", style="rounded,filled", fillcolor="#f7f7f7", color="#bbbbbb", fontsize=12)
+
+# One colour per part of the network (ColorBrewer Paired / Pastel tones, readable under black text).
+STEM_COLOR = "#d9d9d9"
+TOP_COLOR = "#bdbdbd"
+MODULE_COLORS: dict[ModuleType, str] = {
+    ModuleType.EXPANSION: "#a6cee3",
+    ModuleType.MODULE1: "#b2df8a",
+    ModuleType.MODULE2: "#fdbf6f",
+    ModuleType.MODULE3: "#cab2d6",
+    ModuleType.MODULE4: "#fb9a99",
+    ModuleType.MODULE5: "#ffe680",
+}
+MODULE_MEANING: dict[ModuleType, str] = {
+    ModuleType.EXPANSION: "1x1 conv widening the input",
+    ModuleType.MODULE1: "depthwise conv, stride 1",
+    ModuleType.MODULE2: "padding + depthwise conv, stride 2",
+    ModuleType.MODULE3: "squeeze-and-excitation",
+    ModuleType.MODULE4: "excite + 1x1 projection",
+    ModuleType.MODULE5: "projection + dropout + skip add",
+}
+# Stage rows of the stage-level figures: a soft rainbow from stem to top, so a row reads across the columns.
+STAGE_COLORS = ("#e0e0e0", "#fde2e4", "#fbe7c6", "#fff3b0", "#d8f3dc", "#cdeffd", "#d7e3fc", "#e9d8fd",
+                "#c8c8c8")
+
+
+def stage_color(index: int, count: int) -> str:
+    """Stem and top grey, the blocks in rainbow order (custom models may have more blocks: the colours cycle)."""
+    if index == 0:
+        return STAGE_COLORS[0]
+    if index == count - 1:
+        return STAGE_COLORS[-1]
+    return STAGE_COLORS[1 + (index - 1) % (len(STAGE_COLORS) - 2)]
+
+
+def new_dot(name: str, rankdir: RankDir, nodesep: float = 0.25, ranksep: float = 0.3, **graph: object) -> Dot:
+    return Dot(name,
+               graph=dict(rankdir=rankdir.dot, newrank=True, fontname=FONT, fontcolor=TEXT, bgcolor="white",
+                          pad=0.3, nodesep=nodesep, ranksep=ranksep, outputorder="edgesfirst", **graph),
+               node=dict(fontname=FONT, fontsize=11, fontcolor=TEXT, shape="box", style="rounded,filled",
+                         color="#444444", penwidth=0.8, margin="0.08,0.04"),
+               edge=dict(color=EDGE, arrowsize=0.6, penwidth=0.9, fontname=FONT, fontsize=9))
+
+
+def stack_lines(dot: Dot, lines: list[list[str]], rankdir: RankDir) -> None:
+    """Lay lines of nodes out like lines of text: each line one rank, the lines aligned at their starts.
+
+    A plain chain would be a strip hundreds of nodes long, or drift into a staircase with every line starting
+    under the end of the previous one. The spine, heavy invisible edges through the first node of every line, keeps
+    the lines aligned; edges between lines must be added with line_edge so that they do not pull on the ranks.
+    """
+    for line in lines:
+        if len(line) > 1:
+            dot.same_rank(line)
+    for upper, lower in zip(lines, lines[1:]):
+        dot.edge(upper[0], lower[0], style="invis", weight=20)
+
+
+def line_edge(dot: Dot, tail: str, head: str, same_line: bool, rankdir: RankDir, **values: object) -> None:
+    """An edge of a stack_lines figure: free across lines, reading along the line inside one."""
+    if not same_line:
+        dot.edge(tail, head, constraint=False, **values)
+    elif rankdir is RankDir.LR:
+        # Under rankdir=LR Graphviz stacks a rank=same line bottom to top in the order of its edges; written
+        # reversed (dir=back keeps the arrow pointing downstream) the line reads top to bottom.
+        dot.edge(head, tail, dir="back", **values)
+    else:
+        dot.edge(tail, head, **values)
+
+
+# ------------------------------------------------------------------------------------------------ wording
+def count(n: int | None, digits: int = 3) -> str:
+    """928, 16.7K, 5.29M, 1.23G: three significant digits with a unit."""
+    if n is None:
+        return "-"
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
+        if abs(n) >= scale * (1 - 0.5 * 10 ** -digits):  # 999,999 is 1M, not 1000K
+            value = n / scale
+            decimals = max(0, digits - len(str(int(abs(value)))))
+            text = f"{value:.{decimals}f}"
+            return (text.rstrip("0").rstrip(".") if "." in text else text) + unit
+    return str(n)
+
+
+def gmacs(n: int) -> str:
+    """Whole-network MACs in the paper's unit: 0.39 G, 37.7 G."""
+    value = n / 1e9
+    return f"{value:.2f} G" if value < 10 else f"{value:.1f} G"
+
+
+def growth(value: int | None, base: int | None) -> str:
+    """'x3.1' relative to the first column; '' when there is nothing to compare."""
+    if not value or not base:
+        return ""
+    ratio = value / base
+    return f"x{ratio:.1f}" if ratio < 100 else f"x{ratio:.0f}"
+
+
+def keras_shape(shape: Sequence[int] | None) -> str:
+    """A (N, C, H, W) shape in Keras' channels-last order without the batch: 112x112x32."""
+    if not shape:
+        return "?"
+    dims = tuple(shape[1:])
+    if len(dims) == 3:
+        dims = (dims[1], dims[2], dims[0])
+    return "\u00d7".join(map(str, dims)) if dims else "scalar"
+
+
+def square(resolution: int | None) -> str:
+    return "?" if resolution is None else f"{resolution}\u00b2"
+
+
+def arrow(a: object, b: object) -> str:
+    return f"{a} \u2192 {b}" if a != b else str(a)
+
+
+def ratio_text(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+# ------------------------------------------------------------------------------------------------ legend
+def legend_rows(entries: Sequence[tuple[str, str, str]]) -> str:
+    """HTML rows of (colour, name, meaning) swatches."""
+    cells = []
+    for color, name, meaning in entries:
+        cells.append(f'<tr><td bgcolor="{color}" width="18" border="1"> </td>'
+                     f'<td align="left"><b>{html_escape(name)}</b></td>'
+                     f'<td align="left"><font color="{MUTED}">{html_escape(meaning)}</font></td></tr>')
+    return "".join(cells)
+
+
+def module_legend_entries() -> list[tuple[str, str, str]]:
+    return [(STEM_COLOR, "Stem", "input, rescaling, stem conv"),
+            *((MODULE_COLORS[t], t.label, MODULE_MEANING[t]) for t in MODULE_TYPES),
+            (TOP_COLOR, "Top", "head conv (and classifier)")]
+
+
+def add_legend(dot: Dot, extra_rows: str = "") -> None:
+    """The colour key, as one plain HTML table node (the caller places it).
+
+    It sits in a borderless cluster of its own: Graphviz orders a rank's clusters and loose nodes separately, and
+    a loose node ignores the invisible edges that stack_lines orders the lines with.
+    """
+    body = legend_rows(module_legend_entries())
+    with dot.subgraph("cluster_legend", peripheries=0, label=""):
+        dot.node("legend", shape="plain", style="", fontsize=10, label=Html(
+            '<table border="1" color="#999999" cellborder="0" cellspacing="2" cellpadding="3" bgcolor="white">'
+            f'<tr><td colspan="3" align="left"><b>Module types</b></td></tr>{body}{extra_rows}</table>'))
+
+
+# ------------------------------------------------------------------------------------------------ records
+def layer_type(layer) -> str:
+    """The Keras class name, with kernel and stride for convolutions: 'DepthwiseConv2D 5x5 /2'."""
+    text = layer.kind.keras_name
+    if layer.kind.is_conv and layer.kernel_size:
+        text += f" {layer.kernel_size[0]}\u00d7{layer.kernel_size[1]}"
+        if layer.stride and layer.stride > 1:
+            text += f" /{layer.stride}"
+    return text
+
+
+def block_caption(row) -> str:
+    """A block's cluster label: 'block2 · MBConv6 3x3, stride 2 · 16 -> 24 channels · x2'."""
+    return (f"{row.stage}  \u00b7  MBConv{ratio_text(row.expand_ratio)} {row.kernel_size}\u00d7{row.kernel_size}, "
+            f"stride {row.stride}  \u00b7  {arrow(row.in_channels, row.out_channels)} channels  \u00b7  "
+            f"\u00d7{row.repeats}")
+
+
+def title_label(title: str, subtitle: str) -> Html:
+    return Html(f'<font point-size="18"><b>{html_escape(title)}</b></font><br/>'
+                f'<font point-size="11" color="{MUTED}">{html_escape(subtitle)}</font>')

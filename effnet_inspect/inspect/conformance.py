@@ -1,0 +1,333 @@
+"""Is this implementation EfficientNet-Bx, and if not, where does it differ? Compare a grouped foreign model with
+our reference builds, structure first (channels, repeats, kernels, strides, expansion, squeeze-and-excitation,
+skips), then parameters and per-stage MACs at the same resolution.
+
+The verdict is made of plain sentences ("block6 has 5 sub-blocks; B3 has 6"). A model matches a variant when
+there is no sentence at all: same structure, and the same parameters and MACs in every stage.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable
+
+from torch import nn
+
+from effnet_inspect.inspect.factory import Factory, load
+from effnet_inspect.inspect.keras import KerasEquivalent, keras_equivalent
+from effnet_inspect.analysis.group import group
+from effnet_inspect.arch.kinds import LayerKind, ModuleType
+from effnet_inspect.analysis.measure import Analysis, FamilyRow, analyze, expand_ratio, family_row, module_counts, totals
+from effnet_inspect.render.numbers import millions, thousands
+from effnet_inspect.arch.specs import BASE_RESOLUTION, OFFICIAL_NAMES, VARIANTS
+from effnet_inspect.analysis.trace import Layer, trace
+
+
+# ---------------------------------------------------------------------------------------------- structure
+@dataclass(frozen=True)
+class SubBlockShape:
+    name: str
+    in_channels: int
+    out_channels: int
+    expanded: int
+    kernel_size: int
+    stride: int
+    se_channels: int | None  # None: no squeeze-and-excitation
+    has_skip: bool
+    activations: tuple[str, ...]  # in order, fused ones included: ('swish', 'swish', 'swish', 'sigmoid')
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What defines the architecture, read from a grouped graph (ours or anyone's) the same way."""
+
+    stem_channels: int
+    stem_kernel: int
+    stem_stride: int
+    blocks: tuple[tuple[SubBlockShape, ...], ...]
+    head_channels: int | None
+    classes: int | None  # None without a classifier
+    stem_activations: tuple[str, ...] = ()
+    top_activations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One architectural difference: the stage it lives in ('stem', 'block4', 'top'; 'model' for the block count)
+    decides which per-stage numbers it already explains; the text is what users read."""
+
+    stage: str
+    text: str
+
+
+def _activations(layers: Iterable[Layer]) -> tuple[str, ...]:
+    return tuple(l.activation for l in layers if l.activation)
+
+
+def _named(activations: tuple[str, ...]) -> str:
+    return ", ".join(dict.fromkeys(activations)) or "no activation"
+
+
+def _convs(layers: Iterable[Layer]) -> list[Layer]:
+    return [l for l in layers if l.kind.is_conv or l.kind is LayerKind.DENSE]
+
+
+def structure(a: Analysis) -> Structure:
+    layers = {n: a.graph.nodes[n]["layer"] for n in a.graph.nodes}
+    stem, *_, top = a.grouping.stages
+    stem_conv = next((l for l in _convs(layers[n] for n in stem.layers) if l.kind.is_conv), None)
+    blocks = []
+    for stage in a.grouping.blocks:
+        shapes = []
+        for b in stage.sub_blocks:
+            first, last = layers[b.layers[0]], layers[b.layers[-1]]
+            se = next((m for m in b.modules if m.type is ModuleType.MODULE3), None)
+            se_convs = _convs(layers[n] for n in se.layers) if se else []
+            shapes.append(SubBlockShape(b.name, (first.in_shape or first.shape)[1], last.shape[1],
+                                        b.expanded_channels, b.kernel_size, b.stride,
+                                        se_convs[0].out_channels if se_convs else None, b.has_skip,
+                                        _activations(layers[n] for n in b.layers)))
+        blocks.append(tuple(shapes))
+    top_convs = _convs(layers[n] for n in top.layers)
+    head = next((l.out_channels for l in top_convs if l.kind.is_conv), None)
+    classes = next((l.out_channels for l in top_convs if l.kind is LayerKind.DENSE), None)
+    return Structure(stem_conv.out_channels if stem_conv else 0, stem_conv.kernel_size[0] if stem_conv else 0,
+                     stem_conv.stride if stem_conv else 0, tuple(blocks), head, classes,
+                     _activations(layers[n] for n in stem.layers), _activations(layers[n] for n in top.layers))
+
+
+def _ratio(b: SubBlockShape) -> float:
+    return expand_ratio(b.expanded, b.in_channels)
+
+
+def structural_differences(ours: Structure, ref: Structure, label: str) -> list[Difference]:
+    """Stem to head; label is the reference's name ('B3')."""
+    out = []
+    if ours.stem_channels != ref.stem_channels:
+        out.append(Difference("stem", f"stem has {ours.stem_channels} channels; {label} has {ref.stem_channels}"))
+    if (ours.stem_kernel, ours.stem_stride) != (ref.stem_kernel, ref.stem_stride):
+        out.append(Difference("stem", f"stem convolution is {ours.stem_kernel}x{ours.stem_kernel} stride "
+                                      f"{ours.stem_stride}; {label}'s is {ref.stem_kernel}x{ref.stem_kernel} stride "
+                                      f"{ref.stem_stride}"))
+    if ours.stem_activations != ref.stem_activations:
+        out.append(Difference("stem", f"stem uses {_named(ours.stem_activations)}; {label} uses "
+                                      f"{_named(ref.stem_activations)}"))
+    if len(ours.blocks) != len(ref.blocks):
+        out.append(Difference("model", f"the model has {len(ours.blocks)} blocks; {label} has {len(ref.blocks)}"))
+    for number, (mine, theirs) in enumerate(zip(ours.blocks, ref.blocks), start=1):
+        stage = f"block{number}"
+        out += [Difference(stage, text) for text in _block_differences(stage, mine, theirs, label)]
+    if ours.head_channels != ref.head_channels:
+        out.append(Difference("top", f"head has {ours.head_channels} channels; {label} has {ref.head_channels}"))
+    if ours.top_activations != ref.top_activations:
+        out.append(Difference("top", f"top uses {_named(ours.top_activations)}; {label} uses "
+                                     f"{_named(ref.top_activations)}"))
+    return out
+
+
+def _block_differences(name: str, mine: tuple[SubBlockShape, ...], theirs: tuple[SubBlockShape, ...],
+                       label: str) -> list[str]:
+    out = []
+    if len(mine) != len(theirs):
+        out.append(f"{name} has {len(mine)} sub-blocks; {label} has {len(theirs)}")
+    if mine[-1].out_channels != theirs[-1].out_channels:
+        out.append(f"{name} has {mine[-1].out_channels} output channels; {label} has {theirs[-1].out_channels}")
+    if mine[0].stride != theirs[0].stride:
+        out.append(f"{name} has stride {mine[0].stride}; {label} has {theirs[0].stride}")
+    pairs = list(zip(mine, theirs))
+    # Activations are compared where both sides have (or lack) squeeze-and-excitation; a missing SE is said below.
+    same_se = [(b, r) for b, r in pairs if (b.se_channels is None) == (r.se_channels is None)]
+    # A property that differs in every sub-block is said once for the block, otherwise per sub-block.
+    for compared, values, sentence in (
+            (pairs, lambda b: b.kernel_size,
+             lambda n, m, t: f"{n} uses {m}x{m} depthwise kernels; {label} uses {t}x{t}"),
+            (pairs, _ratio, lambda n, m, t: f"{n} expands by {m}; {label} by {t}"),
+            (same_se, lambda b: b.activations, lambda n, m, t: f"{n} uses {_named(m)}; {label} uses {_named(t)}")):
+        differing = [(b.name, values(b), values(r)) for b, r in compared if values(b) != values(r)]
+        if differing and len(differing) == len(compared) and len({d[1:] for d in differing}) == 1:
+            out.append(sentence(name, *differing[0][1:]))
+        else:
+            out += [sentence(n, m, t) for n, m, t in differing]
+    for b, r in pairs:
+        if (b.se_channels is None) != (r.se_channels is None):
+            out.append(f"{b.name} has no squeeze-and-excitation" if b.se_channels is None
+                       else f"{b.name} has squeeze-and-excitation; {label}'s {r.name} has none")
+        elif b.se_channels != r.se_channels and b.in_channels == r.in_channels:
+            out.append(f"{b.name}'s squeeze-and-excitation has {b.se_channels} channels; {label}'s has "
+                       f"{r.se_channels}")
+        if b.has_skip != r.has_skip:
+            out.append(f"{b.name} has no skip connection; {label}'s has one" if r.has_skip
+                       else f"{b.name} has a skip connection; {label}'s has none")
+    return out
+
+
+# ------------------------------------------------------------------------------------------ conformance
+@dataclass(frozen=True)
+class StageComparison:
+    stage: str
+    layers: int | None
+    params: int | None
+    reference_params: int | None
+    macs: int | None
+    reference_macs: int | None
+
+
+@dataclass(frozen=True)
+class Conformance:
+    model: str
+    resolution: int
+    tracer: str
+    matched_variant: str | None  # b0-b7 when nothing differs, else None
+    closest_variant: str  # the variant the differences are stated against
+    differences: list[str]
+    notes: list[str]  # what differs but does not change the architecture (classifier size)
+    params: int
+    reference_params: int
+    macs: int
+    reference_macs: int
+    layers: int
+    stages: list[StageComparison]
+    module_counts: dict[str, int]
+    keras: KerasEquivalent
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        keras = data.pop("keras")
+        data["keras_equivalent"] = {"layers": keras["layers"], "nodes": keras["nodes"],
+                                    "extra": keras["extra"], "missing": keras["missing"]}
+        return data
+
+
+@dataclass(frozen=True)
+class ForeignFamilyRow(FamilyRow):
+    """A family-level table row for a --model, with the conformance verdict."""
+
+    matched_variant: str | None = None
+    differences: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Inspection:
+    analysis: Analysis
+    conformance: Conformance
+
+    def family_row(self) -> ForeignFamilyRow:
+        row = asdict(family_row(self.analysis))
+        return ForeignFamilyRow(**row, matched_variant=self.conformance.matched_variant,
+                                differences=self.conformance.differences)
+
+
+def reference(variant: str, include_top: bool, resolution: int | None = None) -> Analysis:
+    return analyze(variant, include_top=include_top, resolution=resolution)  # analyze caches its results
+
+
+def _reference_structure(variant: str, include_top: bool) -> Structure:
+    return structure(reference(variant, include_top))
+
+
+def analyze_foreign(model: nn.Module, name: str, resolution: int) -> Analysis:
+    if model.training:  # inference structure: no active dropout / drop connect (the caller's model is untouched)
+        model = copy.deepcopy(model).eval()
+    graph = trace(model, resolution)
+    grouping = group(graph)
+    has_classifier = any(graph.nodes[n]["layer"].kind is LayerKind.DENSE for n in grouping.stages[-1].layers)
+    return Analysis(name, resolution, has_classifier, graph, grouping)
+
+
+def closest_variant(found: Structure, include_top: bool) -> tuple[str, list[Difference]]:
+    """The official variant with the fewest structural differences (the smaller one on a tie)."""
+    scored = [(structural_differences(found, _reference_structure(v, include_top), v.upper()), v)
+              for v in OFFICIAL_NAMES]
+    differences, variant = min(scored, key=lambda s: len(s[0]))
+    return variant, differences
+
+
+def inspect_model(model: nn.Module, name: str, resolution: int | None = None) -> Inspection:
+    """Trace, group and judge a model; without a resolution, use the closest variant's own."""
+    a = analyze_foreign(model, name, resolution or BASE_RESOLUTION)
+    variant, differences = closest_variant(structure(a), a.include_top)
+    if resolution is None and VARIANTS[variant].resolution != a.resolution:
+        a = analyze_foreign(model, name, VARIANTS[variant].resolution)
+    return Inspection(a, compare(a, reference(variant, a.include_top, a.resolution), variant, differences))
+
+
+def inspect_factory(factory: Factory, resolution: int | None = None) -> Inspection:
+    return inspect_model(load(factory), factory.name, resolution)
+
+
+def compare(a: Analysis, ref: Analysis, variant: str, structural: list[Difference]) -> Conformance:
+    label = variant.upper()
+    ours, theirs = structure(a), structure(ref)
+    notes = []
+    if ours.classes != theirs.classes:
+        notes.append(f"classifier has {ours.classes} classes; {label} has {theirs.classes}")
+    stages = _stage_comparisons(a, ref)
+    differences = [d.text for d in structural]
+    explained = _explained_stages(ours, theirs, structural)
+    for s in stages:
+        if s.stage in explained or s.params is None or s.reference_params is None:
+            continue
+        if s.params != s.reference_params:
+            differences.append(f"{s.stage} has {s.params:,} parameters; {label} has {s.reference_params:,}")
+        if s.macs != s.reference_macs:
+            differences.append(f"{s.stage} has {s.macs:,} MACs; {label} has {s.reference_macs:,} "
+                               f"at {a.resolution}x{a.resolution}")
+    mine, refs = totals(a.layers()), totals(ref.layers())
+    layers = {n: a.graph.nodes[n]["layer"] for n in a.graph.nodes}
+    return Conformance(
+        model=a.name, resolution=a.resolution, tracer=a.graph.graph.get("tracer", "fx"),
+        matched_variant=None if differences else variant, closest_variant=variant, differences=differences,
+        notes=notes, params=mine.params, reference_params=refs.params, macs=mine.macs, reference_macs=refs.macs,
+        layers=mine.layers, stages=stages, module_counts=module_counts(a.grouping),
+        keras=keras_equivalent(a.grouping, layers))
+
+
+def _explained_stages(ours: Structure, ref: Structure, differences: list[Difference]) -> set[str]:
+    """Stages whose numbers may differ because their structure (or their input) already does."""
+    explained = {d.stage for d in differences}
+    if ours.stem_channels != ref.stem_channels:
+        explained.add("block1")
+    for number, (mine, theirs) in enumerate(zip(ours.blocks, ref.blocks), start=1):
+        if mine[-1].out_channels != theirs[-1].out_channels:
+            explained.add(f"block{number + 1}" if number < len(ours.blocks) else "top")
+    if len(ours.blocks) != len(ref.blocks):
+        explained |= {f"block{i}" for i in range(1, max(len(ours.blocks), len(ref.blocks)) + 1)} | {"top"}
+    if ours.head_channels != ref.head_channels or ours.classes != ref.classes:
+        explained.add("top")
+    return explained
+
+
+def _stage_comparisons(a: Analysis, ref: Analysis) -> list[StageComparison]:
+    mine = {s.name: totals(a.layers(s.layers)) for s in a.grouping.stages}
+    theirs = {s.name: totals(ref.layers(s.layers)) for s in ref.grouping.stages}
+    names = list(mine) + [n for n in theirs if n not in mine]
+    return [StageComparison(n, mine[n].layers if n in mine else None,
+                            mine[n].params if n in mine else None, theirs[n].params if n in theirs else None,
+                            mine[n].macs if n in mine else None, theirs[n].macs if n in theirs else None)
+            for n in names]
+
+
+# ------------------------------------------------------------------------------------------------- text
+def render_text(c: Conformance) -> str:
+    label = c.closest_variant.upper()
+    verdict = (f"matches {label}: no architectural differences" if c.matched_variant
+               else f"does not match any of B0-B7; closest is {label}")
+    lines = [f"Model: {c.model} (traced: {c.tracer}, input {c.resolution}x{c.resolution})",
+             f"Verdict: {verdict}"]
+    lines += [f"  - {d}" for d in c.differences]
+    lines += [f"  note: {n}" for n in c.notes]
+    lines += ["", f"Parameters: {c.params:,} ({label}: {c.reference_params:,})",
+              f"MACs: {c.macs:,} ({label}: {c.reference_macs:,})",
+              "Modules: " + ", ".join(f"{k} x{v}" for k, v in c.module_counts.items()), ""]
+    header = ("Stage", "Layers", "Params", f"{label} params", "MACs (M)", f"{label} MACs (M)")
+    rows = [(s.stage, thousands(s.layers, "-"), thousands(s.params, "-"), thousands(s.reference_params, "-"),
+             millions(s.macs, missing="-"), millions(s.reference_macs, missing="-")) for s in c.stages]
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    for r in (header, tuple("-" * w for w in widths), *rows):
+        lines.append("  ".join([r[0].ljust(widths[0]), *(x.rjust(w) for x, w in zip(r[1:], widths[1:]))]).rstrip())
+    k = c.keras
+    lines += ["", f"Keras-equivalent layers: {k.layers} (this implementation has {k.nodes} nodes, "
+                  f"{k.matched} of them Keras layers)"]
+    for title, items in (("has, Keras lacks", k.extra), ("Keras has, this lacks", k.missing)):
+        lines += [f"  {title}:", *(f"    {d.count} {d.kind}: {d.reason}" for d in items)] if items else []
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,116 @@
+"""Turn a ModelSpec into a PyTorch module that mirrors Keras' EfficientNet layer for layer.
+
+Module paths map to Keras names: 'stem_conv' is stem_conv, 'block2a.expand_conv' is block2a_expand_conv.
+Optional layers are simply absent, as in Keras (no expansion when the expand ratio is 1, no padding layer for
+stride 1, no dropout/add without a skip connection).
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from effnet_inspect.model.layers import (ActivatedConv2d, Add, GlobalAveragePooling2D, Multiply, Normalization, Reshape, Rescaling,
+                     SampleDropout, ZeroPadding2D)
+from effnet_inspect.arch.specs import ModelSpec, SubBlockSpec, Variant, parse_variant, scale
+
+# Keras BatchNormalization defaults in EfficientNet: epsilon 1e-3, momentum 0.99 (torch counts momentum the other way).
+BN_EPS, BN_MOMENTUM = 1e-3, 0.01
+
+
+Device = torch.device | str | None
+
+
+def batch_norm(channels: int, device: Device) -> nn.BatchNorm2d:
+    return nn.BatchNorm2d(channels, eps=BN_EPS, momentum=BN_MOMENTUM, device=device)
+
+
+def conv(cin: int, cout: int, kernel_size: int, device: Device, stride: int = 1, groups: int = 1) -> nn.Conv2d:
+    """Bias-free convolution; stride 2 is 'valid' after an explicit ZeroPadding2D, stride 1 is 'same'."""
+    padding = 0 if stride > 1 else kernel_size // 2
+    return nn.Conv2d(cin, cout, kernel_size, stride, padding, groups=groups, bias=False, device=device)
+
+
+class MBConvBlock(nn.Module):
+    """One sub-block (block2a, ...): expansion, depthwise conv, squeeze-and-excitation, projection, skip."""
+
+    def __init__(self, spec: SubBlockSpec, device: Device = None):
+        super().__init__()
+        cin, mid, cout, k = spec.in_channels, spec.expanded_channels, spec.out_channels, spec.kernel_size
+        self.expand_conv = self.expand_bn = self.expand_activation = None
+        self.dwconv_pad = self.drop = self.add = None
+        if spec.expand_ratio != 1:
+            self.expand_conv = conv(cin, mid, 1, device)
+            self.expand_bn = batch_norm(mid, device)
+            self.expand_activation = nn.SiLU()
+        if spec.stride > 1:
+            self.dwconv_pad = ZeroPadding2D(k, spec.stride)
+        self.dwconv = conv(mid, mid, k, device, spec.stride, groups=mid)
+        self.bn = batch_norm(mid, device)
+        self.activation = nn.SiLU()
+        self.se_squeeze = GlobalAveragePooling2D()
+        self.se_reshape = Reshape()
+        self.se_reduce = ActivatedConv2d(mid, spec.se_channels, 1, activation=F.silu, device=device)
+        self.se_expand = ActivatedConv2d(spec.se_channels, mid, 1, activation=torch.sigmoid, device=device)
+        self.se_excite = Multiply()
+        self.project_conv = conv(mid, cout, 1, device)
+        self.project_bn = batch_norm(cout, device)
+        if spec.has_skip:
+            if spec.drop_rate > 0:  # Keras omits the layer when the rate is zero
+                self.drop = SampleDropout(spec.drop_rate)
+            self.add = Add()
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        x = inputs
+        if self.expand_conv is not None:
+            x = self.expand_activation(self.expand_bn(self.expand_conv(x)))
+        if self.dwconv_pad is not None:
+            x = self.dwconv_pad(x)
+        x = self.activation(self.bn(self.dwconv(x)))
+        gate = self.se_expand(self.se_reduce(self.se_reshape(self.se_squeeze(x))))
+        x = self.project_bn(self.project_conv(self.se_excite(x, gate)))
+        if self.add is not None:
+            if self.drop is not None:
+                x = self.drop(x)
+            x = self.add(x, inputs)
+        return x
+
+
+class EfficientNet(nn.Sequential):
+    """The whole network as Keras orders it: input scaling, stem, sub-blocks, top (and classifier)."""
+
+    def __init__(self, spec: ModelSpec, include_top: bool = True, device: Device = None):
+        layers: dict[str, nn.Module] = {
+            "rescaling": Rescaling(1.0 / 255.0),
+            "normalization": Normalization(3, device=device),
+            "stem_conv_pad": ZeroPadding2D(3, 2),
+            "stem_conv": conv(3, spec.stem_channels, 3, device, stride=2),
+            "stem_bn": batch_norm(spec.stem_channels, device),
+            "stem_activation": nn.SiLU(),
+        }
+        layers.update((block.name, MBConvBlock(block, device)) for block in spec.sub_blocks)
+        last = spec.stages[-1].out_channels
+        layers.update(top_conv=conv(last, spec.head_channels, 1, device), top_bn=batch_norm(spec.head_channels, device),
+                      top_activation=nn.SiLU())
+        if include_top:
+            layers.update(avg_pool=GlobalAveragePooling2D(), top_dropout=nn.Dropout(spec.variant.dropout),
+                          predictions=nn.Linear(spec.head_channels, spec.num_classes, device=device))
+        super().__init__(*[])
+        for name, layer in layers.items():
+            self.add_module(name, layer)
+        self.spec = spec
+        self.include_top = include_top
+
+
+def resolve(variant: str | Variant | ModelSpec) -> ModelSpec:
+    """Accept a name ('b3', 'phi=2.5'), a Variant or a ready ModelSpec."""
+    if isinstance(variant, ModelSpec):
+        return variant
+    if isinstance(variant, str):
+        variant = parse_variant(variant)
+    return scale(variant)
+
+
+def build(variant: str | Variant | ModelSpec = "b0", include_top: bool = True, device: Device = None) -> EfficientNet:
+    """Build an EfficientNet in eval mode; device='meta' gives the architecture without allocating weights."""
+    return EfficientNet(resolve(variant), include_top, device).eval()

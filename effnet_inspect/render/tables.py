@@ -1,0 +1,147 @@
+"""Render lists of records (family / stage / sub-block rows) as text, Markdown, CSV, JSON or LaTeX.
+
+JSON and CSV carry plain numbers; text, Markdown and LaTeX are formatted for reading (thousands separators,
+MACs in millions).
+"""
+from __future__ import annotations
+
+import csv
+import enum
+import io
+import json
+from dataclasses import asdict, dataclass
+from typing import Any, Callable, Sequence
+
+from effnet_inspect.arch.kinds import MODULE_TYPES
+from effnet_inspect.render.numbers import millions, thousands
+
+
+class Format(enum.Enum):
+    TEXT = "text"
+    MD = "md"
+    CSV = "csv"
+    JSON = "json"
+    LATEX = "latex"
+
+
+class Level(enum.Enum):
+    FAMILY = "family"
+    STAGE = "stage"
+    SUBBLOCK = "subblock"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    fmt: Callable[[Any], str] = str
+    optional: bool = False  # left out of text tables when no row has a value
+
+
+def _plain(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, (list, tuple)):
+        return " ".join(map(str, v))
+    return str(v)
+
+
+
+COLUMNS: dict[Level, tuple[Column, ...]] = {
+    Level.FAMILY: (
+        Column("variant", "Variant", _plain), Column("width_coefficient", "Width", _plain),
+        Column("depth_coefficient", "Depth", _plain), Column("resolution", "Res", _plain),
+        Column("dropout_rate", "Dropout", _plain), Column("layers", "Layers", _plain),
+        Column("sub_blocks", "Sub-blocks", _plain), Column("params", "Params", thousands),
+        Column("params_keras", "Keras params", thousands), Column("macs", "MACs (M)", millions),
+        Column("flops", "FLOPs (M)", millions),
+        *(Column(t.value, t.short, _plain) for t in MODULE_TYPES),
+        Column("fvcore_flops", "fvcore (M)", millions, optional=True),
+    ),
+    Level.STAGE: (
+        Column("variant", "Variant", _plain), Column("stage", "Stage", _plain), Column("repeats", "Repeats", _plain),
+        Column("kernel_size", "Kernel", _plain), Column("stride", "Stride", _plain),
+        Column("expand_ratio", "Expand", _plain), Column("in_channels", "Ch in", _plain),
+        Column("out_channels", "Ch out", _plain), Column("in_resolution", "Res in", _plain),
+        Column("out_resolution", "Res out", _plain), Column("layers", "Layers", _plain),
+        Column("params", "Params", thousands), Column("params_keras", "Keras params", thousands),
+        Column("macs", "MACs (M)", millions),
+    ),
+    Level.SUBBLOCK: (
+        Column("variant", "Variant", _plain), Column("stage", "Stage", _plain),
+        Column("sub_block", "Sub-block", _plain), Column("kind", "Kind", _plain),
+        Column("modules", "Modules", _plain), Column("kernel_size", "Kernel", _plain),
+        Column("stride", "Stride", _plain), Column("expand_ratio", "Expand", _plain),
+        Column("in_channels", "Ch in", _plain), Column("out_channels", "Ch out", _plain),
+        Column("has_skip", "Skip", _plain), Column("layers", "Layers", _plain), Column("params", "Params", thousands),
+        Column("macs", "MACs (M)", millions),
+    ),
+}
+
+
+def flat_row(row: Any) -> dict[str, Any]:
+    """A record as a flat dict: module counts become columns of their own."""
+    data = asdict(row)
+    data.update(data.pop("module_counts", {}) or {})
+    return data
+
+
+def render(rows: Sequence[Any], level: Level, fmt: Format) -> str:
+    if fmt is Format.JSON:
+        return json.dumps([asdict(r) for r in rows], indent=2) + "\n"
+    flat = [flat_row(r) for r in rows]
+    if fmt is Format.CSV:
+        out = io.StringIO()
+        keys = list(flat[0]) if flat else []
+        writer = csv.DictWriter(out, fieldnames=keys, lineterminator="\n")
+        writer.writeheader()
+        for r in flat:
+            # " | " keeps list items apart even when they are sentences (conformance differences).
+            writer.writerow({k: " | ".join(map(str, v)) if isinstance(v, list) else v for k, v in r.items()})
+        return out.getvalue()
+    columns = [c for c in COLUMNS[level] if not c.optional or any(r.get(c.key) is not None for r in flat)]
+    header = [c.header for c in columns]
+    body = [[c.fmt(r.get(c.key)) for c in columns] for r in flat]
+    return {Format.TEXT: text_table, Format.MD: _markdown, Format.LATEX: _latex}[fmt](header, body)
+
+
+def _is_numeric(text: str) -> bool:
+    return text.replace(",", "").replace(".", "", 1).lstrip("-").isdigit()
+
+
+def text_table(header: list[str], body: list[list[str]]) -> str:
+    widths = [max(len(x) for x in col) for col in zip(header, *body)]
+    numeric = [all(_is_numeric(r[i]) or not r[i] for r in body) and body for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if num else c.ljust(w) for c, w, num in zip(cells, widths, numeric)).rstrip()
+
+    return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, body)]) + "\n"
+
+
+def _markdown(header: list[str], body: list[list[str]]) -> str:
+    numeric = [bool(body) and all(_is_numeric(r[i]) or not r[i] for r in body) for i in range(len(header))]
+    rule = ["---:" if n else "---" for n in numeric]
+    return "\n".join("| " + " | ".join(r) + " |" for r in [header, rule, *body]) + "\n"
+
+
+_LATEX_ESCAPES = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+                  "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
+
+
+def latex_escape(text: str) -> str:
+    return "".join(_LATEX_ESCAPES.get(ch, ch) for ch in text)
+
+
+def _latex(header: list[str], body: list[list[str]]) -> str:
+    numeric = [bool(body) and all(_is_numeric(r[i]) or not r[i] for r in body) for i in range(len(header))]
+    spec = "".join("r" if n else "l" for n in numeric)
+    lines = [f"\\begin{{tabular}}{{{spec}}}", "\\hline",
+             " & ".join(latex_escape(h) for h in header) + r" \\", "\\hline"]
+    lines += [" & ".join(latex_escape(c).replace(",", "{,}") for c in r) + r" \\" for r in body]
+    lines += ["\\hline", "\\end{tabular}"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,166 @@
+"""HTML building blocks of the report: the Jinja2 environment and tables as plain cell records.
+
+Templates live in templates/ beside this module.
+Tables reuse the column definitions of effnet_inspect.tables, so a page shows the same headers and number
+formats as `effnet-inspect table`.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from effnet_inspect.render.numbers import millions, thousands
+from effnet_inspect.render.tables import COLUMNS, Level, flat_row
+
+
+@dataclass(frozen=True)
+class Figure:
+    """An image on a page: a file next to it (src, relative) or inline SVG markup."""
+
+    alt: str
+    caption: str
+    src: str = ""
+    inline_svg: str = ""
+    scroll: bool = False  # too big to shrink: shown at natural size in a scrolling box
+    level: str = ""  # diagrams: stage, module or layer
+
+
+@dataclass(frozen=True)
+class Download:
+    label: str
+    links: tuple[tuple[str, str], ...]  # (format name, relative path)
+
+
+@dataclass(frozen=True)
+class Chips:
+    """A cell drawn as coloured labels, e.g. a sub-block's module types in the diagrams' colours."""
+
+    items: tuple[tuple[str, str], ...]  # (label, CSS colour)
+
+    def __str__(self) -> str:
+        return " ".join(label for label, _ in self.items)
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[str | Chips, ...]
+    css: str = ""  # class of the <tr>, e.g. "highlight"
+
+
+@dataclass(frozen=True)
+class HtmlTable:
+    """A table ready for the `table` macro: the first column is the row header (<th scope="row">)."""
+
+    caption: str
+    headers: tuple[str, ...]
+    rows: tuple[Row, ...]
+    numeric: tuple[bool, ...]  # right-aligned columns
+    titles: tuple[str, ...] = field(default=())  # optional tooltip per header
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if len(self.numeric) != len(self.headers) or any(len(r.cells) != len(self.headers) for r in self.rows):
+            raise ValueError(f"table {self.caption!r}: every row needs {len(self.headers)} cells")
+
+
+def table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[Any] | Row], numeric: Sequence[bool],
+          id: str = "", titles: Sequence[str] = ()) -> HtmlTable:
+    built = tuple(r if isinstance(r, Row) else Row(tuple("" if c is None else c if isinstance(c, Chips) else str(c)
+                                                         for c in r)) for r in rows)
+    return HtmlTable(caption, tuple(headers), built, tuple(numeric), tuple(titles), id)
+
+
+def records_table(records: Sequence[Any], level: Level, caption: str, drop: Sequence[str] = (),
+                  id: str = "") -> HtmlTable:
+    """Family / stage / sub-block records with the columns of `effnet-inspect table` (minus `drop`).
+
+    A sub-block's module list is drawn as chips in the diagrams' module colours.
+    """
+    flat = [flat_row(r) for r in records]
+    columns = [c for c in COLUMNS[level] if c.key not in drop
+               and (not c.optional or any(r.get(c.key) is not None for r in flat))]
+    body = [[module_chips(r["modules"]) if c.key == "modules" else c.fmt(r.get(c.key)) for c in columns]
+            for r in flat]
+    numeric = [c.key != "variant" and c.key != "stage" and c.key != "sub_block" and c.key != "modules"
+               and all(_is_number(r.get(c.key)) for r in flat) for c in columns]
+    return table(caption, [c.header for c in columns], body, numeric, id=id)
+
+
+def module_chips(modules: Sequence[str]) -> Chips:
+    from effnet_inspect.diagram.style import MODULE_COLORS
+    from effnet_inspect.arch.kinds import ModuleType
+
+    types = [ModuleType(m) for m in modules]
+    return Chips(tuple((t.label, MODULE_COLORS[t]) for t in types))
+
+
+def _is_number(value: Any) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
+# ------------------------------------------------------------------------------------------- formatting
+def millions_unit(value: int | float | None, digits: int = 2) -> str:
+    return "" if value is None else f"{millions(value, digits)} M"
+
+
+def billions_unit(value: int | float | None, digits: int = 2) -> str:
+    return "" if value is None else f"{value / 1e9:,.{digits}f} B"
+
+
+def signed_percent(value: float | None, digits: int = 1) -> str:
+    return "" if value is None else f"{value:+.{digits}f} %"
+
+
+def ratio(after: float | None, before: float | None) -> str:
+    if not before or after is None:
+        return ""
+    return f"\u00d7{after / before:.2f}"
+
+
+def factor(value: float | None) -> str:
+    """A growth factor with three significant figures: x2.00, x14.4, x211."""
+    if value is None:
+        return ""
+    digits = 2 if value < 10 else 1 if value < 100 else 0
+    return f"\u00d7{value:.{digits}f}"
+
+
+def number(value: float | int | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def fmt(value: float | int | None, kind: str = "") -> str:
+    """A number for a table cell: 'thousands' (5,288,548), 'millions' (385.9), or plain (1.1, 16, 5,288,548)."""
+    if value is None:
+        return ""
+    if kind == "millions":
+        return millions(value)
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:g}"
+    return thousands(value)
+
+
+@functools.lru_cache(maxsize=1)
+def environment():
+    """The Jinja2 environment (autoescaping on for every template)."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("effnet_inspect.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,  # a typo in a template fails loudly instead of printing nothing
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(thousands=thousands, millions=millions_unit, billions=billions_unit, number=number,
+                       signed_percent=signed_percent, fmt=fmt,
+                       factor=factor)
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
