@@ -1,5 +1,31 @@
-"""The one exception type the CLI turns into a one-line message and exit status 2."""
+"""Exceptions by audience.
+
+InputError is what the user got wrong (a bad variant, path, file or model): the CLI prints it as one line and
+exits with status 2. Everything else (a broken invariant, an internal fallback) uses its own exception type and is
+a bug when it escapes.
+"""
+from __future__ import annotations
 
 
 class InputError(Exception):
-    """Bad input from the user: unknown variant, bad size, unwritable path, untraceable model, GPU out of memory."""
+    """Bad input from the user, as one line.
+
+    When the message is about one parameter, name it with `param` and start the message with what follows the
+    parameter: InputError("is not valid JSON", param="kwargs") reads "kwargs is not valid JSON" from Python, and
+    the CLI, which alone knows its flag names, prints "--kwargs is not valid JSON".
+    """
+
+    def __init__(self, message: str, param: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.param = param
+
+    def render(self, name_of: dict[str, str] | None = None) -> str:
+        """The message with its parameter spelled as name_of says (the CLI passes its flag names)."""
+        if self.param is None:
+            return self.message
+        name = (name_of or {}).get(self.param, self.param)
+        return f"{name} {self.message}"
+
+    def __str__(self) -> str:
+        return self.render()

@@ -41,12 +41,12 @@ class Analysis:
 
     @property
     def short_name(self) -> str:
-        """'B3' for the released variants, the name itself otherwise ('phi=2.5', a --model's name)."""
+        """'B3' for the released variants, the name itself otherwise ('phi=2.5', another implementation's name)."""
         return self.name.upper() if self.is_official else self.name
 
     @property
     def title(self) -> str:
-        """'EfficientNet-B3', 'EfficientNet phi=2.5', or a --model's own name."""
+        """'EfficientNet-B3', 'EfficientNet phi=2.5', or another implementation's own name."""
         if self.is_official:
             return f"EfficientNet-{self.short_name}"
         return f"EfficientNet {self.name}" if self.variant is not None else self.name

@@ -69,7 +69,7 @@ STAGE_SUM_TOLERANCE = 0.05  # stage times must add up to the whole-model time wi
 
 
 class Device(enum.Enum):
-    """The --device choice (kept here, beside the other enums, so the CLI parser needs no torch)."""
+    """Where to run: the device choice (kept here, beside the other enums, so the CLI parser needs no torch)."""
 
     AUTO = "auto"
     CUDA = "cuda"

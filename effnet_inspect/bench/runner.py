@@ -77,8 +77,8 @@ def resolve_device(choice: Device) -> torch.device:
     cuda = torch.cuda.is_available()
     if choice is Device.CUDA and not cuda:
         build = f"CUDA {torch.version.cuda}" if torch.version.cuda else "a CPU-only build"
-        raise InputError(f"--device cuda: no CUDA device is available (torch {torch.__version__}, {build}); "
-                         f"use --device cpu or auto")
+        raise InputError(f"cuda: no CUDA device is available (torch {torch.__version__}, {build}); "
+                         f"use cpu or auto", param="device")
     return torch.device("cuda" if choice is Device.CUDA or (choice is Device.AUTO and cuda) else "cpu")
 
 
@@ -87,9 +87,10 @@ def check_config(config: BenchConfig, device: torch.device) -> None:
     if device.type == "cuda":
         return
     if config.precision in (Precision.TF32, Precision.FP16):
-        raise InputError(f"--dtype {config.precision.value} needs a CUDA device; on the CPU use fp32 or bf16")
+        raise InputError(f"{config.precision.value} needs a CUDA device; on the CPU use fp32 or bf16",
+                         param="precision")
     if config.cuda_graphs:
-        raise InputError("--cuda-graphs needs a CUDA device")
+        raise InputError("needs a CUDA device", param="cuda_graphs")
 
 
 def default_settings(device: torch.device) -> BenchSettings:

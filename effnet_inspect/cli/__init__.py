@@ -12,6 +12,9 @@ from effnet_inspect import __version__
 from effnet_inspect.errors import InputError
 
 PROG = "effnet-inspect"
+# Library errors name the parameter; the command line names its flag.
+FLAGS = {"out": "--out", "model": "--model", "kwargs": "--kwargs", "device": "--device", "precision": "--dtype",
+         "cuda_graphs": "--cuda-graphs", "level": "--level"}
 
 
 class Parser(argparse.ArgumentParser):
@@ -52,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args) or 0
     except InputError as exc:
-        print(f"{command.prog}: error: {exc}", file=sys.stderr)
+        print(f"{command.prog}: error: {exc.render(FLAGS)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

@@ -56,8 +56,8 @@ def diagram_dot(analyses: Analysis | Sequence[Analysis], level: DiagramLevel | s
     found = _as_list(analyses)
     if side_by_side:
         if level is not DiagramLevel.STAGE:
-            raise InputError(f"side-by-side figures are drawn at stage level, not {level.value}; "
-                             "use --level stage (the default)")
+            raise InputError(f"{level.value}: side-by-side figures are drawn at stage level only; use stage "
+                             "(the default)", param="level")
         from effnet_inspect.diagram.stage import columns_dot
 
         return columns_dot(found, rankdir)

@@ -200,7 +200,7 @@ class Conformance:
 
 @dataclass(frozen=True)
 class ForeignFamilyRow(FamilyRow):
-    """A family-level table row for a --model, with the conformance verdict."""
+    """A family-level table row for another implementation, with the conformance verdict."""
 
     matched_variant: str | None = None
     differences: list[str] = field(default_factory=list)

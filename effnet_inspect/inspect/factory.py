@@ -43,7 +43,7 @@ class Factory:
 def parse_factory(spec: str, kwargs_json: str | None = None) -> Factory:
     module, sep, attribute = spec.partition(":")
     if not sep or not _NAME.match(module) or not _NAME.match(attribute):
-        raise InputError(f"--model {spec!r} is not of the form {SYNTAX}")
+        raise InputError(f"{spec!r} is not of the form {SYNTAX}", param="model")
     return Factory(module, attribute, parse_kwargs(kwargs_json))
 
 
@@ -53,9 +53,9 @@ def parse_kwargs(text: str | None) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"--kwargs is not valid JSON ({exc}): {text!r}") from None
+        raise InputError(f"is not valid JSON ({exc}): {text!r}", param="kwargs") from None
     if not isinstance(value, dict):
-        raise InputError(f"--kwargs must be a JSON object such as '{{\"num_classes\": 10}}', got {text!r}")
+        raise InputError(f"must be a JSON object such as '{{\"num_classes\": 10}}', got {text!r}", param="kwargs")
     return value
 
 
@@ -66,14 +66,15 @@ def resolve(factory: Factory) -> Any:
     try:
         obj: Any = importlib.import_module(factory.module)
     except (Exception, SystemExit) as exc:  # ImportError, or whatever the module raises (or exits) while importing
-        raise InputError(f"cannot import module {factory.module!r} for --model: {_one_line(exc)}") from None
+        raise InputError(f"{factory.spec!r}: cannot import module {factory.module!r}: {_one_line(exc)}",
+                         param="model") from None
     walked = factory.module
     for part in factory.attribute.split("."):
         if not hasattr(obj, part):
             raise InputError(f"{walked!r} has no attribute {part!r}; available: {_public_names(obj)}")
         obj, walked = getattr(obj, part), f"{walked}.{part}"
     if not callable(obj):
-        raise InputError(f"--model {factory.spec!r} is a {type(obj).__name__}, not a callable")
+        raise InputError(f"{factory.spec!r} is a {type(obj).__name__}, not a callable", param="model")
     return obj
 
 
@@ -88,10 +89,11 @@ def load(factory: Factory) -> nn.Module:
         try:
             model = build(**factory.kwargs)  # on the CPU: the tracer moves a copy to meta
         except (Exception, SystemExit) as exc:
-            raise InputError(f"--model {factory.spec}({_call_args(factory.kwargs)}) failed: "
-                             f"{_one_line(exc)}") from None
+            raise InputError(f"{factory.spec}({_call_args(factory.kwargs)}) failed: {_one_line(exc)}",
+                             param="model") from None
     if not isinstance(model, nn.Module):
-        raise InputError(f"--model {factory.spec} returned a {type(model).__name__}, not a torch.nn.Module")
+        raise InputError(f"{factory.spec} returned a {type(model).__name__}, not a torch.nn.Module",
+                         param="model")
     return model.eval()
 
 

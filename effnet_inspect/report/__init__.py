@@ -233,7 +233,8 @@ def write_compare(analyses: Sequence[Analysis], out: str | os.PathLike | None = 
     a, b = variant_data(analyses)
     target = Path(out) if out is not None else Path(".")
     if target.suffix and target.suffix.lower() not in (".html", ".htm") and not target.is_dir():
-        raise InputError(f"compare writes one HTML page: --out {str(target)!r} must end in .html or name a folder")
+        raise InputError(f"{str(target)!r} must end in .html or name a folder: compare writes one HTML page",
+                         param="out")
     if target.suffix.lower() not in (".html", ".htm"):
         target = ensure_dir(target) / compare_page(a, b)
     write_atomic(target, render_compare(a, b, nav=None))
