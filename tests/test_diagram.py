@@ -17,7 +17,7 @@ import pytest
 from conftest import cached_analysis
 from effnet_inspect.cli import main
 from effnet_inspect.diagram import DOT_MISSING, DiagramFormat, DiagramLevel, diagram_dot, render, render_svg
-from effnet_inspect.diagram.style import count, growth, keras_shape
+from effnet_inspect.render.numbers import compact, growth, keras_shape
 from effnet_inspect.errors import InputError
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.analysis.measure import module_counts, sub_block_rows
@@ -160,7 +160,7 @@ def test_rankdir_lr():
                                      (140_300, "140K"), (999_499, "999K"), (999_999, "1M"), (5_288_548, "5.29M"),
                                      (10_035_712, "10M"), (390_000_000, "390M"), (37_750_000_000, "37.8G")])
 def test_count_units(n, text):
-    assert count(n) == text
+    assert compact(n) == text
 
 
 def test_growth_and_shapes():

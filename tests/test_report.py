@@ -11,7 +11,9 @@ import pytest
 from conftest import cached_analysis
 from effnet_inspect.cli import main
 from effnet_inspect.arch.published import PAPER_TABLE2
-from effnet_inspect.report import compare_pairs, slug, variant_data, write_report
+from effnet_inspect.report import write_report
+from effnet_inspect.report.data import slug, variant_data
+from effnet_inspect.report.pages import compare_pairs
 from effnet_inspect.report.html import HtmlTable, table
 from effnet_inspect.arch.rounding import channel_step, rounding
 from effnet_inspect.arch.specs import OFFICIAL_NAMES, VARIANTS, parse_variant, round_filters, scale

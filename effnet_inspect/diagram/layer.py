@@ -10,9 +10,8 @@ The stacking follows `rankdir` (TB: lines below each other, each running left to
 from __future__ import annotations
 
 from effnet_inspect.diagram.dot import Dot, Html, RankDir, html_escape
-from effnet_inspect.diagram.style import (MODULE_COLORS, MUTED, SKIP_EDGE, STAGE_FRAME, STEM_COLOR, TOP_COLOR, add_legend,
-                            block_caption, count, keras_shape, layer_type, line_edge, new_dot,
-                            stack_lines, title_label)
+from effnet_inspect.diagram.style import (MODULE_COLORS, MUTED, SKIP_EDGE, STAGE_FRAME, STEM_COLOR, TOP_COLOR, add_legend, block_caption, layer_type, line_edge, new_dot, stack_lines, title_label)
+from effnet_inspect.render.numbers import compact, keras_shape
 from effnet_inspect.analysis.group import StageGroup, SubBlockGroup
 from effnet_inspect.analysis.measure import Analysis, stage_rows, totals
 
@@ -46,7 +45,7 @@ def layer_dot(a: Analysis, rankdir: RankDir) -> str:
     t = totals(a.layers())
     rows = {r.stage: r for r in stage_rows(a)}
     dot = new_dot(f"{a.name}_layers", rankdir, nodesep=0.25, ranksep=0.45, labelloc="t",
-                  label=title_label(a.title, f"{t.layers} layers  \u00b7  {count(t.params)} parameters  "
+                  label=title_label(a.title, f"{t.layers} layers  \u00b7  {compact(t.params)} parameters  "
                                                     f"\u00b7  {a.resolution}\u00d7{a.resolution} input"))
     skip_row = (f'<tr><td><font color="{SKIP_EDGE}"><b>- - \u2192</b></font></td><td align="left"><b>Skip</b></td>'
                 f'<td align="left"><font color="{MUTED}">residual connection into Add</font></td></tr>')

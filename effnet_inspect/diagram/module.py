@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from effnet_inspect.diagram.dot import Dot, Html, RankDir, html_escape
-from effnet_inspect.diagram.style import (MODULE_COLORS, MUTED, SKIP_EDGE, STAGE_FRAME, STEM_COLOR, TOP_COLOR, add_legend,
-                            block_caption, count, keras_shape, layer_type, line_edge, new_dot,
-                            stack_lines, title_label)
+from effnet_inspect.diagram.style import (MODULE_COLORS, MUTED, SKIP_EDGE, STAGE_FRAME, STEM_COLOR, TOP_COLOR, add_legend, block_caption, layer_type, line_edge, new_dot, stack_lines, title_label)
+from effnet_inspect.render.numbers import compact, keras_shape
 from effnet_inspect.analysis.group import SubBlockGroup
 from effnet_inspect.analysis.measure import Analysis, stage_rows, totals
 
@@ -57,7 +56,7 @@ def _box_label(a: Analysis, title: str, names: tuple[str, ...], color: str) -> H
     params = sum(l.params for l in layers)
     body = "".join(f'<tr><td align="left"><font point-size="10">{html_escape(layer_type(l))}</font></td></tr>'
                    for l in layers)
-    footer = f"\u2192 {keras_shape(layers[-1].shape)}" + (f"  \u00b7  {count(params)} params" if params else "")
+    footer = f"\u2192 {keras_shape(layers[-1].shape)}" + (f"  \u00b7  {compact(params)} params" if params else "")
     return Html(f'<table style="rounded" border="1" color="#444444" bgcolor="white" cellborder="0" cellspacing="0" '
                 f'cellpadding="2"><tr><td bgcolor="{color}"><b>{html_escape(title)}</b></td></tr>{body}'
                 f'<tr><td><font point-size="9" color="{MUTED}">{footer}</font></td></tr></table>')
@@ -69,7 +68,7 @@ def module_dot(a: Analysis, rankdir: RankDir, expand_all: bool = False) -> str:
     dot = new_dot(f"{a.name}_modules", rankdir, nodesep=0.22, ranksep=0.45, labelloc="t",
                   label=title_label(f"{a.title} by module",
                                     f"{len(a.grouping.sub_blocks)} sub-blocks  \u00b7  {t.layers} layers  \u00b7  "
-                                    f"{count(t.params)} params" + ("" if expand_all else
+                                    f"{compact(t.params)} params" + ("" if expand_all else
                                                                    "  \u00b7  identical sub-blocks collapsed: "
                                                                    "\u00d7N rows show one copy")))
     node_of: dict[str, str] = {}  # layer name -> module box drawn for it
@@ -86,7 +85,7 @@ def module_dot(a: Analysis, rankdir: RankDir, expand_all: bool = False) -> str:
             node_of.update({n: node for n in stage.layers})
             continue
         info = stage_info[stage.name]
-        label = f"{block_caption(info)}  \u00b7  {count(info.params)} params"
+        label = f"{block_caption(info)}  \u00b7  {compact(info.params)} params"
         with dot.subgraph(f"cluster_{stage.name}", label=label, **STAGE_FRAME):
             for row in collapse(a, stage.sub_blocks, expand_all):
                 row_ids.append(_row(dot, a, row, node_of, drawn_block))

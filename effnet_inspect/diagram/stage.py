@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Sequence
 
 from effnet_inspect.diagram.dot import Dot, Html, RankDir, html_escape
-from effnet_inspect.diagram.style import (ACCENT, MUTED, arrow, count, gmacs, growth, new_dot, ratio_text, square,
-                            stage_color, title_label)
+from effnet_inspect.diagram.style import (ACCENT, MUTED, new_dot, stage_color, title_label)
+from effnet_inspect.render.numbers import arrow, compact, giga, growth, ratio_text, square
 from effnet_inspect.analysis.measure import Analysis, StageRow, stage_rows, totals
 from effnet_inspect.arch.specs import BASE_RESOLUTION
 
@@ -76,7 +76,7 @@ def _cell_label(row: StageRow, base: StageRow | None, operation_shown: bool) -> 
                                     (row.macs, base and base.macs, "MACs")):
         factor = growth(value, base_value) if base is not None else ""
         tail = f'  <font color="{ACCENT}"><b>{factor}</b></font>' if factor else ""
-        lines.append(f"{count(value)} {unit}{tail}")
+        lines.append(f"{compact(value)} {unit}{tail}")
     return _lines(lines)
 
 
@@ -86,7 +86,7 @@ def _header_label(a: Analysis, base: Analysis | None) -> Html:
     v = a.variant
     if v is not None:
         lines.append(f'<font color="{MUTED}">width {v.width:.3g}  \u00b7  depth {v.depth:.3g}</font>')
-    lines.append(f"{count(t.params)} params  \u00b7  {gmacs(t.macs)}MACs")
+    lines.append(f"{compact(t.params)} params  \u00b7  {giga(t.macs)}MACs")
     lines.append(f'<font color="{MUTED}">{t.layers} layers  \u00b7  {len(a.grouping.sub_blocks)} sub-blocks</font>')
     if base is not None:
         bt = totals(base.layers())
@@ -113,8 +113,8 @@ def columns_dot(analyses: Sequence[Analysis], rankdir: RankDir) -> str:
     if single:
         a = analyses[0]
         t = totals(a.layers())
-        title = title_label(f"{a.title} by stage", f"{t.layers} layers  \u00b7  {count(t.params)} params  "
-                                                          f"\u00b7  {gmacs(t.macs)}MACs")
+        title = title_label(f"{a.title} by stage", f"{t.layers} layers  \u00b7  {compact(t.params)} params  "
+                                                          f"\u00b7  {giga(t.macs)}MACs")
     else:
         titles = [a.title for a in analyses]
         title = title_label(" vs ".join(titles) if len(titles) <= 3 else f"{titles[0]} to {titles[-1]}: scaling",

@@ -1,10 +1,11 @@
-"""Look and wording shared by every diagram level: fonts, colours, number and shape formatting, the legend."""
+"""Look shared by every diagram level: fonts, colours, layout helpers, the legend and recurring labels."""
 from __future__ import annotations
 
 from typing import Sequence
 
 from effnet_inspect.diagram.dot import Dot, Html, RankDir, html_escape
 from effnet_inspect.arch.kinds import MODULE_TYPES, ModuleType
+from effnet_inspect.render.numbers import arrow, ratio_text
 
 # DejaVu Sans is what the set-up installs (so PNG text widths are known); browsers fall back to a sans font.
 FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"
@@ -83,56 +84,6 @@ def line_edge(dot: Dot, tail: str, head: str, same_line: bool, rankdir: RankDir,
         dot.edge(head, tail, dir="back", **values)
     else:
         dot.edge(tail, head, **values)
-
-
-# ------------------------------------------------------------------------------------------------ wording
-def count(n: int | None, digits: int = 3) -> str:
-    """928, 16.7K, 5.29M, 1.23G: three significant digits with a unit."""
-    if n is None:
-        return "-"
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
-        if abs(n) >= scale * (1 - 0.5 * 10 ** -digits):  # 999,999 is 1M, not 1000K
-            value = n / scale
-            decimals = max(0, digits - len(str(int(abs(value)))))
-            text = f"{value:.{decimals}f}"
-            return (text.rstrip("0").rstrip(".") if "." in text else text) + unit
-    return str(n)
-
-
-def gmacs(n: int) -> str:
-    """Whole-network MACs in the paper's unit: 0.39 G, 37.7 G."""
-    value = n / 1e9
-    return f"{value:.2f} G" if value < 10 else f"{value:.1f} G"
-
-
-def growth(value: int | None, base: int | None) -> str:
-    """'x3.1' relative to the first column; '' when there is nothing to compare."""
-    if not value or not base:
-        return ""
-    ratio = value / base
-    return f"x{ratio:.1f}" if ratio < 100 else f"x{ratio:.0f}"
-
-
-def keras_shape(shape: Sequence[int] | None) -> str:
-    """A (N, C, H, W) shape in Keras' channels-last order without the batch: 112x112x32."""
-    if not shape:
-        return "?"
-    dims = tuple(shape[1:])
-    if len(dims) == 3:
-        dims = (dims[1], dims[2], dims[0])
-    return "\u00d7".join(map(str, dims)) if dims else "scalar"
-
-
-def square(resolution: int | None) -> str:
-    return "?" if resolution is None else f"{resolution}\u00b2"
-
-
-def arrow(a: object, b: object) -> str:
-    return f"{a} \u2192 {b}" if a != b else str(a)
-
-
-def ratio_text(value: float | None) -> str:
-    return "-" if value is None else f"{value:g}"
 
 
 # ------------------------------------------------------------------------------------------------ legend

@@ -113,14 +113,23 @@ def _is_numeric(text: str) -> bool:
     return text.replace(",", "").replace(".", "", 1).lstrip("-").isdigit()
 
 
-def text_table(header: list[str], body: list[list[str]]) -> str:
-    widths = [max(len(x) for x in col) for col in zip(header, *body)]
-    numeric = [all(_is_numeric(r[i]) or not r[i] for r in body) and body for i in range(len(header))]
+def column_widths(rows: Sequence[Sequence[str]]) -> list[int]:
+    return [max(len(x) for x in col) for col in zip(*rows)]
 
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.rjust(w) if num else c.ljust(w) for c, w, num in zip(cells, widths, numeric)).rstrip()
 
-    return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, body)]) + "\n"
+def aligned_lines(rows: Sequence[Sequence[str]], right: Sequence[bool], indent: str = "") -> list[str]:
+    """Rows padded into columns two spaces apart, right-aligned where `right` says."""
+    widths = column_widths(rows)
+    return [(indent + "  ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right))).rstrip()
+            for cells in rows]
+
+
+def text_table(header: Sequence[str], body: Sequence[Sequence[str]], right: Sequence[bool] | None = None) -> str:
+    """The one plain-text table: a header, a dashed rule, the rows; numeric columns right-aligned unless told."""
+    if right is None:
+        right = [bool(body) and all(_is_numeric(r[i]) or not r[i] for r in body) for i in range(len(header))]
+    rule = ["-" * w for w in column_widths([header, *body])]
+    return "\n".join(aligned_lines([header, rule, *body], right)) + "\n"
 
 
 def _markdown(header: list[str], body: list[list[str]]) -> str:

@@ -14,6 +14,7 @@ from typing import Iterator, Mapping, Sequence
 
 from effnet_inspect.analysis.measure import FamilyRow, StageRow
 from effnet_inspect.arch.published import PaperRow
+from effnet_inspect.render.numbers import axis_billions, axis_millions
 from effnet_inspect.arch.specs import ALPHA, BASE_RESOLUTION, BETA, GAMMA, Variant
 
 # Colours shared by the charts: one per stage (stem, block1..7, top) and one per variant, in order.
@@ -82,14 +83,6 @@ def stage_colours(stages: Sequence[str]) -> dict[str, str]:
     return {s: to_hex(cmap(i % 10)) for i, s in enumerate(stages)}
 
 
-def _millions(x: float, _pos=None) -> str:
-    return f"{x / 1e6:g}M"
-
-
-def _billions(x: float, _pos=None) -> str:
-    return f"{x / 1e9:g}B"
-
-
 # ------------------------------------------------------------------------------------------ family charts
 def params_vs_macs(rows: Sequence[FamilyRow], paper: Mapping[str, PaperRow]) -> str:
     """Measured parameters against MACs on log axes, with the paper's Table 2 points beside them."""
@@ -111,7 +104,7 @@ def params_vs_macs(rows: Sequence[FamilyRow], paper: Mapping[str, PaperRow]) -> 
         ax.scatter([], [], s=55, color=colours[0], edgecolor=INK, linewidth=0.6, label="measured (effnet-inspect)")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        for axis, fmt in ((ax.xaxis, _billions), (ax.yaxis, _millions)):
+        for axis, fmt in ((ax.xaxis, axis_billions), (ax.yaxis, axis_millions)):
             axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))  # 1-2-5 ticks: readable values
             axis.set_major_formatter(FuncFormatter(fmt))
             axis.set_minor_formatter(NullFormatter())
@@ -134,8 +127,8 @@ def stage_bars(rows: Sequence[StageRow], variants: Sequence[str]) -> str:
         fig, axes = new_figure(10, 7.2, ncols=2, nrows=2, sharex=True)
         labels = [v.upper() for v in variants]
         x = range(len(variants))
-        for col, (metric, title, fmt) in enumerate((("params", "Parameters", _millions),
-                                                    ("macs", "MACs", _billions))):
+        for col, (metric, title, fmt) in enumerate((("params", "Parameters", axis_millions),
+                                                    ("macs", "MACs", axis_billions))):
             values = {s: [getattr(by_key[(v, s)], metric) if (v, s) in by_key else 0 for v in variants]
                       for s in stages}
             totals = [sum(values[s][i] for s in stages) or 1 for i in range(len(variants))]

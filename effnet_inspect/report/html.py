@@ -10,7 +10,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from effnet_inspect.render.numbers import millions, thousands
+from effnet_inspect.render.numbers import cell, factor, in_billions, in_millions, plain, thousands
 from effnet_inspect.render.tables import COLUMNS, Level, flat_row
 
 
@@ -99,50 +99,6 @@ def _is_number(value: Any) -> bool:
     return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
-# ------------------------------------------------------------------------------------------- formatting
-def millions_unit(value: int | float | None, digits: int = 2) -> str:
-    return "" if value is None else f"{millions(value, digits)} M"
-
-
-def billions_unit(value: int | float | None, digits: int = 2) -> str:
-    return "" if value is None else f"{value / 1e9:,.{digits}f} B"
-
-
-def signed_percent(value: float | None, digits: int = 1) -> str:
-    return "" if value is None else f"{value:+.{digits}f} %"
-
-
-def ratio(after: float | None, before: float | None) -> str:
-    if not before or after is None:
-        return ""
-    return f"\u00d7{after / before:.2f}"
-
-
-def factor(value: float | None) -> str:
-    """A growth factor with three significant figures: x2.00, x14.4, x211."""
-    if value is None:
-        return ""
-    digits = 2 if value < 10 else 1 if value < 100 else 0
-    return f"\u00d7{value:.{digits}f}"
-
-
-def number(value: float | int | None) -> str:
-    if value is None:
-        return ""
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def fmt(value: float | int | None, kind: str = "") -> str:
-    """A number for a table cell: 'thousands' (5,288,548), 'millions' (385.9), or plain (1.1, 16, 5,288,548)."""
-    if value is None:
-        return ""
-    if kind == "millions":
-        return millions(value)
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:g}"
-    return thousands(value)
-
-
 @functools.lru_cache(maxsize=1)
 def environment():
     """The Jinja2 environment (autoescaping on for every template)."""
@@ -156,8 +112,7 @@ def environment():
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(thousands=thousands, millions=millions_unit, billions=billions_unit, number=number,
-                       signed_percent=signed_percent, fmt=fmt,
+    env.filters.update(thousands=thousands, millions=in_millions, billions=in_billions, number=plain, fmt=cell,
                        factor=factor)
     return env
 
