@@ -1,19 +1,23 @@
-"""Shared fixtures: analyses are deterministic, so one per (variant, top) is built per test session."""
+"""Shared fixtures, including the golden-file harness (tests/helpers.Golden) and its one update switch: pytest --update-golden."""
 from __future__ import annotations
-
-import functools
 
 import pytest
 
-from effnet_inspect.analysis.measure import Analysis, analyze
 from effnet_inspect.arch.specs import OFFICIAL_NAMES
 
+from helpers import Golden
 
-@functools.lru_cache(maxsize=None)
-def cached_analysis(variant: str, include_top: bool = True) -> Analysis:
-    return analyze(variant, include_top=include_top)
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/ from the current output (after its invariants pass)")
 
 
 @pytest.fixture(params=OFFICIAL_NAMES)
 def official(request) -> str:
     return request.param
+
+
+@pytest.fixture
+def golden(request) -> Golden:
+    return Golden(request.config.getoption("--update-golden"))

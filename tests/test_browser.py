@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from conftest import cached_analysis
+from helpers import cached_analysis
 
 CHROMIUM = Path(os.environ.get("EFFNET_CHROMIUM", "/usr/bin/chromium"))
 BENCH_EXAMPLE = Path(__file__).parent / "data" / "bench_cpu_example.json"

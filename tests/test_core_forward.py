@@ -6,7 +6,7 @@ import torch
 from effnet_inspect.model.build import build
 from effnet_inspect.model.layers import same_padding
 
-from conftest import cached_analysis
+from helpers import cached_analysis
 
 
 def test_b0_forward_on_cpu_gives_1000_logits():

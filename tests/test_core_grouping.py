@@ -5,7 +5,7 @@ from effnet_inspect.arch.kinds import LayerKind, ModuleType
 from effnet_inspect.analysis.measure import module_counts, stage_rows, sub_block_rows
 from effnet_inspect.arch.specs import VARIANTS, scale
 
-from conftest import cached_analysis
+from helpers import cached_analysis
 
 
 def test_b0_module_counts_match_the_article():

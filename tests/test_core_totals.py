@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from effnet_inspect.analysis.measure import analyze, family_row, totals
+from effnet_inspect.analysis.measure import analyze, family_row, stage_rows, sub_block_rows, totals
 from effnet_inspect.arch.specs import VARIANTS, scale
 
-from conftest import cached_analysis
+from helpers import cached_analysis
 
 # Keras' layer count without the classifier top (the seed article: B0 237, B7 813).
 KERAS_LAYERS_NO_TOP = {"b0": 237, "b7": 813}
@@ -88,3 +88,20 @@ def test_paper_table_within_its_rounding(official):
     assert row.params / 1e6 == pytest.approx(PAPER_PARAMS_M[official], rel=0.025)
     assert row.macs / 1e9 == pytest.approx(PAPER_GFLOPS[official], rel=0.05)
     assert row.flops == 2 * row.macs
+
+
+SUMMED = ("layers", "params", "params_keras", "macs", "flops", "elementwise")
+
+
+@pytest.mark.parametrize("include_top", [True, False])
+def test_rows_add_up_like_torchinfo_columns(official, include_top):
+    """Stage rows add up to the family row, and each stage's sub-block rows to its stage row (every column)."""
+    a = cached_analysis(official, include_top)
+    family, stages, subs = family_row(a), stage_rows(a), sub_block_rows(a)
+    for key in SUMMED:
+        assert sum(getattr(s, key) for s in stages) == getattr(family, key), key
+        for stage in stages:
+            inside = [getattr(r, key) for r in subs if r.stage == stage.stage]
+            if inside:  # stem and top have no sub-blocks
+                assert sum(inside) == getattr(stage, key), (stage.stage, key)
+    assert sum(s.repeats or 0 for s in stages) == family.sub_blocks == len(subs)

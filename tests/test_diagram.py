@@ -1,20 +1,20 @@
 """Diagrams: golden DOT text for B0, structure against the analysis for every variant, deterministic SVG, CLI.
 
-Regenerate the golden files after an intended change with: UPDATE_GOLDEN=1 python -m pytest tests/test_diagram.py
+Regenerate the golden files after an intended change with: python -m pytest --update-golden
 """
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
 import subprocess
 import sys
 from itertools import groupby
-from pathlib import Path
 
 import pytest
 
-from conftest import cached_analysis
+from helpers import cached_analysis
 from effnet_inspect.cli import main
 from effnet_inspect.diagram import DOT_MISSING, DiagramFormat, DiagramLevel, diagram_dot, render, render_svg
 from effnet_inspect.render.numbers import compact, growth, keras_shape
@@ -23,8 +23,6 @@ from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.analysis.measure import module_counts, sub_block_rows
 from effnet_inspect.arch.specs import OFFICIAL_NAMES
 
-GOLDEN = Path(__file__).parent / "golden"
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 NODE = re.compile(r'^\s*"([^"]+)" \[', re.M)
 EDGE = re.compile(r'^\s*"([^"]+)" -> "([^"]+)"(.*)$', re.M)
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed")
@@ -48,16 +46,30 @@ GOLDEN_CASES = {
 }
 
 
+def drawn_node_ids(dot_source: str) -> set[str]:
+    """The node ids Graphviz itself parses out of DOT text (independent of how the text is written)."""
+    return set(re.findall(r'<g id="node\d+" class="node">\s*<title>([^<]*)</title>', render_svg(dot_source)))
+
+
+@needs_dot
 @pytest.mark.parametrize("name", sorted(GOLDEN_CASES))
-def test_golden_dot(name):
+def test_golden_dot(name, golden):
     variants, level, side_by_side, expand = GOLDEN_CASES[name]
-    text = diagram_dot([cached_analysis(v) for v in variants], level, side_by_side, expand_all=expand)
-    path = GOLDEN / name
-    if UPDATE:
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"missing {path}: run with UPDATE_GOLDEN=1 once"
-    assert text == path.read_text(encoding="utf-8"), f"{name} changed; if intended, regenerate with UPDATE_GOLDEN=1"
+    analyses = [cached_analysis(v) for v in variants]
+    text = diagram_dot(analyses, level, side_by_side, expand_all=expand)
+
+    def invariants(dot_source: str) -> None:
+        drawn = {html.unescape(n) for n in drawn_node_ids(dot_source)}
+        a = analyses[0]
+        if level is DiagramLevel.LAYER:  # every layer is a node
+            assert set(a.graph.nodes) <= drawn
+        elif level is DiagramLevel.MODULE:  # stem, top and one box per module of every drawn sub-block row
+            assert {"stem", "top"} <= drawn
+            assert {f"{b.name}_{b.modules[0].type.value}" for b in a.grouping.sub_blocks if b.index == 0} <= drawn
+        else:  # one cell per stage and column
+            assert {f"cell_{i}_{s.name}" for i, x in enumerate(analyses) for s in x.grouping.stages} <= drawn
+
+    golden.check(name, text, invariants)
 
 
 def test_dot_text_is_identical_between_calls():

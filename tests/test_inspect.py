@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import cached_analysis
+from helpers import cached_analysis
 from effnet_inspect.cli import main
 from effnet_inspect.inspect.conformance import Inspection, inspect_factory
 from effnet_inspect.errors import InputError

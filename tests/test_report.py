@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cached_analysis
+from helpers import cached_analysis
 from effnet_inspect.cli import main
 from effnet_inspect.arch.published import PAPER_TABLE2
 from effnet_inspect.report import write_report
