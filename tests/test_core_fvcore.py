@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from effnet_inspect.analysis.api import table_rows
+from effnet_inspect.analysis.measure import table_rows
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.analysis.measure import analyze
 from effnet_inspect.render.tables import Level
@@ -17,3 +17,14 @@ def test_fvcore_counts_our_macs_plus_two_ops_per_batch_norm_element(variant, res
     a = analyze(variant, resolution=resolution)
     bn = sum(l.elementwise for l in a.layers() if l.kind is LayerKind.BATCH_NORM)
     assert row.fvcore_flops == row.macs + 2 * bn
+
+
+def test_without_the_fvcore_extra_one_line_names_it(monkeypatch, capsys):
+    import sys
+
+    from effnet_inspect.cli import main
+
+    monkeypatch.setitem(sys.modules, "fvcore.nn", None)  # import fails as if the extra were not installed
+    assert main(["table", "b0", "--fvcore"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--fvcore needs fvcore" in err and "effnet-inspect[fvcore]" in err

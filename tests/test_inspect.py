@@ -16,10 +16,10 @@ import torch
 
 from helpers import cached_analysis
 from effnet_inspect.cli import main
-from effnet_inspect.inspect.conformance import Inspection, inspect_factory
+from effnet_inspect.ports.verdict import Inspection, inspect_factory
 from effnet_inspect.errors import InputError
-from effnet_inspect.inspect.factory import load, parse_factory
-from effnet_inspect.inspect.keras import keras_equivalent
+from effnet_inspect.ports.factory import load, parse_factory
+from effnet_inspect.ports.keras import keras_equivalent
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.analysis.measure import analyze, module_counts, stage_rows
 from effnet_inspect.analysis.trace import Tracer, _layer_graph, fuse_swish, trace

@@ -97,7 +97,7 @@ def test_report_never_deletes_other_files(tmp_path):
 def test_tables_next_to_pages_are_the_table_command_output(tmp_path):
     small_report(tmp_path, bench=False)
     analyses = [cached_analysis("b0"), cached_analysis("b1")]
-    from effnet_inspect.analysis.api import rows_for
+    from effnet_inspect.analysis.measure import rows_for
 
     for level in Level:
         rows = [r for a in analyses for r in rows_for(a, level)]
@@ -115,7 +115,7 @@ def test_progress_bar_per_variant(tmp_path, capsys):
 
 # ---------------------------------------------------------------------------------- the committed report
 def committed_rows(level: Level) -> list:
-    from effnet_inspect.analysis.api import rows_for
+    from effnet_inspect.analysis.measure import rows_for
 
     return [r for name in OFFICIAL_NAMES for r in rows_for(cached_analysis(name), level)]
 

@@ -2,7 +2,8 @@
 
 fvcore counts one multiply-add as one flop, like our MACs, but also counts batch norm (2 per element at
 inference, scale and shift) and adaptive average pooling (1 per input element); it ignores activations,
-multiplies, adds and our global pooling written as mean(). tests/test_fvcore.py pins that relation.
+multiplies, adds and our global pooling written as mean(). tests/test_core_fvcore.py pins that relation.
+fvcore is an optional extra: pip install 'effnet-inspect[fvcore]'.
 """
 from __future__ import annotations
 
@@ -11,12 +12,18 @@ import warnings
 
 import torch
 
+from effnet_inspect.errors import InputError
+
 from effnet_inspect.model.build import build
 from effnet_inspect.arch.specs import ModelSpec
 
 
 def fvcore_flops(spec: ModelSpec, include_top: bool, resolution: int) -> int:
-    from fvcore.nn import FlopCountAnalysis
+    try:
+        from fvcore.nn import FlopCountAnalysis
+    except ImportError as exc:
+        raise InputError("needs fvcore, an optional extra: pip install 'effnet-inspect[fvcore]'", param="fvcore") \
+            from exc
 
     model = build(spec, include_top)
     with warnings.catch_warnings(), torch.inference_mode():

@@ -5,10 +5,12 @@ FLOPs = 2 x MACs. Element-wise work is kept apart in `elementwise`.
 """
 from __future__ import annotations
 
+import dataclasses
+import enum
 import functools
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence
 
 import networkx as nx
 from torch import nn
@@ -217,3 +219,37 @@ def _sub_block_row(a: Analysis, stage: StageGroup, block: SubBlockGroup) -> SubB
 
 def sub_block_rows(a: Analysis) -> list[SubBlockRow]:
     return [_sub_block_row(a, s, b) for s in a.grouping.blocks for b in s.sub_blocks]
+
+
+# ------------------------------------------------------------------------------------------------ levels
+class Level(enum.Enum):
+    """Which records a table holds: one row per model, per stage or per sub-block."""
+
+    FAMILY = "family"
+    STAGE = "stage"
+    SUBBLOCK = "subblock"
+
+
+def analyses(variants: Sequence[Variant | str], include_top: bool = True,
+             resolution: int | None = None) -> list[Analysis]:
+    return [analyze(v, include_top=include_top, resolution=resolution) for v in variants]
+
+
+def rows_for(a: Analysis, level: Level) -> list[Any]:
+    if level is Level.FAMILY:
+        return [family_row(a)]
+    return stage_rows(a) if level is Level.STAGE else sub_block_rows(a)
+
+
+def table_rows(variants: Sequence[Variant | str], level: Level = Level.FAMILY, include_top: bool = True,
+               resolution: int | None = None, fvcore: bool = False) -> list[Any]:
+    """Rows of the given level for each variant; with fvcore, family rows also carry fvcore's FLOP count."""
+    found = analyses(variants, include_top, resolution)
+    rows = [r for a in found for r in rows_for(a, level)]
+    if fvcore and level is Level.FAMILY:
+        from effnet_inspect.analysis.fvcore_count import fvcore_flops
+        from effnet_inspect.progress import progress
+
+        rows = [dataclasses.replace(r, fvcore_flops=fvcore_flops(a.spec, include_top, a.resolution))
+                for r, a in progress(list(zip(rows, found)), desc="fvcore", label=lambda ra: ra[1].name)]
+    return rows

@@ -60,7 +60,6 @@ class Variant:
     depth: float
     resolution: int
     dropout: float
-    phi: float | None = None  # compound coefficient, when the variant was defined by one
 
     @property
     def is_official(self) -> bool:
@@ -253,4 +252,4 @@ def custom_variant(phi: float | None = None, width: float | None = None, depth: 
     _check("width", width, WIDTH_RANGE)
     _check("depth", depth, DEPTH_RANGE)
     resolution = check_resolution(resolution)
-    return Variant(name, width, depth, resolution, 0.2 if dropout is None else dropout, phi=phi)
+    return Variant(name, width, depth, resolution, 0.2 if dropout is None else dropout)

@@ -116,8 +116,8 @@ def add_model_args(parser: argparse.ArgumentParser, required: bool = False) -> N
 
 def inspection_from_args(args: argparse.Namespace, include_top: bool = True):
     """Load, trace, group and judge the --model factory (see effnet_inspect.conformance)."""
-    from effnet_inspect.inspect.conformance import inspect_factory
-    from effnet_inspect.inspect.factory import parse_factory
+    from effnet_inspect.ports.verdict import inspect_factory
+    from effnet_inspect.ports.factory import parse_factory
 
     if getattr(args, "variants", None) or getattr(args, "variant", None):
         raise InputError("give either variants or --model, not both")
@@ -137,7 +137,7 @@ def analyses_from_args(args: argparse.Namespace, include_top: bool = True):
     if getattr(args, "model", None):
         return [inspection_from_args(args, include_top).analysis]
     reject_kwargs_without_model(args)
-    from effnet_inspect.analysis.api import analyses
+    from effnet_inspect.analysis.measure import analyses
 
     return analyses(variants_or_all(args.variants), include_top=include_top,
                     resolution=getattr(args, "resolution", None))

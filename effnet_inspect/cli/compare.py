@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from effnet_inspect.analysis.api import analyses
+    from effnet_inspect.analysis.measure import analyses
     from effnet_inspect.report import write_compare
 
     found = analyses([args.first, args.second], include_top=not args.no_top, resolution=args.resolution)

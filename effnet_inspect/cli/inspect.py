@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from effnet_inspect.inspect.conformance import render_text
+    from effnet_inspect.ports.verdict import render_text
 
     if not args.model:
         raise InputError("inspect needs --model MODULE:CALLABLE (e.g. 'tests.ports.torchvision_style:efficientnet_b0')")

@@ -24,14 +24,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_no_top(p)
     add_resolution(p)
     p.add_argument("--fvcore", action="store_true",
-                   help="also count FLOPs with fvcore (runs a real forward pass on the CPU: slow for B5-B7)")
+                   help="also count FLOPs with fvcore (the optional extra effnet-inspect[fvcore]; runs a real "
+                        "forward pass on the CPU: slow for B5-B7)")
     p.add_argument("--out", type=out_file, metavar="PATH", help="write to a file instead of stdout")
     add_model_args(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from effnet_inspect.analysis.api import rows_for, table_rows
+    from effnet_inspect.analysis.measure import rows_for, table_rows
     from effnet_inspect.render.tables import render
 
     fmt = format_for(args.out, args.format, FORMAT_BY_SUFFIX, Format.TEXT)  # before any work

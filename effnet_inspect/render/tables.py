@@ -12,6 +12,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Sequence
 
+from effnet_inspect.analysis.measure import Level
 from effnet_inspect.arch.kinds import MODULE_TYPES
 from effnet_inspect.render.numbers import millions, thousands
 
@@ -22,12 +23,6 @@ class Format(enum.Enum):
     CSV = "csv"
     JSON = "json"
     LATEX = "latex"
-
-
-class Level(enum.Enum):
-    FAMILY = "family"
-    STAGE = "stage"
-    SUBBLOCK = "subblock"
 
 
 @dataclass(frozen=True)

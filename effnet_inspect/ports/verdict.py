@@ -13,9 +13,9 @@ from typing import Any
 
 from torch import nn
 
-from effnet_inspect.inspect.factory import Factory, load
-from effnet_inspect.inspect.keras import KerasEquivalent, keras_equivalent
-from effnet_inspect.inspect.structure import Difference, Structure, structural_differences, structure
+from effnet_inspect.ports.factory import Factory, load
+from effnet_inspect.ports.keras import KerasEquivalent, keras_equivalent
+from effnet_inspect.ports.structure import Difference, Structure, structural_differences, structure
 from effnet_inspect.analysis.group import group
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.analysis.measure import Analysis, FamilyRow, analyze, family_row, module_counts, totals
