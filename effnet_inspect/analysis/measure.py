@@ -53,6 +53,11 @@ class Analysis:
             return f"EfficientNet-{self.short_name}"
         return f"EfficientNet {self.name}" if self.variant is not None else self.name
 
+    @property
+    def unknown(self) -> dict[str, int]:
+        """Node types the layer registry does not know, with their counts: in the graph, charged nothing."""
+        return dict(self.graph.graph["unknown"])
+
     def layers(self, names: Sequence[str] | None = None) -> list[Layer]:
         nodes = self.graph.nodes
         return [nodes[n]["layer"] for n in (self.graph.nodes if names is None else names)]

@@ -17,7 +17,7 @@ import torch
 from torch import fx, nn
 from torch.overrides import TorchFunctionMode
 
-from effnet_inspect.analysis.classify import is_leaf
+from effnet_inspect.analysis.registry import is_leaf
 from effnet_inspect.errors import InputError
 
 # Calls that read tensor values: on meta tensors they fail, and they mean data-dependent control flow.

@@ -4,13 +4,14 @@ Leaf modules (modules without children, of a known kind) become one node each, s
 our builder is one node; other modules are traced into, down to their torch function calls (F.conv2d included),
 so convolutions written functionally keep their MACs. Shapes, parameters and MACs are computed on the meta device:
 no weights, no real arithmetic. FX symbolic tracing is tried first; code it cannot follow is recorded from one
-real run on meta tensors instead (foreign_trace.py).
+real run on meta tensors instead (record.py). Nodes of a kind the registry does not know are charged nothing and
+counted in graph.graph["unknown"].
 """
 from __future__ import annotations
 
 import copy
 import enum
-import operator
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,12 +20,12 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from effnet_inspect.analysis.classify import activation_name, function_kind, is_depthwise, is_leaf, method_kind, module_kind
-from effnet_inspect.errors import InputError
+from effnet_inspect.analysis.activations import activation_name
+from effnet_inspect.analysis.registry import (Geometry, call_geometry, call_kind, elementwise_ops, is_leaf, macs,
+                                              module_geometry, module_kind, module_output_shape, refined_kind)
 from effnet_inspect.arch.kinds import LayerKind
+from effnet_inspect.errors import InputError
 from effnet_inspect.model.layers import ActivatedConv2d
-from effnet_inspect.analysis.ops import conv_macs, dense_macs, elementwise_ops
-from effnet_inspect.analysis.shapes import module_output_shape
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Layer:
 
 
 class LeafTracer(fx.Tracer):
-    """Stops at childless modules of a known kind, whatever library they come from (see classify.is_leaf)."""
+    """Stops at childless modules of a known kind, whatever library they come from (see registry.is_leaf)."""
 
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
         return is_leaf(m)
@@ -61,7 +62,7 @@ class Tracer(enum.Enum):
     """How the graph was captured (stored as graph.graph["tracer"])."""
 
     FX = "fx"  # torch.fx symbolic tracing
-    RECORDED = "recorded"  # one real forward pass on meta tensors, recorded op by op (foreign_trace)
+    RECORDED = "recorded"  # one real forward pass on meta tensors, recorded op by op (record.py)
 
 
 def _on_meta(model: nn.Module) -> nn.Module:
@@ -110,10 +111,10 @@ def fuse_swish(fx_graph: fx.Graph) -> fx.Graph:
     Keras has one Activation layer there; two nodes would also hide the activation from the grouping.
     """
     for node in list(fx_graph.nodes):
-        if not (_is_call(node, MULTIPLY_CALLS) and len(node.args) == 2 and not node.kwargs):
+        if not (_call_kind(node) is LayerKind.MULTIPLY and len(node.args) == 2 and not node.kwargs):
             continue
         for x, gate in (node.args, node.args[::-1]):
-            if isinstance(gate, fx.Node) and _is_call(gate, SIGMOID_CALLS) and gate.args == (x,) \
+            if isinstance(gate, fx.Node) and _is_sigmoid(gate) and gate.args == (x,) \
                     and not gate.kwargs and len(gate.users) == 1:
                 with fx_graph.inserting_before(node):
                     silu = fx_graph.call_function(F.silu, (x,))
@@ -125,13 +126,14 @@ def fuse_swish(fx_graph: fx.Graph) -> fx.Graph:
     return fx_graph
 
 
-MULTIPLY_CALLS = {("call_function", operator.mul), ("call_function", torch.mul), ("call_method", "mul"),
-                  ("call_method", "__mul__"), ("call_method", "__rmul__")}
-SIGMOID_CALLS = {("call_function", torch.sigmoid), ("call_function", F.sigmoid), ("call_method", "sigmoid")}
+def _call_kind(node: fx.Node) -> LayerKind | None:
+    return call_kind(node.op, node.target) if node.op in ("call_function", "call_method") else None
 
 
-def _is_call(node: fx.Node, calls: set[tuple[str, Any]]) -> bool:
-    return node.op in ("call_function", "call_method") and (node.op, node.target) in calls
+def _is_sigmoid(node: fx.Node) -> bool:
+    # Not x.sigmoid_(): it overwrites the x the product reads, so x * x.sigmoid_() is no swish.
+    return _call_kind(node) is LayerKind.ACTIVATION and activation_name(node.target) == "sigmoid" \
+        and node.target != "sigmoid_"
 
 
 def _layer_graph(model: nn.Module, fx_graph: fx.Graph, example: torch.Tensor, tracer: Tracer) -> nx.DiGraph:
@@ -141,6 +143,7 @@ def _layer_graph(model: nn.Module, fx_graph: fx.Graph, example: torch.Tensor, tr
     graph = nx.DiGraph(tracer=tracer.value)
     layer_of: dict[fx.Node, str] = {}
     names: set[str] = set()
+    unknown: Counter[str] = Counter()
     placeholders = 0
 
     def value(arg: Any) -> Any:
@@ -181,12 +184,15 @@ def _layer_graph(model: nn.Module, fx_graph: fx.Graph, example: torch.Tensor, tr
         if node.op == "get_attr" or _tensor_shape(values[node]) is None:
             continue  # parameters fetched for functional calls, shape arithmetic: not layers
         layer = _make_layer(node, modules, values, len(graph), names)
+        if layer.kind is LayerKind.OTHER:
+            unknown[layer.type] += 1
         names.add(layer.name)
         graph.add_node(layer.name, layer=layer)
         layer_of[node] = layer.name
         for source in node.all_input_nodes:
             if source in layer_of:
                 graph.add_edge(layer_of[source], layer.name)
+    graph.graph["unknown"] = dict(sorted(unknown.items()))
     return graph
 
 
@@ -219,7 +225,7 @@ def _make_layer(node: fx.Node, modules: dict[str, nn.Module], values: dict[fx.No
     out_shape = _tensor_shape(values[node])
     inputs = [values[n] for n in node.all_input_nodes if isinstance(values.get(n), torch.Tensor)]
     in_shape = _tensor_shape(inputs[0]) if inputs else None
-    conv: dict[str, Any] = {}
+    geometry: Geometry = {}
     params = stats = 0
     fused = False
     activation = None
@@ -229,18 +235,17 @@ def _make_layer(node: fx.Node, modules: dict[str, nn.Module], values: dict[fx.No
         module = modules[node.target]
         kind, type_name, path = module_kind(module), type(module).__name__, node.target
         name = path.replace(".", "_")
+        geometry = module_geometry(kind, module)
         params = sum(p.numel() for p in module.parameters() if p.requires_grad)
         stats = _stat_count(module) + sum(p.numel() for p in module.parameters() if not p.requires_grad)
         fused = isinstance(module, ActivatedConv2d)
         activation = activation_name(module.activation if fused else module)
-        if isinstance(module, nn.Conv2d):
-            conv = dict(kernel_size=tuple(module.kernel_size), stride=module.stride[0], groups=module.groups,
-                        in_channels=module.in_channels, out_channels=module.out_channels)
-        elif isinstance(module, nn.Linear):
-            conv = dict(in_channels=module.in_features, out_channels=module.out_features)
     else:
         fn = node.target
-        kind = method_kind(fn) if node.op == "call_method" else function_kind(fn)
+        kind = call_kind(node.op, fn)
+        args, kwargs = (fx.node.map_arg(a, values.get) for a in (node.args, node.kwargs))
+        geometry = call_geometry(kind, args, kwargs)
+        kind = refined_kind(kind, geometry)
         type_name = _target_name(fn)
         activation = activation_name(fn) if kind is LayerKind.ACTIVATION else None
         path = _module_path(node)
@@ -250,28 +255,6 @@ def _make_layer(node: fx.Node, modules: dict[str, nn.Module], values: dict[fx.No
         # F.batch_norm on a module's running statistics: Keras lists them, as for a BatchNorm2d module
         stats = sum(w.numel() for target, w in weights if isinstance(w, torch.Tensor) and not
                     (isinstance(w, nn.Parameter) and w.requires_grad) and not target.endswith("num_batches_tracked"))
-        if kind is LayerKind.CONV and len(inputs) >= 2:
-            conv = _functional_conv(node, inputs[1])
-            if is_depthwise(conv["groups"], conv["in_channels"]):
-                kind = LayerKind.DEPTHWISE
-        elif kind is LayerKind.DENSE and len(inputs) >= 2:
-            weight = inputs[1]
-            conv = dict(in_channels=weight.shape[1], out_channels=weight.shape[0])
-    macs = 0
-    if kind.is_conv:
-        macs = conv_macs(out_shape, conv["in_channels"], conv["groups"], conv["kernel_size"])
-    elif kind is LayerKind.DENSE and conv:
-        macs = dense_macs(out_shape, conv["in_channels"])
     return Layer(name=_unique(name, taken), kind=kind, type=type_name, path=path, index=index, in_shape=in_shape,
-                 shape=out_shape, params=params, params_keras=params + stats, macs=macs,
-                 elementwise=elementwise_ops(kind, in_shape, out_shape, fused), activation=activation, **conv)
-
-
-def _functional_conv(node: fx.Node, weight: torch.Tensor) -> dict[str, Any]:
-    args = list(node.args) + [None] * 7
-    stride = node.kwargs.get("stride", args[3] if args[3] is not None else 1)
-    groups = node.kwargs.get("groups", args[6] if args[6] is not None else 1)
-    stride = stride[0] if isinstance(stride, (tuple, list)) else stride
-    out_channels, per_group, kh, kw = weight.shape
-    return dict(kernel_size=(kh, kw), stride=int(stride), groups=int(groups), in_channels=per_group * int(groups),
-                out_channels=out_channels)
+                 shape=out_shape, params=params, params_keras=params + stats, macs=macs(kind, out_shape, geometry),
+                 elementwise=elementwise_ops(kind, in_shape, out_shape, fused), activation=activation, **geometry)

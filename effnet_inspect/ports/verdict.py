@@ -52,6 +52,7 @@ class Conformance:
     layers: int
     stages: list[StageComparison]
     module_counts: dict[str, int]
+    not_counted: dict[str, int]  # node types the layer registry does not know: no MACs or element-wise ops
     keras: KerasEquivalent
 
     def to_dict(self) -> dict[str, Any]:
@@ -142,7 +143,7 @@ def compare(a: Analysis, ref: Analysis, variant: str, structural: list[Differenc
         model=a.name, resolution=a.resolution, tracer=a.graph.graph.get("tracer", "fx"),
         matched_variant=None if differences else variant, closest_variant=variant, differences=differences,
         notes=notes, params=mine.params, reference_params=refs.params, macs=mine.macs, reference_macs=refs.macs,
-        layers=mine.layers, stages=stages, module_counts=module_counts(a.grouping),
+        layers=mine.layers, stages=stages, module_counts=module_counts(a.grouping), not_counted=a.unknown,
         keras=keras_equivalent(a.grouping, layers))
 
 
@@ -182,7 +183,11 @@ def render_text(c: Conformance) -> str:
     lines += [f"  note: {n}" for n in c.notes]
     lines += ["", f"Parameters: {c.params:,} ({label}: {c.reference_params:,})",
               f"MACs: {c.macs:,} ({label}: {c.reference_macs:,})",
-              "Modules: " + ", ".join(f"{k} x{v}" for k, v in c.module_counts.items()), ""]
+              "Modules: " + ", ".join(f"{k} x{v}" for k, v in c.module_counts.items())]
+    if c.not_counted:
+        lines.append("Not counted: " + ", ".join(f"{k} x{v}" for k, v in c.not_counted.items())
+                     + " (unknown layer kinds: no MACs or element-wise ops charged)")
+    lines.append("")
     header = ("Stage", "Layers", "Params", f"{label} params", "MACs (M)", f"{label} MACs (M)")
     rows = [(s.stage, thousands(s.layers, "-"), thousands(s.params, "-"), thousands(s.reference_params, "-"),
              millions(s.macs, missing="-"), millions(s.reference_macs, missing="-")) for s in c.stages]
