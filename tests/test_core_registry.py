@@ -1,5 +1,6 @@
 """The layer registry: one entry per kind, every way of recognising a layer, and what it does not know reported
-rather than charged."""
+rather than charged. Also the tracer's exceptions: its FX fallback is internal, only a model that cannot run at
+all is the user's error."""
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,11 @@ from torch import nn
 
 from effnet_inspect.analysis.measure import analyze, totals
 from effnet_inspect.analysis.registry import ENTRIES, REGISTRY, Entry, index
-from effnet_inspect.analysis.trace import Tracer, trace
+from effnet_inspect.analysis.trace import LeafTracer, ShapePropagationError, Tracer, _layer_graph, trace
 from effnet_inspect.arch.kinds import LayerKind
+from effnet_inspect.errors import InputError
+from effnet_inspect.ports.factory import parse_factory
+from effnet_inspect.ports.verdict import inspect_factory
 
 
 def test_every_kind_but_other_has_exactly_one_entry():
@@ -108,3 +112,25 @@ def test_inspect_says_what_it_did_not_count(capsys):
     assert main(["inspect", "--model", "tests.ports.odd:with_unknown_ops", "--format", "json"]) == 0
     assert '"not_counted": {\n    "clamp": 1\n  }' in capsys.readouterr().out
 
+
+# ----------------------------------------------------------------------------------------------- exceptions
+class _OptionalArgument(nn.Module):
+    """FX traces the scale branch with a placeholder; run with the default (None), that graph fails."""
+
+    def forward(self, x: torch.Tensor, scale: torch.Tensor | None = None) -> torch.Tensor:
+        return torch.relu(x) if scale is None else x * scale
+
+
+def test_a_symbolic_graph_that_does_not_run_is_an_internal_error_and_recorded_instead():
+    model = _OptionalArgument()
+    example = torch.empty((1, 3, 8, 8), device="meta")
+    with pytest.raises(ShapePropagationError) as info:
+        _layer_graph(model, LeafTracer().trace(model), example, Tracer.FX)
+    assert not isinstance(info.value, InputError) and info.value.__cause__ is not None
+    assert trace(model, 8).graph["tracer"] == Tracer.RECORDED.value
+
+
+def test_a_model_that_cannot_run_is_an_input_error_with_its_cause():
+    with pytest.raises(InputError) as info:
+        inspect_factory(parse_factory("tests.ports.odd:data_dependent"))
+    assert info.value.__cause__ is not None

@@ -136,7 +136,7 @@ def record(model: nn.Module, example: torch.Tensor) -> fx.Graph:
         with torch.no_grad(), recorder:
             out = model(example)
     except Exception as exc:
-        raise InputError(_failure(model, recorder, exc)) from None
+        raise InputError(_failure(model, recorder, exc)) from exc
     finally:
         for handle in handles:
             handle.remove()

@@ -51,6 +51,10 @@ class Layer:
     activation: str | None = None  # 'swish', 'sigmoid', ... for activations and convs with one inside (SE)
 
 
+class ShapePropagationError(RuntimeError):
+    """A captured graph did not run on meta tensors: internal, it sends the tracer to its recording fallback."""
+
+
 class LeafTracer(fx.Tracer):
     """Stops at childless modules of a known kind, whatever library they come from (see registry.is_leaf)."""
 
@@ -98,11 +102,15 @@ def trace(model: nn.Module, input_size: int | tuple[int, int], batch_size: int =
     if fx_graph is not None:
         try:
             return _layer_graph(model, fuse_swish(fx_graph), example, Tracer.FX)
-        except InputError:
+        except ShapePropagationError:
             pass  # the symbolic graph does not run (it baked in something): record a real run instead
     from effnet_inspect.analysis.record import record
 
-    return _layer_graph(model, fuse_swish(record(model, example)), example, Tracer.RECORDED)
+    recorded = fuse_swish(record(model, example))  # InputError when the model cannot run at all
+    try:
+        return _layer_graph(model, recorded, example, Tracer.RECORDED)
+    except ShapePropagationError as exc:  # no fallback left: the model is what cannot be traced
+        raise InputError(str(exc)) from exc
 
 
 def fuse_swish(fx_graph: fx.Graph) -> fx.Graph:
@@ -179,8 +187,8 @@ def _layer_graph(model: nn.Module, fx_graph: fx.Graph, example: torch.Tensor, tr
             where = f"{node.op} {_target_name(node.target)}"
             path = _module_path(node)
             where += f" in module '{path}'" if path else ""
-            raise InputError(f"shape propagation failed at {where}: {type(exc).__name__}: {exc}".splitlines()[0]) \
-                from None
+            raise ShapePropagationError(
+                f"shape propagation failed at {where}: {type(exc).__name__}: {exc}".splitlines()[0]) from exc
         if node.op == "get_attr" or _tensor_shape(values[node]) is None:
             continue  # parameters fetched for functional calls, shape arithmetic: not layers
         layer = _make_layer(node, modules, values, len(graph), names)
