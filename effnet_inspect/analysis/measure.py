@@ -196,15 +196,17 @@ def _stage_row(a: Analysis, stage: StageGroup) -> StageRow:
     layers = a.layers(stage.layers)
     t = totals(layers)
     cin, cout, rin, rout = _channels_and_resolution(layers) if layers else (None,) * 4
+    kernel: int | None = None
+    stride: int | None = None
+    expand: float | None = None
     if stage.sub_blocks:
         first = stage.sub_blocks[0]
         kernel, stride = first.kernel_size, first.stride
         expand = expand_ratio(first.expanded_channels, _channels_and_resolution(a.layers(first.layers))[0])
     else:  # stem and top: describe their (first) convolution
-        convs = [l for l in layers if l.kind.is_conv]
-        kernel = convs[0].kernel_size[0] if convs else None
-        stride = convs[0].stride if convs else None
-        expand = None
+        conv = next((l for l in layers if l.kind.is_conv), None)
+        if conv is not None and conv.kernel_size is not None:
+            kernel, stride = conv.kernel_size[0], conv.stride
     return StageRow(a.name, stage.name, t.layers, t.params, t.params_keras, t.macs, t.flops, t.elementwise,
                     len(stage.sub_blocks) or None, cin, cout, rin, rout, kernel, stride, expand)
 
@@ -255,6 +257,11 @@ def table_rows(variants: Sequence[Variant | str], level: Level = Level.FAMILY, i
         from effnet_inspect.analysis.fvcore_count import fvcore_flops
         from effnet_inspect.progress import progress
 
-        rows = [dataclasses.replace(r, fvcore_flops=fvcore_flops(a.spec, include_top, a.resolution))
+        def with_fvcore(row: Any, a: Analysis) -> Any:
+            if a.spec is None:  # analyses() builds our own variants, which all have one
+                raise RuntimeError(f"{a.name} has no spec for fvcore to build")
+            return dataclasses.replace(row, fvcore_flops=fvcore_flops(a.spec, include_top, a.resolution))
+
+        rows = [with_fvcore(r, a)
                 for r, a in progress(list(zip(rows, found)), desc="fvcore", label=lambda ra: ra[1].name)]
     return rows

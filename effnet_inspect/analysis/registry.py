@@ -10,7 +10,6 @@ nothing, and the tracer reports it.
 """
 from __future__ import annotations
 
-import functools
 import math
 import operator
 from dataclasses import dataclass
@@ -156,7 +155,11 @@ class Entry:
     elementwise: Callable[[Shape | None, Shape], int] = _free
 
 
-_CONV = dict(shape=_conv, module_geometry=_conv_module, call_geometry=_conv_call, macs=_conv_macs)
+def _convolution(kind: LayerKind, modules: tuple[type[nn.Module], ...] = (), functions: tuple[Any, ...] = ()) -> Entry:
+    return Entry(kind, modules, functions=functions, shape=_conv, module_geometry=_conv_module,
+                 call_geometry=_conv_call, macs=_conv_macs)
+
+
 K = LayerKind
 ENTRIES = (
     Entry(K.INPUT),  # the graph's placeholder
@@ -164,8 +167,8 @@ ENTRIES = (
     Entry(K.NORMALIZATION, (layers.Normalization,), shape=_same, elementwise=_per_output),
     Entry(K.PAD, (layers.ZeroPadding2D, nn.ZeroPad2d, nn.ConstantPad2d), functions=(F.pad,), shape=_pad),
     # ActivatedConv2d runs its activation inside: the tracer adds it as element-wise ops.
-    Entry(K.CONV, (nn.Conv2d, layers.ActivatedConv2d), functions=(F.conv2d,), **_CONV),
-    Entry(K.DEPTHWISE, **_CONV),  # a CONV whose groups equal its input channels (see refined_kind)
+    _convolution(K.CONV, (nn.Conv2d, layers.ActivatedConv2d), (F.conv2d,)),
+    _convolution(K.DEPTHWISE),  # a CONV whose groups equal its input channels (see refined_kind)
     Entry(K.BATCH_NORM, (nn.modules.batchnorm._BatchNorm,), functions=(F.batch_norm,), shape=_same,
           elementwise=_per_output),
     Entry(K.ACTIVATION, tuple(c for a in ACTIVATIONS for c in a.modules),
@@ -215,12 +218,15 @@ _FOREIGN = {n: e.kind for e in ENTRIES for n in e.foreign}
 _RULE_FORWARDS = frozenset(c.forward for e in ENTRIES for c in e.modules)
 
 
-@functools.lru_cache(maxsize=None)
+_CLASS_KINDS: dict[type, LayerKind] = {}  # the tracer asks about every module of every model
+
+
 def _class_kind(cls: type) -> LayerKind:
-    for entry in ENTRIES:  # subclasses are listed before their bases where kinds differ
-        if issubclass(cls, entry.modules):
-            return entry.kind
-    return _FOREIGN.get(cls.__name__, LayerKind.OTHER)
+    if cls not in _CLASS_KINDS:
+        # subclasses are listed before their bases where kinds differ
+        known = next((e.kind for e in ENTRIES if issubclass(cls, e.modules)), None)
+        _CLASS_KINDS[cls] = known or _FOREIGN.get(cls.__name__, LayerKind.OTHER)
+    return _CLASS_KINDS[cls]
 
 
 def refined_kind(kind: LayerKind, geometry: Geometry) -> LayerKind:
@@ -259,7 +265,7 @@ def module_geometry(kind: LayerKind, module: nn.Module) -> Geometry:
     return entry.module_geometry(module) if entry and entry.module_geometry else {}
 
 
-def call_geometry(kind: LayerKind, args: tuple, kwargs: dict) -> Geometry:
+def call_geometry(kind: LayerKind, args: Any, kwargs: Any) -> Geometry:
     entry = REGISTRY.get(kind)
     return entry.call_geometry(args, kwargs) if entry and entry.call_geometry else {}
 

@@ -228,9 +228,13 @@ def _unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
+def _trainable(value: Any) -> bool:
+    return isinstance(value, nn.Parameter) and value.requires_grad
+
+
 def _make_layer(node: fx.Node, modules: dict[str, nn.Module], values: dict[fx.Node, Any], index: int,
                 taken: set[str]) -> Layer:
-    out_shape = _tensor_shape(values[node])
+    out_shape = tuple(values[node].shape)  # only tensor-valued nodes are layers
     inputs = [values[n] for n in node.all_input_nodes if isinstance(values.get(n), torch.Tensor)]
     in_shape = _tensor_shape(inputs[0]) if inputs else None
     geometry: Geometry = {}
@@ -240,8 +244,9 @@ def _make_layer(node: fx.Node, modules: dict[str, nn.Module], values: dict[fx.No
     if node.op == "placeholder":
         kind, type_name, path, name = LayerKind.INPUT, "Input", "", "input_layer"
     elif node.op == "call_module":
-        module = modules[node.target]
-        kind, type_name, path = module_kind(module), type(module).__name__, node.target
+        path = str(node.target)
+        module = modules[path]
+        kind, type_name = module_kind(module), type(module).__name__
         name = path.replace(".", "_")
         geometry = module_geometry(kind, module)
         params = sum(p.numel() for p in module.parameters() if p.requires_grad)
@@ -258,11 +263,11 @@ def _make_layer(node: fx.Node, modules: dict[str, nn.Module], values: dict[fx.No
         activation = activation_name(fn) if kind is LayerKind.ACTIVATION else None
         path = _module_path(node)
         name = f"{path.replace('.', '_')}_{type_name}" if path else type_name
-        weights = [(n.target, values[n]) for n in node.all_input_nodes if n.op == "get_attr"]
-        params = sum(w.numel() for _, w in weights if isinstance(w, nn.Parameter) and w.requires_grad)
+        weights = [(str(n.target), values[n]) for n in node.all_input_nodes if n.op == "get_attr"]
+        params = sum(w.numel() for _, w in weights if _trainable(w))
         # F.batch_norm on a module's running statistics: Keras lists them, as for a BatchNorm2d module
-        stats = sum(w.numel() for target, w in weights if isinstance(w, torch.Tensor) and not
-                    (isinstance(w, nn.Parameter) and w.requires_grad) and not target.endswith("num_batches_tracked"))
+        stats = sum(w.numel() for target, w in weights if isinstance(w, torch.Tensor) and not _trainable(w)
+                    and not target.endswith("num_batches_tracked"))
     return Layer(name=_unique(name, taken), kind=kind, type=type_name, path=path, index=index, in_shape=in_shape,
                  shape=out_shape, params=params, params_keras=params + stats, macs=macs(kind, out_shape, geometry),
                  elementwise=elementwise_ops(kind, in_shape, out_shape, fused), activation=activation, **geometry)
