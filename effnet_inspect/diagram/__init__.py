@@ -1,11 +1,12 @@
 """Graphviz diagrams of analysed models: the public API.
 
     diagram_dot(analyses, level, side_by_side=False, rankdir=RankDir.TB, expand_all=False) -> str  (DOT text)
-    render(dot_source, fmt) -> bytes,  render_svg(dot_source) -> str                             (needs `dot`)
+    render(dot_source, fmt) -> bytes,  render_svg(dot_source) -> str             (graphviz.pipe: needs `dot`)
 
 Levels: LAYER (every layer a node), MODULE (each sub-block as its module boxes, repeats collapsed to "x N"),
 STAGE (stem, block1..7, top). Side by side draws several variants at stage level, one column each.
-The DOT text is built by hand from the Analysis records, so it is byte-identical from run to run.
+The DOT text is built with graphviz.Digraph from the Analysis records; statements come out in insertion order, so
+it is byte-identical from run to run.
 """
 from __future__ import annotations
 

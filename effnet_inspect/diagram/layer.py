@@ -9,14 +9,16 @@ The stacking follows `rankdir` (TB: lines below each other, each running left to
 """
 from __future__ import annotations
 
-from effnet_inspect.diagram.dot import Dot, Html, RankDir, html_escape
-from effnet_inspect.diagram.style import (MODULE_COLORS, MUTED, SKIP_EDGE, STAGE_FRAME, STEM_COLOR, TOP_COLOR, add_legend, block_caption, layer_type, line_edge, new_dot, stack_lines, title_label)
+from effnet_inspect.diagram.dot import Digraph, RankDir, html, html_escape, plain
+from effnet_inspect.diagram.style import (MODULE_COLORS, MUTED, SKIP_EDGE, STAGE_FRAME, STEM_COLOR, TOP_COLOR,
+                                          add_legend, block_caption, layer_type, line_edge, new_graph, stack_lines,
+                                          title_label)
 from effnet_inspect.render.numbers import compact, keras_shape
 from effnet_inspect.analysis.group import StageGroup, SubBlockGroup
 from effnet_inspect.analysis.measure import Analysis, stage_rows, totals
 
 
-def _layer_node(dot: Dot, a: Analysis, name: str, color: str) -> None:
+def _layer_node(graph: Digraph, a: Analysis, name: str, color: str) -> None:
     layer = a.graph.nodes[name]["layer"]
     # Two table rows rather than <br/>: with mixed font sizes Graphviz sets the lines so close that the
     # underscores of the name touch the line below.
@@ -24,44 +26,46 @@ def _layer_node(dot: Dot, a: Analysis, name: str, color: str) -> None:
              f"<tr><td><b>{html_escape(name)}</b></td></tr>"
              f'<tr><td><font point-size="9" color="{MUTED}">{html_escape(layer_type(layer))}  \u00b7  '
              f"{keras_shape(layer.shape)}</font></td></tr></table>")
-    dot.node(name, label=Html(label), fillcolor=color)
+    graph.node(name, label=html(label), fillcolor=color)
 
 
-def _sub_block(dot: Dot, a: Analysis, block: SubBlockGroup) -> None:
-    with dot.subgraph(f"cluster_{block.name}", label=block.name, labeljust="l", style="rounded,dashed",
-                      color="#999999", fontsize=10, fontcolor=MUTED):
+def _sub_block(graph: Digraph, a: Analysis, block: SubBlockGroup) -> None:
+    with graph.subgraph(name=f"cluster_{block.name}",
+                        graph_attr=dict(label=plain(block.name), labeljust="l", style="rounded,dashed",
+                                        color="#999999", fontsize="10", fontcolor=MUTED)) as frame:
         for module in block.modules:
             for name in module.layers:
-                _layer_node(dot, a, name, MODULE_COLORS[module.type])
+                _layer_node(frame, a, name, MODULE_COLORS[module.type])
 
 
-def _plain_stage(dot: Dot, a: Analysis, stage: StageGroup, color: str) -> None:
-    with dot.subgraph(f"cluster_{stage.name}", label=stage.name, **STAGE_FRAME):
+def _plain_stage(graph: Digraph, a: Analysis, stage: StageGroup, color: str) -> None:
+    with graph.subgraph(name=f"cluster_{stage.name}", graph_attr=dict(STAGE_FRAME, label=plain(stage.name))) as frame:
         for name in stage.layers:
-            _layer_node(dot, a, name, color)
+            _layer_node(frame, a, name, color)
 
 
 def layer_dot(a: Analysis, rankdir: RankDir) -> str:
     t = totals(a.layers())
     rows = {r.stage: r for r in stage_rows(a)}
-    dot = new_dot(f"{a.name}_layers", rankdir, nodesep=0.25, ranksep=0.45, labelloc="t",
-                  label=title_label(a.title, f"{t.layers} layers  \u00b7  {compact(t.params)} parameters  "
-                                                    f"\u00b7  {a.resolution}\u00d7{a.resolution} input"))
+    graph = new_graph(f"{a.name}_layers", rankdir, nodesep=0.25, ranksep=0.45,
+                      title=title_label(a.title, f"{t.layers} layers  \u00b7  {compact(t.params)} parameters  "
+                                                 f"\u00b7  {a.resolution}\u00d7{a.resolution} input"))
     skip_row = (f'<tr><td><font color="{SKIP_EDGE}"><b>- - \u2192</b></font></td><td align="left"><b>Skip</b></td>'
                 f'<td align="left"><font color="{MUTED}">residual connection into Add</font></td></tr>')
-    add_legend(dot, skip_row)
+    add_legend(graph, skip_row)
     stages = a.grouping.stages
     for number, stage in enumerate(stages):
         if not stage.sub_blocks:
-            _plain_stage(dot, a, stage, STEM_COLOR if number == 0 else TOP_COLOR)
+            _plain_stage(graph, a, stage, STEM_COLOR if number == 0 else TOP_COLOR)
             continue
-        with dot.subgraph(f"cluster_{stage.name}", label=block_caption(rows[stage.name]), **STAGE_FRAME):
+        with graph.subgraph(name=f"cluster_{stage.name}",
+                            graph_attr=dict(STAGE_FRAME, label=plain(block_caption(rows[stage.name])))) as frame:
             for block in stage.sub_blocks:
-                _sub_block(dot, a, block)
+                _sub_block(frame, a, block)
     lines = [stages[0].layers, *(b.layers for b in a.grouping.sub_blocks), stages[-1].layers]
     line_of = {n: i for i, names in enumerate(lines) for n in names}
-    stack_lines(dot, [names for names in lines if names], rankdir)
+    stack_lines(graph, [names for names in lines if names], rankdir)
     for tail, head in a.graph.edges:
-        skip = dict(style="dashed", color=SKIP_EDGE, penwidth=1.4) if (tail, head) in a.grouping.skip_edges else {}
-        line_edge(dot, tail, head, line_of[tail] == line_of[head], rankdir, **skip)
-    return dot.text()
+        skip = dict(style="dashed", color=SKIP_EDGE, penwidth="1.4") if (tail, head) in a.grouping.skip_edges else {}
+        line_edge(graph, tail, head, line_of[tail] == line_of[head], rankdir, **skip)
+    return graph.source

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from effnet_inspect.diagram.dot import Dot, Html, RankDir, html_escape
-from effnet_inspect.diagram.style import (MODULE_COLORS, MUTED, SKIP_EDGE, STAGE_FRAME, STEM_COLOR, TOP_COLOR, add_legend, block_caption, layer_type, line_edge, new_dot, stack_lines, title_label)
+from effnet_inspect.diagram.dot import Digraph, RankDir, html, html_escape, plain
+from effnet_inspect.diagram.style import (MODULE_COLORS, MUTED, SKIP_EDGE, STAGE_FRAME, STEM_COLOR, TOP_COLOR,
+                                          add_legend, block_caption, layer_type, line_edge, new_graph, stack_lines,
+                                          title_label)
 from effnet_inspect.render.numbers import compact, keras_shape
 from effnet_inspect.analysis.group import SubBlockGroup
 from effnet_inspect.analysis.measure import Analysis, stage_rows, totals
@@ -51,13 +53,13 @@ def collapse(a: Analysis, stage_blocks: tuple[SubBlockGroup, ...], expand_all: b
     return [Row(tuple(r)) for r in rows]
 
 
-def _box_label(a: Analysis, title: str, names: tuple[str, ...], color: str) -> Html:
+def _box_label(a: Analysis, title: str, names: tuple[str, ...], color: str) -> str:
     layers = a.layers(names)
     params = sum(l.params for l in layers)
     body = "".join(f'<tr><td align="left"><font point-size="10">{html_escape(layer_type(l))}</font></td></tr>'
                    for l in layers)
     footer = f"\u2192 {keras_shape(layers[-1].shape)}" + (f"  \u00b7  {compact(params)} params" if params else "")
-    return Html(f'<table style="rounded" border="1" color="#444444" bgcolor="white" cellborder="0" cellspacing="0" '
+    return html(f'<table style="rounded" border="1" color="#444444" bgcolor="white" cellborder="0" cellspacing="0" '
                 f'cellpadding="2"><tr><td bgcolor="{color}"><b>{html_escape(title)}</b></td></tr>{body}'
                 f'<tr><td><font point-size="9" color="{MUTED}">{footer}</font></td></tr></table>')
 
@@ -65,12 +67,12 @@ def _box_label(a: Analysis, title: str, names: tuple[str, ...], color: str) -> H
 def module_dot(a: Analysis, rankdir: RankDir, expand_all: bool = False) -> str:
     t = totals(a.layers())
     stage_info = {r.stage: r for r in stage_rows(a)}
-    dot = new_dot(f"{a.name}_modules", rankdir, nodesep=0.22, ranksep=0.45, labelloc="t",
-                  label=title_label(f"{a.title} by module",
-                                    f"{len(a.grouping.sub_blocks)} sub-blocks  \u00b7  {t.layers} layers  \u00b7  "
-                                    f"{compact(t.params)} params" + ("" if expand_all else
-                                                                   "  \u00b7  identical sub-blocks collapsed: "
-                                                                   "\u00d7N rows show one copy")))
+    graph = new_graph(f"{a.name}_modules", rankdir, nodesep=0.22, ranksep=0.45,
+                      title=title_label(f"{a.title} by module",
+                                        f"{len(a.grouping.sub_blocks)} sub-blocks  \u00b7  {t.layers} layers  \u00b7  "
+                                        f"{compact(t.params)} params" + ("" if expand_all else
+                                                                       "  \u00b7  identical sub-blocks collapsed: "
+                                                                       "\u00d7N rows show one copy")))
     node_of: dict[str, str] = {}  # layer name -> module box drawn for it
     drawn_block: dict[str, str] = {}  # layer name -> the sub-block whose row shows it
     row_ids: list[list[str]] = []  # the boxes of every row, in order
@@ -78,32 +80,32 @@ def module_dot(a: Analysis, rankdir: RankDir, expand_all: bool = False) -> str:
     for number, stage in enumerate(stages):
         if not stage.sub_blocks:
             color = STEM_COLOR if number == 0 else TOP_COLOR
-            node = dot.node(stage.name, label=_box_label(a, stage.name.capitalize(), stage.layers, color),
-                            shape="plain")
+            graph.node(stage.name, label=_box_label(a, stage.name.capitalize(), stage.layers, color), shape="plain")
             if number == 0:
-                add_legend(dot)
-            node_of.update({n: node for n in stage.layers})
+                add_legend(graph)
+            node_of.update({n: stage.name for n in stage.layers})
             continue
         info = stage_info[stage.name]
         label = f"{block_caption(info)}  \u00b7  {compact(info.params)} params"
-        with dot.subgraph(f"cluster_{stage.name}", label=label, **STAGE_FRAME):
+        with graph.subgraph(name=f"cluster_{stage.name}", graph_attr=dict(STAGE_FRAME, label=plain(label))) as frame:
             for row in collapse(a, stage.sub_blocks, expand_all):
-                row_ids.append(_row(dot, a, row, node_of, drawn_block))
+                row_ids.append(_row(frame, a, row, node_of, drawn_block))
     lines = [[stages[0].name, "legend"], *row_ids, [stages[-1].name]]
-    stack_lines(dot, lines, rankdir)
-    _edges(dot, a, node_of, drawn_block, {box: i for i, line in enumerate(lines) for box in line}, rankdir)
-    return dot.text()
+    stack_lines(graph, lines, rankdir)
+    _edges(graph, a, node_of, drawn_block, {box: i for i, line in enumerate(lines) for box in line}, rankdir)
+    return graph.source
 
 
-def _row(dot: Dot, a: Analysis, row: Row, node_of: dict[str, str], drawn_block: dict[str, str]) -> list[str]:
+def _row(graph: Digraph, a: Analysis, row: Row, node_of: dict[str, str], drawn_block: dict[str, str]) -> list[str]:
     many = len(row.blocks) > 1
-    with dot.subgraph(f"cluster_{row.first.name}", label=row.label, labeljust="l",
-                      style="rounded,filled" if many else "rounded,dashed", fillcolor="#fff8e1" if many else None,
-                      color="#c9a227" if many else "#999999", penwidth=1.6 if many else 1, fontsize=11,
-                      fontcolor="#222222" if many else MUTED):
-        ids = [dot.node(row.node_id(index), shape="plain",
-                        label=_box_label(a, module.type.label, module.layers, MODULE_COLORS[module.type]))
-               for index, module in enumerate(row.first.modules)]
+    look = (dict(style="rounded,filled", fillcolor="#fff8e1", color="#c9a227", penwidth="1.6", fontcolor="#222222")
+            if many else dict(style="rounded,dashed", color="#999999", penwidth="1", fontcolor=MUTED))
+    ids = [row.node_id(index) for index in range(len(row.first.modules))]
+    with graph.subgraph(name=f"cluster_{row.first.name}",
+                        graph_attr=dict(label=plain(row.label), labeljust="l", fontsize="11", **look)) as frame:
+        for node_id, module in zip(ids, row.first.modules):
+            frame.node(node_id, shape="plain",
+                       label=_box_label(a, module.type.label, module.layers, MODULE_COLORS[module.type]))
     for block in row.blocks:  # later copies map onto the first copy's boxes, module by module
         for index, module in enumerate(block.modules):
             for name in module.layers:
@@ -112,7 +114,7 @@ def _row(dot: Dot, a: Analysis, row: Row, node_of: dict[str, str], drawn_block: 
     return ids
 
 
-def _edges(dot: Dot, a: Analysis, node_of: dict[str, str], drawn_block: dict[str, str], row_of: dict[str, int],
+def _edges(graph: Digraph, a: Analysis, node_of: dict[str, str], drawn_block: dict[str, str], row_of: dict[str, int],
            rankdir: RankDir) -> None:
     """The traced edges lifted to boxes (row_of: box -> its row), once each."""
     seen: set[tuple[str, str]] = set()
@@ -125,5 +127,5 @@ def _edges(dot: Dot, a: Analysis, node_of: dict[str, str], drawn_block: dict[str
         if between_copies:  # from one collapsed copy to the next: drawing it would loop back inside the row
             continue
         seen.add((u, v))
-        style = dict(style="dashed", color=SKIP_EDGE, penwidth=1.4) if (tail, head) in a.grouping.skip_edges else {}
-        line_edge(dot, u, v, row_of[u] == row_of[v], rankdir, **style)
+        style = dict(style="dashed", color=SKIP_EDGE, penwidth="1.4") if (tail, head) in a.grouping.skip_edges else {}
+        line_edge(graph, u, v, row_of[u] == row_of[v], rankdir, **style)

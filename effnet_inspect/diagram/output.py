@@ -1,11 +1,10 @@
-"""Turn DOT text into SVG, PNG or PDF with Graphviz' `dot` program (a subprocess; nothing else is needed)."""
+"""Turn DOT text into SVG, PNG or PDF through the graphviz package, which runs Graphviz' `dot` program."""
 from __future__ import annotations
 
 import enum
-import os
 import re
-import shutil
-import subprocess
+
+import graphviz
 
 from effnet_inspect.errors import InputError
 
@@ -23,34 +22,32 @@ class DiagramFormat(enum.Enum):
         return self in (DiagramFormat.SVG, DiagramFormat.DOT)
 
 
-def dot_program() -> str:
-    path = shutil.which("dot")
-    if path is None:
-        raise InputError(DOT_MISSING)
-    return path
-
-
 def render(dot_source: str, fmt: DiagramFormat | str = DiagramFormat.SVG) -> bytes:
     """The drawing as bytes in the given format; DOT needs no Graphviz and returns the source itself."""
     fmt = DiagramFormat(fmt)
     if fmt is DiagramFormat.DOT:
         return dot_source.encode("utf-8")
-    device = {DiagramFormat.SVG: "svg", DiagramFormat.PNG: "png:cairo", DiagramFormat.PDF: "pdf:cairo"}[fmt]
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "0"}  # newer cairo versions date the PDF from this
+    renderer = None if fmt is DiagramFormat.SVG else "cairo"  # cairo: antialiased PNG, text kept as text in PDF
     try:
-        done = subprocess.run([dot_program(), f"-T{device}"], input=dot_source.encode("utf-8"),
-                              capture_output=True, env=env, check=False)
+        # quiet: dot's warnings are not the user's to act on; its errors come back with the exception
+        drawn = graphviz.pipe("dot", fmt.value, dot_source.encode("utf-8"), renderer=renderer, quiet=True)
+    except graphviz.ExecutableNotFound:
+        raise InputError(DOT_MISSING) from None
+    except graphviz.CalledProcessError as exc:
+        lines = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+        raise InputError(f"Graphviz 'dot' failed: {lines[-1] if lines else f'exit status {exc.returncode}'}") from None
     except OSError as exc:
         raise InputError(f"cannot run Graphviz 'dot': {exc.strerror or exc}") from None
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise InputError(f"Graphviz 'dot' failed: {message[-1] if message else f'exit status {done.returncode}'}")
-    return _fixed_date(done.stdout) if fmt is DiagramFormat.PDF else done.stdout
+    return _fixed_dates(drawn) if fmt is DiagramFormat.PDF else drawn
 
 
-def _fixed_date(pdf: bytes) -> bytes:
-    """Older cairo stamps the PDF with the current time: pin it (same length, so the xref table stays valid)."""
-    return re.sub(rb"(/CreationDate \(D:)\d{14}", rb"\g<1>19700101000000", pdf)
+def _fixed_dates(pdf: bytes) -> bytes:
+    """Pin the dates cairo stamps the PDF with (same length, so the xref table stays valid).
+
+    cairo 1.16 uses the current time; newer cairo reads SOURCE_DATE_EPOCH, which graphviz.pipe cannot pass to its
+    subprocess (it has no env parameter), so the date is rewritten for every cairo version alike.
+    """
+    return re.sub(rb"(/(?:Creation|Mod)Date \(D:)\d{14}", rb"\g<1>19700101000000", pdf)
 
 
 def render_svg(dot_source: str) -> str:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from effnet_inspect.diagram.dot import Dot, Html, RankDir, html_escape
-from effnet_inspect.diagram.style import (ACCENT, MUTED, new_dot, stage_color, title_label)
+from effnet_inspect.diagram.dot import Digraph, RankDir, html, html_escape, number, same_rank
+from effnet_inspect.diagram.style import ACCENT, MUTED, new_graph, stage_color, title_label
 from effnet_inspect.render.numbers import arrow, compact, giga, growth, ratio_text, square
 from effnet_inspect.analysis.measure import Analysis, StageRow, stage_rows, totals
 from effnet_inspect.arch.specs import BASE_RESOLUTION
@@ -51,18 +51,19 @@ def _operation(rows: list[StageRow | None]) -> str:
     return f"{kernel}\u00d7{kernel} conv, stride {stride}"
 
 
-def _size(rankdir: RankDir, across: float, along: float) -> dict[str, float]:
+def _size(rankdir: RankDir, across: float, along: float) -> dict[str, str]:
     """Node width/height from the size across the flow (channels) and along it (repeats)."""
-    return dict(width=across, height=along) if rankdir is RankDir.TB else dict(width=along, height=across)
+    width, height = (across, along) if rankdir is RankDir.TB else (along, across)
+    return dict(width=number(width), height=number(height))
 
 
-def _lines(lines: list[str]) -> Html:
+def _lines(lines: list[str]) -> str:
     """Lines as table rows: <br/> between lines of different sizes sets them too close together."""
-    return Html('<table border="0" cellborder="0" cellspacing="0" cellpadding="1">'
+    return html('<table border="0" cellborder="0" cellspacing="0" cellpadding="1">'
                 + "".join(f"<tr><td>{line}</td></tr>" for line in lines) + "</table>")
 
 
-def _cell_label(row: StageRow, base: StageRow | None, operation_shown: bool) -> Html:
+def _cell_label(row: StageRow, base: StageRow | None, operation_shown: bool) -> str:
     if row.repeats:  # the repeat count is the headline: it is what depth scaling changes
         lines = [f'<font point-size="16"><b>\u00d7{row.repeats}</b></font>'
                  f'  <font point-size="10" color="{MUTED}">{row.layers} layers</font>']
@@ -80,7 +81,7 @@ def _cell_label(row: StageRow, base: StageRow | None, operation_shown: bool) -> 
     return _lines(lines)
 
 
-def _header_label(a: Analysis, base: Analysis | None) -> Html:
+def _header_label(a: Analysis, base: Analysis | None) -> str:
     t = totals(a.layers())
     lines = [f'<font point-size="16"><b>{html_escape(a.title)}</b></font>']
     v = a.variant
@@ -95,13 +96,13 @@ def _header_label(a: Analysis, base: Analysis | None) -> Html:
     return _lines(lines)
 
 
-def _row(dot: Dot, label_id: str, label: Html, ids: list[str]) -> None:
+def _row(graph: Digraph, label_id: str, label: str, ids: list[str]) -> None:
     """One rank of the grid, ordered left to right (or top to bottom) by invisible edges."""
-    dot.node(label_id, shape="plaintext", style="", label=label, fontsize=11)
+    graph.node(label_id, shape="plaintext", style="", label=label, fontsize="11")
     members = [label_id, *ids]
-    dot.same_rank(members)
+    same_rank(graph, members)
     for a, b in zip(members, members[1:]):
-        dot.edge(a, b, style="invis")
+        graph.edge(a, b, style="invis")
 
 
 def columns_dot(analyses: Sequence[Analysis], rankdir: RankDir) -> str:
@@ -120,49 +121,47 @@ def columns_dot(analyses: Sequence[Analysis], rankdir: RankDir) -> str:
         title = title_label(" vs ".join(titles) if len(titles) <= 3 else f"{titles[0]} to {titles[-1]}: scaling",
                             f"box {depth_side}: repeats (depth)  \u00b7  box {width_side}: channels relative to the "
                             "first column (width)  \u00b7  input square: resolution")
-    dot = new_dot("_".join(a.name for a in analyses) + "_stages", rankdir, nodesep=0.3, ranksep=0.32,
-                  labelloc="t", label=title)
+    graph = new_graph("_".join(a.name for a in analyses) + "_stages", rankdir, nodesep=0.3, ranksep=0.32,
+                      title=title)
     base = analyses[0]
 
     # group= keeps each column's nodes on one vertical line, so the arrows run straight. A single model's
     # figure needs no column header: the title says it all.
-    heads = [] if single else [
-        dot.node(f"head_{i}", shape="plaintext", style="", group=f"col{i}", label=_header_label(a, base if i else None))
-        for i, a in enumerate(analyses)]
+    heads = [] if single else [f"head_{i}" for i in range(len(analyses))]
+    for i, (head, a) in enumerate(zip(heads, analyses)):
+        graph.node(head, shape="plaintext", style="", group=f"col{i}", label=_header_label(a, base if i else None))
     if heads:
-        _row(dot, "row_head", Html(""), heads)
+        _row(graph, "row_head", html(""), heads)
 
-    inputs = []
-    for i, a in enumerate(analyses):
-        side = max(0.5, INPUT_SIDE * a.resolution / BASE_RESOLUTION)
-        inputs.append(dot.node(f"input_{i}", label=f"{a.resolution}\u00d7{a.resolution}", fixedsize=True,
-                               width=side, height=side, style="filled", fillcolor="#eef2f7", color="#8899aa",
-                               fontsize=12, group=f"col{i}"))
-    _row(dot, "row_input", Html("<b>input</b>"), inputs)
+    inputs = [f"input_{i}" for i in range(len(analyses))]
+    for i, (node, a) in enumerate(zip(inputs, analyses)):
+        side = number(max(0.5, INPUT_SIDE * a.resolution / BASE_RESOLUTION))
+        graph.node(node, label=f"{a.resolution}\u00d7{a.resolution}", fixedsize="true", width=side, height=side,
+                   style="filled", fillcolor="#eef2f7", color="#8899aa", fontsize="12", group=f"col{i}")
+    _row(graph, "row_input", html("<b>input</b>"), inputs)
     for head, node in zip(heads, inputs):
-        dot.edge(head, node, style="invis")
+        graph.edge(head, node, style="invis")
 
     previous = list(inputs)
     for index, stage in enumerate(names):
         rows = [s.get(stage) for s in by_stage]
         operation = _operation(rows)
         base_row = by_stage[0].get(stage)
-        cells = []
-        for i, row in enumerate(rows):
-            cell = f"cell_{i}_{stage}"
+        cells = [f"cell_{i}_{stage}" for i in range(len(rows))]
+        for i, (cell, row) in enumerate(zip(cells, rows)):
             if row is None:  # this model has no such stage: keep the grid with an invisible placeholder
-                cells.append(dot.node(cell, style="invis", label="", group=f"col{i}"))
+                graph.node(cell, style="invis", label="", group=f"col{i}")
                 continue
             known = base_row is not None and base_row.out_channels and row.out_channels
             ratio = row.out_channels / base_row.out_channels if known else 1.0
             across = BOX_WIDTH * min(3.0, max(0.6, ratio))
             along = BOX_HEIGHT + REPEAT_STEP * max(0, (row.repeats or 1) - 1)
-            cells.append(dot.node(cell, label=_cell_label(row, base_row if i else None, bool(operation)),
-                                  fillcolor=stage_color(index, len(names)), fontsize=12, group=f"col{i}",
-                                  **_size(rankdir, across, along)))
-            dot.edge(previous[i], cell)
+            graph.node(cell, label=_cell_label(row, base_row if i else None, bool(operation)),
+                       fillcolor=stage_color(index, len(names)), fontsize="12", group=f"col{i}",
+                       **_size(rankdir, across, along))
+            graph.edge(previous[i], cell)
             previous[i] = cell
         label = f"<b>{html_escape(stage)}</b>" + (f'<br/><font color="{MUTED}">{operation}</font>'
                                                   if operation else "")
-        _row(dot, f"row_{stage}", Html(label), cells)
-    return dot.text()
+        _row(graph, f"row_{stage}", html(label), cells)
+    return graph.source

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from effnet_inspect.diagram.dot import Dot, Html, RankDir, html_escape
+from effnet_inspect.diagram.dot import Digraph, RankDir, html, html_escape, number, same_rank
 from effnet_inspect.arch.kinds import MODULE_TYPES, ModuleType
 from effnet_inspect.render.numbers import arrow, ratio_text
 
@@ -16,7 +16,7 @@ SKIP_EDGE = "#c0392b"
 ACCENT = "#1f4e9e"  # growth factors relative to the first column
 
 # The frame around a stage (block) in the layer and module levels.
-STAGE_FRAME = dict(labeljust="l", style="rounded,filled", fillcolor="#f7f7f7", color="#bbbbbb", fontsize=12)
+STAGE_FRAME = dict(labeljust="l", style="rounded,filled", fillcolor="#f7f7f7", color="#bbbbbb", fontsize="12")
 
 # One colour per part of the network (ColorBrewer Paired / Pastel tones, readable under black text).
 STEM_COLOR = "#d9d9d9"
@@ -51,16 +51,18 @@ def stage_color(index: int, count: int) -> str:
     return STAGE_COLORS[1 + (index - 1) % (len(STAGE_COLORS) - 2)]
 
 
-def new_dot(name: str, rankdir: RankDir, nodesep: float = 0.25, ranksep: float = 0.3, **graph: object) -> Dot:
-    return Dot(name,
-               graph=dict(rankdir=rankdir.dot, newrank=True, fontname=FONT, fontcolor=TEXT, bgcolor="white",
-                          pad=0.3, nodesep=nodesep, ranksep=ranksep, outputorder="edgesfirst", **graph),
-               node=dict(fontname=FONT, fontsize=11, fontcolor=TEXT, shape="box", style="rounded,filled",
-                         color="#444444", penwidth=0.8, margin="0.08,0.04"),
-               edge=dict(color=EDGE, arrowsize=0.6, penwidth=0.9, fontname=FONT, fontsize=9))
+def new_graph(name: str, rankdir: RankDir, nodesep: float, ranksep: float, title: str) -> Digraph:
+    """A diagram with the shared look and a title (an HTML label, see title_label) above it."""
+    return Digraph(name=name,
+                   graph_attr=dict(rankdir=rankdir.dot, newrank="true", fontname=FONT, fontcolor=TEXT,
+                                   bgcolor="white", pad="0.3", nodesep=number(nodesep), ranksep=number(ranksep),
+                                   outputorder="edgesfirst", labelloc="t", label=title),
+                   node_attr=dict(fontname=FONT, fontsize="11", fontcolor=TEXT, shape="box", style="rounded,filled",
+                                  color="#444444", penwidth="0.8", margin="0.08,0.04"),
+                   edge_attr=dict(color=EDGE, arrowsize="0.6", penwidth="0.9", fontname=FONT, fontsize="9"))
 
 
-def stack_lines(dot: Dot, lines: list[list[str]], rankdir: RankDir) -> None:
+def stack_lines(graph: Digraph, lines: list[list[str]], rankdir: RankDir) -> None:
     """Lay lines of nodes out like lines of text: each line one rank, the lines aligned at their starts.
 
     A plain chain would be a strip hundreds of nodes long, or drift into a staircase with every line starting
@@ -69,21 +71,21 @@ def stack_lines(dot: Dot, lines: list[list[str]], rankdir: RankDir) -> None:
     """
     for line in lines:
         if len(line) > 1:
-            dot.same_rank(line)
+            same_rank(graph, line)
     for upper, lower in zip(lines, lines[1:]):
-        dot.edge(upper[0], lower[0], style="invis", weight=20)
+        graph.edge(upper[0], lower[0], style="invis", weight="20")
 
 
-def line_edge(dot: Dot, tail: str, head: str, same_line: bool, rankdir: RankDir, **values: object) -> None:
+def line_edge(graph: Digraph, tail: str, head: str, same_line: bool, rankdir: RankDir, **attrs: str) -> None:
     """An edge of a stack_lines figure: free across lines, reading along the line inside one."""
     if not same_line:
-        dot.edge(tail, head, constraint=False, **values)
+        graph.edge(tail, head, constraint="false", **attrs)
     elif rankdir is RankDir.LR:
         # Under rankdir=LR Graphviz stacks a rank=same line bottom to top in the order of its edges; written
         # reversed (dir=back keeps the arrow pointing downstream) the line reads top to bottom.
-        dot.edge(head, tail, dir="back", **values)
+        graph.edge(head, tail, dir="back", **attrs)
     else:
-        dot.edge(tail, head, **values)
+        graph.edge(tail, head, **attrs)
 
 
 # ------------------------------------------------------------------------------------------------ legend
@@ -103,15 +105,15 @@ def module_legend_entries() -> list[tuple[str, str, str]]:
             (TOP_COLOR, "Top", "head conv (and classifier)")]
 
 
-def add_legend(dot: Dot, extra_rows: str = "") -> None:
+def add_legend(graph: Digraph, extra_rows: str = "") -> None:
     """The colour key, as one plain HTML table node (the caller places it).
 
     It sits in a borderless cluster of its own: Graphviz orders a rank's clusters and loose nodes separately, and
     a loose node ignores the invisible edges that stack_lines orders the lines with.
     """
     body = legend_rows(module_legend_entries())
-    with dot.subgraph("cluster_legend", peripheries=0, label=""):
-        dot.node("legend", shape="plain", style="", fontsize=10, label=Html(
+    with graph.subgraph(name="cluster_legend", graph_attr=dict(peripheries="0", label="")) as legend:
+        legend.node("legend", shape="plain", style="", fontsize="10", label=html(
             '<table border="1" color="#999999" cellborder="0" cellspacing="2" cellpadding="3" bgcolor="white">'
             f'<tr><td colspan="3" align="left"><b>Module types</b></td></tr>{body}{extra_rows}</table>'))
 
@@ -134,6 +136,6 @@ def block_caption(row) -> str:
             f"\u00d7{row.repeats}")
 
 
-def title_label(title: str, subtitle: str) -> Html:
-    return Html(f'<font point-size="18"><b>{html_escape(title)}</b></font><br/>'
+def title_label(title: str, subtitle: str) -> str:
+    return html(f'<font point-size="18"><b>{html_escape(title)}</b></font><br/>'
                 f'<font point-size="11" color="{MUTED}">{html_escape(subtitle)}</font>')
