@@ -11,7 +11,7 @@ it is byte-identical from run to run.
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Sequence, TypeVar
 
 from effnet_inspect.diagram.dot import RankDir
 from effnet_inspect.diagram.output import DOT_MISSING, DiagramFormat, render, render_svg
@@ -30,7 +30,10 @@ class DiagramLevel(enum.Enum):
     STAGE = "stage"
 
 
-def _choice(kind: type[enum.Enum], value: object) -> enum.Enum:
+E = TypeVar("E", bound=enum.Enum)
+
+
+def _choice(kind: type[E], value: object) -> E:
     """An enum member from itself or its (case-insensitive) value, else a one-line error naming the choices."""
     if isinstance(value, kind):
         return value

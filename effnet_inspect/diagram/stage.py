@@ -9,7 +9,7 @@ Every row is one `rank=same` group, so the same stage lines up across columns.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Sequence, TypeVar
 
 from effnet_inspect.diagram.dot import Digraph, RankDir, html, html_escape, number, same_rank
 from effnet_inspect.diagram.style import ACCENT, MUTED, new_graph, stage_color, title_label
@@ -34,14 +34,20 @@ def _stage_names(columns: Sequence[list[StageRow]]) -> list[str]:
     return names
 
 
-def _shared(rows: list[StageRow | None], key: str) -> object:
-    values = {getattr(r, key) for r in rows if r is not None}
-    return values.pop() if len(values) == 1 else None
+T = TypeVar("T")
+
+
+def _shared(values: list[T]) -> T | None:
+    """The value every column has, else None."""
+    distinct = set(values)
+    return distinct.pop() if len(distinct) == 1 else None
 
 
 def _operation(rows: list[StageRow | None]) -> str:
     """What a stage does, when every column agrees: 'MBConv6 3x3, stride 2' or '3x3 conv, stride 2'."""
-    kernel, stride, expand = (_shared(rows, k) for k in ("kernel_size", "stride", "expand_ratio"))
+    present = [r for r in rows if r is not None]
+    kernel, stride = _shared([r.kernel_size for r in present]), _shared([r.stride for r in present])
+    expand = _shared([r.expand_ratio for r in present])
     if kernel is None or stride is None:
         return ""
     if any(r is not None and r.repeats for r in rows):
@@ -73,8 +79,8 @@ def _cell_label(row: StageRow, base: StageRow | None, operation_shown: bool) -> 
               f"{arrow(square(row.in_resolution), square(row.out_resolution))} px"]
     if not operation_shown:
         lines.append(f"k{row.kernel_size} s{row.stride} e{ratio_text(row.expand_ratio)}")
-    for value, base_value, unit in ((row.params, base and base.params, "params"),
-                                    (row.macs, base and base.macs, "MACs")):
+    for value, base_value, unit in ((row.params, base.params if base else None, "params"),
+                                    (row.macs, base.macs if base else None, "MACs")):
         factor = growth(value, base_value) if base is not None else ""
         tail = f'  <font color="{ACCENT}"><b>{factor}</b></font>' if factor else ""
         lines.append(f"{compact(value)} {unit}{tail}")
@@ -152,8 +158,9 @@ def columns_dot(analyses: Sequence[Analysis], rankdir: RankDir) -> str:
             if row is None:  # this model has no such stage: keep the grid with an invisible placeholder
                 graph.node(cell, style="invis", label="", group=f"col{i}")
                 continue
-            known = base_row is not None and base_row.out_channels and row.out_channels
-            ratio = row.out_channels / base_row.out_channels if known else 1.0
+            ratio = 1.0
+            if base_row is not None and base_row.out_channels and row.out_channels:
+                ratio = row.out_channels / base_row.out_channels
             across = BOX_WIDTH * min(3.0, max(0.6, ratio))
             along = BOX_HEIGHT + REPEAT_STEP * max(0, (row.repeats or 1) - 1)
             graph.node(cell, label=_cell_label(row, base_row if i else None, bool(operation)),

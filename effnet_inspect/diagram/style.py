@@ -62,7 +62,7 @@ def new_graph(name: str, rankdir: RankDir, nodesep: float, ranksep: float, title
                    edge_attr=dict(color=EDGE, arrowsize="0.6", penwidth="0.9", fontname=FONT, fontsize="9"))
 
 
-def stack_lines(graph: Digraph, lines: list[list[str]], rankdir: RankDir) -> None:
+def stack_lines(graph: Digraph, lines: Sequence[Sequence[str]], rankdir: RankDir) -> None:
     """Lay lines of nodes out like lines of text: each line one rank, the lines aligned at their starts.
 
     A plain chain would be a strip hundreds of nodes long, or drift into a staircase with every line starting
