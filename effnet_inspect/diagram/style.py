@@ -6,6 +6,8 @@ from typing import Sequence
 from effnet_inspect.diagram.dot import Digraph, RankDir, html, html_escape, number, same_rank
 from effnet_inspect.arch.kinds import MODULE_TYPES, ModuleType
 from effnet_inspect.render.numbers import arrow, ratio_text
+# Colours come from the project's one palette (colour-blind safe, readable under black text).
+from effnet_inspect.render.palette import MODULE_COLORS, STEM_COLOR, TOP_COLOR
 
 # DejaVu Sans is what the set-up installs (so PNG text widths are known); browsers fall back to a sans font.
 FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"
@@ -18,17 +20,6 @@ ACCENT = "#1f4e9e"  # growth factors relative to the first column
 # The frame around a stage (block) in the layer and module levels.
 STAGE_FRAME = dict(labeljust="l", style="rounded,filled", fillcolor="#f7f7f7", color="#bbbbbb", fontsize="12")
 
-# One colour per part of the network (ColorBrewer Paired / Pastel tones, readable under black text).
-STEM_COLOR = "#d9d9d9"
-TOP_COLOR = "#bdbdbd"
-MODULE_COLORS: dict[ModuleType, str] = {
-    ModuleType.EXPANSION: "#a6cee3",
-    ModuleType.MODULE1: "#b2df8a",
-    ModuleType.MODULE2: "#fdbf6f",
-    ModuleType.MODULE3: "#cab2d6",
-    ModuleType.MODULE4: "#fb9a99",
-    ModuleType.MODULE5: "#ffe680",
-}
 MODULE_MEANING: dict[ModuleType, str] = {
     ModuleType.EXPANSION: "1x1 conv widening the input",
     ModuleType.MODULE1: "depthwise conv, stride 1",
@@ -37,18 +28,7 @@ MODULE_MEANING: dict[ModuleType, str] = {
     ModuleType.MODULE4: "excite + 1x1 projection",
     ModuleType.MODULE5: "projection + dropout + skip add",
 }
-# Stage rows of the stage-level figures: a soft rainbow from stem to top, so a row reads across the columns.
-STAGE_COLORS = ("#e0e0e0", "#fde2e4", "#fbe7c6", "#fff3b0", "#d8f3dc", "#cdeffd", "#d7e3fc", "#e9d8fd",
-                "#c8c8c8")
 
-
-def stage_color(index: int, count: int) -> str:
-    """Stem and top grey, the blocks in rainbow order (custom models may have more blocks: the colours cycle)."""
-    if index == 0:
-        return STAGE_COLORS[0]
-    if index == count - 1:
-        return STAGE_COLORS[-1]
-    return STAGE_COLORS[1 + (index - 1) % (len(STAGE_COLORS) - 2)]
 
 
 def new_graph(name: str, rankdir: RankDir, nodesep: float, ranksep: float, title: str) -> Digraph:
