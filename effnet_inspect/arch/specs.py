@@ -209,8 +209,8 @@ def parse_variant(text: str) -> Variant:
         raise InputError(f"unknown variant {text!r}; valid: {valid_choices()}")
     values: dict[str, float] = {}
     for part in key.split(","):
-        name, sep, value = part.partition("=")
-        name = _KEYS.get(name.strip())
+        key_text, sep, value = part.partition("=")
+        name = _KEYS.get(key_text.strip())
         if not sep or name is None or name in values:
             raise InputError(f"malformed custom variant {text!r}; expected {CUSTOM_SYNTAX}")
         if not _NUMBER.fullmatch(value.strip()):  # float() would also take '1_0' and non-ASCII digits
