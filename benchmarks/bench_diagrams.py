@@ -10,7 +10,7 @@ import time
 
 START = time.perf_counter()
 
-from effnet_inspect.diagram import DiagramLevel, diagram_dot, render_svg  # noqa: E402
+from effnet_inspect.drawing import DiagramLevel, diagram_dot, render_svg  # noqa: E402
 from effnet_inspect.analysis.measure import analyze  # noqa: E402
 from effnet_inspect.arch.specs import OFFICIAL_NAMES  # noqa: E402
 

@@ -2,7 +2,7 @@
 
 The package is laid out as its data flow, each step importing only from the steps before it:
 arch (pure specs) -> model (nn.Modules) -> analysis (trace, group, measure) -> render (formatting, tables) ->
-ports (other implementations) / diagram / bench -> report -> cli.
+ports (other implementations) / drawing / bench -> report -> cli.
 
 The public API is imported lazily, so that `import effnet_inspect.arch.specs` needs no torch:
     build(variant, include_top=True, device=None) -> nn.Module

@@ -16,8 +16,8 @@ import pytest
 
 from helpers import cached_analysis
 from effnet_inspect.cli import main
-from effnet_inspect.diagram import DOT_MISSING, DiagramFormat, DiagramLevel, diagram_dot, render, render_svg
-from effnet_inspect.diagram.dot import Digraph, same_rank
+from effnet_inspect.drawing import DOT_MISSING, DiagramFormat, DiagramLevel, diagram_dot, render, render_svg
+from effnet_inspect.drawing.dot import Digraph, same_rank
 from effnet_inspect.render.numbers import compact, growth, keras_shape
 from effnet_inspect.errors import InputError
 from effnet_inspect.arch.kinds import LayerKind
@@ -259,7 +259,7 @@ _DRAW_B0 = """
 import sys
 from pathlib import Path
 from effnet_inspect.analysis.measure import analyze
-from effnet_inspect.diagram import diagram_dot, render
+from effnet_inspect.drawing import diagram_dot, render
 
 out, dot = Path(sys.argv[1]), diagram_dot(analyze("b0"), "module")
 (out / "b0.dot").write_text(dot, encoding="utf-8")

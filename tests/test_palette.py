@@ -78,7 +78,7 @@ def test_one_colour_per_stage_and_custom_models_cycle():
 
 def test_diagrams_draw_with_the_palette():
     """diagram/style.py takes its colours from the palette instead of keeping its own."""
-    from effnet_inspect.diagram import style
+    from effnet_inspect.drawing import style
 
     assert style.STAGE_COLORS is palette.STAGE_COLORS and style.MODULE_COLORS is palette.MODULE_COLORS
     assert (style.STEM_COLOR, style.TOP_COLOR) == (palette.STEM_COLOR, palette.TOP_COLOR)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from effnet_inspect.diagram import DiagramFormat, diagram_dot, render
+from effnet_inspect.drawing import DiagramFormat, diagram_dot, render
 from effnet_inspect.analysis.measure import analyze
 from effnet_inspect.arch.specs import OFFICIAL_NAMES
 

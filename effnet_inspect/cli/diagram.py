@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from effnet_inspect.diagram import DiagramFormat, DiagramLevel, RankDir
+from effnet_inspect.drawing import DiagramFormat, DiagramLevel, RankDir
 from effnet_inspect.errors import InputError
 from effnet_inspect.cli.common import (add_model_args, add_no_top, add_resolution, add_variants, analyses_from_args, emit, enum_arg,
                      format_for, OutPath)
@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _figures(args: argparse.Namespace, analyses: list) -> list[tuple[list, str]]:
     """(analyses of one figure, default file name) for every figure to draw."""
-    from effnet_inspect.diagram import default_file_name
+    from effnet_inspect.drawing import default_file_name
 
     if args.side_by_side or len(analyses) == 1:
         return [(analyses, default_file_name([a.name for a in analyses], args.level, args.side_by_side,
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--side-by-side draws the stage level, not {args.level.value}; drop --level or use stage")
     if args.expand and args.level is not DiagramLevel.MODULE:
         raise InputError("--expand applies to --level module only")
-    from effnet_inspect.diagram import diagram_dot, render
+    from effnet_inspect.drawing import diagram_dot, render
     from effnet_inspect.files import write_atomic
     from effnet_inspect.progress import progress
 

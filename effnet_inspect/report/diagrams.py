@@ -1,4 +1,4 @@
-"""The report's use of effnet_inspect.diagram: which drawings each page gets, with their alt text and captions.
+"""The report's use of effnet_inspect.drawing: which drawings each page gets, with their alt text and captions.
 
 Without Graphviz' `dot` the report is still written, without drawings, and says so (stderr and on the pages).
 """
@@ -18,7 +18,7 @@ _warned = False
 def _available() -> bool:
     global _warned
     if not DIAGRAMS_AVAILABLE and not _warned:
-        from effnet_inspect.diagram import DOT_MISSING
+        from effnet_inspect.drawing import DOT_MISSING
 
         print(f"effnet-inspect: warning: {DOT_MISSING}; the report is written without diagrams", file=sys.stderr)
         _warned = True
@@ -26,7 +26,7 @@ def _available() -> bool:
 
 
 def _svg(analyses: Sequence[Analysis], level, side_by_side: bool = False) -> str:
-    from effnet_inspect.diagram import diagram_dot, render_svg
+    from effnet_inspect.drawing import diagram_dot, render_svg
 
     return render_svg(diagram_dot(list(analyses), level, side_by_side=side_by_side))
 
@@ -46,7 +46,7 @@ def variant_diagrams(a: Analysis) -> list[tuple[str, str, str, str, bool]]:
     """(level, alt, caption, SVG text, scroll) for each level, most compact first; [] without Graphviz."""
     if not _available():
         return []
-    from effnet_inspect.diagram import DiagramLevel
+    from effnet_inspect.drawing import DiagramLevel
 
     return [(level, f"{level.capitalize()}-level diagram of {a.name}", caption,
              _svg([a], DiagramLevel(level)), scroll) for level, caption, scroll in _LEVELS]
@@ -56,7 +56,7 @@ def side_by_side_svg(analyses: Sequence[Analysis]) -> str | None:
     """The stage-level figure of several models, one column each; None without Graphviz."""
     if not _available():
         return None
-    from effnet_inspect.diagram import DiagramLevel
+    from effnet_inspect.drawing import DiagramLevel
 
     return _svg(analyses, DiagramLevel.STAGE, side_by_side=True)
 
@@ -69,6 +69,6 @@ def inline(svg: str) -> str:
 
 def module_colours() -> list[tuple[str, str, str]]:
     """(colour, name, meaning) of stem, each module type and top: the diagrams' own colour key."""
-    from effnet_inspect.diagram.style import module_legend_entries
+    from effnet_inspect.drawing.style import module_legend_entries
 
     return module_legend_entries()

@@ -88,7 +88,7 @@ def records_table(records: Sequence[Any], level: Level, caption: str, drop: Sequ
 
 
 def module_chips(modules: Sequence[str]) -> Chips:
-    from effnet_inspect.diagram.style import MODULE_COLORS
+    from effnet_inspect.drawing.style import MODULE_COLORS
     from effnet_inspect.arch.kinds import ModuleType
 
     types = [ModuleType(m) for m in modules]

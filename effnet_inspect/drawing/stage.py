@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Sequence, TypeVar
 
-from effnet_inspect.diagram.dot import Digraph, RankDir, html, html_escape, number, same_rank
-from effnet_inspect.diagram.style import ACCENT, MUTED, new_graph, title_label
+from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape, number, same_rank
+from effnet_inspect.drawing.style import ACCENT, MUTED, new_graph, title_label
 from effnet_inspect.render.palette import stage_color
 from effnet_inspect.render.numbers import arrow, compact, giga, growth, ratio_text, square
 from effnet_inspect.analysis.measure import Analysis, StageRow, stage_rows, totals

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from effnet_inspect.diagram.dot import Digraph, RankDir, html, html_escape, plain
-from effnet_inspect.diagram.style import (MODULE_COLORS, MUTED, SKIP_EDGE, STAGE_FRAME, STEM_COLOR, TOP_COLOR,
+from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape, plain
+from effnet_inspect.drawing.style import (MODULE_COLORS, MUTED, SKIP_EDGE, STAGE_FRAME, STEM_COLOR, TOP_COLOR,
                                           add_legend, block_caption, layer_type, line_edge, new_graph, stack_lines,
                                           title_label)
 from effnet_inspect.render.numbers import compact, keras_shape

@@ -13,8 +13,8 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING, Sequence, TypeVar
 
-from effnet_inspect.diagram.dot import RankDir
-from effnet_inspect.diagram.output import DOT_MISSING, DiagramFormat, render, render_svg
+from effnet_inspect.drawing.dot import RankDir
+from effnet_inspect.drawing.output import DOT_MISSING, DiagramFormat, render, render_svg
 from effnet_inspect.errors import InputError
 
 if TYPE_CHECKING:  # the level builders (and torch, through measure) load only when a diagram is drawn
@@ -62,21 +62,21 @@ def diagram_dot(analyses: Analysis | Sequence[Analysis], level: DiagramLevel | s
         if level is not DiagramLevel.STAGE:
             raise InputError(f"{level.value}: side-by-side figures are drawn at stage level only; use stage "
                              "(the default)", param="level")
-        from effnet_inspect.diagram.stage import columns_dot
+        from effnet_inspect.drawing.stage import columns_dot
 
         return columns_dot(found, rankdir)
     if len(found) > 1:
         raise InputError(f"{len(found)} models given: draw them side by side, or one diagram per model")
     a = found[0]
     if level is DiagramLevel.LAYER:
-        from effnet_inspect.diagram.layer import layer_dot
+        from effnet_inspect.drawing.layer import layer_dot
 
         return layer_dot(a, rankdir)
     if level is DiagramLevel.MODULE:
-        from effnet_inspect.diagram.module import module_dot
+        from effnet_inspect.drawing.module import module_dot
 
         return module_dot(a, rankdir, expand_all)
-    from effnet_inspect.diagram.stage import columns_dot
+    from effnet_inspect.drawing.stage import columns_dot
 
     return columns_dot([a], rankdir)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from effnet_inspect.diagram.dot import Digraph, RankDir, html, html_escape, number, same_rank
+from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape, number, same_rank
 from effnet_inspect.arch.kinds import MODULE_TYPES, ModuleType
 from effnet_inspect.render.numbers import arrow, ratio_text
 # Colours come from the project's one palette (colour-blind safe, readable under black text).

@@ -9,8 +9,8 @@ The stacking follows `rankdir` (TB: lines below each other, each running left to
 """
 from __future__ import annotations
 
-from effnet_inspect.diagram.dot import Digraph, RankDir, html, html_escape, plain
-from effnet_inspect.diagram.style import (MODULE_COLORS, MUTED, SKIP_EDGE, STAGE_FRAME, STEM_COLOR, TOP_COLOR,
+from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape, plain
+from effnet_inspect.drawing.style import (MODULE_COLORS, MUTED, SKIP_EDGE, STAGE_FRAME, STEM_COLOR, TOP_COLOR,
                                           add_legend, block_caption, layer_type, line_edge, new_graph, stack_lines,
                                           title_label)
 from effnet_inspect.render.numbers import compact, keras_shape
