@@ -22,9 +22,16 @@ from effnet_inspect.arch.specs import ModelSpec, Variant, check_resolution
 from effnet_inspect.analysis.trace import Layer, trace
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Analysis:
-    """Everything measured about one model: the graph, its grouping and where it came from."""
+    """Everything measured about one model: the graph, its grouping and where it came from.
+
+    In Jupyter it shows as a card: totals, the stage table and the stage diagram.
+
+    >>> a = ei.analyze("b0")
+    >>> a, a.title, a.graph.number_of_nodes(), [s.name for s in a.grouping.stages][:3]
+    (Analysis('b0', resolution=224, include_top=True, layers=240), 'EfficientNet-B0', 240, ['stem', 'block1', 'block2'])
+    """
 
     name: str
     resolution: int
@@ -62,10 +69,26 @@ class Analysis:
         nodes = self.graph.nodes
         return [nodes[n]["layer"] for n in (self.graph.nodes if names is None else names)]
 
+    def __repr__(self) -> str:  # the dataclass repr would print the whole grouping
+        return (f"Analysis({self.name!r}, resolution={self.resolution}, include_top={self.include_top}, "
+                f"layers={self.graph.number_of_nodes()})")
+
+    def _repr_html_(self) -> str:
+        # Rendering belongs to a later step: Jupyter calls this hook from the top of the stack, so the renderer
+        # is imported here, at call time, by name (tests/test_layout.py allows upward imports in _repr_*_ only).
+        from effnet_inspect.api.display import analysis_card
+
+        return analysis_card(self)
+
 
 def analyze(variant: str | Variant | ModelSpec = "b0", include_top: bool = True,
             resolution: int | None = None) -> Analysis:
-    """Build on the meta device, trace and group one of our variants. The result is shared: treat it as read-only."""
+    """Build on the meta device, trace and group one of our variants. The result is shared: treat it as read-only.
+
+    >>> a = ei.analyze("b0", include_top=False)
+    >>> a.graph.number_of_nodes(), len(a.grouping.sub_blocks)
+    (237, 16)
+    """
     spec = resolve(variant)
     resolution = spec.variant.resolution if resolution is None else check_resolution(resolution)
     return _analyze(spec, include_top, resolution)
@@ -79,6 +102,11 @@ def _analyze(spec: ModelSpec, include_top: bool, resolution: int) -> Analysis:
 
 def analyze_model(model: nn.Module, resolution: int, name: str, include_top: bool = True,
                   spec: ModelSpec | None = None) -> Analysis:
+    """Trace and group any EfficientNet-like module (on the meta device; its own weights are not touched).
+
+    >>> ei.analyze_model(ei.build("b0"), 224, "mine")
+    Analysis('mine', resolution=224, include_top=True, layers=240)
+    """
     graph = trace(model, resolution)
     return Analysis(name, resolution, include_top, graph, group(graph), spec)
 
@@ -183,6 +211,12 @@ def expand_ratio(expanded: int, channels: int | None) -> float:
 
 
 def family_row(a: Analysis) -> FamilyRow:
+    """The totals of one model: coefficients, layers, sub-blocks, parameters, MACs, module counts.
+
+    >>> row = ei.family_row(ei.analyze("b0"))
+    >>> row.params, row.macs, row.module_counts["module2"]
+    (5288548, 385814752, 4)
+    """
     t = totals(a.layers())
     v = a.variant
     return FamilyRow(
@@ -212,6 +246,12 @@ def _stage_row(a: Analysis, stage: StageGroup) -> StageRow:
 
 
 def stage_rows(a: Analysis) -> list[StageRow]:
+    """One record per stage (stem, block1-block7, top): repeats, kernel, stride, channels, resolution, totals.
+
+    >>> r = ei.stage_rows(ei.analyze("b0"))[6]
+    >>> r.stage, r.repeats, r.in_channels, r.out_channels, r.kernel_size
+    ('block6', 4, 112, 192, 5)
+    """
     return [_stage_row(a, s) for s in a.grouping.stages]
 
 
@@ -225,21 +265,33 @@ def _sub_block_row(a: Analysis, stage: StageGroup, block: SubBlockGroup) -> SubB
 
 
 def sub_block_rows(a: Analysis) -> list[SubBlockRow]:
+    """One record per sub-block (block1a, block2a, ...): kind, module types, channels, totals.
+
+    >>> r = ei.sub_block_rows(ei.analyze("b0"))[1]
+    >>> r.sub_block, r.kind, r.modules
+    ('block2a', 2, ['expansion', 'module2', 'module3', 'module4'])
+    """
     return [_sub_block_row(a, s, b) for s in a.grouping.blocks for b in s.sub_blocks]
 
 
 # ------------------------------------------------------------------------------------------------ levels
 class Level(enum.Enum):
-    """Which records a table holds: one row per model, per stage or per sub-block."""
+    """Which records a table holds: one row per model, per stage or per sub-block.
+
+    >>> [level.value for level in ei.Level]
+    ['family', 'stage', 'subblock']
+    """
 
     FAMILY = "family"
     STAGE = "stage"
     SUBBLOCK = "subblock"
 
 
-def analyses(variants: Sequence[Variant | str], include_top: bool = True,
+def analyses(variants: Sequence[str | Variant | ModelSpec | Analysis], include_top: bool = True,
              resolution: int | None = None) -> list[Analysis]:
-    return [analyze(v, include_top=include_top, resolution=resolution) for v in variants]
+    """One analysis per variant; finished analyses are taken as they are."""
+    return [v if isinstance(v, Analysis) else analyze(v, include_top=include_top, resolution=resolution)
+            for v in variants]
 
 
 def rows_for(a: Analysis, level: Level) -> list[Any]:
@@ -248,9 +300,13 @@ def rows_for(a: Analysis, level: Level) -> list[Any]:
     return stage_rows(a) if level is Level.STAGE else sub_block_rows(a)
 
 
-def table_rows(variants: Sequence[Variant | str], level: Level = Level.FAMILY, include_top: bool = True,
+def table_rows(variants: Sequence[str | Variant | ModelSpec | Analysis], level: Level = Level.FAMILY, include_top: bool = True,
                resolution: int | None = None, fvcore: bool = False) -> list[Any]:
-    """Rows of the given level for each variant; with fvcore, family rows also carry fvcore's FLOP count."""
+    """Rows of the given level for each variant; with fvcore, family rows also carry fvcore's FLOP count.
+
+    >>> [(r.variant, r.stage, r.params) for r in ei.table_rows(["b0", "b1"], ei.Level.STAGE)][:2]
+    [('b0', 'stem', 928), ('b0', 'block1', 1448)]
+    """
     found = analyses(variants, include_top, resolution)
     rows = [r for a in found for r in rows_for(a, level)]
     if fvcore and level is Level.FAMILY:

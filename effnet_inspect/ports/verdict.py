@@ -173,12 +173,17 @@ def _stage_comparisons(a: Analysis, ref: Analysis) -> list[StageComparison]:
 
 
 # ------------------------------------------------------------------------------------------------- text
+def headline(c: Conformance) -> str:
+    """The verdict in a few words: 'matches B0: no architectural differences'."""
+    label = c.closest_variant.upper()
+    return (f"matches {label}: no architectural differences" if c.matched_variant
+            else f"does not match any of B0-B7; closest is {label}")
+
+
 def render_text(c: Conformance) -> str:
     label = c.closest_variant.upper()
-    verdict = (f"matches {label}: no architectural differences" if c.matched_variant
-               else f"does not match any of B0-B7; closest is {label}")
     lines = [f"Model: {c.model} (traced: {c.tracer}, input {c.resolution}x{c.resolution})",
-             f"Verdict: {verdict}"]
+             f"Verdict: {headline(c)}"]
     lines += [f"  - {d}" for d in c.differences]
     lines += [f"  note: {n}" for n in c.notes]
     lines += ["", f"Parameters: {c.params:,} ({label}: {c.reference_params:,})",

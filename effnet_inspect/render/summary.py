@@ -16,20 +16,26 @@ def model_name(a: Analysis) -> str:
     return f"efficientnet{a.name}" if a.is_official else a.name  # Keras' model name
 
 
-def summary(a: Analysis) -> str:
+def summary_rows(a: Analysis) -> list[tuple[str, str, str, str]]:
+    """One row of cells per layer, as Keras prints them: ('stem_conv (Conv2D)', '(None, 112, 112, 32)', '864',
+    'stem_conv_pad[0][0]')."""
     graph = a.graph
-    rows = [HEADERS]
-    for layer in a.layers():
-        sources = ", ".join(f"{p}[0][0]" for p in graph.predecessors(layer.name)) or "-"
-        rows.append((f"{layer.name} ({layer.kind.keras_name})", keras_summary_shape(layer.shape),
-                     f"{layer.params_keras:,}", sources))
+    return [(f"{layer.name} ({layer.kind.keras_name})", keras_summary_shape(layer.shape), f"{layer.params_keras:,}",
+             ", ".join(f"{p}[0][0]" for p in graph.predecessors(layer.name)) or "-")
+            for layer in a.layers()]
+
+
+def summary_totals(a: Analysis) -> list[tuple[str, str]]:
+    """The lines under the table: Total params (Keras' count), Trainable, Non-trainable, Layers."""
+    t = totals(a.layers())
+    return [("Total params", f"{t.params_keras:,}"), ("Trainable params", f"{t.params:,}"),
+            ("Non-trainable params", f"{t.params_keras - t.params:,}"), ("Layers", f"{t.layers:,}")]
+
+
+def summary(a: Analysis) -> str:
+    rows = [HEADERS, *summary_rows(a)]
     header, *lines = aligned_lines(rows, (False, False, True, False), indent=" ")
     width = 1 + sum(column_widths(rows)) + 2 * 3
-    t = totals(a.layers())
     out = [f'Model: "{model_name(a)}"', "_" * width, header, "=" * width, *lines, "=" * width,
-           f"Total params: {t.params_keras:,}",
-           f"Trainable params: {t.params:,}",
-           f"Non-trainable params: {t.params_keras - t.params:,}",
-           f"Layers: {t.layers:,}",
-           "_" * width]
+           *(f"{label}: {value}" for label, value in summary_totals(a)), "_" * width]
     return "\n".join(out) + "\n"

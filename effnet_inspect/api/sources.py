@@ -1,0 +1,88 @@
+"""What the API calls take as their subject, turned into analyses: our variants, or another implementation.
+
+Variants are names ('b3', 'phi=2.5', 'w=1.3,d=1.5,r=320'), Variant or ModelSpec objects, or finished Analysis
+objects; one or a list. Another implementation is a model: an nn.Module object, or 'MODULE:CALLABLE' naming a
+factory that is called on the meta device (as the command line's --model).
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Any, Mapping, Sequence, TypeVar, Union
+
+from torch import nn
+
+from effnet_inspect.analysis.measure import Analysis, analyses as analyse_all
+from effnet_inspect.arch.specs import OFFICIAL_NAMES, ModelSpec, Variant, parse_variant
+from effnet_inspect.errors import InputError
+from effnet_inspect.ports.factory import load, parse_factory
+from effnet_inspect.ports.verdict import Inspection, inspect_model
+
+Source = Union[str, Variant, ModelSpec, Analysis]
+Sources = Union[Source, Sequence[Source], None]
+Model = Union[str, nn.Module]
+Kwargs = Union[Mapping[str, Any], str, None]
+E = TypeVar("E", bound=enum.Enum)
+
+
+def choice(kind: type[E], value: E | str, param: str) -> E:
+    """An enum member from itself or its (case-insensitive) value, else a one-line error naming the choices."""
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(str(value).lower())
+    except ValueError:
+        choices = ", ".join(str(e.value) for e in kind)
+        raise InputError(f"{value!r} is not one of {choices}", param=param) from None
+
+
+def source_list(variants: Sources) -> list[Source]:
+    """One source or several as a list; strings are parsed now, so a typo fails before any work."""
+    if variants is None:
+        return []
+    found = [variants] if isinstance(variants, (str, Variant, ModelSpec, Analysis)) else list(variants)
+    return [parse_variant(v) if isinstance(v, str) else v for v in found]
+
+
+def our_variants(variants: Sources = None, kwargs: Kwargs = None, include_top: bool = True,
+                 resolution: int | None = None) -> list[Source]:
+    """The given variants (default B0-B7), checked against the options that go with them."""
+    reject_kwargs(kwargs)
+    found = source_list(variants) or list(OFFICIAL_NAMES)
+    if any(isinstance(v, Analysis) for v in found) and (resolution is not None or not include_top):
+        raise InputError("cannot change a finished Analysis; give the variant instead",
+                         param="resolution" if resolution is not None else "include_top")
+    return found
+
+
+def analyses(variants: Sources = None, model: Model | None = None, kwargs: Kwargs = None,
+             include_top: bool = True, resolution: int | None = None) -> list[Analysis]:
+    """The analyses a call works on: the given variants (default B0-B7), or the model."""
+    if model is not None:
+        return [inspection(model, kwargs, resolution, variants=variants, include_top=include_top).analysis]
+    return analyse_all(our_variants(variants, kwargs, include_top, resolution), include_top, resolution)
+
+
+def inspection(model: Model, kwargs: Kwargs = None, resolution: int | None = None, name: str | None = None,
+               variants: Sources = None, include_top: bool = True) -> Inspection:
+    """Trace, group and judge another implementation (see effnet_inspect.ports.verdict)."""
+    if variants:
+        raise InputError("is given together with variants; give one or the other", param="model")
+    if not include_top:
+        raise InputError("cannot remove the classifier of another implementation; build it without one through "
+                         "the factory's own keyword arguments, e.g. {\"include_top\": false}", param="include_top")
+    if isinstance(model, nn.Module):
+        reject_kwargs(kwargs)
+        return inspect_model(model, name or type(model).__name__, resolution)
+    if not isinstance(model, str):
+        raise InputError(f"must be an nn.Module or a factory as 'MODULE:CALLABLE', not {type(model).__name__}",
+                         param="model")
+    factory = parse_factory(model, kwargs if isinstance(kwargs, str) else None)
+    if isinstance(kwargs, Mapping):  # from Python: taken as it is (a JSON round trip would turn tuples into lists)
+        factory = dataclasses.replace(factory, kwargs=dict(kwargs))
+    return inspect_model(load(factory), name or factory.name, resolution)
+
+
+def reject_kwargs(kwargs: Kwargs) -> None:
+    if kwargs is not None:
+        raise InputError("applies to a factory given as 'MODULE:CALLABLE' only", param="kwargs")
