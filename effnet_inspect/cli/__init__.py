@@ -14,7 +14,8 @@ from effnet_inspect.errors import InputError
 PROG = "effnet-inspect"
 # Library errors name the parameter; the command line names its flag.
 FLAGS = {"out": "--out", "model": "--model", "kwargs": "--kwargs", "device": "--device", "precision": "--dtype",
-         "cuda_graphs": "--cuda-graphs", "level": "--level", "fvcore": "--fvcore"}
+         "cuda_graphs": "--cuda-graphs", "level": "--level", "fvcore": "--fvcore", "include_top": "--no-top",
+         "expand": "--expand", "format": "--format", "rankdir": "--rankdir"}
 
 
 class Parser(argparse.ArgumentParser):

@@ -5,10 +5,12 @@ import argparse
 import enum
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping, TypeVar
 
 from effnet_inspect.errors import InputError
 from effnet_inspect.arch.specs import OFFICIAL_NAMES, Variant, check_resolution, parse_variant
+
+E = TypeVar("E", bound=enum.Enum)
 
 
 def enum_arg(enum_type: type[enum.Enum]) -> Callable[[str], enum.Enum]:
@@ -91,8 +93,7 @@ def emit(text: str, out: Path | None) -> None:
     print(f"wrote {out}", file=sys.stderr)
 
 
-def format_for(out: Path | None, given: enum.Enum | None, by_suffix: dict[str, enum.Enum],
-               default: enum.Enum) -> enum.Enum:
+def format_for(out: Path | None, given: E | None, by_suffix: Mapping[str, E], default: E) -> E:
     """The output format: --format if given, else the --out file's extension, else the default.
 
     A --format that contradicts the extension is refused rather than written under a misleading name.
@@ -114,30 +115,9 @@ def add_model_args(parser: argparse.ArgumentParser, required: bool = False) -> N
                         help="keyword arguments for --model, as a JSON object, e.g. '{\"num_classes\": 10}'")
 
 
-def inspection_from_args(args: argparse.Namespace, include_top: bool = True):
-    """Load, trace, group and judge the --model factory (see effnet_inspect.conformance)."""
-    from effnet_inspect.ports.verdict import inspect_factory
-    from effnet_inspect.ports.factory import parse_factory
-
-    if getattr(args, "variants", None) or getattr(args, "variant", None):
-        raise InputError("give either variants or --model, not both")
-    if not include_top:
-        raise InputError("--no-top cannot remove the classifier of another implementation; build it without one "
-                         "through its own arguments, e.g. --kwargs '{\"include_top\": false}'")
-    return inspect_factory(parse_factory(args.model, args.kwargs), getattr(args, "resolution", None))
-
-
-def reject_kwargs_without_model(args: argparse.Namespace) -> None:
-    if getattr(args, "kwargs", None) is not None:
-        raise InputError("--kwargs applies to --model only")
-
-
 def analyses_from_args(args: argparse.Namespace, include_top: bool = True):
     """The Analysis objects a command works on: the given variants (default b0-b7), or the --model factory."""
-    if getattr(args, "model", None):
-        return [inspection_from_args(args, include_top).analysis]
-    reject_kwargs_without_model(args)
-    from effnet_inspect.analysis.measure import analyses
+    from effnet_inspect.api.sources import analyses
 
-    return analyses(variants_or_all(args.variants), include_top=include_top,
-                    resolution=getattr(args, "resolution", None))
+    return analyses(args.variants, getattr(args, "model", None), getattr(args, "kwargs", None), include_top,
+                    getattr(args, "resolution", None))

@@ -13,11 +13,8 @@ from pathlib import Path
 
 from effnet_inspect.drawing import DiagramFormat, DiagramLevel, RankDir
 from effnet_inspect.errors import InputError
-from effnet_inspect.cli.common import (add_model_args, add_no_top, add_resolution, add_variants, analyses_from_args, emit, enum_arg,
-                     format_for, OutPath)
-
-
-FORMAT_BY_SUFFIX = {f".{f.value}": f for f in DiagramFormat} | {".gv": DiagramFormat.DOT}
+from effnet_inspect.cli.common import (add_model_args, add_no_top, add_resolution, add_variants, emit, enum_arg,
+                     format_for, OutPath, variants_or_all)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,43 +42,34 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run, out_dir_marked=False)
 
 
-def _figures(args: argparse.Namespace, analyses: list) -> list[tuple[list, str]]:
-    """(analyses of one figure, default file name) for every figure to draw."""
-    from effnet_inspect.drawing import default_file_name
-
-    if args.side_by_side or len(analyses) == 1:
-        return [(analyses, default_file_name([a.name for a in analyses], args.level, args.side_by_side,
-                                             args.format))]
-    return [([a], default_file_name([a.name], args.level, False, args.format)) for a in analyses]
-
-
 def run(args: argparse.Namespace) -> int:
-    if args.side_by_side and args.level is not DiagramLevel.STAGE:
-        raise InputError(f"--side-by-side draws the stage level, not {args.level.value}; drop --level or use stage")
-    if args.expand and args.level is not DiagramLevel.MODULE:
-        raise InputError("--expand applies to --level module only")
-    from effnet_inspect.drawing import diagram_dot, render
+    from effnet_inspect.api.diagram import FORMAT_BY_SUFFIX, diagram
     from effnet_inspect.files import write_atomic
     from effnet_inspect.progress import progress
 
     args.format = format_for(args.out, args.format, FORMAT_BY_SUFFIX, DiagramFormat.SVG)
-    analyses = analyses_from_args(args, include_top=not args.no_top)
-    figures = _figures(args, analyses)
+    if args.model:  # one figure (diagram() refuses variants given as well)
+        figures: list[list] = [args.variants]
+    else:  # one figure side by side or of a single variant, else one per variant; parsed now, before drawing
+        variants = variants_or_all(args.variants)
+        figures = [variants] if args.side_by_side or len(variants) == 1 else [[v] for v in variants]
     several = len(figures) > 1
-    if not several and args.format is DiagramFormat.DOT and args.out is None:
-        emit(diagram_dot(analyses, args.level, args.side_by_side, args.rankdir, args.expand), None)
-        return 0
     out_is_dir = args.out is not None and (args.out.is_dir() or args.out_dir_marked)
     if several and args.out is not None and args.out.suffix and not out_is_dir:
         raise InputError(f"{len(figures)} variants give {len(figures)} files: --out must be a directory, not "
                          f"{str(args.out)!r} (or add --side-by-side for one figure)")
-    for group, name in progress(figures, desc="diagram", label=lambda f: f[1]):
-        source = diagram_dot(group, args.level, args.side_by_side, args.rankdir, args.expand)
-        data = render(source, args.format)
+    for group in progress(figures, desc="diagram", label=lambda f: " ".join(getattr(v, "name", v) for v in f) or args.model):
+        drawn = diagram(group or None, args.level, side_by_side=args.side_by_side, rankdir=args.rankdir,
+                        expand=args.expand, include_top=not args.no_top, resolution=args.resolution,
+                        model=args.model, kwargs=args.kwargs)
+        if not several and args.format is DiagramFormat.DOT and args.out is None:
+            emit(drawn.dot, None)
+            return 0
         if args.out is None:
-            target = Path(name)
+            target = Path(drawn.file_name(args.format))
         else:  # several files go into the --out directory; so does one, when --out is an existing directory
-            target = args.out / name if several or out_is_dir else args.out
+            target = args.out / drawn.file_name(args.format) if several or out_is_dir else args.out
+        data = drawn.render(args.format)
         write_atomic(target, data.decode("utf-8") if args.format.is_text else data)
         print(f"wrote {target}", file=sys.stderr)
     return 0

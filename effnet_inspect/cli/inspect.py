@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import argparse
 import enum
-import json
 
-from effnet_inspect.errors import InputError
-from effnet_inspect.cli.common import add_model_args, add_resolution, emit, enum_arg, inspection_from_args, out_file
+from effnet_inspect.cli.common import add_model_args, add_resolution, emit, enum_arg, out_file
 
 
 class InspectFormat(enum.Enum):
@@ -29,12 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from effnet_inspect.ports.verdict import render_text
+    from effnet_inspect.api.inspect import inspect
 
-    if not args.model:
-        raise InputError("inspect needs --model MODULE:CALLABLE (e.g. 'tests.ports.torchvision_style:efficientnet_b0')")
-    conformance = inspection_from_args(args).conformance
-    text = render_text(conformance) if args.format is InspectFormat.TEXT \
-        else json.dumps(conformance.to_dict(), indent=2) + "\n"
-    emit(text, args.out)
+    verdict = inspect(args.model, kwargs=args.kwargs, resolution=args.resolution)
+    emit(verdict.text if args.format is InspectFormat.TEXT else verdict.to_json(), args.out)
     return 0

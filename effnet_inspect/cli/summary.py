@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from effnet_inspect.errors import InputError
-from effnet_inspect.cli.common import add_model_args, add_no_top, add_resolution, analyses_from_args, emit, out_file
+from effnet_inspect.cli.common import add_model_args, add_no_top, add_resolution, emit, out_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,11 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from effnet_inspect.render.summary import summary
+    from effnet_inspect.api.summary import summary
 
-    if not args.model and args.variant is None:
-        raise InputError("give a variant (b0-b7 or a custom one such as 'phi=2.5') or --model MODULE:CALLABLE")
-    args.variants = [args.variant] if args.variant else []
-    (analysis,) = analyses_from_args(args, include_top=not args.no_top)
-    emit(summary(analysis), args.out)
+    found = summary(args.variant, include_top=not args.no_top, resolution=args.resolution, model=args.model,
+                    kwargs=args.kwargs)
+    emit(found.text, args.out)
     return 0

@@ -3,14 +3,9 @@ from __future__ import annotations
 
 import argparse
 
-from effnet_inspect.errors import InputError
 from effnet_inspect.render.tables import Format, Level
 from effnet_inspect.cli.common import (add_model_args, add_no_top, add_resolution, add_variants, emit, enum_arg, format_for,
-                     inspection_from_args, out_file, reject_kwargs_without_model, variants_or_all)
-
-
-FORMAT_BY_SUFFIX = {".txt": Format.TEXT, ".md": Format.MD, ".csv": Format.CSV, ".json": Format.JSON,
-                    ".tex": Format.LATEX}
+                     out_file)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,18 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from effnet_inspect.analysis.measure import rows_for, table_rows
-    from effnet_inspect.render.tables import render
+    from effnet_inspect.api.table import FORMAT_BY_SUFFIX, table
 
     fmt = format_for(args.out, args.format, FORMAT_BY_SUFFIX, Format.TEXT)  # before any work
-    if args.model:  # another implementation: its family row also carries the conformance verdict
-        if args.fvcore:
-            raise InputError("--fvcore counts our own builds only; leave it out with --model")
-        inspection = inspection_from_args(args, include_top=not args.no_top)
-        rows = [inspection.family_row()] if args.level is Level.FAMILY else rows_for(inspection.analysis, args.level)
-    else:
-        reject_kwargs_without_model(args)
-        rows = table_rows(variants_or_all(args.variants), args.level, include_top=not args.no_top,
-                          resolution=args.resolution, fvcore=args.fvcore)
-    emit(render(rows, args.level, fmt), args.out)
+    found = table(args.variants, args.level, include_top=not args.no_top, resolution=args.resolution,
+                  fvcore=args.fvcore, model=args.model, kwargs=args.kwargs)
+    emit(found.render(fmt), args.out)
     return 0
