@@ -13,6 +13,12 @@ class InputError(Exception):
     When the message is about one parameter, name it with `param` and start the message with what follows the
     parameter: InputError("is not valid JSON", param="kwargs") reads "kwargs is not valid JSON" from Python, and
     the CLI, which alone knows its flag names, prints "--kwargs is not valid JSON".
+
+    >>> try:
+    ...     ei.table("b9")
+    ... except ei.InputError as exc:
+    ...     print(str(exc)[:24])
+    unknown variant 'b9'; va
     """
 
     def __init__(self, message: str, param: str | None = None):

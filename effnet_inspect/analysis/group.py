@@ -89,6 +89,12 @@ class _Graph:
 
 
 def group(graph: nx.DiGraph) -> Grouping:
+    """Group a traced graph into stem, blocks, sub-blocks and module types, by layer types and connections alone.
+
+    >>> grouping = ei.group(ei.trace(ei.build("b0", device="meta"), 224))
+    >>> len(grouping.stages), len(grouping.sub_blocks), [m.type.value for m in grouping.sub_blocks[1].modules]
+    (9, 16, ['expansion', 'module2', 'module3', 'module4'])
+    """
     g = _Graph(graph)
     depthwise = [n for n in g.order if g.kind(n) is LayerKind.DEPTHWISE]
     if not depthwise:

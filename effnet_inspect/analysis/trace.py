@@ -91,6 +91,10 @@ def trace(model: nn.Module, input_size: int | tuple[int, int], batch_size: int =
 
     FX symbolic tracing first (fast); when it fails (shape arithmetic or control flow on traced values) or
     yields a graph that does not run, the model is run once on meta tensors and its ops are recorded instead.
+
+    >>> graph = ei.trace(ei.build("b0", device="meta"), 224)
+    >>> graph.number_of_nodes(), list(graph.nodes)[:3]
+    (240, ['input_layer', 'rescaling', 'normalization'])
     """
     height, width = (input_size, input_size) if isinstance(input_size, int) else input_size
     model = _on_meta(model)

@@ -164,7 +164,11 @@ class ModelSpec:
 
 
 def scale(variant: Variant) -> ModelSpec:
-    """Apply width and depth scaling once to the B0 base table (torchvision's config-row approach)."""
+    """Apply width and depth scaling once to the B0 base table (torchvision's config-row approach).
+
+    >>> [stage.repeats for stage in ei.scale(ei.VARIANTS["b3"]).stages]
+    [2, 3, 3, 5, 5, 6, 2]
+    """
     w, d = variant.width, variant.depth
     rows = [(b, round_filters(b.in_channels, w), round_filters(b.out_channels, w), round_repeats(b.repeats, d))
             for b in BASE_BLOCKS]
@@ -200,7 +204,13 @@ def valid_choices() -> str:
 
 
 def parse_variant(text: str) -> Variant:
-    """Turn 'b3', 'B3', 'efficientnet-b3', 'phi=2.5' or 'w=1.3,d=1.5,r=320' into a Variant."""
+    """Turn 'b3', 'B3', 'efficientnet-b3', 'phi=2.5' or 'w=1.3,d=1.5,r=320' into a Variant.
+
+    >>> ei.parse_variant("EfficientNet-B3")
+    Variant(name='b3', width=1.2, depth=1.4, resolution=300, dropout=0.3)
+    >>> ei.parse_variant("phi=2.5").resolution
+    318
+    """
     key = text.strip().lower()
     key = re.sub(r"^efficientnet[-_]?", "", key)
     if key in VARIANTS:

@@ -112,5 +112,12 @@ def resolve(variant: str | Variant | ModelSpec) -> ModelSpec:
 
 
 def build(variant: str | Variant | ModelSpec = "b0", include_top: bool = True, device: Device = None) -> EfficientNet:
-    """Build an EfficientNet in eval mode; device='meta' gives the architecture without allocating weights."""
+    """Build an EfficientNet in eval mode; device='meta' gives the architecture without allocating weights.
+
+    Module paths are Keras' layer names: `model.stem_conv`, `model.block2a.expand_conv`.
+
+    >>> model = ei.build("b3")
+    >>> sum(p.numel() for p in model.parameters()), model.stem_conv.out_channels
+    (12233232, 40)
+    """
     return EfficientNet(resolve(variant), include_top, device).eval()
