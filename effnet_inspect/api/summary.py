@@ -55,7 +55,8 @@ def summary(variant: Source | None = None, *, include_top: bool = True, resoluti
     Total params: 5,330,571
     """
     if variant is None and model is None:
-        raise InputError("give a variant (b0-b7 or a custom one such as 'phi=2.5') or a model ('MODULE:CALLABLE' or an nn.Module)")
+        raise InputError("give a variant (b0-b7 or a custom one such as 'phi=2.5') or a model ('MODULE:CALLABLE' "
+                         "or an nn.Module)")
     found = analyses(variant, model, kwargs, include_top, resolution)
     if len(found) != 1:
         raise InputError(f"lists one model at a time, not {len(found)}", param="variant")

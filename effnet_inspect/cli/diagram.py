@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     if several and args.out is not None and args.out.suffix and not out_is_dir:
         raise InputError(f"{len(figures)} variants give {len(figures)} files: --out must be a directory, not "
                          f"{str(args.out)!r} (or add --side-by-side for one figure)")
-    for group in progress(figures, desc="diagram", label=lambda f: " ".join(getattr(v, "name", v) for v in f) or args.model):
+    for group in progress(figures, desc="diagram",
+                          label=lambda f: " ".join(getattr(v, "name", v) for v in f) or args.model):
         drawn = diagram(group or None, args.level, side_by_side=args.side_by_side, rankdir=args.rankdir,
                         expand=args.expand, include_top=not args.no_top, resolution=args.resolution,
                         model=args.model, kwargs=args.kwargs)
