@@ -77,8 +77,13 @@ def test_one_colour_per_stage_and_custom_models_cycle():
 
 
 def test_diagrams_draw_with_the_palette():
-    """diagram/style.py takes its colours from the palette instead of keeping its own."""
-    from effnet_inspect.drawing import style
+    """The drawings fill stages and module boxes with the palette's colours, not colours of their own."""
+    from effnet_inspect.drawing import diagram_dot
 
-    assert style.STAGE_COLORS is palette.STAGE_COLORS and style.MODULE_COLORS is palette.MODULE_COLORS
-    assert (style.STEM_COLOR, style.TOP_COLOR) == (palette.STEM_COLOR, palette.TOP_COLOR)
+    from helpers import cached_analysis
+
+    a = cached_analysis("b0")
+    stage = diagram_dot(a, "stage").lower()
+    assert all(c in stage for c in palette.STAGE_COLORS)
+    module = diagram_dot(a, "module").lower()
+    assert all(c in module for c in (*palette.MODULE_COLORS.values(), palette.STEM_COLOR, palette.TOP_COLOR))
