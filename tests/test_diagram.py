@@ -162,20 +162,32 @@ def _expected_rows(a) -> list[list]:
     return [list(run) for _, run in groupby(rows, key=key)]
 
 
+def _node_text(dot: str, node_id: str) -> str:
+    """The visible text of a node's HTML label, markup removed."""
+    line = next(l for l in dot.splitlines() if l.strip().startswith(f"{node_id} ["))
+    return html.unescape(re.sub(r"<[^>]*>", " ", line.split("label=<", 1)[1].rpartition(">")[0]))
+
+
 def test_module_level_boxes_match_grouping_and_collapsing(official):
     a = cached_analysis(official)
-    collapsed = nodes(diagram_dot(a, DiagramLevel.MODULE))
-    boxes = [n for n in collapsed if n not in ("stem", "top", "legend")]
+    dot = diagram_dot(a, DiagramLevel.MODULE)
+    collapsed = nodes(dot)
+    labels = [n for n in collapsed if n.startswith("label_")]
+    boxes = [n for n in collapsed if n not in ("stem", "top", "legend", *labels)]
     runs = _expected_rows(a)
     assert len(boxes) == sum(len(run[0].modules) for run in runs)
-    labels = [(name, label) for name, label in cluster_labels(diagram_dot(a, "module"))
-              if re.fullmatch(r"block\d+[a-z]+", name)]
     assert len(labels) == len(runs)
-    for (first, label), run in zip(labels, runs):
-        assert first == run[0].sub_block
-        assert label.endswith(f"\u00d7{len(run)}") if len(run) > 1 else label == first
+    for label, run in zip(labels, runs):  # each row starts with a label node naming its sub-blocks
+        assert label == f"label_{run[0].sub_block}"
+        words = _node_text(dot, label).split()
+        assert words[-1] == (f"\u00d7{len(run)}" if len(run) > 1 else run[0].sub_block)
+        if run[0].sub_block.endswith("a"):  # a block's first row also carries the block's caption
+            assert words[0] == run[0].stage
+    # no cluster has a label an edge could run through
+    assert all(label == "" for _, label in cluster_labels(dot))
     expanded = nodes(diagram_dot(a, DiagramLevel.MODULE, expand_all=True))
-    assert len([n for n in expanded if n not in ("stem", "top", "legend")]) == sum(module_counts(a.grouping).values())
+    assert len([n for n in expanded if n not in ("stem", "top", "legend") and not n.startswith("label_")]) \
+        == sum(module_counts(a.grouping).values())
 
 
 def test_collapsing_actually_collapses_b7():

@@ -38,10 +38,10 @@ def render(dot_source: str, fmt: DiagramFormat | str = DiagramFormat.SVG) -> byt
         raise InputError(f"Graphviz 'dot' failed: {lines[-1] if lines else f'exit status {exc.returncode}'}") from None
     except OSError as exc:
         raise InputError(f"cannot run Graphviz 'dot': {exc.strerror or exc}") from None
-    return _fixed_dates(drawn) if fmt is DiagramFormat.PDF else drawn
+    return fixed_dates(drawn) if fmt is DiagramFormat.PDF else drawn
 
 
-def _fixed_dates(pdf: bytes) -> bytes:
+def fixed_dates(pdf: bytes) -> bytes:
     """Pin the dates cairo stamps the PDF with (same length, so the xref table stays valid).
 
     cairo 1.16 uses the current time; newer cairo reads SOURCE_DATE_EPOCH, which graphviz.pipe cannot pass to its

@@ -1,6 +1,7 @@
 """Look shared by every diagram level: fonts, colours, layout helpers, the legend and recurring labels."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape, number, same_rank
@@ -31,15 +32,43 @@ MODULE_MEANING: dict[ModuleType, str] = {
 
 
 
-def new_graph(name: str, rankdir: RankDir, nodesep: float, ranksep: float, title: str) -> Digraph:
-    """A diagram with the shared look and a title (an HTML label, see title_label) above it."""
-    return Digraph(name=name,
-                   graph_attr=dict(rankdir=rankdir.dot, newrank="true", fontname=FONT, fontcolor=TEXT,
-                                   bgcolor="white", pad="0.3", nodesep=number(nodesep), ranksep=number(ranksep),
-                                   outputorder="edgesfirst", labelloc="t", label=title),
-                   node_attr=dict(fontname=FONT, fontsize="11", fontcolor=TEXT, shape="box", style="rounded,filled",
-                                  color="#444444", penwidth="0.8", margin="0.08,0.04"),
-                   edge_attr=dict(color=EDGE, arrowsize="0.6", penwidth="0.9", fontname=FONT, fontsize="9"))
+@dataclass(frozen=True)
+class Look:
+    """Type sizes (points) of one kind of figure. DEFAULT is the on-screen look; SLIDE keeps every text at 18 pt or
+    more, so a figure no wider than a 1920-pixel slide (1440 pt) keeps it at 18 px or more when fitted."""
+
+    text: int = 11  # node labels
+    small: int = 9  # footers and secondary lines
+    heading: int = 12  # cluster captions, box titles
+    title: int = 18
+    subtitle: int = 11
+    stroke: float = 0.8  # node outlines; edges a little heavier
+
+    @property
+    def scale(self) -> float:
+        """How much bigger than DEFAULT: arrow heads, margins and gaps follow the text."""
+        return self.text / DEFAULT.text
+
+
+DEFAULT = Look()
+SLIDE = Look(text=20, small=18, heading=22, title=30, subtitle=20, stroke=1.4)
+
+
+def new_graph(name: str, rankdir: RankDir, nodesep: float, ranksep: float, title: str,
+              look: Look = DEFAULT) -> Digraph:
+    """A diagram with the shared look and a title (an HTML label, see title_label; '' for none) above it."""
+    k = look.scale
+    margin = "0.08,0.04" if look is DEFAULT else f"{number(0.12 * k)},{number(0.06 * k)}"
+    graph_attr = dict(rankdir=rankdir.dot, newrank="true", fontname=FONT, fontcolor=TEXT, bgcolor="white",
+                      pad="0.3", nodesep=number(nodesep), ranksep=number(ranksep), outputorder="edgesfirst")
+    if title:
+        graph_attr.update(labelloc="t", label=title)
+    return Digraph(name=name, graph_attr=graph_attr,
+                   node_attr=dict(fontname=FONT, fontsize=str(look.text), fontcolor=TEXT, shape="box",
+                                  style="rounded,filled", color="#444444", penwidth=number(look.stroke),
+                                  margin=margin),
+                   edge_attr=dict(color=EDGE, arrowsize=number(0.6 * min(k, 1.5)),
+                                  penwidth=number(look.stroke + 0.1), fontname=FONT, fontsize=str(look.small)))
 
 
 def stack_lines(graph: Digraph, lines: Sequence[Sequence[str]], rankdir: RankDir) -> None:
@@ -116,6 +145,6 @@ def block_caption(row) -> str:
             f"\u00d7{row.repeats}")
 
 
-def title_label(title: str, subtitle: str) -> str:
-    return html(f'<font point-size="18"><b>{html_escape(title)}</b></font><br/>'
-                f'<font point-size="11" color="{MUTED}">{html_escape(subtitle)}</font>')
+def title_label(title: str, subtitle: str, look: Look = DEFAULT) -> str:
+    return html(f'<font point-size="{look.title}"><b>{html_escape(title)}</b></font><br/>'
+                f'<font point-size="{look.subtitle}" color="{MUTED}">{html_escape(subtitle)}</font>')
