@@ -8,12 +8,12 @@ T = TypeVar("T")
 
 
 def progress(items: Sequence[T], desc: str, label: Callable[[T], str] = str,
-             enabled: bool | None = None) -> Iterator[T]:
+             enabled: bool | None = None, unit: str = "variant") -> Iterator[T]:
     """Yield items while showing which one is being worked on."""
     from tqdm import tqdm
 
     show = sys.stderr.isatty() if enabled is None else enabled
-    with tqdm(total=len(items), desc=desc, unit="variant", disable=not show, file=sys.stderr,
+    with tqdm(total=len(items), desc=desc, unit=unit, disable=not show, file=sys.stderr,
               bar_format="{desc}: {n_fmt}/{total_fmt} |{bar}| {postfix} [{elapsed}]", leave=True) as bar:
         for item in items:
             bar.set_postfix_str(label(item))

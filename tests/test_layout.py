@@ -10,7 +10,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "effnet_inspect"
 # Steps in data-flow order; a step imports only from earlier ones (or from itself).
 STEPS = {"arch": 0, "model": 1, "analysis": 2, "render": 3, "ports": 4, "drawing": 4, "bench": 5, "report": 6,
-         "api": 7, "cli": 8}
+         "slides": 6, "api": 7, "cli": 8}
 SHARED = {"errors", "files", "progress"}  # plain modules every step may use
 MAX_LINES = 320
 # Jupyter's rich-display hooks (Analysis._repr_html_) are called from the top of the stack: they alone may import

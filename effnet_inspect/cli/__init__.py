@@ -15,7 +15,8 @@ PROG = "effnet-inspect"
 # Library errors name the parameter; the command line names its flag.
 FLAGS = {"out": "--out", "model": "--model", "kwargs": "--kwargs", "device": "--device", "precision": "--dtype",
          "cuda_graphs": "--cuda-graphs", "level": "--level", "fvcore": "--fvcore", "include_top": "--no-top",
-         "expand": "--expand", "format": "--format", "rankdir": "--rankdir"}
+         "expand": "--expand", "format": "--format", "rankdir": "--rankdir", "size": "--size", "dpi": "--dpi",
+         "block": "--block", "sub_block": "--sub-block", "module": "--module", "formats": "--format"}
 
 
 class Parser(argparse.ArgumentParser):
@@ -30,10 +31,10 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-from effnet_inspect.cli import bench, compare, diagram, inspect, report, summary, table  # noqa: E402
+from effnet_inspect.cli import bench, compare, diagram, inspect, report, slides, summary, table  # noqa: E402
 
 # The order of `effnet-inspect --help`. Each module has register(subparsers) and keeps heavy imports inside run().
-COMMANDS = (summary, table, diagram, report, compare, bench, inspect)
+COMMANDS = (summary, table, diagram, slides, report, compare, bench, inspect)
 
 
 def build_parser() -> tuple[Parser, dict[str, Parser]]:

@@ -1,9 +1,10 @@
-"""effnet-inspect diagram: Graphviz drawings at layer, module or stage level, or several variants side by side.
+"""effnet-inspect diagram: Graphviz drawings at layer, module or stage level, several variants side by side, or one
+block, sub-block or module; as drawn, or fitted onto a slide, page or poster.
 
 Output: --format dot without --out prints the DOT text. Otherwise one file per figure, named
-<variant>-<level>.<format> (<v1>-<v2>-...-side-by-side.<format> for --side-by-side) in the current directory, or
-written to --out (a file name, or an existing directory to put the default name in). Several variants without
---side-by-side give one file per variant, in the directory --out names (default: the current one).
+<variant>-<level>.<format> (<v1>-<v2>-...-side-by-side.<format> for --side-by-side, <variant>-block2a.<format> for a
+sub-block) in the current directory, or written to --out (a file name, or an existing directory to put the default
+name in). Several variants without --side-by-side give one file per variant, in the directory --out names.
 """
 from __future__ import annotations
 
@@ -11,23 +12,50 @@ import argparse
 import sys
 from pathlib import Path
 
-from effnet_inspect.drawing import DiagramFormat, DiagramLevel, RankDir
+from effnet_inspect.drawing import DiagramFormat, DiagramLevel, PageSize, RankDir, Selection
 from effnet_inspect.errors import InputError
 from effnet_inspect.cli.common import (add_model_args, add_no_top, add_resolution, add_variants, emit, enum_arg,
-                     format_for, OutPath, variants_or_all)
+                                       format_for, OutPath, variants_or_all)
+
+
+FORMAT_BY_SUFFIX = {f".{f.value}": f for f in DiagramFormat} | {".gv": DiagramFormat.DOT}
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of 1 or more, got {value}")
+    return value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("diagram", help="Graphviz diagrams: layer, module or stage level, or variants side by side",
+    p = sub.add_parser("diagram", help="Graphviz diagrams: layer, module or stage level, variants side by side, "
+                                       "or one block, sub-block or module",
                        description="Draw one or more variants with Graphviz. Several variants without "
                                    "--side-by-side give one file per variant (in the --out directory).")
     add_variants(p)
-    p.add_argument("--level", type=enum_arg(DiagramLevel), default=DiagramLevel.STAGE, metavar="LEVEL",
+    p.add_argument("--level", type=enum_arg(DiagramLevel), default=None, metavar="LEVEL",
                    help="stage | module | layer (default: stage)")
     p.add_argument("--side-by-side", action="store_true",
                    help="all given variants in one stage-level figure, one column each (default variants: b0-b7)")
+    part = p.add_argument_group("one part of a model (instead of --level)")
+    part.add_argument("--block", type=positive_int, metavar="N", help="one block (1-7) with its sub-blocks")
+    part.add_argument("--sub-block", metavar="NAME|KIND",
+                      help="one sub-block as a chain of modules: a name (block2a) or the article's kind: 1 (first "
+                           "of block 1), 2 (first of blocks 2-7), 3 (the others)")
+    part.add_argument("--module", metavar="M1..M5|exp",
+                      help="one module with its layers and the tensor shapes on the edges (of --sub-block or "
+                           "--block if given, else the first that has it)")
     p.add_argument("--format", type=enum_arg(DiagramFormat), metavar="FORMAT",
                    help="svg | png | pdf | dot (default: from the --out extension, else svg; dot needs no Graphviz)")
+    p.add_argument("--size", type=enum_arg(PageSize), metavar="SIZE",
+                   help="fit the figure onto a page: slide (16:9, 1920x1080 px, text at least 18 px) | page "
+                        "(A4/Letter portrait) | poster (A0 portrait); refused if its text would be too small")
+    p.add_argument("--dpi", type=positive_int, metavar="N",
+                   help="PNG resolution in pixels per inch (default 96: a slide is 1920x1080)")
     p.add_argument("--out", action=OutPath, metavar="PATH",
                    help="output file, or a directory (existing, or written with a trailing '/'); several variants "
                         "without --side-by-side give several files, so --out is then a directory")
@@ -42,12 +70,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run, out_dir_marked=False)
 
 
+def _check(args: argparse.Namespace) -> None:
+    """Options that do not go together, named before any work is done."""
+    selection = Selection(args.block, args.sub_block, args.module)
+    if selection and (args.level is not None or args.side_by_side or args.expand):
+        raise InputError("--block, --sub-block and --module draw one part; drop --level, --side-by-side and "
+                         "--expand")
+    if args.block is not None and args.sub_block is not None:
+        raise InputError("give --block or --sub-block, not both (--module works with either)")
+    level = args.level or DiagramLevel.STAGE
+    if args.side_by_side and level is not DiagramLevel.STAGE:
+        raise InputError(f"--side-by-side draws the stage level, not {level.value}; drop --level or use stage")
+    if args.expand and level is not DiagramLevel.MODULE:
+        raise InputError("--expand applies to --level module only")
+    if args.dpi is not None and args.format is not DiagramFormat.PNG:
+        raise InputError(f"--dpi applies to png output, not {args.format.value}")
+    if args.size is not None and args.format is DiagramFormat.DOT:
+        raise InputError("--size applies to svg, png and pdf output, not dot")
+    args.level, args.selection = level, selection
+
+
 def run(args: argparse.Namespace) -> int:
-    from effnet_inspect.api.diagram import FORMAT_BY_SUFFIX, diagram
+    from effnet_inspect.api.diagram import diagram
+    from effnet_inspect.drawing import figure_dot, render_figure
     from effnet_inspect.files import write_atomic
     from effnet_inspect.progress import progress
 
     args.format = format_for(args.out, args.format, FORMAT_BY_SUFFIX, DiagramFormat.SVG)
+    _check(args)
+    preset = bool(args.selection) or args.size is not None or args.dpi is not None
     if args.model:  # one figure (diagram() refuses variants given as well)
         figures: list[list] = [args.variants]
     else:  # one figure side by side or of a single variant, else one per variant; parsed now, before drawing
@@ -63,14 +114,24 @@ def run(args: argparse.Namespace) -> int:
         drawn = diagram(group or None, args.level, side_by_side=args.side_by_side, rankdir=args.rankdir,
                         expand=args.expand, include_top=not args.no_top, resolution=args.resolution,
                         model=args.model, kwargs=args.kwargs)
+        source, name = drawn.dot, drawn.file_name(args.format)
+        if preset:  # a page size, a part of the model or a resolution: drawn from the same analyses
+            from effnet_inspect.api.sources import analyses
+
+            found = analyses(group or None, include_top=not args.no_top, resolution=args.resolution,
+                             model=args.model, kwargs=args.kwargs)
+            source, stem = figure_dot(found, args.level, args.side_by_side, args.rankdir, args.expand,
+                                      args.selection, args.size)
+            name = f"{stem}.{args.format.value}"
         if not several and args.format is DiagramFormat.DOT and args.out is None:
-            emit(drawn.dot, None)
+            emit(source, None)
             return 0
         if args.out is None:
-            target = Path(drawn.file_name(args.format))
+            target = Path(name)
         else:  # several files go into the --out directory; so does one, when --out is an existing directory
-            target = args.out / drawn.file_name(args.format) if several or out_is_dir else args.out
-        data = drawn.render(args.format)
+            target = args.out / name if several or out_is_dir else args.out
+        data = drawn.render(args.format) if not preset else render_figure(source, args.format, args.size,
+                                                                          args.dpi, what=name)
         write_atomic(target, data.decode("utf-8") if args.format.is_text else data)
         print(f"wrote {target}", file=sys.stderr)
     return 0

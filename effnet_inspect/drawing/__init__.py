@@ -5,6 +5,13 @@
 
 Levels: LAYER (every layer a node), MODULE (each sub-block as its module boxes, repeats collapsed to "x N"),
 STAGE (stem, block1..7, top). Side by side draws several variants at stage level, one column each.
+A Selection draws one part instead: a block, a sub-block (by name or the article's kind 1-3), or one module.
+
+    figure_dot(analyses, level, side_by_side, rankdir, expand_all, selection, size) -> (DOT text, file-name stem)
+    render_figure(dot_source, fmt, size=None, dpi=None) -> bytes   (on a slide, page or poster when size is given)
+
+With a PageSize the figure is fitted onto a 16:9 slide, an A4/Letter page or an A0 poster (see page.py); the stage
+level then uses the compact layouts of family.py, and figures whose text would be too small are refused.
 The DOT text is built with graphviz.Digraph from the Analysis records; statements come out in insertion order, so
 it is byte-identical from run to run.
 """
@@ -15,13 +22,15 @@ from typing import TYPE_CHECKING, Sequence, TypeVar
 
 from effnet_inspect.drawing.dot import RankDir
 from effnet_inspect.drawing.output import DOT_MISSING, DiagramFormat, render, render_svg
+from from effnet_inspect.drawing.page import PageSize
+from effnet_inspect.drawing.select import Selection
 from effnet_inspect.errors import InputError
 
 if TYPE_CHECKING:  # the level builders (and torch, through measure) load only when a diagram is drawn
     from effnet_inspect.analysis.measure import Analysis
 
-__all__ = ["DiagramLevel", "DiagramFormat", "RankDir", "diagram_dot", "render", "render_svg", "DOT_MISSING",
-           "default_file_name"]
+__all__ = ["DiagramLevel", "DiagramFormat", "RankDir", "PageSize", "Selection", "diagram_dot", "figure_dot",
+           "render", "render_figure", "render_svg", "DOT_MISSING", "default_file_name"]
 
 
 class DiagramLevel(enum.Enum):
@@ -90,3 +99,47 @@ def default_file_name(names: Sequence[str], level: DiagramLevel, side_by_side: b
     else:
         stem = f"{safe[0]}-{level.value}"
     return f"{stem}.{fmt.value}"
+
+
+def figure_dot(analyses: Analysis | Sequence[Analysis], level: DiagramLevel | str = DiagramLevel.STAGE,
+               side_by_side: bool = False, rankdir: RankDir | str = RankDir.TB, expand_all: bool = False,
+               selection: Selection | None = None, size: PageSize | str | None = None) -> tuple[str, str]:
+    """(DOT source, file-name stem such as 'b0-stage' or 'b0-block2a-module3') of one figure.
+
+    Without a size this is diagram_dot. With one, the stage level becomes the compact strip (one model) or grid
+    (side by side), and a selection is drawn in the slide type sizes on a slide.
+    """
+    from effnet_inspect.drawing.style import DEFAULT, SLIDE
+
+    level, rankdir = _choice(DiagramLevel, level), _choice(RankDir, rankdir)
+    size = None if size is None else _choice(PageSize, size)
+    found = _as_list(analyses)
+    names = [a.name for a in found]
+    if selection:
+        if side_by_side or len(found) > 1:
+            raise InputError("a block, sub-block or module is drawn for one model at a time")
+        from effnet_inspect.drawing.select import selection_dot
+
+        return selection_dot(found[0], selection, SLIDE if size is PageSize.SLIDE else DEFAULT)
+    stem = default_file_name(names, level, side_by_side, DiagramFormat.DOT).removesuffix(".dot")
+    if size is not None and level is DiagramLevel.STAGE and (side_by_side or len(found) == 1):
+        from effnet_inspect.drawing.family import family_dot, strip_dot
+
+        return (family_dot(found) if side_by_side else strip_dot(found[0])), stem
+    return diagram_dot(found, level, side_by_side, rankdir, expand_all), stem
+
+
+def render_figure(dot_source: str, fmt: DiagramFormat | str = DiagramFormat.SVG, size: PageSize | str | None = None,
+                  dpi: int | None = None, what: str = "the figure") -> bytes:
+    """The figure as bytes: as drawn, or fitted onto a page of the given size (InputError if it would be
+    illegible there). dpi sets the PNG resolution (default: 96, so a slide is 1920 x 1080 pixels)."""
+    fmt = _choice(DiagramFormat, fmt)
+    if dpi is not None and not 10 <= dpi <= 1200:
+        raise InputError(f"must be between 10 and 1200, got {dpi}", param="dpi")
+    if size is None:
+        return render(dot_source, fmt, dpi)
+    if fmt is DiagramFormat.DOT:
+        raise InputError("a page size applies to svg, png and pdf, not dot", param="size")
+    from effnet_inspect.drawing.page import export, fit_page
+
+    return export(fit_page(render_svg(dot_source), _choice(PageSize, size), what), fmt, dpi)

@@ -14,6 +14,7 @@ from effnet_inspect.drawing.style import (DEFAULT, MODULE_COLORS, MUTED, STEM_CO
 from effnet_inspect.render.numbers import compact, keras_shape
 from effnet_inspect.analysis.group import StageGroup, SubBlockGroup
 from effnet_inspect.analysis.measure import Analysis, totals
+from effnet_inspect.arch.kinds import LayerKind
 
 STUB = dict(shape="box", style="rounded,dashed", color="#888888", fontcolor=MUTED)
 
@@ -107,11 +108,12 @@ def _layer_label(a: Analysis, name: str, prefix: str, look: Look) -> str:
 
 
 def layers_dot(a: Analysis, lines: list[tuple[str, tuple[str, ...], str]], heading: str, subtitle: str,
-               prefix: str = "", look: Look = DEFAULT, title: bool = True) -> str:
+               prefix: str = "", look: Look = DEFAULT, title: bool = True, shapes: bool = False) -> str:
     """Layers as nodes, one line per (label, layer names, colour); the tensor shapes on the edges.
 
     A single line runs top to bottom (a chain of layers is narrow and tall); several lines are stacked like lines
-    of text, each reading left to right, so a whole sub-block fits a page.
+    of text, each reading left to right, so a whole sub-block fits a page. A single line always shows the tensor
+    shapes on its edges; several lines do when `shapes` is set.
     """
     single = len(lines) == 1
     rankdir = RankDir.TB
@@ -141,8 +143,10 @@ def layers_dot(a: Analysis, lines: list[tuple[str, tuple[str, ...], str]], headi
         for tail, head in a.graph.edges:
             if tail in members and head in members:
                 attrs = dict(SKIP_STYLE) if (tail, head) in a.grouping.skip_edges else {}
+                if shapes:
+                    attrs["label"] = " " + keras_shape(a.graph.nodes[tail]["layer"].shape)
                 line_edge(graph, tail, head, line_of[tail] == line_of[head], rankdir, **attrs)
-    _stub_edges(graph, a, members, {n: n for n in members}, stubs, rankdir, shapes=single)
+    _stub_edges(graph, a, members, {n: n for n in members}, stubs, rankdir, shapes=single or shapes)
     return graph.source
 
 
@@ -166,9 +170,22 @@ def sub_block_layers_dot(a: Analysis, block: SubBlockGroup, look: Look = DEFAULT
 
 
 def end_layers_dot(a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: bool = True) -> str:
-    """The stem or the top as a chain of its layers."""
+    """The stem or the top as lines of layers: preprocessing / convolution / classifier, the shapes on the edges."""
     color = STEM_COLOR if stage is a.grouping.stages[0] else TOP_COLOR
     names = stage.layers
-    return layers_dot(a, [(stage.name, names, color)], f"The {stage.name} of {a.title}",
+    kinds = [l.kind for l in a.layers(names)]
+    cuts = sorted({0, len(names), *(kinds.index(k) for k in (LayerKind.PAD, LayerKind.CONV, LayerKind.GLOBAL_POOL)
+                                    if k in kinds)})
+    parts = [names[i:j] for i, j in zip(cuts, cuts[1:]) if j > i]
+    merged: list[tuple[str, ...]] = []
+    for part in parts:  # padding belongs to the convolution after it
+        if merged and a.graph.nodes[merged[-1][-1]]["layer"].kind is LayerKind.PAD:
+            merged[-1] = merged[-1] + part
+        else:
+            merged.append(part)
+    words = {LayerKind.INPUT: "preprocessing", LayerKind.PAD: "convolution", LayerKind.CONV: "convolution",
+             LayerKind.GLOBAL_POOL: "classifier"}
+    lines = [(words.get(a.graph.nodes[p[0]]["layer"].kind, stage.name), p, color) for p in merged]
+    return layers_dot(a, lines, f"The {stage.name} of {a.title}",
                       f"{len(names)} layers  \u00b7  {compact(totals(a.layers(names)).params)} params", "", look,
-                      title)
+                      title, shapes=True)

@@ -22,11 +22,14 @@ class DiagramFormat(enum.Enum):
         return self in (DiagramFormat.SVG, DiagramFormat.DOT)
 
 
-def render(dot_source: str, fmt: DiagramFormat | str = DiagramFormat.SVG) -> bytes:
-    """The drawing as bytes in the given format; DOT needs no Graphviz and returns the source itself."""
+def render(dot_source: str, fmt: DiagramFormat | str = DiagramFormat.SVG, dpi: int | None = None) -> bytes:
+    """The drawing as bytes in the given format; DOT needs no Graphviz and returns the source itself.
+    dpi: pixels per inch of a PNG (Graphviz' default is 96)."""
     fmt = DiagramFormat(fmt)
     if fmt is DiagramFormat.DOT:
         return dot_source.encode("utf-8")
+    if dpi is not None and fmt is DiagramFormat.PNG:  # a root-graph attribute: the last statement wins
+        dot_source = dot_source.rstrip().removesuffix("}") + f"\tdpi={dpi}\n}}\n"
     renderer = None if fmt is DiagramFormat.SVG else "cairo"  # cairo: antialiased PNG, text kept as text in PDF
     try:
         # quiet: dot's warnings are not the user's to act on; its errors come back with the exception
