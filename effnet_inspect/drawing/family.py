@@ -104,8 +104,8 @@ def strip_dot(a: Analysis, look: Look = SLIDE, title: bool = True) -> str:
         graph.node(row.stage, label=html(label), fillcolor=stage_color(index, len(rows)))
     names = ["input", *(r.stage for r in rows)]
     half = (len(names) + 1) // 2
-    lines = [names[:half], names[half:]]
-    stack_lines(graph, lines, RankDir.TB)
+    rows_of_boxes = [names[:half], names[half:]]
+    stack_lines(graph, rows_of_boxes, RankDir.TB)
     for tail, head in zip(names, names[1:]):
-        line_edge(graph, tail, head, (tail in lines[0]) == (head in lines[0]), RankDir.TB)
+        line_edge(graph, tail, head, (tail in rows_of_boxes[0]) == (head in rows_of_boxes[0]), RankDir.TB)
     return graph.source

@@ -7,7 +7,7 @@ sizes; the SVG gets a fixed hash salt and no date, so it is byte-identical from 
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from typing import Any, Sequence
 
 from effnet_inspect.analysis.measure import Analysis, stage_rows
 from effnet_inspect.arch.kinds import MODULE_TYPES
@@ -16,7 +16,8 @@ from effnet_inspect.render.palette import MODULE_COLORS, STEM_COLOR, TOP_COLOR, 
 INK = "#222222"
 HATCHES = ("", "//", "..", "\\\\", "xx", "--", "++", "oo", "||")
 WIDTH_IN, HEIGHT_IN = 18.5, 8.8  # the slide's figure box, in inches at 72 pt
-RC = {"svg.fonttype": "none", "svg.hashsalt": "effnet-inspect", "font.family": "DejaVu Sans", "font.size": 18,
+RC: Any = {  # Any: Matplotlib types rc keys as literals
+     "svg.fonttype": "none", "svg.hashsalt": "effnet-inspect", "font.family": "DejaVu Sans", "font.size": 18,
       "axes.edgecolor": INK, "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK,
       "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False, "hatch.color": "#444444",
       "hatch.linewidth": 0.8, "path.simplify": False}

@@ -15,7 +15,7 @@ from effnet_inspect.arch.specs import ALPHA, BETA, CHANNEL_DIVISOR, GAMMA
 from effnet_inspect.drawing import render_svg
 from effnet_inspect.drawing import family, focus
 from effnet_inspect.drawing.style import MODULE_MEANING, SLIDE
-from effnet_inspect.render.numbers import compact, decimal, giga, keras_shape, millions, plain, ratio_text
+from effnet_inspect.render.numbers import compact, decimal, giga, keras_shape, plain, ratio_text
 from effnet_inspect.slides.charts import macs_by_module, macs_by_stage
 from effnet_inspect.slides.frame import Slide
 from effnet_inspect.slides.tables import Table, stage_row_colors, table_svg
@@ -193,11 +193,13 @@ def growth(analyses: Sequence[Analysis]) -> Plan:
     stages = list(dict.fromkeys(s for c in columns for s in c))
     header = ["stage", *(a.short_name for a in analyses)]
 
-    def table(name: str, title: str, subtitle: str, cell: Callable, total: Callable | None = None) -> Slide:
-        rows = [[s, *(cell(c[s], a) if s in c else "" for c, a in zip(columns, analyses))] for s in stages]
+    def table(name: str, title: str, subtitle: str, cell: Callable, total: Callable | None = None,
+              blocks_only: bool = False) -> Slide:
+        shown = stages[1:-1] if blocks_only else stages
+        rows = [[s, *(cell(c[s], a) if s in c else "" for c, a in zip(columns, analyses))] for s in shown]
         if total is not None:
             rows.append(["total", *(total(a) for a in analyses)])
-        colors = stage_row_colors(stages)
+        colors = stage_row_colors(shown, stages)
         return Slide(name, title, subtitle, table_svg(Table(header, rows, colors, bold_last=total is not None)))
 
     def head(r, a):
@@ -205,18 +207,17 @@ def growth(analyses: Sequence[Analysis]) -> Plan:
     return [
         ("depth", lambda: table("depth", "Depth: how often each block repeats", "sub-blocks per block",
                                 lambda r, a: str(r.repeats or ""),
-                                lambda a: str(len(a.grouping.sub_blocks)))),
+                                lambda a: str(len(a.grouping.sub_blocks)), blocks_only=True)),
         ("width", lambda: table("width", "Width: channels per stage", "output channels (stem and head: their "
                                                                        "convolution)", head)),
         ("resolution", lambda: table("resolution", "Resolution: the feature-map size per stage",
                                      "output height = width, in pixels", lambda r, a: str(r.out_resolution))),
-        ("parameters", lambda: table("parameters", "Parameters per stage", "millions (trainable)",
-                                     lambda r, a: millions(r.params, 2),
-                                     lambda a: millions(totals(a.layers()).params, 2))),
-        ("macs", lambda: table("macs", "Multiply-accumulates per stage", "millions of MACs for one image "
-                                                                          "(the paper's \"FLOPs\")",
-                               lambda r, a: millions(r.macs, 0 if r.macs >= 1e8 else 1),
-                               lambda a: millions(totals(a.layers()).macs, 0))),
+        ("parameters", lambda: table("parameters", "Parameters per stage", "trainable parameters (K thousand, "
+                                                                           "M million)",
+                                     lambda r, a: compact(r.params), lambda a: compact(totals(a.layers()).params))),
+        ("macs", lambda: table("macs", "Multiply-accumulates per stage", "MACs for one image at the variant's "
+                                                                          "resolution (the paper's \"FLOPs\")",
+                               lambda r, a: compact(r.macs), lambda a: compact(totals(a.layers()).macs))),
     ]
 
 

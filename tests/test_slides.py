@@ -1,0 +1,226 @@
+"""The lecture deck and the page presets, checked on the files written: 16:9 PDF pages with embedded fonts, 1920x1080
+PNGs, SVG text of at least 18 px on a 1920-pixel slide, the slides a course needs, identical bytes on a rerun."""
+from __future__ import annotations
+
+import io
+import math
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from helpers import cached_analysis
+from effnet_inspect.cli import main
+from effnet_inspect.drawing import Selection, figure_dot
+
+pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed")
+
+VARIANTS = ("b0", "b2")
+EXPECTED = ["title", "family", "scaling-rules", "rounding", "anatomy", "stem", "blocks", "head", "sub-block-1",
+            "sub-block-2", "sub-block-3", "expansion", "module-1", "module-2", "module-3", "module-4", "module-5",
+            "skip-and-se", "depth", "width", "resolution", "parameters", "macs", "compute-by-stage",
+            "compute-by-module"]
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def deck(tmp_path_factory) -> Path:
+    from effnet_inspect.slides import write_slides
+
+    out = tmp_path_factory.mktemp("deck")
+    write_slides([cached_analysis(v) for v in VARIANTS], out, show_progress=False)
+    return out
+
+
+def slide_files(folder: Path, suffix: str) -> list[Path]:
+    return sorted(folder.glob(f"[0-9][0-9]-*.{suffix}"))
+
+
+# ------------------------------------------------------------------------------------------------ reading SVG
+def _scale(transform: str) -> float:
+    """The uniform scale of an SVG transform list (translations and rotations keep sizes)."""
+    factor = 1.0
+    for name, args in re.findall(r"(\w+)\(([^)]*)\)", transform):
+        values = [float(v) for v in re.split(r"[\s,]+", args.strip()) if v]
+        if name == "scale":
+            factor *= values[0]
+        elif name == "matrix":
+            a, b, c, d = values[:4]
+            factor *= math.sqrt(abs(a * d - b * c))
+    return factor
+
+
+def _font_size(element: ET.Element) -> float | None:
+    if element.get("font-size"):
+        return float(element.get("font-size", "0"))
+    found = re.search(r"font-size:\s*([\d.]+)", element.get("style", ""))
+    return float(found.group(1)) if found else None
+
+
+def text_sizes(svg_text: str) -> list[tuple[str, float]]:
+    """(text, size in pixels when the drawing is shown 1920 pixels wide) of every non-empty text element."""
+    root = ET.fromstring(svg_text)
+    width = float(root.get("viewBox", "").split()[2])
+    found: list[tuple[str, float]] = []
+
+    def walk(element: ET.Element, scale: float) -> None:
+        scale *= _scale(element.get("transform", ""))
+        if element.tag == f"{SVG}text" and "".join(element.itertext()).strip():
+            size = _font_size(element)
+            assert size is not None, ET.tostring(element)[:200]
+            found.append(("".join(element.itertext()).strip(), size * scale * 1920 / width))
+        for child in element:
+            walk(child, scale)
+
+    walk(root, 1.0)
+    return found
+
+
+# ------------------------------------------------------------------------------------------------ the deck
+def test_deck_has_the_slides_of_a_course_in_order(deck):
+    names = [p.stem for p in slide_files(deck, "svg")]
+    assert names == [f"{i:02d}-{name}" for i, name in enumerate(EXPECTED, start=1)]
+    assert [p.stem for p in slide_files(deck, "png")] == names
+    assert (deck / "slides.pdf").exists()
+
+
+def test_every_pdf_page_is_16_9_with_embedded_fonts_and_real_text(deck):
+    reader = PdfReader(deck / "slides.pdf")
+    assert len(reader.pages) == len(EXPECTED)
+    for number, page in enumerate(reader.pages, start=1):
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        assert (width, height) == (1440, 810) and width / height == pytest.approx(16 / 9)
+        fonts = page["/Resources"]["/Font"]
+        assert fonts, f"page {number} has no fonts: its text was drawn as paths"
+        for font in (f.get_object() for f in fonts.values()):
+            described = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = described["/FontDescriptor"].get_object()
+            assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), (number, font)
+        assert f"{number} / {len(EXPECTED)}" in page.extract_text()  # text is text: the footer reads back
+
+
+def test_pdf_pages_carry_the_slide_titles(deck):
+    reader = PdfReader(deck / "slides.pdf")
+    text = [page.extract_text() for page in reader.pages]
+    assert "The family at a glance" in text[1]
+    assert "Sub-block 2" in text[EXPECTED.index("sub-block-2")]
+
+
+def test_every_png_is_1920_by_1080(deck):
+    for path in slide_files(deck, "png"):
+        with Image.open(path) as image:
+            assert image.size == (1920, 1080), path.name
+
+
+def test_svg_text_is_at_least_18_px_on_a_1920_pixel_slide(deck):
+    for path in slide_files(deck, "svg"):
+        svg = path.read_text(encoding="utf-8")
+        sizes = text_sizes(svg)
+        assert len(sizes) > 3, f"{path.name}: no text elements (drawn as paths?)"
+        text, smallest = min(sizes, key=lambda s: s[1])
+        assert smallest >= 18 - 1e-6, f"{path.name}: {text!r} is {smallest:.1f} px"
+        assert "<path" not in svg.split("<defs>")[1].split("</defs>")[0] if "<defs>" in svg else True
+
+
+def test_numbers_on_the_slides_are_the_given_variants(deck):
+    family = deck / "02-family.svg"
+    texts = {t for t, _ in text_sizes(family.read_text(encoding="utf-8"))}
+    assert {"B0", "B2"} <= texts and "B7" not in texts
+    macs = {t for t, _ in text_sizes((deck / "23-macs.svg").read_text(encoding="utf-8"))}
+    from effnet_inspect.analysis.measure import totals
+    from effnet_inspect.render.numbers import compact
+
+    for v in VARIANTS:  # the totals row is computed, not typed
+        assert compact(totals(cached_analysis(v).layers()).macs) in macs
+
+
+def test_a_rerun_gives_identical_bytes(deck, tmp_path):
+    from effnet_inspect.slides import write_slides
+
+    write_slides([cached_analysis(v) for v in VARIANTS], tmp_path, show_progress=False)
+    first = {p.name: p.read_bytes() for p in deck.iterdir()}
+    assert first.keys() == {p.name for p in tmp_path.iterdir()}
+    changed = [name for name, data in first.items() if (tmp_path / name).read_bytes() != data]
+    assert not changed
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["slides", "b0", "--format", "pdf,gif"], "--format 'gif' is not a slide format"),
+    (["slides", "b9"], "unknown variant 'b9'"),
+])
+def test_slides_cli_bad_input_is_one_line(capsys, argv, fragment):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and len(err.strip().splitlines()) == 1
+
+
+def test_slides_cli_out_is_a_file(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["slides", "b0", "--out", str(blocker)]) == 2
+    assert "is a file, not a directory" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------------ presets
+def test_diagram_slide_preset_keeps_text_at_18_px(tmp_path):
+    target = tmp_path / "block.svg"
+    assert main(["diagram", "b7", "--block", "6", "--size", "slide", "--out", str(target)]) == 0
+    svg = target.read_text(encoding="utf-8")
+    assert 'viewBox="0 0 1440 810"' in svg
+    assert min(size for _, size in text_sizes(svg)) >= 18
+    png = tmp_path / "side.png"
+    assert main(["diagram", "--side-by-side", "--size", "slide", "--out", str(png)]) == 0
+    with Image.open(png) as image:
+        assert image.size == (1920, 1080)
+    sharp = tmp_path / "sharp.png"
+    assert main(["diagram", "b0", "--sub-block", "2", "--size", "slide", "--dpi", "192", "--out", str(sharp)]) == 0
+    with Image.open(sharp) as image:
+        assert image.size == (3840, 2160)
+
+
+def test_side_by_side_slide_figure_is_readable_for_the_whole_family(tmp_path):
+    svg = tmp_path / "family.svg"
+    assert main(["diagram", "--side-by-side", "--size", "slide", "--out", str(svg)]) == 0
+    sizes = text_sizes(svg.read_text(encoding="utf-8"))
+    assert min(s for _, s in sizes) >= 18
+    assert {f"B{i}" for i in range(8)} <= {t for t, _ in sizes}
+
+
+def test_page_preset_is_a4_portrait(tmp_path):
+    pdf = tmp_path / "b0.pdf"
+    assert main(["diagram", "b0", "--module", "m5", "--size", "page", "--out", str(pdf)]) == 0
+    page = PdfReader(pdf).pages[0]
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["diagram", "b0", "--level", "module", "--size", "slide"], "does not fit a 1920\u00d71080 slide legibly"),
+    (["diagram", "b0", "--module", "m9"], "--module 'm9' is not a module"),
+    (["diagram", "b0", "--sub-block", "block9a"], "--sub-block 'block9a' is not a sub-block of b0"),
+    (["diagram", "b0", "--block", "8"], "--block 8 is not a block of b0; valid: 1-7"),
+    (["diagram", "b0", "--block", "1", "--module", "m5"], "Module 5 is not in block1"),
+    (["diagram", "b0", "--block", "2", "--level", "layer"], "drop --level"),
+    (["diagram", "b0", "--dpi", "200"], "--dpi applies to png output"),
+    (["diagram", "b0", "--size", "slide", "--format", "dot"], "--size applies to svg, png and pdf"),
+])
+def test_diagram_preset_and_selection_errors_are_one_line(capsys, argv, fragment):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and len(err.strip().splitlines()) == 1
+
+
+def test_sub_block_kinds_pick_the_articles_sub_blocks():
+    a = cached_analysis("b0")
+    for kind, name in ((1, "block1a"), (2, "block2a"), (3, "block2b")):
+        dot, stem = figure_dot(a, selection=Selection(sub_block=str(kind)))
+        assert stem == f"b0-{name}"
+        assert f"label_{name}" in dot
+    dot, stem = figure_dot(a, selection=Selection(module="M3"))
+    assert stem == "b0-block1a-module3"
+    for layer in ("block1a_se_squeeze", "block1a_se_reduce", "block1a_se_expand"):
+        assert f"\t{layer} [" in dot
+    assert 'label=" 1×1×8"' in dot  # tensor shapes on the edges: the squeezed width of block1a
