@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Sequence, TypeVar
 
 from effnet_inspect.drawing.dot import RankDir
 from effnet_inspect.drawing.output import DOT_MISSING, DiagramFormat, render, render_svg
-from from effnet_inspect.drawing.page import PageSize
+from effnet_inspect.drawing.page import PageSize
 from effnet_inspect.drawing.select import Selection
 from effnet_inspect.errors import InputError
 
