@@ -5,7 +5,7 @@ import pytest
 
 from effnet_inspect.arch.specs import OFFICIAL_NAMES
 
-from helpers import Golden
+from helpers import Golden, cached_analysis
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -21,3 +21,31 @@ def official(request) -> str:
 @pytest.fixture
 def golden(request) -> Golden:
     return Golden(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for every browser test (tests/browser.py)."""
+    from browser import CHROMIUM, require_browser
+
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def browser_report(tmp_path_factory):
+    """A small report (B0, B1, a benchmark page) and a standalone compare page, for the browser tests."""
+    from browser import BENCH_EXAMPLE
+    from effnet_inspect.bench.results import load_results
+    from effnet_inspect.report import write_compare, write_report
+
+    out = tmp_path_factory.mktemp("report")
+    write_report([cached_analysis("b0"), cached_analysis("b1")], out, bench=load_results(BENCH_EXAMPLE),
+                 show_progress=False)
+    write_compare([cached_analysis("b0"), cached_analysis("b4")], out / "standalone" / "b0-b4.html")
+    return out

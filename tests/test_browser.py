@@ -1,95 +1,34 @@
-"""Open every page of a generated report in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright;
-no browser is downloaded) from file:// and check that it works: no console errors, no network, every image and
-inline SVG drawn with a size, every internal link and anchor resolves, the tables hold the expected rows.
-
-Without Chromium (or Playwright) the tests are skipped, except under CI (env CI set), where that is a failure:
-scripts/setup.sh --test installs both.
+"""Open every page of a generated report in headless Chromium from file:// and check that it works: no console
+errors, no network, every image and drawing shown with a size, every internal link and anchor resolves, the tables
+hold the expected rows, nothing is wider than a phone, the page reads without JavaScript, and print gives no
+near-empty pages. The explorer's interaction is tested in test_explore.py.
 """
 from __future__ import annotations
 
-import os
+import io
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from helpers import cached_analysis
+from browser import BENCH_EXAMPLE, Opened
 
-CHROMIUM = Path(os.environ.get("EFFNET_CHROMIUM", "/usr/bin/chromium"))
-BENCH_EXAMPLE = Path(__file__).parent / "data" / "bench_cpu_example.json"
-
-
-def _require_browser():
-    problem = None
-    if not CHROMIUM.exists():
-        problem = f"{CHROMIUM} not found (apt-get install chromium, or scripts/setup.sh --test)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            problem = "the playwright Python package is not installed (pip install -e '.[test]')"
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"browser tests cannot run under CI: {problem}")
-        pytest.skip(problem)
-
-
-@pytest.fixture(scope="module")
-def report(tmp_path_factory) -> Path:
-    from effnet_inspect.bench.results import load_results
-    from effnet_inspect.report import write_compare, write_report
-
-    out = tmp_path_factory.mktemp("report")
-    write_report([cached_analysis("b0"), cached_analysis("b1")], out, bench=load_results(BENCH_EXAMPLE),
-                 show_progress=False)
-    write_compare([cached_analysis("b0"), cached_analysis("b4")], out / "standalone" / "b0-b4.html")
-    return out
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield chromium
-        chromium.close()
-
-
-class Opened:
-    """A page loaded from disk, with everything the browser complained about or tried to fetch."""
-
-    def __init__(self, browser, path: Path):
-        self.path = path
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("requestfailed", lambda r: self.errors.append(f"failed to load {r.url}"))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.goto(path.as_uri(), wait_until="load")
-
-    def rows(self, table_id: str) -> int:
-        return self.page.locator(f"#{table_id} tbody tr").count()
-
-
+REPORTS = Path(__file__).resolve().parents[1] / "reports"
 PAGES = ("index.html", "b0.html", "b1.html", "compare-b0-b1.html", "bench.html", "standalone/b0-b4.html")
 
 
 @pytest.fixture(scope="module")
-def pages(report, browser) -> dict[str, Opened]:
-    opened = {name: Opened(browser, report / name) for name in PAGES}
+def pages(browser_report, chromium) -> dict[str, Opened]:
+    opened = {name: Opened(chromium, browser_report / name) for name in PAGES}
     yield opened
     for o in opened.values():
-        o.page.close()
+        o.close()
 
 
-def test_every_page_of_the_report_is_checked(report):
+def test_every_page_of_the_report_is_checked(browser_report):
     """The list above must cover every page the report wrote (a new page type needs its checks)."""
-    written = {str(p.relative_to(report)) for p in report.rglob("*.html")}
+    written = {str(p.relative_to(browser_report)) for p in browser_report.rglob("*.html")}
     assert written == set(PAGES)
 
 
@@ -102,13 +41,14 @@ def test_no_console_errors_and_no_network(pages, name):
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_every_image_and_svg_is_drawn(pages, name):
+def test_every_image_and_drawing_is_shown(pages, name):
     page = pages[name].page
     images = page.evaluate("""() => Array.from(document.images).map(i => ({
-        src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0 && i.naturalHeight > 0,
+        src: i.currentSrc || i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0 && i.naturalHeight > 0,
         alt: i.getAttribute('alt') || ''}))""")
+    # Drawings of an explorer's other levels are hidden until asked for; the one shown must have a size.
     svgs = page.evaluate("""() => Array.from(document.querySelectorAll('svg'))
-        .filter(s => !s.parentElement.closest('svg'))
+        .filter(s => !s.parentElement.closest('svg') && s.getClientRects().length)
         .map(s => { const b = s.getBBox(); return b.width > 0 && b.height > 0; })""")
     assert images or svgs, "a page of the report without a single figure"
     assert [i["src"] for i in images if not i["ok"]] == []
@@ -118,6 +58,7 @@ def test_every_image_and_svg_is_drawn(pages, name):
 
 @pytest.mark.parametrize("name", PAGES)
 def test_every_internal_link_resolves(pages, name):
+    """Links in the page as the script leaves it (breadcrumbs included): files exist, fragments are element ids."""
     o = pages[name]
     hrefs = o.page.evaluate("() => Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))")
     assert hrefs or name.startswith("standalone/")  # a standalone compare page links nowhere
@@ -136,6 +77,7 @@ def test_tables_hold_the_expected_rows(pages):
     index, b0, b1 = pages["index.html"], pages["b0.html"], pages["b1.html"]
     assert index.rows("family-table") == 2 and index.rows("paper-table") == 2
     assert index.rows("module-counts") == 2 and index.rows("phi-table") == 2
+    assert index.rows("decision-table") == 2 and index.rows("channels-table") == 9
     for o, sub_blocks in ((b0, 16), (b1, 23)):
         assert o.rows("stage-table") == 9  # stem, block1..block7, top
         assert o.rows("subblock-table") == sub_blocks
@@ -170,24 +112,99 @@ def test_layer_summary_is_collapsible(pages):
     assert summary.is_visible() and "stem_conv (Conv2D)" in summary.inner_text()
 
 
-def test_print_layout_hides_navigation(report, browser):
-    o = Opened(browser, report / "b0.html")
+# ------------------------------------------------------------------------------------------- phones
+def _phone_pages(browser_report) -> list[Path]:
+    """Every page of the test report, and the committed report's widest: the index and variant page of B7."""
+    return [browser_report / name for name in PAGES] + [REPORTS / "index.html", REPORTS / "b7.html"]
+
+
+def test_nothing_is_wider_than_a_phone(browser_report, chromium):
+    """At 390 px no page scrolls sideways: tables and drawings scroll inside their own boxes."""
+    for path in _phone_pages(browser_report):
+        o = Opened(chromium, path, width=390, height=844)
+        try:
+            width = o.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"{path.name} is {width} px wide"
+            assert o.errors == []
+        finally:
+            o.close()
+
+
+def test_first_column_stays_in_view_while_a_table_scrolls(browser_report, chromium):
+    o = Opened(chromium, browser_report / "b0.html", width=390, height=844)
+    try:
+        box = o.page.locator("#subblock-table").locator("xpath=..")
+        box.evaluate("e => e.scrollLeft = 400")
+        first = o.page.locator("#subblock-table tbody tr:first-child th")
+        wrap = box.bounding_box()
+        assert box.evaluate("e => e.scrollLeft") > 0
+        assert abs(first.bounding_box()["x"] - wrap["x"]) < 2  # stuck to the left edge of its box
+    finally:
+        o.close()
+
+
+# --------------------------------------------------------------------------------- without JavaScript
+def test_pages_read_without_javascript(browser_report, chromium):
+    o = Opened(chromium, browser_report / "b0.html", javascript=False)
+    try:
+        page = o.page
+        views = page.locator("#explore .view")
+        assert views.count() == 3 and all(views.nth(i).is_visible() for i in range(3))
+        assert not page.locator("#explore .explorer-bar").is_visible()
+        sizes = page.evaluate("""() => Array.from(document.querySelectorAll('#explore svg'))
+            .map(s => s.getBoundingClientRect().width)""")
+        assert len(sizes) == 3 and min(sizes) > 300  # drawn at their natural size, in scrolling boxes
+        assert page.locator('#explore a[href="#stage-block2"]').count() == 1  # a plain link to the table row
+    finally:
+        o.close()
+
+
+# ---------------------------------------------------------------------------------------------- print
+def page_fullness(pdf: bytes) -> list[float]:
+    """For each PDF page, the share of its height between the first and the last row with any ink."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(io.BytesIO(pdf))
+    shares = []
+    for index in range(len(document)):
+        image = document[index].render(scale=0.5).to_pil().convert("L")
+        width, height = image.size
+        inked = [y for y in range(height) if image.crop((0, y, width, y + 1)).getextrema()[0] < 200]
+        shares.append((inked[-1] - inked[0] + 1) / height if inked else 0.0)
+    return shares
+
+
+def test_print_has_no_near_empty_page(browser_report, chromium):
+    """Printed on Letter paper, every page of the index is at least a quarter full; controls are hidden."""
+    o = Opened(chromium, REPORTS / "index.html")
     try:
         o.page.emulate_media(media="print")
         assert not o.page.locator("header.site").is_visible()
-        assert o.page.locator("#stage-table").is_visible()
+        assert not o.page.locator(".explorer-bar").first.is_visible()
+        shares = page_fullness(o.page.pdf(format="Letter", print_background=True))
+        assert len(shares) > 1 and min(shares) >= 0.25, [round(s, 2) for s in shares]
     finally:
-        o.page.close()
+        o.close()
 
 
-def test_the_checks_catch_a_broken_page(tmp_path, browser):
+def test_the_fullness_measure_sees_an_empty_page(chromium):
+    page = chromium.new_page()
+    try:
+        page.set_content('<p>one line</p><p style="break-before: page">another line</p>')
+        shares = page_fullness(page.pdf(format="Letter"))
+        assert len(shares) == 2 and max(shares) < 0.1
+    finally:
+        page.close()
+
+
+def test_the_checks_catch_a_broken_page(tmp_path, chromium):
     """The listeners above really see missing images and script errors (so a clean report means something)."""
     broken = tmp_path / "broken.html"
     broken.write_text('<!DOCTYPE html><html><body><img src="missing.svg" alt="x">'
                       '<script>undefinedFunction()</script></body></html>')
-    o = Opened(browser, broken)
+    o = Opened(chromium, broken)
     try:
         assert any("missing.svg" in e for e in o.errors) and any("undefinedFunction" in e for e in o.errors)
         assert o.page.evaluate("() => document.images[0].naturalWidth") == 0
     finally:
-        o.page.close()
+        o.close()

@@ -57,7 +57,8 @@ def test_report_writes_every_page_and_table(tmp_path):
         for suffix in TABLE_SUFFIX.values():
             assert f"tables/{level}.{suffix}" in names
     for variant in ("b0", "b1"):
-        assert {f"{variant}/diagram-{level}.svg" for level in ("stage", "module", "layer")} <= names
+        assert {f"{variant}/diagram-{level}.svg" for level in ("stage", "module")} <= names
+        assert f"{variant}/diagram-layer.svg" not in names  # in the page only: too big for a slide
         assert f"{variant}/summary.txt" in names
     # exactly the files the report claims, and no temporary leftovers from the atomic writes
     assert set(snapshot(tmp_path)) == names

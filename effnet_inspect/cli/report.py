@@ -20,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"folder to write into (default: {DEFAULT_OUT}/); only the report's own files are "
                         "overwritten")
     p.add_argument("--bench", type=Path, metavar="FILE",
-                   help="results of 'effnet-inspect bench' (JSON) to show on a benchmark page")
+                   help="results of 'effnet-inspect bench' (JSON) to show on a benchmark page and in the decision "
+                        "view (default: the first bench/*.json inside the output folder, if there is one)")
     add_no_top(p)
     add_resolution(p)
     add_model_args(p)
@@ -31,10 +32,11 @@ def run(args: argparse.Namespace) -> int:
     from effnet_inspect.report import write_report
 
     bench = None
-    if args.bench is not None:  # read it first: a bad file should fail before minutes of work
+    found_bench = args.bench or next(iter(sorted((args.out / "bench").glob("*.json"))), None)
+    if found_bench is not None:  # read it first: a bad file should fail before minutes of work
         from effnet_inspect.bench.results import load_results
 
-        bench = load_results(args.bench)
+        bench = load_results(found_bench)
     found = analyses_from_args(args, include_top=not args.no_top)
     report = write_report(found, args.out, bench=bench)
     print(f"wrote {len(report.files)} files; open {args.out / 'index.html'}", file=sys.stderr)

@@ -72,6 +72,21 @@ def compact(n: Number, digits: int = 3) -> str:
     return str(n)
 
 
+def si(n: Number, unit: str = "", digits: int = 3) -> str:
+    """The report's one style for a count in prose and cards: three significant digits, an SI prefix, a space, the
+    unit: '5.29 M params', '16.7 K params', '54.9 M MACs'. MACs and FLOPs from 0.1 G up read in G, the paper's
+    unit (its 'B'), so whole models compare at a glance: '0.386 G MACs', '37.7 G MACs'."""
+    if n is None:
+        return ""
+    if unit in ("MACs", "FLOPs") and abs(n) >= 1e8:
+        value = n / 1e9
+        text = f"{value:.{max(0, digits - len(str(int(abs(value))))) if abs(value) >= 1 else digits}f} G"
+    else:
+        text = compact(n, digits)
+        text = f"{text[:-1]} {text[-1]}" if text[-1] in "KMG" else text
+    return f"{text} {unit}".rstrip()
+
+
 def giga(n: int) -> str:
     """Whole-network MACs in the paper's unit: 0.39 G, 37.7 G."""
     value = n / 1e9
@@ -107,6 +122,16 @@ def growth(value: Number, base: Number) -> str:
 def percent_off(value: float, reference: float) -> str:
     """How far value is from reference: +4.6 %."""
     return f"{100.0 * (value - reference) / reference:+.1f} %"
+
+
+def share(part: Number, whole: Number) -> str:
+    """part as a percentage of whole: 14.2 %, 0.31 %, < 0.01 %, 0 %."""
+    if part is None or not whole:
+        return ""
+    percent = 100.0 * part / whole
+    if percent == 0 or percent >= 1:
+        return f"{percent:.1f} %" if percent else "0 %"
+    return f"{percent:.2g} %" if percent >= 0.01 else "< 0.01 %"
 
 
 def keras_shape(shape: Sequence[int] | None) -> str:

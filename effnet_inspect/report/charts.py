@@ -15,9 +15,10 @@ from typing import Iterator, Mapping, Sequence
 from effnet_inspect.analysis.measure import FamilyRow, StageRow
 from effnet_inspect.arch.published import PaperRow
 from effnet_inspect.render.numbers import axis_billions, axis_millions
+from effnet_inspect.render.palette import stage_colors
 from effnet_inspect.arch.specs import ALPHA, BASE_RESOLUTION, BETA, GAMMA, Variant
 
-# Colours shared by the charts: one per stage (stem, block1..7, top) and one per variant, in order.
+# Stages take the palette's colours (render/palette.py); variants a viridis ramp (ordered, colour-blind safe).
 INK = "#1f2933"
 GRID = "#d9dee4"
 PAPER = "#c0392b"
@@ -75,21 +76,13 @@ def variant_colours(count: int) -> list[str]:
     return [to_hex(cmap(0.88 * i / max(1, count - 1))) for i in range(count)]
 
 
-def stage_colours(stages: Sequence[str]) -> dict[str, str]:
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
-
-    cmap = colormaps["tab10"]
-    return {s: to_hex(cmap(i % 10)) for i, s in enumerate(stages)}
-
-
 # ------------------------------------------------------------------------------------------ family charts
-def params_vs_macs(rows: Sequence[FamilyRow], paper: Mapping[str, PaperRow]) -> str:
+def params_vs_macs(rows: Sequence[FamilyRow], paper: Mapping[str, PaperRow], narrow: bool = False) -> str:
     """Measured parameters against MACs on log axes, with the paper's Table 2 points beside them."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     with chart_style():
-        fig, axes = new_figure(6.4, 4.4)
+        fig, axes = new_figure(*((4.2, 3.6) if narrow else (6.4, 4.4)))
         ax = axes[0][0]
         colours = variant_colours(len(rows))
         ax.plot([r.macs for r in rows], [r.params for r in rows], color=GRID, linewidth=1.2, zorder=1)
@@ -108,7 +101,8 @@ def params_vs_macs(rows: Sequence[FamilyRow], paper: Mapping[str, PaperRow]) -> 
             axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))  # 1-2-5 ticks: readable values
             axis.set_major_formatter(FuncFormatter(fmt))
             axis.set_minor_formatter(NullFormatter())
-        ax.set_xlabel("MACs per image (the paper's \"FLOPs\"), log scale")
+        ax.set_xlabel("MACs per image (the paper's \"FLOPs\"), log" if narrow else
+                      "MACs per image (the paper's \"FLOPs\"), log scale")
         ax.set_ylabel("parameters, log scale")
         ax.set_title("Parameters vs MACs")
         ax.legend(loc="upper left")
@@ -116,15 +110,26 @@ def params_vs_macs(rows: Sequence[FamilyRow], paper: Mapping[str, PaperRow]) -> 
         return svg_text(fig)
 
 
-def stage_bars(rows: Sequence[StageRow], variants: Sequence[str]) -> str:
-    """Stacked bars per variant: parameters and MACs per stage, in absolute numbers and as shares."""
+def _short(stage: str) -> str:
+    """The label inside a bar segment: 1-7 for the blocks, S and T for stem and top."""
+    return stage.removeprefix("block") if stage.startswith("block") else stage[:1].upper()
+
+
+def stage_bars(rows: Sequence[StageRow], variants: Sequence[str], narrow: bool = False) -> str:
+    """Stacked bars per variant: parameters and MACs per stage, in absolute numbers and as shares.
+
+    Segments of the share panels carry their stage's number (S and T for stem and top) where they are tall
+    enough, so the chart reads without colour too (greyscale print, colour-blind readers)."""
     from matplotlib.ticker import FuncFormatter, PercentFormatter
 
     stages = list(dict.fromkeys(r.stage for r in rows))
-    colours = stage_colours(stages)
+    colours = stage_colors(stages)
     by_key = {(r.variant, r.stage): r for r in rows}
     with chart_style():
-        fig, axes = new_figure(10, 7.2, ncols=2, nrows=2, sharex=True)
+        if narrow:
+            fig, axes = new_figure(4.4, 12.0, ncols=1, nrows=4, sharex=True)
+        else:
+            fig, axes = new_figure(10, 7.2, ncols=2, nrows=2, sharex=True)
         labels = [v.upper() for v in variants]
         x = range(len(variants))
         for col, (metric, title, fmt) in enumerate((("params", "Parameters", axis_millions),
@@ -133,12 +138,16 @@ def stage_bars(rows: Sequence[StageRow], variants: Sequence[str]) -> str:
                       for s in stages}
             totals = [sum(values[s][i] for s in stages) or 1 for i in range(len(variants))]
             for row, share in enumerate((False, True)):
-                ax = axes[row][col]
+                ax = axes[2 * col + row][0] if narrow else axes[row][col]
                 bottom = [0.0] * len(variants)
                 for s in stages:
                     heights = [val / tot if share else val for val, tot in zip(values[s], totals)]
                     ax.bar(x, heights, bottom=bottom, color=colours[s], edgecolor="white", linewidth=0.5,
                            label=s, width=0.72)
+                    if share:
+                        for i, (b, h) in enumerate(zip(bottom, heights)):
+                            if h >= 0.045:
+                                ax.text(i, b + h / 2, _short(s), ha="center", va="center", fontsize=7, color=INK)
                     bottom = [b + h for b, h in zip(bottom, heights)]
                 if share:
                     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
@@ -149,8 +158,13 @@ def stage_bars(rows: Sequence[StageRow], variants: Sequence[str]) -> str:
                     ax.set_title(f"{title} per stage")
                 ax.grid(axis="x", visible=False)
                 ax.set_xticks(list(x), labels)
+                ax.tick_params(axis="x", labelbottom=True)
         handles, names = axes[0][0].get_legend_handles_labels()
-        fig.legend(handles[::-1], names[::-1], loc="outside right center", title="stage")
+        if narrow:
+            fig.legend(handles, names, loc="outside lower center", ncols=5, title="stage (S stem, T top)",
+                       fontsize=8)
+        else:
+            fig.legend(handles[::-1], names[::-1], loc="outside right center", title="stage\n(S stem, T top)")
         return svg_text(fig)
 
 
@@ -159,14 +173,14 @@ def implied_phi(coefficient: float, base: float) -> float:
     return math.log(coefficient) / math.log(base)
 
 
-def compound_scaling(variants: Sequence[Variant]) -> str:
+def compound_scaling(variants: Sequence[Variant], narrow: bool = False) -> str:
     """Width, depth and resolution against phi: the paper's curves, and the released coefficients at phi = i.
 
     The released B1-B7 coefficients were rounded and hand-picked, so they do not lie on the curves; each released
     variant Bi is drawn at phi = i (its position in the family) with its actual coefficient.
     """
     with chart_style():
-        fig, axes = new_figure(10, 3.5, ncols=3)
+        fig, axes = new_figure(4.2, 9.0, ncols=1, nrows=3) if narrow else new_figure(10, 3.5, ncols=3)
         official = [(int(v.name[1:]), v) for v in variants if v.is_official]
         top = max([7, *(i for i, _ in official)])
         steps = [top * k / 100 for k in range(101)]
@@ -174,7 +188,7 @@ def compound_scaling(variants: Sequence[Variant]) -> str:
                   ("depth", ALPHA, lambda v: v.depth, "depth multiplier"),
                   ("resolution", GAMMA, lambda v: v.resolution, "input size (pixels)"))
         colours = variant_colours(len(official))
-        for ax, (name, base, value, label) in zip(axes[0], panels):
+        for ax, (name, base, value, label) in zip([row[0] for row in axes] if narrow else axes[0], panels):
             scale = BASE_RESOLUTION if name == "resolution" else 1.0
             ax.plot(steps, [scale * base ** p for p in steps], color=INK, linewidth=1.4,
                     label=f"{scale:g} x {base}^phi" if scale != 1 else f"{base}^phi")
@@ -185,4 +199,29 @@ def compound_scaling(variants: Sequence[Variant]) -> str:
             ax.set_xlabel("phi (released Bi drawn at phi = i)")
             ax.set_ylabel(label)
             ax.legend(loc="upper left")
+        return svg_text(fig)
+
+
+def accuracy_chart(points: Sequence[tuple[str, float, float]], xlabel: str, title: str, narrow: bool = False) -> str:
+    """The paper's top-1 accuracy against a cost (x, log scale): one labelled dot per variant, joined in order.
+
+    points: (variant label, cost, top-1 %)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    with chart_style():
+        fig, axes = new_figure(*((4.2, 3.4) if narrow else (6.0, 4.0)))
+        ax = axes[0][0]
+        colours = variant_colours(len(points))
+        ax.plot([p[1] for p in points], [p[2] for p in points], color=GRID, linewidth=1.2, zorder=1)
+        for (label, cost, top1), colour in zip(points, colours):
+            ax.scatter(cost, top1, s=55, color=colour, edgecolor=INK, linewidth=0.6, zorder=3)
+            ax.annotate(label, (cost, top1), textcoords="offset points", xytext=(6, -12), fontsize=9, color=INK)
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:,.10g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("ImageNet top-1 % (paper)")
+        ax.set_title(title)
+        ax.margins(0.12)
         return svg_text(fig)

@@ -4,7 +4,6 @@ Without Graphviz' `dot` the report is still written, without drawings, and says 
 """
 from __future__ import annotations
 
-import re
 import shutil
 import sys
 from typing import Sequence
@@ -59,12 +58,6 @@ def side_by_side_svg(analyses: Sequence[Analysis]) -> str | None:
     from effnet_inspect.drawing import DiagramLevel
 
     return _svg(analyses, DiagramLevel.STAGE, side_by_side=True)
-
-
-def inline(svg: str) -> str:
-    """SVG text to place inside HTML: the XML prolog, doctype and comments before <svg> removed."""
-    start = svg.find("<svg")
-    return re.sub(r"<!--.*?-->\s*", "", svg[start:], flags=re.S) if start >= 0 else svg
 
 
 def module_colours() -> list[tuple[str, str, str]]:

@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
-from effnet_inspect.render.numbers import cell, factor, in_billions, in_millions, plain, thousands
-from effnet_inspect.render.tables import COLUMNS, Level, flat_row
+from effnet_inspect.render.numbers import cell, factor, plain, si, thousands
+from effnet_inspect.render.palette import MODULE_COLORS
+from effnet_inspect.render.tables import COLUMNS, Column, Level, flat_row
 
 
 @dataclass(frozen=True)
 class Figure:
-    """An image on a page: a file next to it (src, relative) or inline SVG markup."""
+    """An image on a page: a file next to it (src, relative), with an optional narrow version for phones."""
 
     alt: str
     caption: str
     src: str = ""
-    inline_svg: str = ""
-    scroll: bool = False  # too big to shrink: shown at natural size in a scrolling box
-    level: str = ""  # diagrams: stage, module or layer
+    narrow: str = ""  # the same chart laid out for a narrow screen (panels stacked)
 
 
 @dataclass(frozen=True)
@@ -46,6 +45,7 @@ class Chips:
 class Row:
     cells: tuple[str | Chips, ...]
     css: str = ""  # class of the <tr>, e.g. "highlight"
+    id: str = ""  # a link target: the explorer's routes are row ids ("stage-block2")
 
 
 @dataclass(frozen=True)
@@ -71,24 +71,35 @@ def table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[Any] | R
     return HtmlTable(caption, tuple(headers), built, tuple(numeric), tuple(titles), id)
 
 
+def _giga(value: Any) -> str:
+    return "" if value is None else f"{value / 1e9:,.3f}"
+
+
+# The report's own column styles, where a page reads better than the text table: whole-model MACs in G (the
+# paper's unit) and the article's name for a sub-block's kind.
+PAGE_COLUMNS: dict[str, Column] = {
+    "macs@family": Column("macs", "MACs (G)", _giga), "flops@family": Column("flops", "FLOPs (G)", _giga),
+    "kind@subblock": Column("kind", "Type (article)", lambda k: f"Sub-block {k}"),
+}
+
+
 def records_table(records: Sequence[Any], level: Level, caption: str, drop: Sequence[str] = (),
-                  id: str = "") -> HtmlTable:
+                  id: str = "", row_id: Callable[[Mapping[str, Any]], str] | None = None) -> HtmlTable:
     """Family / stage / sub-block records with the columns of `effnet-inspect table` (minus `drop`).
 
-    A sub-block's module list is drawn as chips in the diagrams' module colours.
+    A sub-block's module list is drawn as chips in the palette's module colours; row_id names each row.
     """
     flat = [flat_row(r) for r in records]
-    columns = [c for c in COLUMNS[level] if c.key not in drop
+    columns = [PAGE_COLUMNS.get(f"{c.key}@{level.value}", c) for c in COLUMNS[level] if c.key not in drop
                and (not c.optional or any(r.get(c.key) is not None for r in flat))]
-    body = [[module_chips(r["modules"]) if c.key == "modules" else c.fmt(r.get(c.key)) for c in columns]
-            for r in flat]
-    numeric = [c.key != "variant" and c.key != "stage" and c.key != "sub_block" and c.key != "modules"
+    body = [Row(tuple(module_chips(r["modules"]) if c.key == "modules" else c.fmt(r.get(c.key)) for c in columns),
+                id=row_id(r) if row_id else "") for r in flat]
+    numeric = [c.key not in ("variant", "stage", "sub_block", "modules", "kind")
                and all(_is_number(r.get(c.key)) for r in flat) for c in columns]
     return table(caption, [c.header for c in columns], body, numeric, id=id)
 
 
 def module_chips(modules: Sequence[str]) -> Chips:
-    from effnet_inspect.drawing.style import MODULE_COLORS
     from effnet_inspect.arch.kinds import ModuleType
 
     types = [ModuleType(m) for m in modules]
@@ -112,10 +123,17 @@ def environment():
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(thousands=thousands, millions=in_millions, billions=in_billions, number=plain, fmt=cell,
-                       factor=factor)
+    env.filters.update(thousands=thousands, si=si, number=plain, fmt=cell, factor=factor)
     return env
 
 
+@functools.lru_cache(maxsize=1)
+def script() -> str:
+    """The explorer's JavaScript, inlined into every page (a page must open from disk without fetching anything)."""
+    from importlib.resources import files
+
+    return files("effnet_inspect.report").joinpath("templates/explore.js").read_text(encoding="utf-8")
+
+
 def render(template: str, **context: Any) -> str:
-    return environment().get_template(template).render(**context)
+    return environment().get_template(template).render(script=script(), **context)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from effnet_inspect.arch.kinds import MODULE_TYPES
-from effnet_inspect.arch.published import PAPER_TABLE2, SOURCE
+from effnet_inspect.arch.published import PAPER_TABLE2, SOURCE, printed_range, printed_value
 from effnet_inspect.arch.rounding import rounding
 from effnet_inspect.arch.specs import ALPHA, BASE_RESOLUTION, BETA, GAMMA, OFFICIAL_NAMES
 from effnet_inspect.analysis.measure import StageRow
@@ -16,25 +16,51 @@ from effnet_inspect.report.data import VariantData
 from effnet_inspect.report.html import HtmlTable, Row, table
 
 
-def paper_table(variants: Sequence[VariantData]) -> HtmlTable | None:
-    """Measured totals beside the paper's Table 2 (released variants only)."""
-    rows = []
+@dataclass(frozen=True)
+class PaperComparison:
+    table: HtmlTable
+    outside: tuple[str, ...]  # one sentence per figure that differs by more than the paper's rounding
+
+
+def _against(measured: int, printed: str) -> tuple[str, bool]:
+    """'+4.6 %, not rounding' and whether measured lies outside what the printed figure can stand for."""
+    low, high = printed_range(printed)
+    outside = not low <= measured < high
+    return f"{percent_off(measured, printed_value(printed))}, {'not rounding' if outside else 'rounding'}", outside
+
+
+def paper_comparison(variants: Sequence[VariantData]) -> PaperComparison | None:
+    """Measured totals beside the paper's Table 2 (released variants at their own resolution, with the top)."""
+    rows, outside = [], []
     for v in variants:
         variant = v.analysis.variant
         paper = PAPER_TABLE2.get(v.name) if v.analysis.is_official else None
         # The paper measured the whole classifier at the variant's own resolution: compare like with like only.
-        if paper is None or not v.analysis.include_top or v.analysis.resolution != variant.resolution:
+        if paper is None or variant is None or not v.analysis.include_top or v.analysis.resolution != variant.resolution:
             continue
         f = v.family
-        rows.append((v.short, f"{f.params / 1e6:.2f}M", f"{paper.params / 1e6:g}M",
-                     percent_off(f.params, paper.params), f"{f.macs / 1e9:.3f}B",
-                     f"{paper.flops / 1e9:g}B", percent_off(f.macs, paper.flops), f"{paper.top1:.1f}"))
+        params, params_out = _against(f.params, paper.params_printed)
+        macs, macs_out = _against(f.macs, paper.flops_printed)
+        rows.append(Row((v.short, f"{f.params / 1e6:.2f}", paper.params_printed, params, f"{f.macs / 1e9:.3f}",
+                         paper.flops_printed, macs, f"{paper.top1:.1f}"),
+                        css="highlight" if params_out or macs_out else ""))
+        for out, what, value, text, printed in (
+                (params_out, "parameters", f.params, f"{f.params / 1e6:.2f} M", paper.params_printed),
+                (macs_out, "MACs", f.macs, f"{f.macs / 1e9:.3f} G", paper.flops_printed)):
+            if out:
+                low, high = (x / _UNIT[printed[-1]] for x in printed_range(printed))
+                outside.append(f"{v.short} {what}: {text} measured against {printed} printed (which stands for "
+                               f"{low:g}\u2013{high:g}{printed[-1]}), {percent_off(value, printed_value(printed))}")
     if not rows:
         return None
-    return table(f"Measured here vs published ({SOURCE})",
-                 ("Variant", "Params (measured)", "Params (paper)", "Difference", "MACs (measured)",
-                  "FLOPs (paper) = MACs", "Difference", "Top-1 % (paper)"),
-                 rows, (False, *([True] * 7)), id="paper-table")
+    t = table(f"Measured here vs published ({SOURCE})",
+              ("Variant", "Params (M), measured", "Params, paper", "Difference", "MACs (G), measured",
+               "FLOPs = MACs, paper", "Difference", "Top-1 % (paper)"),
+              rows, (False, True, True, True, True, True, True, True), id="paper-table")
+    return PaperComparison(t, tuple(outside))
+
+
+_UNIT = {"M": 1e6, "B": 1e9}
 
 
 def module_counts_table(variants: Sequence[VariantData], caption: str) -> HtmlTable:
