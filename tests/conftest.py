@@ -49,3 +49,17 @@ def browser_report(tmp_path_factory):
                  show_progress=False)
     write_compare([cached_analysis("b0"), cached_analysis("b4")], out / "standalone" / "b0-b4.html")
     return out
+
+
+@pytest.fixture(scope="session")
+def h200_report(tmp_path_factory):
+    """B0 and B1 with the committed H200 benchmark: the decision view with measured speeds."""
+    from pathlib import Path
+
+    from effnet_inspect.bench.results import load_results
+    from effnet_inspect.report import write_report
+
+    out = tmp_path_factory.mktemp("h200-report")
+    bench = Path(__file__).resolve().parents[1] / "reports" / "bench" / "nvidia-h200.json"
+    write_report([cached_analysis("b0"), cached_analysis("b1")], out, bench=load_results(bench), show_progress=False)
+    return out

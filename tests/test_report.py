@@ -211,6 +211,7 @@ def test_cli_report_default_folder_and_message(tmp_path, capsys, monkeypatch):
     code, out, err = run_cli(capsys, "report", "b0")
     assert code == 0 and out == ""
     assert (tmp_path / "reports" / "index.html").is_file() and "reports/index.html" in err
+    assert not (tmp_path / "reports" / "bench.html").exists()  # no bench/*.json there: no benchmark page
 
 
 def test_unwritable_out_is_one_line_exit_2(tmp_path, capsys):

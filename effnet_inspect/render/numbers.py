@@ -99,8 +99,8 @@ def axis_millions(x: float, _pos: object = None) -> str:
 
 
 def axis_billions(x: float, _pos: object = None) -> str:
-    """Chart tick: 0.5B."""
-    return f"{x / 1e9:g}B"
+    """Chart tick: 0.5G (billions with the SI prefix the report writes everywhere, the paper's 'B')."""
+    return f"{x / 1e9:g}G"
 
 
 def factor(value: float | None) -> str:

@@ -38,6 +38,11 @@ class Card:
         return f"{self.title}: " + ", ".join(value for _, value in self.rows[:4])
 
 
+def _macs(n: int) -> str:
+    """MACs beside a label that names them: '54.9 M', '0.386 G' (G from 0.1 G, as everywhere in the report)."""
+    return si(n, "MACs").removesuffix(" MACs")
+
+
 class Totals:
     """The whole model's parameters and MACs, for 'share of the model'."""
 
@@ -57,7 +62,7 @@ def stage_card(row: StageRow, whole: Totals, model: str = "") -> Card:
         rows.append(("Sub-blocks", f"\u00d7{row.repeats}"))
     rows += [("Channels", arrow(row.in_channels, row.out_channels)),
              ("Resolution", arrow(square(row.in_resolution), square(row.out_resolution))),
-             ("Layers", str(row.layers)), ("Parameters", thousands(row.params)), ("MACs", si(row.macs, "MACs")),
+             ("Layers", str(row.layers)), ("Parameters", thousands(row.params)), ("MACs", _macs(row.macs)),
              whole.shares(row.params, row.macs)]
     return Card("Stage", f"{model} {row.stage}".strip(), tuple(rows))
 
@@ -68,7 +73,7 @@ def sub_block_card(row: SubBlockRow, whole: Totals, copies: Sequence[str] = ()) 
     rows = (("Type", f"{SUB_BLOCK_NAMES[row.kind]}: {SUB_BLOCK_MEANING[row.kind]}"), ("Modules", labels),
             ("Channels", arrow(row.in_channels, row.out_channels)),
             ("Resolution", arrow(square(row.in_resolution), square(row.out_resolution))),
-            ("Parameters", thousands(row.params)), ("MACs", si(row.macs, "MACs")), whole.shares(row.params, row.macs))
+            ("Parameters", thousands(row.params)), ("MACs", _macs(row.macs)), whole.shares(row.params, row.macs))
     return Card("Sub-block", title, rows)
 
 
@@ -77,7 +82,7 @@ def layer_card(a: Analysis, name: str, whole: Totals, where: str) -> Card:
 
     layer = a.graph.nodes[name]["layer"]
     rows = (("Type", layer_type(layer)), ("Output", keras_shape(layer.shape)),
-            ("Parameters", thousands(layer.params)), ("MACs", si(layer.macs, "MACs")),
+            ("Parameters", thousands(layer.params)), ("MACs", _macs(layer.macs)),
             whole.shares(layer.params, layer.macs), ("Part of", where))
     return Card("Layer", name, rows)
 
@@ -91,7 +96,7 @@ def module_card(a: Analysis, block: SubBlockGroup, index: int, whole: Totals, co
     where = copies[0] if len(copies) < 2 else f"{copies[0]} \u2013 {copies[-1]}, \u00d7{len(copies)}: figures per copy"
     rows = (("What", MODULE_MEANING[module.type]), ("Layers", " \u00b7 ".join(layer_type(l) for l in layers)),
             ("Output", keras_shape(layers[-1].shape)), ("Parameters", thousands(t.params)),
-            ("MACs", si(t.macs, "MACs")), whole.shares(t.params, t.macs), ("In", where))
+            ("MACs", _macs(t.macs)), whole.shares(t.params, t.macs), ("In", where))
     return Card("Module", f"{module.type.label} of {where.split(',')[0]}", rows)
 
 
@@ -104,20 +109,17 @@ def stage_level(a: Analysis, stages: Sequence[StageRow], column: int = 0, model:
     return cards
 
 
-def _stage_clusters(stages: Sequence[StageRow], whole: Totals) -> dict[str, Card]:
-    return {f"cluster_{r.stage}": stage_card(r, whole) for r in stages}
-
-
 def module_level(a: Analysis, stages: Sequence[StageRow], sub_blocks: Sequence[SubBlockRow]) -> dict[str, Card]:
     from effnet_inspect.drawing.module import collapse
 
     whole = Totals(a)
     rows = {r.sub_block: r for r in sub_blocks}
-    cards = _stage_clusters(stages, whole)
+    cards: dict[str, Card] = {}
     for stage, row in zip(a.grouping.stages, stages):
         if not stage.sub_blocks:  # stem and top are one box each
             cards[stage.name] = stage_card(row, whole)
             continue
+        cards[f"cluster_{stage.name}"] = stage_card(row, whole)
         for drawn in collapse(a, stage.sub_blocks):
             copies = [b.name for b in drawn.blocks]
             first = drawn.first
@@ -130,7 +132,7 @@ def module_level(a: Analysis, stages: Sequence[StageRow], sub_blocks: Sequence[S
 def layer_level(a: Analysis, stages: Sequence[StageRow], sub_blocks: Sequence[SubBlockRow]) -> dict[str, Card]:
     whole = Totals(a)
     rows = {r.sub_block: r for r in sub_blocks}
-    cards = _stage_clusters(stages, whole)
+    cards = {f"cluster_{r.stage}": stage_card(r, whole) for r in stages}
     for stage in a.grouping.stages:
         for name in _loose_layers(stage):
             cards[name] = layer_card(a, name, whole, stage.name)

@@ -24,10 +24,10 @@ def _available() -> bool:
     return DIAGRAMS_AVAILABLE
 
 
-def _svg(analyses: Sequence[Analysis], level, side_by_side: bool = False) -> str:
+def _svg(analyses: Sequence[Analysis], level, side_by_side: bool = False, rankdir: str = "TB") -> str:
     from effnet_inspect.drawing import diagram_dot, render_svg
 
-    return render_svg(diagram_dot(list(analyses), level, side_by_side=side_by_side))
+    return render_svg(diagram_dot(list(analyses), level, side_by_side=side_by_side, rankdir=rankdir))
 
 
 # (level, what the reader sees, whether it is too big to shrink to the page width)
@@ -49,6 +49,15 @@ def variant_diagrams(a: Analysis) -> list[tuple[str, str, str, str, bool]]:
 
     return [(level, f"{level.capitalize()}-level diagram of {a.name}", caption,
              _svg([a], DiagramLevel(level)), scroll) for level, caption, scroll in _LEVELS]
+
+
+def wide_stage_svg(a: Analysis) -> str | None:
+    """The stage level drawn left to right: one strip that fits a wide screen; None without Graphviz."""
+    if not _available():
+        return None
+    from effnet_inspect.drawing import DiagramLevel
+
+    return _svg([a], DiagramLevel.STAGE, rankdir="LR")
 
 
 def side_by_side_svg(analyses: Sequence[Analysis]) -> str | None:

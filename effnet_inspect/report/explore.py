@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 from effnet_inspect.report.cards import Card, layer_level, module_level, stage_level
@@ -29,6 +29,7 @@ class View:
     caption: str
     svg: str  # inline markup, see svg.interactive
     src: str = ""  # the same drawing as a file next to the page
+    wide: str = ""  # the same level drawn left to right, for screens wider than tall (shown by the script)
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def variant_links(v: VariantData, module_cards: Mapping[str, Card]) -> dict[str,
 
 def variant_explorer(writer: Writer, v: VariantData) -> Explorer | None:
     """Stage, module and layer level of one model, their SVG files written next to the page; None without dot."""
-    from effnet_inspect.report.diagrams import variant_diagrams
+    from effnet_inspect.report.diagrams import variant_diagrams, wide_stage_svg
 
     drawings = variant_diagrams(v.analysis)
     if not drawings:
@@ -104,6 +105,10 @@ def variant_explorer(writer: Writer, v: VariantData) -> Explorer | None:
                        interactive(svg, cards[level], links[level], titles=level != "layer"),
                        "" if level == "layer" else writer.write(f"{v.slug}/diagram-{level}.svg", svg))
                   for level, alt, caption, svg, _ in drawings)
+    wide = wide_stage_svg(a)
+    if wide:
+        views = tuple(replace(view, wide=interactive(wide, cards["stage"], links["stage"])) if view.level == "stage"
+                      else view for view in views)
     caption = (f"{v.title} at three levels of detail. Click a stage to open its sub-blocks and modules, a sub-block "
                f"to open its layers; the path above the drawing leads back. {HOW}")
     return Explorer("explore", f"Explore {v.title}", caption, views, _json(cards, variant_routes(v)))

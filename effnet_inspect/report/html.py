@@ -123,7 +123,8 @@ def environment():
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(thousands=thousands, si=si, number=plain, fmt=cell, factor=factor)
+    env.filters.update(thousands=thousands, si=si, number=plain, fmt=cell, factor=factor,
+                       amount=lambda n, unit: si(n, unit).removesuffix(f" {unit}"))  # where a label names the unit
     return env
 
 

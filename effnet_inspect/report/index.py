@@ -33,7 +33,7 @@ def decision_figures(writer: Writer, rows: Sequence[Decision], source: SpeedSour
         figures.append(chart(
             writer, "accuracy-vs-throughput", "The paper's top-1 accuracy against measured throughput per variant",
             f"Accuracy against throughput on {source.device} ({source.label}, images per second at the largest "
-            "batch measured, log scale). Each step right costs speed; each step up buys accuracy.",
+            "batch measured, log scale). Each bigger variant sits up and to the left: it buys accuracy with throughput.",
             lambda narrow: accuracy_chart(points, f"images/s on {source.device}, log scale",
                                           "Top-1 vs throughput", narrow)))
     if len(rated) > 1:

@@ -1,7 +1,8 @@
 """Graphviz SVG made explorable inside an HTML page, by plain text surgery on what `dot -Tsvg` writes.
 
 - The XML prolog, doctype and comments go (the SVG is inlined into the page).
-- Graphviz' element ids (node1, clust2, edge3) go: several drawings share a page, and nothing refers to them.
+- Graphviz' element ids (node1, clust2, edge3) go: several drawings share a page, and nothing refers to them;
+  so does the graph's <title> (its DOT name, "b0_layers", as a tooltip over the whole drawing).
 - Every node and cluster with a card gets data-key="<its Graphviz name>" (what the page script looks the card up
   by) and a readable <title> (the browser's own tooltip, also without JavaScript) instead of the bare node id;
   other nodes, clusters and all edges lose their <title>, whose ids ("block1c_bn->block1c_activation") only
@@ -23,7 +24,7 @@ _PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->\s*", re.S)
 _GROUP = re.compile(r'<g id="(?:node|clust|edge)\d+" class="(node|cluster|edge)">\n<title>(.*?)</title>\n(.*?)</g>',
                     re.S)
-_GRAPH_ID = re.compile(r'<g id="graph\d+" class="graph"')
+_GRAPH = re.compile(r'<g id="graph\d+" class="graph"([^>]*)>\n<title>.*?</title>\n')
 # The diagrams' one font, on every <text>: the page's stylesheet sets it once instead (a third smaller markup).
 _FONT = re.compile(f' font-family="{re.escape(FONT)}"')
 
@@ -51,7 +52,7 @@ def interactive(svg: str, cards: Mapping[str, Card], links: Mapping[str, str] | 
 
 
     text = _FONT.sub("", _GROUP.sub(group, inline(svg)))
-    return _GRAPH_ID.sub('<g class="graph"', text, count=1)
+    return _GRAPH.sub(r'<g class="graph"\1>\n', text, count=1)
 
 
 def size(svg: str) -> tuple[float, float]:

@@ -32,21 +32,33 @@
     var views = {}, current = null, shownKey = null, pinned = false, query = "", hitIndex = -1;
 
     Array.prototype.forEach.call(fig.querySelectorAll(".view"), function (el) {
-      var svg = el.querySelector("svg");
-      var canvas = el.querySelector(".canvas");
-      var v = {el: el, level: el.dataset.level, viewport: el.querySelector(".viewport"), canvas: canvas, svg: svg,
-               w: svg.width.baseVal.value, h: svg.height.baseVal.value, k: 1, tx: 0, ty: 0, fitted: false};
-      Array.prototype.forEach.call(svg.querySelectorAll("[data-key] > title"), function (t) {
+      Array.prototype.forEach.call(el.querySelectorAll("[data-key] > title"), function (t) {
         var target = t.parentNode.querySelector("a") || t.parentNode;  /* the browser tooltip would double the card */
         target.setAttribute("aria-label", t.textContent);
         t.remove();
       });
+      var v = {el: el, level: el.dataset.level, viewport: el.querySelector(".viewport"), k: 1, tx: 0, ty: 0,
+               fitted: false, canvases: el.querySelectorAll(".canvas")};
       views[v.level] = v;
       wire(v);
     });
     fig.classList.add("live");
     bar.hidden = false;
 
+    function pick(v) {  /* a level drawn both ways: the left-to-right strip on a wide screen (over 900 px) */
+      var wide = v.canvases.length > 1 && v.viewport.clientWidth > 900;
+      var canvas = v.canvases[wide && v.canvases[1].hasAttribute("data-wide") ? 1 : 0];
+      if (canvas === v.canvas) return;
+      Array.prototype.forEach.call(v.canvases, function (c) { c.hidden = c !== canvas; });
+      v.canvas = canvas; v.svg = canvas.querySelector("svg");
+      v.w = v.svg.width.baseVal.value; v.h = v.svg.height.baseVal.value; v.fitted = false;
+      v.viewport.style.height = "";
+      if (wide) {  /* a strip needs no tall box: as high as the strip at full width, within the usual bounds */
+        var k = Math.min(1, v.viewport.clientWidth / v.w) * 0.97;
+        v.viewport.style.height = Math.min(v.viewport.clientHeight, Math.max(280, v.h * k + 24)) + "px";
+      }
+      mark();
+    }
     function apply(v) {
       v.canvas.style.transform = "translate(" + v.tx + "px," + v.ty + "px) scale(" + v.k + ")";
     }
@@ -77,11 +89,17 @@
       var r = el.getBoundingClientRect(), c = v.canvas.getBoundingClientRect();
       return {x: (r.left - c.left) / v.k, y: (r.top - c.top) / v.k, w: r.width / v.k, h: r.height / v.k};
     }
-    function focusOn(v, el) {
-      var s = size(v), b = box(v, el);
-      v.k = clamp(Math.min(s[0] / b.w, s[1] / b.h, 1.6) * 0.9);
-      v.tx = s[0] / 2 - (b.x + b.w / 2) * v.k;
-      v.ty = s[1] / 2 - (b.y + b.h / 2) * v.k;
+    function focusOn(v, el) {  /* the whole box, or, where that would be too small to read, its start */
+      var s = size(v), b = box(v, el), k = Math.min(s[0] / b.w, s[1] / b.h, 1.6) * 0.9;
+      if (k >= 0.6) {
+        v.k = clamp(k);
+        v.tx = s[0] / 2 - (b.x + b.w / 2) * v.k;
+        v.ty = s[1] / 2 - (b.y + b.h / 2) * v.k;
+      } else {
+        v.k = 0.8;
+        v.tx = 16 - b.x * v.k;
+        v.ty = Math.min(16, s[1] / 2 - b.h * v.k / 2) - b.y * v.k;
+      }
       apply(v);
     }
     function reveal(v, el) {  /* pan (not zoom) until el is in sight, e.g. when the Tab key reaches it */
@@ -100,6 +118,7 @@
       if (!views[level]) return;
       Object.keys(views).forEach(function (l) { views[l].el.hidden = l !== level; });
       current = views[level];
+      pick(current);
       Array.prototype.forEach.call(fig.querySelectorAll("[data-show]"), function (b) {
         b.setAttribute("aria-pressed", String(b.dataset.show === level));
       });
@@ -137,8 +156,8 @@
       });
       crumbs.appendChild(ol);
     }
-    function routeOf(el) {
-      var a = el && el.closest("a");
+    function routeOf(el) {  /* the route a box links to: its <a> is inside the keyed group */
+      var a = el && (el.closest("a") || el.querySelector("a"));
       var href = a && a.getAttribute("href");
       return href && href.charAt(0) === "#" && data.routes[href.slice(1)] ? href.slice(1) : null;
     }
@@ -204,6 +223,7 @@
       return Object.keys(texts).filter(function (k) { return texts[k].indexOf(query) >= 0; });
     }
     function mark() {
+      if (!current || !current.svg) return;
       var found = matches(current.level), set = {};
       found.forEach(function (k) { set[k] = true; });
       current.svg.classList.toggle("searching", !!query);
@@ -328,6 +348,7 @@
       if (fig.clientWidth === width) return;
       width = fig.clientWidth;
       Object.keys(views).forEach(function (l) { views[l].fitted = false; });
+      pick(current);
       frame(current);
     });
     window.addEventListener("popstate", function () {
