@@ -36,7 +36,7 @@ def records_html(records: Sequence[Any], level: Level, caption: str = "") -> str
 def svg_or_reason(dot: str) -> tuple[str | None, str]:
     """(SVG ready to inline in HTML, "") or (None, why not): a display must show something, never raise."""
     from effnet_inspect.drawing import render_svg
-    from effnet_inspect.report.diagrams import inline
+    from effnet_inspect.report.svg import inline
 
     try:
         return inline(render_svg(dot)), ""

@@ -84,13 +84,16 @@ PAGE_COLUMNS: dict[str, Column] = {
 
 
 def records_table(records: Sequence[Any], level: Level, caption: str, drop: Sequence[str] = (),
-                  id: str = "", row_id: Callable[[Mapping[str, Any]], str] | None = None) -> HtmlTable:
-    """Family / stage / sub-block records with the columns of `effnet-inspect table` (minus `drop`).
+                  id: str = "", row_id: Callable[[Mapping[str, Any]], str] | None = None,
+                  page: bool = False) -> HtmlTable:
+    """Family / stage / sub-block records with the columns of `effnet-inspect table` (minus `drop`); with page,
+    the report's PAGE_COLUMNS instead where it has them.
 
     A sub-block's module list is drawn as chips in the palette's module colours; row_id names each row.
     """
     flat = [flat_row(r) for r in records]
-    columns = [PAGE_COLUMNS.get(f"{c.key}@{level.value}", c) for c in COLUMNS[level] if c.key not in drop
+    own = PAGE_COLUMNS if page else {}
+    columns = [own.get(f"{c.key}@{level.value}", c) for c in COLUMNS[level] if c.key not in drop
                and (not c.optional or any(r.get(c.key) is not None for r in flat))]
     body = [Row(tuple(module_chips(r["modules"]) if c.key == "modules" else c.fmt(r.get(c.key)) for c in columns),
                 id=row_id(r) if row_id else "") for r in flat]

@@ -88,7 +88,7 @@ def write_index(writer: Writer, nav: Nav, variants: Sequence[VariantData], pairs
         version=__version__, nav=nav, current="index", official=bool(official), variants=variants, pairs=pairs,
         compare_page=compare_page, neighbours=list(zip(variants, variants[1:])), span=family_span(variants),
         family_table=records_table(families, Level.FAMILY, "Measured per variant (batch 1, each at its own "
-                                   "resolution)", id="family-table"),
+                                   "resolution)", id="family-table", page=True),
         decision_table=decision_table(rows, source), decision_figures=decision_figures(writer, rows, source),
         source=source, shared_resolution=SHARED_RESOLUTION, has_bench=nav.has_bench,
         paper=paper_comparison(variants), paper_source=SOURCE, paper_url=SOURCE_URL,
