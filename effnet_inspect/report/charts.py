@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import math
 from contextlib import contextmanager
-from typing import Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from effnet_inspect.analysis.measure import FamilyRow, StageRow
 from effnet_inspect.arch.published import PaperRow
@@ -23,7 +23,7 @@ INK = "#1f2933"
 GRID = "#d9dee4"
 PAPER = "#c0392b"
 
-RC = {
+RC: dict[Any, Any] = {  # matplotlib types its keys as a Literal of every rc name
     "svg.hashsalt": "effnet-inspect",  # stable ids inside the SVG
     "svg.fonttype": "path",  # glyphs as paths: the chart looks the same without the font installed
     "font.family": "DejaVu Sans",

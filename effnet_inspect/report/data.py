@@ -51,7 +51,8 @@ def slug(name: str) -> str:
 
 
 def variant_data(analyses: Sequence[Analysis]) -> list[VariantData]:
-    data, seen = [], {}
+    data: list[VariantData] = []
+    seen: dict[str, str] = {}
     for a in analyses:
         s = slug(a.name)
         if s in seen:
