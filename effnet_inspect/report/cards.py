@@ -1,8 +1,8 @@
 """What the interactive diagrams tell about each box: one card per stage, sub-block, module and layer.
 
-Cards are keyed by the Graphviz node or cluster name the diagram gives that part (diagram/: `cell_<column>_<stage>`
-at stage level; `<stage>`, `<first sub-block>_<module type>` and `cluster_<stage|sub-block>` at module level;
-the layer name and `cluster_<stage|sub-block>` at layer level). Every figure is formatted here, with
+Cards are keyed by the Graphviz node or cluster name the drawing gives that part (drawing/: `cell_<column>_<stage>`
+at stage level; `<stage>`, `<first sub-block>_<module type>`, `cluster_<stage|sub-block>` and a row's
+`label_<first sub-block>` at module level; the layer name and `cluster_<stage|sub-block>` at layer level). Every figure is formatted here, with
 render/numbers, so the card, the tables and the diagrams read alike.
 """
 from __future__ import annotations
@@ -123,7 +123,9 @@ def module_level(a: Analysis, stages: Sequence[StageRow], sub_blocks: Sequence[S
         for drawn in collapse(a, stage.sub_blocks):
             copies = [b.name for b in drawn.blocks]
             first = drawn.first
-            cards[f"cluster_{first.name}"] = sub_block_card(rows[first.name], whole, copies)
+            # the row's frame and the label node beside it (drawing/module.py names it label_<first sub-block>)
+            cards[f"cluster_{first.name}"] = cards[f"label_{first.name}"] = sub_block_card(rows[first.name], whole,
+                                                                                         copies)
             for index, module in enumerate(first.modules):
                 cards[f"{first.name}_{module.type.value}"] = module_card(a, first, index, whole, copies)
     return cards

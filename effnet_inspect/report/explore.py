@@ -79,8 +79,8 @@ def variant_links(v: VariantData, module_cards: Mapping[str, Card]) -> dict[str,
     plain = [s.name for s in v.analysis.grouping.stages if not s.sub_blocks]
     module: dict[str, str] = {name: f"#stage-{name}" for name in plain}
     for key, card in module_cards.items():
-        if card.kind == "Sub-block":
-            first = key.removeprefix("cluster_")
+        if card.kind == "Sub-block":  # the row's frame (cluster_<first>) and its label (label_<first>)
+            first = key.split("_", 1)[1]
             module[key] = f"#sub-block-{first}"
             module.update({k: f"#sub-block-{first}" for k, c in module_cards.items()
                            if c.kind == "Module" and k.startswith(f"{first}_")})
