@@ -27,11 +27,20 @@ class InputError(Exception):
         self.param = param
 
     def render(self, name_of: dict[str, str] | None = None) -> str:
-        """The message with its parameter spelled as name_of says (the CLI passes its flag names)."""
+        """The message with its parameter spelled as name_of says (the CLI passes its flag names), on one line."""
         if self.param is None:
-            return self.message
+            return printable(self.message)
         name = (name_of or {}).get(self.param, self.param)
-        return f"{name} {self.message}"
+        return printable(f"{name} {self.message}")
 
     def __str__(self) -> str:
         return self.render()
+
+
+def printable(text: str) -> str:
+    """text with every character that is not printable (newlines, control characters, lone surrogates) written
+    as its escape, as repr() does: names from other code reach terminals, tables, DOT and HTML as one safe line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+                   for c in text)
