@@ -71,7 +71,8 @@ def test_stage_split_covers_the_model_and_is_checked(measurer):
     assert sum(s.macs for s in stages.stages) == result.macs_per_image
     assert sum(s.time_share for s in stages.stages) == pytest.approx(1.0, abs=1e-4)
     assert sum(s.mac_share for s in stages.stages) == pytest.approx(1.0, abs=1e-4)
-    assert stages.sum_ms == pytest.approx(sum(s.time_ms for s in stages.stages), abs=1e-3)
+    # each figure is rounded to 6 significant figures
+    assert stages.sum_ms == pytest.approx(sum(s.time_ms for s in stages.stages), rel=1e-5, abs=1e-3)
     assert stages.whole_ms == result.latency.p50_ms
     assert stages.ratio == pytest.approx(stages.sum_ms / stages.whole_ms, rel=1e-3)
     assert stages.ratio > 0

@@ -24,6 +24,7 @@ import gc
 import itertools
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -99,7 +100,8 @@ def default_settings(device: torch.device) -> BenchSettings:
         # 1 s per round: B7 in fp32 at batch 128 takes about half a second a pass, fifty would be minutes.
         return BenchSettings(warmup=10, iters=50, repeats=3, budget_s=1.0, timer=Timer.CUDA_EVENTS,
                              cudnn_benchmark=True)
-    return BenchSettings(warmup=2, iters=10, repeats=3, budget_s=None, timer=Timer.PERF_COUNTER,
+    # 2 s per round: a large model (B7, phi=10) gets 3 passes a round instead of 10, and the run stays minutes
+    return BenchSettings(warmup=2, iters=10, repeats=3, budget_s=2.0, timer=Timer.PERF_COUNTER,
                          cudnn_benchmark=False)
 
 
@@ -223,11 +225,17 @@ def autocast(precision: Precision, device: torch.device, cuda_graphs: bool) -> c
     return torch.autocast(device_type=device.type, dtype=dtype, cache_enabled=not cuda_graphs)
 
 
+# How allocators on every device say they ran out: CUDA, XPU and MPS raise torch.OutOfMemoryError (a
+# RuntimeError); the CPU allocator raises a plain RuntimeError ("DefaultCPUAllocator: can't allocate memory").
+_OOM_TYPES = tuple({getattr(torch, "OutOfMemoryError", MemoryError), torch.cuda.OutOfMemoryError, MemoryError})
+_OOM_TEXT = re.compile(r"can't allocate memory|out of memory|failed to allocate|Cannot allocate memory", re.I)
+
+
 def is_out_of_memory(exc: BaseException | None) -> bool:
-    """An OOM, also when torch.compile wraps it in its own exception."""
+    """An allocation failure on any device, also when torch.compile wraps it in its own exception."""
     seen = set()
     while exc is not None and id(exc) not in seen:
-        if isinstance(exc, (torch.cuda.OutOfMemoryError, MemoryError)):
+        if isinstance(exc, _OOM_TYPES) or (isinstance(exc, RuntimeError) and _OOM_TEXT.search(str(exc))):
             return True
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
@@ -309,7 +317,7 @@ class Measurer:
             forward()
             self.clock.sync()
             first_call_s = time.perf_counter() - start
-            iters = self.iterations(forward)
+            iters = self.iterations(forward, first_call_s)
             rounds = tuple(self.time_passes(forward, iters) for _ in range(self.settings.repeats))
             peak = torch.cuda.max_memory_allocated(self.device) if self.device.type == "cuda" else None
             stage_ms = None
@@ -329,15 +337,19 @@ class Measurer:
             return capture_graph(model, x)
         return lambda: model(x)
 
-    def iterations(self, forward: Callable[[], object]) -> int:
-        """Warm up; with a time budget, fewer passes per round for slow models (never fewer than MIN_ITERS)."""
+    def iterations(self, forward: Callable[[], object], first_call_s: float) -> int:
+        """Warm up; with a time budget, fewer passes per round for slow models (never fewer than MIN_ITERS).
+
+        Without warm-up passes the first call is the only timing there is (an overestimate: it may include
+        compilation), so the budget holds then too.
+        """
         start = time.perf_counter()
         for _ in range(self.settings.warmup):
             forward()
         self.clock.sync()
-        if not self.settings.budget_s or not self.settings.warmup:
+        if not self.settings.budget_s:
             return self.settings.iters
-        per_pass = (time.perf_counter() - start) / self.settings.warmup
+        per_pass = (time.perf_counter() - start) / self.settings.warmup if self.settings.warmup else first_call_s
         return max(MIN_ITERS, min(self.settings.iters, int(self.settings.budget_s / max(per_pass, 1e-9))))
 
     def time_passes(self, forward: Callable[[], object], iters: int) -> tuple[float, ...]:

@@ -2,16 +2,20 @@
 
 Defaults follow the device: on a GPU b0-b7, batches 1,8,32,128, fp32 and bf16, 10 warm-up and 3 rounds of up to
 50 timed passes (at most 1 s a round); on the CPU a run of seconds (b0, batch 1, fp32, 2 warm-up, 3 x 10
-passes). tf32, fp16 and --cuda-graphs mean nothing on the CPU and are refused with a one-line error rather than
-silently measured as something else.
+passes, at most 2 s a round), with a warning first when the configurations asked for will take minutes. tf32, fp16
+and --cuda-graphs mean nothing on the CPU and are refused with a one-line error rather than silently measured as
+something else. The results table is printed before anything that can fail (a full disk, Ctrl-C), and a run in
+which no configuration ran exits with status 2.
 """
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from effnet_inspect.bench.results import Device, Precision
-from effnet_inspect.cli.common import add_resolution, enum_arg, out_file
+from effnet_inspect.cli.common import add_resolution, check_suffix, enum_arg, out_file, parse_variants
+from effnet_inspect.errors import InputError
 
 GPU_VARIANTS = ("b0", "b1", "b2", "b3", "b4", "b5", "b6", "b7")
 CPU_VARIANTS = ("b0",)
@@ -22,13 +26,16 @@ CPU_PRECISIONS = (Precision.FP32,)
 MAX_BATCH = 65536
 
 
+def _whole(text: str) -> int | None:
+    """ASCII digits only: int() also takes '1_0' and other scripts' digits, which variants refuse too."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 def batch_sizes_arg(text: str) -> tuple[int, ...]:
     sizes = []
     for part in text.split(","):
-        try:
-            size = int(part.strip())
-        except ValueError:
-            size = 0
+        size = _whole(part) or 0
         if not 1 <= size <= MAX_BATCH:
             raise argparse.ArgumentTypeError(
                 f"bad batch size {part.strip()!r} in {text!r}; give whole numbers 1-{MAX_BATCH}, e.g. 1,8,32")
@@ -43,11 +50,8 @@ def precisions_arg(text: str) -> tuple[Precision, ...]:
 
 def count_arg(minimum: int):
     def convert(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = minimum - 1
-        if value < minimum:
+        value = _whole(text)
+        if value is None or value < minimum:
             raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {text!r}")
         return value
     convert.__name__ = "count"
@@ -55,10 +59,7 @@ def count_arg(minimum: int):
 
 
 def seconds_arg(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
+    value = float(text) if re.fullmatch(r"[0-9]+(\.[0-9]*)?|\.[0-9]+", text.strip(), re.ASCII) else 0.0
     if not 0 < value < 1e6:
         raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
     return value
@@ -88,27 +89,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--repeats", type=count_arg(1), metavar="N", help="rounds of timed passes (default: 3)")
     p.add_argument("--budget", type=seconds_arg, metavar="SECONDS",
                    help="time cap per round: slow configurations get fewer passes, at least 3 (default: 1 on a "
-                        "GPU, none on the CPU)")
+                        "GPU, 2 on the CPU)")
     add_resolution(p)
     p.add_argument("--out", type=out_file, metavar="FILE.json",
-                   help="write the results here, rewritten after every configuration (atomically)")
+                   help="write the results here, rewritten after every configuration (atomically); '-': the "
+                        "JSON on stdout at the end, the table on stderr")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from effnet_inspect.bench.runner import (BenchConfig, Measurer, check_config, default_settings, environment, release_memory,
-                         resolve_device, run_bench)
+    from effnet_inspect.bench.results import BenchRun
+    from effnet_inspect.bench.runner import (BenchConfig, Measurer, check_config, default_settings, environment,
+                                             release_memory, resolve_device)
     from effnet_inspect.bench.tables import render_run
-    from effnet_inspect.files import check_writable
-    from effnet_inspect.arch.specs import parse_variant
+    from effnet_inspect.files import check_writable, is_stdout
 
+    to_stdout = is_stdout(args.out)
+    if args.out is not None and not to_stdout:  # fail before measuring, not after the first configuration
+        check_suffix(args.out, (".json",), "JSON")
+        check_writable(args.out)
     device = resolve_device(args.device)
     gpu = device.type == "cuda"
-    if args.out is not None:  # fail before measuring, not after the first configuration
-        check_writable(args.out)
-    variants = [parse_variant(v) for v in args.variants or (GPU_VARIANTS if gpu else CPU_VARIANTS)]
+    variants = parse_variants(args.variants or (GPU_VARIANTS if gpu else CPU_VARIANTS))
     configs = [BenchConfig(v, args.resolution or v.resolution, batch, precision, args.channels_last, args.compile,
                            args.cuda_graphs)
                for v in variants
@@ -120,16 +124,63 @@ def run(args: argparse.Namespace) -> int:
     overrides = {k: getattr(args, a) for k, a in (("warmup", "warmup"), ("iters", "iters"), ("repeats", "repeats"),
                                                   ("budget_s", "budget")) if getattr(args, a) is not None}
     settings = dataclasses.replace(settings, **overrides)
+    if not gpu:
+        from effnet_inspect.bench.estimate import cpu_warning
+
+        warning = cpu_warning(configs, settings)
+        if warning:
+            print(f"effnet-inspect bench: warning: {warning}", file=sys.stderr)
     measurer = Measurer(device, settings)
     try:
-        result = run_bench(configs, measurer, environment(device), settings, out=args.out,
-                           release=lambda: release_memory(device))
+        result, write_error, interrupted = measure_all(configs, measurer, BenchRun(environment(device), settings),
+                                                       None if to_stdout else args.out,
+                                                       release=lambda: release_memory(device))
     finally:
         measurer.close()
-    sys.stdout.write(render_run(result))
-    if args.out is not None:
+    # The results are printed before anything that can still fail: a full disk or Ctrl-C loses nothing.
+    (sys.stderr if to_stdout else sys.stdout).write(render_run(result))
+    if interrupted:
+        raise KeyboardInterrupt
+    if write_error is not None:
+        raise write_error
+    if to_stdout:
+        from effnet_inspect.bench.results import to_json
+
+        sys.stdout.write(to_json(result))
+    elif args.out is not None:
         print(f"wrote {args.out}", file=sys.stderr)
-    failed = sum(r.error is not None for r in result.results)
+    failed = [r for r in result.results if r.error is not None]
+    if failed and len(failed) == len(result.results):
+        raise InputError(f"none of the {len(failed)} configurations ran (first: {failed[0].label}: "
+                         f"{failed[0].error})")
     if failed:
-        print(f"{failed} of {len(result.results)} configurations did not run; see the Note column", file=sys.stderr)
+        print(f"{len(failed)} of {len(result.results)} configurations did not run; see the Note column",
+              file=sys.stderr)
     return 0
+
+
+def measure_all(configs, measure, run, out, release) -> tuple:
+    """Every configuration in order, the results file rewritten after each one. Returns (run, the InputError of a
+    write that failed or None, whether Ctrl-C stopped it): measuring stops at either, keeping what it has."""
+    import itertools
+
+    from effnet_inspect import interrupt
+    from effnet_inspect.bench.results import save_results
+    from effnet_inspect.bench.runner import run_bench
+    from effnet_inspect.progress import progress
+
+    groups = [list(g) for _, g in itertools.groupby(configs, key=lambda c: c.variant)]
+    try:
+        for group in progress(groups, desc="bench", label=lambda g: g[0].variant.name):
+            for config in group:
+                run = run_bench([config], measure, run.environment, run.settings, release=release,
+                                show_progress=False, resume=run)
+                if out is not None:
+                    try:
+                        save_results(run, out)
+                    except InputError as exc:
+                        return run, exc, False
+    except KeyboardInterrupt:
+        interrupt.stopping()
+        return run, None, True
+    return run, None, False
