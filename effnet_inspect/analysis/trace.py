@@ -24,7 +24,7 @@ from effnet_inspect.analysis.activations import activation_name
 from effnet_inspect.analysis.registry import (Geometry, call_geometry, call_kind, elementwise_ops, is_leaf, macs,
                                               module_geometry, module_kind, module_output_shape, refined_kind)
 from effnet_inspect.arch.kinds import LayerKind
-from effnet_inspect.errors import InputError
+from effnet_inspect.errors import InputError, printable
 from effnet_inspect.model.layers import ActivatedConv2d
 
 
@@ -272,6 +272,8 @@ def _make_layer(node: fx.Node, modules: dict[str, nn.Module], values: dict[fx.No
         # F.batch_norm on a module's running statistics: Keras lists them, as for a BatchNorm2d module
         stats = sum(w.numel() for target, w in weights if isinstance(w, torch.Tensor) and not _trainable(w)
                     and not target.endswith("num_batches_tracked"))
-    return Layer(name=_unique(name, taken), kind=kind, type=type_name, path=path, index=index, in_shape=in_shape,
-                 shape=out_shape, params=params, params_keras=params + stats, macs=macs(kind, out_shape, geometry),
+    # Names come from other people's module names: newlines, control characters and lone surrogates are written
+    # as escapes here, once, so every table, summary, diagram and page downstream gets one printable line.
+    return Layer(name=_unique(printable(name), taken), kind=kind, type=type_name, path=path, index=index,
+                 in_shape=in_shape, shape=out_shape, params=params, params_keras=params + stats, macs=macs(kind, out_shape, geometry),
                  elementwise=elementwise_ops(kind, in_shape, out_shape, fused), activation=activation, **geometry)

@@ -13,7 +13,7 @@ from typing import Any
 
 from torch import nn
 
-from effnet_inspect.ports.factory import Factory, load
+from effnet_inspect.ports.factory import Factory, load, user_code
 from effnet_inspect.ports.keras import KerasEquivalent, keras_equivalent
 from effnet_inspect.ports.structure import Difference, Structure, structural_differences, structure
 from effnet_inspect.analysis.group import group
@@ -117,7 +117,8 @@ def inspect_model(model: nn.Module, name: str, resolution: int | None = None) ->
 
 
 def inspect_factory(factory: Factory, resolution: int | None = None) -> Inspection:
-    return inspect_model(load(factory), factory.name, resolution)
+    with user_code(factory):  # its forward() runs here too: same fence as its import and build
+        return inspect_model(load(factory), factory.name, resolution)
 
 
 def compare(a: Analysis, ref: Analysis, variant: str, structural: list[Difference]) -> Conformance:
