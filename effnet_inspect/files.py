@@ -1,4 +1,5 @@
-"""File output: one resolver for every output path, and writes that leave a file either whole or as it was.
+"""Files and text from users: one resolver for every output path, writes that leave a file either whole or as it
+was, and JSON read with a nesting limit.
 
 Every command's output goes through resolve() (the CLI handles "-", stdout, itself):
 - symbolic links are followed, in the file name and in its folders, so the file a link points to is written and
@@ -14,16 +15,21 @@ Temporary files are named `.<name>.<random>.<pid>.effnet-inspect.tmp`. One left 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from effnet_inspect.errors import InputError
 
 STDOUT = "-"
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
 TMP_SUFFIX = ".effnet-inspect.tmp"
 MAX_LINKS = 40  # as the kernel's own limit on links followed in one path
 
@@ -139,7 +145,7 @@ def check_writable(path: str | os.PathLike) -> Target:
 
 def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:
     """Write data to path (see the module docstring); returns the file written (links followed)."""
-    from effnet_inspect.interrupt import check
+    from effnet_inspect.progress import check
 
     check()  # a Ctrl-C that got lost on its way stops the run before the next file changes
     payload = data if isinstance(data, bytes) else data.encode("utf-8")
@@ -231,3 +237,32 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+# ------------------------------------------------------------------------------------------------ JSON in
+class JsonError(ValueError):
+    """JSON that does not parse, nests too deep, or does not fit the expected record; the message says where and
+    what, and the caller makes it its own one-line InputError."""
+
+
+def read_json(text: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """json.loads, refusing NaN and Infinity and anything nested deeper than max_depth (checked before parsing:
+    the parser itself would recurse once per level, 100,000 levels deep)."""
+    depth = deepest = 0
+    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub('""', text)):
+        depth += 1 if bracket.group() in "[{" else -1
+        deepest = max(deepest, depth)
+        if deepest > max_depth:
+            raise JsonError(f"nested more than {max_depth} levels deep")
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise JsonError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except JsonError:
+        raise
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise JsonError(f"not JSON: {str(exc).splitlines()[0]}") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise JsonError(f"not JSON: {name} is not a number JSON allows")

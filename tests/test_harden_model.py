@@ -130,7 +130,7 @@ def test_two_models_of_one_factory_get_two_files_and_name_labels_them(tmp_path, 
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["table", "b0", "--name", "x"], "--name applies to --model only"),
+    (["table", "b0", "--name", "x"], "--name names another implementation; it applies to a model only"),
     (["inspect", "--model", f"{TV}:efficientnet_b0", "--name", " "], "--name ' ' is not a usable label"),
     (["inspect", "--model", f"{TV}:efficientnet_b0", "--name", "a\nb"], "is not a usable label"),
 ])

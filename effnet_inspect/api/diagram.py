@@ -79,14 +79,15 @@ class Diagram:
 
 def diagram(variants: Sources = None, level: DiagramLevel | str = DiagramLevel.STAGE, *, side_by_side: bool = False,
             rankdir: RankDir | str = RankDir.TB, expand: bool = False, include_top: bool = True,
-            resolution: int | None = None, model: Model | None = None, kwargs: Kwargs = None) -> Diagram:
+            resolution: int | None = None, model: Model | None = None, kwargs: Kwargs = None,
+            name: str | None = None) -> Diagram:
     """A Graphviz drawing of one model at stage, module or layer level, or of several side by side
     (`effnet-inspect diagram`).
 
     variants: one variant ('b0', 'phi=2.5', a Variant or Analysis), or several with side_by_side=True (default
     B0-B7 then). level: stage (default), module or layer. rankdir: TB (downwards) or LR. expand: at module level,
     draw every sub-block instead of collapsing identical ones into 'x N'. model: another implementation instead
-    (an nn.Module, or 'MODULE:CALLABLE' with `kwargs`).
+    (an nn.Module, or 'MODULE:CALLABLE' with `kwargs`), called `name` (also in the default file name).
 
     >>> d = ei.diagram(["b0", "b4", "b7"], side_by_side=True, rankdir="LR")
     >>> d.names, d.file_name()
@@ -100,6 +101,6 @@ def diagram(variants: Sources = None, level: DiagramLevel | str = DiagramLevel.S
         raise InputError(f"applies to the module level only, not {level.value}", param="expand")
     if variants is None and model is None and not side_by_side:
         raise InputError("nothing to draw: give a variant (or several, side by side) or a model")
-    found = analyses(variants, model, kwargs, include_top, resolution)
+    found = analyses(variants, model, kwargs, include_top, resolution, name)
     dot = diagram_dot(found, level, side_by_side, rankdir, expand)
     return Diagram(dot, tuple(a.name for a in found), level, side_by_side)

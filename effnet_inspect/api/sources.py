@@ -15,8 +15,8 @@ from torch import nn
 from effnet_inspect.analysis.measure import Analysis, analyses as analyse_all
 from effnet_inspect.arch.specs import OFFICIAL_NAMES, ModelSpec, Variant, parse_variant
 from effnet_inspect.errors import InputError
-from effnet_inspect.ports.factory import load, parse_factory
-from effnet_inspect.ports.verdict import Inspection, inspect_model
+from effnet_inspect.ports.factory import parse_factory, refuse_weights
+from effnet_inspect.ports.verdict import Inspection, inspect_factory, inspect_model
 
 Source = Union[str, Variant, ModelSpec, Analysis]
 Sources = Union[Source, Sequence[Source], None]
@@ -37,11 +37,20 @@ def choice(kind: type[E], value: E | str, param: str) -> E:
 
 
 def source_list(variants: Sources) -> list[Source]:
-    """One source or several as a list; strings are parsed now, so a typo fails before any work."""
+    """One source or several as a list; strings are parsed now, so a typo fails before any work. A variant given
+    twice (also as 'B0' and 'efficientnet-b0') is refused, by every call alike."""
     if variants is None:
         return []
-    found = [variants] if isinstance(variants, (str, Variant, ModelSpec, Analysis)) else list(variants)
-    return [parse_variant(v) if isinstance(v, str) else v for v in found]
+    given = [variants] if isinstance(variants, (str, Variant, ModelSpec, Analysis)) else list(variants)
+    found = [parse_variant(v) if isinstance(v, str) else v for v in given]
+    seen: dict[Variant, Source] = {}
+    for text, variant in zip(given, found):
+        if isinstance(variant, Variant):
+            if variant in seen:
+                same = "" if seen[variant] == text else f" (as {seen[variant]!r} and {text!r})"
+                raise InputError(f"variant {variant.name} is given twice{same}; give each variant once")
+            seen[variant] = text
+    return found
 
 
 def our_variants(variants: Sources = None, kwargs: Kwargs = None, include_top: bool = True,
@@ -56,10 +65,12 @@ def our_variants(variants: Sources = None, kwargs: Kwargs = None, include_top: b
 
 
 def analyses(variants: Sources = None, model: Model | None = None, kwargs: Kwargs = None,
-             include_top: bool = True, resolution: int | None = None) -> list[Analysis]:
-    """The analyses a call works on: the given variants (default B0-B7), or the model."""
+             include_top: bool = True, resolution: int | None = None, name: str | None = None) -> list[Analysis]:
+    """The analyses a call works on: the given variants (default B0-B7), or the model (called name)."""
     if model is not None:
-        return [inspection(model, kwargs, resolution, variants=variants, include_top=include_top).analysis]
+        return [inspection(model, kwargs, resolution, name, variants=variants, include_top=include_top).analysis]
+    if name is not None:
+        raise InputError("names another implementation; it applies to a model only", param="name")
     return analyse_all(our_variants(variants, kwargs, include_top, resolution), include_top, resolution)
 
 
@@ -77,10 +88,10 @@ def inspection(model: Model, kwargs: Kwargs = None, resolution: int | None = Non
     if not isinstance(model, str):
         raise InputError(f"must be an nn.Module or a factory as 'MODULE:CALLABLE', not {type(model).__name__}",
                          param="model")
-    factory = parse_factory(model, kwargs if isinstance(kwargs, str) else None)
+    factory = parse_factory(model, kwargs if isinstance(kwargs, str) else None, name)
     if isinstance(kwargs, Mapping):  # from Python: taken as it is (a JSON round trip would turn tuples into lists)
-        factory = dataclasses.replace(factory, kwargs=dict(kwargs))
-    return inspect_model(load(factory), name or factory.name, resolution)
+        factory = dataclasses.replace(factory, kwargs=refuse_weights(dict(kwargs)))
+    return inspect_factory(factory, resolution)  # fenced: its import, build and forward pass
 
 
 def reject_kwargs(kwargs: Kwargs) -> None:

@@ -43,11 +43,11 @@ class Summary:
 
 
 def summary(variant: Source | None = None, *, include_top: bool = True, resolution: int | None = None,
-            model: Model | None = None, kwargs: Kwargs = None) -> Summary:
+            model: Model | None = None, kwargs: Kwargs = None, name: str | None = None) -> Summary:
     """The Keras-style layer listing of one variant, or of another implementation (`effnet-inspect summary`).
 
     variant: 'b0'-'b7', a custom variant ('phi=2.5'), a Variant or an Analysis. model: another implementation
-    instead (an nn.Module, or 'MODULE:CALLABLE' with `kwargs`).
+    instead (an nn.Module, or 'MODULE:CALLABLE' with `kwargs`), called `name`.
 
     >>> s = ei.summary("b0")
     >>> print(s.text.splitlines()[0]); print(s.text.splitlines()[-5])
@@ -57,7 +57,7 @@ def summary(variant: Source | None = None, *, include_top: bool = True, resoluti
     if variant is None and model is None:
         raise InputError("give a variant (b0-b7 or a custom one such as 'phi=2.5') or a model ('MODULE:CALLABLE' "
                          "or an nn.Module)")
-    found = analyses(variant, model, kwargs, include_top, resolution)
+    found = analyses(variant, model, kwargs, include_top, resolution, name)
     if len(found) != 1:
         raise InputError(f"lists one model at a time, not {len(found)}", param="variant")
     return Summary(found[0])

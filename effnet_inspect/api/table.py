@@ -102,13 +102,13 @@ def _columns(row: Any) -> dict[str, Any]:
 
 def table(variants: Sources = None, level: Level | str = Level.FAMILY, *, include_top: bool = True,
           resolution: int | None = None, fvcore: bool = False, model: Model | None = None,
-          kwargs: Kwargs = None) -> Table:
+          kwargs: Kwargs = None, name: str | None = None) -> Table:
     """Parameters, MACs, channels and resolutions per variant, stage or sub-block (`effnet-inspect table`).
 
     variants: 'b0'-'b7', custom ones ('phi=2.5', 'w=1.3,d=1.5,r=320'), Variant or Analysis objects; one or a list
     (default B0-B7). level: family, stage or subblock. fvcore adds fvcore's FLOP count (family level, optional
     extra). model: another implementation instead of variants, an nn.Module or 'MODULE:CALLABLE' with `kwargs`;
-    its family row also carries the conformance verdict (matched_variant, differences).
+    its family row also carries the conformance verdict (matched_variant, differences); name: what to call it.
 
     >>> t = ei.table(["b0", "b7"])
     >>> [(r.variant, r.params, r.layers) for r in t.rows]
@@ -120,9 +120,11 @@ def table(variants: Sources = None, level: Level | str = Level.FAMILY, *, includ
     if model is not None:
         if fvcore:
             raise InputError("counts our own builds only; leave it out for another implementation", param="fvcore")
-        found = inspection(model, kwargs, resolution, variants=variants, include_top=include_top)
+        found = inspection(model, kwargs, resolution, name, variants=variants, include_top=include_top)
         return Table(tuple([found.family_row()] if level is Level.FAMILY else rows_for(found.analysis, level)),
                      level)
+    if name is not None:
+        raise InputError("names another implementation; it applies to a model only", param="name")
     sources = our_variants(variants, kwargs, include_top, resolution)
     if fvcore and any(isinstance(s, Analysis) and s.spec is None for s in sources):
         raise InputError("counts our own builds only; leave it out for another implementation", param="fvcore")

@@ -57,11 +57,10 @@ import json
 import math
 import os
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from effnet_inspect.errors import InputError
 
 SCHEMA = "effnet-inspect-bench"
 VERSION = 1
@@ -305,65 +304,8 @@ def save_results(run: BenchRun, path: str | os.PathLike) -> Path:
 
 
 def load_results(path: str | os.PathLike) -> BenchRun:
-    """Read a results file written by save_results. Every field's type is checked against the records'
-    annotations (effnet_inspect.typed_json), so a bad file is one InputError line, never a half-made report."""
-    from effnet_inspect.typed_json import JsonError, build, loads
+    """Read a results file written by save_results; every field's type and range is checked (bench/schema.py),
+    so a bad file is one InputError line, never a half-made report."""
+    from effnet_inspect.bench.schema import load
 
-    source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read {source!r}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{source!r} is not a results file (not UTF-8 text)", param="bench") from None
-    try:
-        data = loads(text)
-    except JsonError as exc:
-        raise InputError(f"{source!r} is {exc}" if str(exc).startswith("not JSON") else
-                         f"{source!r} is not a valid effnet-inspect bench file: {exc}", param="bench") from None
-    try:
-        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-            raise JsonError(f"no \"schema\": \"{SCHEMA}\"")
-        if data.get("version") != VERSION:
-            raise JsonError(f"version {data.get('version')!r}, this effnet-inspect reads version {VERSION}")
-        run = build(BenchRun, data, "")
-        _check_values(run)
-    except JsonError as exc:
-        raise InputError(f"{source!r} is not a valid effnet-inspect bench file: {exc}", param="bench") from None
-    return run
-
-
-def _check_values(run: BenchRun) -> None:
-    """What the types cannot say: counts are positive, measurements are not negative."""
-    from effnet_inspect.typed_json import JsonError
-
-    def at_least(where: str, number: float | None, low: float) -> None:
-        if number is not None and number < low:
-            raise JsonError(f"{where} is {number!r}; it cannot be below {low:g}")
-
-    s = run.settings
-    for name, low in (("iters", 1), ("repeats", 1), ("warmup", 0)):
-        at_least(f"settings.{name}", getattr(s, name), low)
-    at_least("settings.budget_s", s.budget_s, 0)
-    at_least("environment.threads", run.environment.threads, 1)
-    for i, r in enumerate(run.results):
-        where = f"results[{i}]"
-        for name in ("resolution", "batch_size", "measured_batch_size"):
-            at_least(f"{where}.{name}", getattr(r, name), 1)
-        for name in ("macs_per_image", "first_call_s", "throughput", "peak_memory_bytes", "achieved_tflops",
-                     "peak_tflops", "peak_fraction"):
-            at_least(f"{where}.{name}", getattr(r, name), 0)
-        for j, t in enumerate(r.repeat_throughputs):
-            at_least(f"{where}.repeat_throughputs[{j}]", t, 0)
-        if r.latency is not None:
-            for f in fields(Latency):
-                at_least(f"{where}.latency.{f.name}", getattr(r.latency, f.name), 0)
-        if r.stages is not None:
-            for name in ("whole_ms", "sum_ms", "ratio"):
-                at_least(f"{where}.stages.{name}", getattr(r.stages, name), 0)
-            for j, st in enumerate(r.stages.stages):
-                for f in fields(StageTime):
-                    if f.name != "stage":
-                        at_least(f"{where}.stages.stages[{j}].{f.name}", getattr(st, f.name), 0)
-        for j, a in enumerate(r.attempts):
-            at_least(f"{where}.attempts[{j}].batch_size", a.batch_size, 1)
+    return load(path)

@@ -1,6 +1,7 @@
 """Command line: a thin argparse layer over the Python API. Each command is a module of this package.
 
-Bad input raises InputError anywhere below; it is printed as one line on stderr with exit status 2.
+Exit status: 0 done; 2 bad input of any kind (InputError anywhere below, or an argparse error), printed as one
+line on stderr; 130 interrupted (Ctrl-C), also when the interrupt reached Python somewhere it was swallowed.
 """
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ import sys
 from typing import Sequence
 
 from effnet_inspect import __version__
-from effnet_inspect.errors import InputError
+from effnet_inspect.errors import InputError, printable
 
 PROG = "effnet-inspect"
 # Library errors name the parameter; the command line names its flag.
 FLAGS = {"out": "--out", "model": "--model", "kwargs": "--kwargs", "device": "--device", "precision": "--dtype",
          "cuda_graphs": "--cuda-graphs", "level": "--level", "fvcore": "--fvcore", "include_top": "--no-top",
          "expand": "--expand", "format": "--format", "rankdir": "--rankdir", "size": "--size", "dpi": "--dpi",
-         "block": "--block", "sub_block": "--sub-block", "module": "--module", "formats": "--format"}
+         "block": "--block", "sub_block": "--sub-block", "module": "--module", "formats": "--format", "name": "--name",
+         "bench": "--bench", "resolution": "--resolution"}
 
 
 class Parser(argparse.ArgumentParser):
@@ -28,7 +30,7 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        self.exit(2, f"{self.prog}: error: {printable(message)} (see '{self.prog} --help')\n")
 
 
 from effnet_inspect.cli import bench, compare, diagram, inspect, report, slides, summary, table  # noqa: E402
@@ -49,22 +51,36 @@ def build_parser() -> tuple[Parser, dict[str, Parser]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from effnet_inspect.progress import handled, stopping
+
+    with handled(keep_after_interrupt=argv is None):
+        try:
+            return _run(argv)
+        except KeyboardInterrupt:
+            stopping()
+            print(f"{PROG}: interrupted", file=sys.stderr)
+            return 130
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    from effnet_inspect.progress import check
+
     parser, commands = build_parser()
     args, extra = parser.parse_known_args(argv)
     command = commands[args.command]
     if extra:  # name the command, not the top level, in the message
         command.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
-        return args.run(args) or 0
+        code = args.run(args) or 0
     except InputError as exc:
+        check()  # an interrupt that was swallowed on its way wins over what it caused
         print(f"{command.prog}: error: {exc.render(FLAGS)}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:  # e.g. `effnet-inspect summary b7 | head`
         sys.stderr.close()
         return 0
+    check()
+    return code
 
 
 if __name__ == "__main__":

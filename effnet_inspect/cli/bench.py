@@ -14,7 +14,7 @@ import re
 import sys
 
 from effnet_inspect.bench.results import Device, Precision
-from effnet_inspect.cli.common import add_resolution, check_suffix, enum_arg, out_file, parse_variants
+from effnet_inspect.cli.common import add_resolution, check_suffix, enum_arg, out_file, variants_or_all
 from effnet_inspect.errors import InputError
 
 GPU_VARIANTS = ("b0", "b1", "b2", "b3", "b4", "b5", "b6", "b7")
@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         check_writable(args.out)
     device = resolve_device(args.device)
     gpu = device.type == "cuda"
-    variants = parse_variants(args.variants or (GPU_VARIANTS if gpu else CPU_VARIANTS))
+    variants = variants_or_all(args.variants or (GPU_VARIANTS if gpu else CPU_VARIANTS))
     configs = [BenchConfig(v, args.resolution or v.resolution, batch, precision, args.channels_last, args.compile,
                            args.cuda_graphs)
                for v in variants
@@ -164,10 +164,9 @@ def measure_all(configs, measure, run, out, release) -> tuple:
     write that failed or None, whether Ctrl-C stopped it): measuring stops at either, keeping what it has."""
     import itertools
 
-    from effnet_inspect import interrupt
     from effnet_inspect.bench.results import save_results
     from effnet_inspect.bench.runner import run_bench
-    from effnet_inspect.progress import progress
+    from effnet_inspect.progress import progress, stopping
 
     groups = [list(g) for _, g in itertools.groupby(configs, key=lambda c: c.variant)]
     try:
@@ -181,6 +180,6 @@ def measure_all(configs, measure, run, out, release) -> tuple:
                     except InputError as exc:
                         return run, exc, False
     except KeyboardInterrupt:
-        interrupt.stopping()
+        stopping()
         return run, None, True
     return run, None, False

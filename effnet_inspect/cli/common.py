@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import argparse
 import enum
+import re
 import sys
 from pathlib import Path
-from typing import Callable, Mapping, TypeVar
+from typing import Callable, Mapping, Sequence, TypeVar
 
 from effnet_inspect.errors import InputError
-from effnet_inspect.arch.specs import OFFICIAL_NAMES, Variant, check_resolution, parse_variant
+from effnet_inspect.arch.specs import OFFICIAL_NAMES, Variant, check_resolution
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -53,10 +54,11 @@ class OutPath(argparse.Action):
 
 
 def resolution_arg(text: str) -> int:
+    # ASCII digits only, as in custom variants: int() and float() also take '2_24' and other scripts' digits
+    if not re.fullmatch(r"[0-9]+(\.0*)?", text.strip(), re.ASCII):
+        raise argparse.ArgumentTypeError(f"resolution must be a whole number of pixels, got {text!r}")
     try:
         return check_resolution(float(text))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"resolution must be a whole number of pixels, got {text!r}") from None
     except InputError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -68,8 +70,11 @@ def add_variants(parser: argparse.ArgumentParser, default_all: bool = True) -> N
                              "'w=1.3,d=1.5,r=320'" + (" (default: b0-b7)" if default_all else ""))
 
 
-def variants_or_all(variants: list[str]) -> list[Variant]:
-    return [parse_variant(v) for v in variants or OFFICIAL_NAMES]
+def variants_or_all(variants: Sequence[str]) -> list[Variant]:
+    """The variants as given (default B0-B7); one given twice is refused (see api.sources.source_list)."""
+    from effnet_inspect.api.sources import source_list
+
+    return source_list(list(variants or OFFICIAL_NAMES))  # type: ignore[return-value]
 
 
 def add_resolution(parser: argparse.ArgumentParser) -> None:
@@ -83,26 +88,50 @@ def add_no_top(parser: argparse.ArgumentParser) -> None:
                              "as Keras' include_top=False")
 
 
-def emit(text: str, out: Path | None) -> None:
-    """Print to stdout (also for --out -), or write the file atomically."""
-    if out is None or str(out) == "-":
-        sys.stdout.write(text)
+def emit(data: str | bytes, out: Path | None) -> None:
+    """Print to stdout (no --out, or --out -), or write the file (effnet_inspect.files resolves every path)."""
+    from effnet_inspect.files import is_stdout, write_atomic
+
+    if out is None or is_stdout(out):
+        if isinstance(data, str):
+            sys.stdout.write(data)
+            return
+        if sys.stdout.isatty():
+            raise InputError("is '-' but the output is binary and stdout is a terminal; redirect it or name a file",
+                             param="out")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
         return
-    from effnet_inspect.files import write_atomic
-    write_atomic(out, text)
+    write_atomic(out, data)
     print(f"wrote {out}", file=sys.stderr)
 
 
 def format_for(out: Path | None, given: E | None, by_suffix: Mapping[str, E], default: E) -> E:
     """The output format: --format if given, else the --out file's extension, else the default.
 
-    A --format that contradicts the extension is refused rather than written under a misleading name.
+    A --format that contradicts the extension is refused rather than written under a misleading name, and so is
+    an extension that names no format this command writes (unless --format says what to write).
     """
-    implied = by_suffix.get(out.suffix.lower()) if out is not None else None
+    from effnet_inspect.files import is_stdout
+
+    suffix = out.suffix.lower() if out is not None and not is_stdout(out) else ""
+    implied = by_suffix.get(suffix)
     if given is not None and implied is not None and given is not implied:
         raise InputError(f"--out {str(out)!r} looks like {implied.value} but --format is {given.value}; "
                          f"make them agree")
+    if suffix and implied is None and given is None:
+        raise InputError(f"--out {str(out)!r}: {suffix} is not a format this command writes; end the name in "
+                         f"{', '.join(sorted(by_suffix))} (or give --format)")
     return given or implied or default
+
+
+def check_suffix(out: Path | None, allowed: Sequence[str], what: str) -> None:
+    """For commands with one output format: refuse a file name that promises another."""
+    from effnet_inspect.files import is_stdout
+
+    if out is not None and not is_stdout(out) and out.suffix and out.suffix.lower() not in allowed:
+        raise InputError(f"--out {str(out)!r}: this command writes {what}; end the name in {' or '.join(allowed)}")
 
 
 def add_model_args(parser: argparse.ArgumentParser, required: bool = False) -> None:
@@ -112,7 +141,12 @@ def add_model_args(parser: argparse.ArgumentParser, required: bool = False) -> N
                              "'package.models:efficientnet_b3' or 'package.models:Factory.from_name' (called on the "
                              "meta device: no weights are allocated or downloaded)")
     parser.add_argument("--kwargs", metavar="JSON", default=None,
-                        help="keyword arguments for --model, as a JSON object, e.g. '{\"num_classes\": 10}'")
+                        help="keyword arguments for --model, as a JSON object, e.g. '{\"num_classes\": 10}' "
+                             "(weight-loading ones such as pretrained are refused: only the architecture is read)")
+    parser.add_argument("--name", metavar="LABEL", default=None,
+                        help="what to call the --model in tables, pages and default file names (default: MODULE:"
+                             "CALLABLE, or MODULE:MODEL_NAME when --kwargs has a model_name, plus any other "
+                             "--kwargs)")
 
 
 def analyses_from_args(args: argparse.Namespace, include_top: bool = True):
@@ -120,4 +154,4 @@ def analyses_from_args(args: argparse.Namespace, include_top: bool = True):
     from effnet_inspect.api.sources import analyses
 
     return analyses(args.variants, getattr(args, "model", None), getattr(args, "kwargs", None), include_top,
-                    getattr(args, "resolution", None))
+                    getattr(args, "resolution", None), name=getattr(args, "name", None))

@@ -9,7 +9,6 @@ name in). Several variants without --side-by-side give one file per variant, in 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from effnet_inspect.drawing import DiagramFormat, DiagramLevel, PageSize, RankDir, Selection
@@ -57,8 +56,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dpi", type=positive_int, metavar="N",
                    help="PNG resolution in pixels per inch (default 96: a slide is 1920x1080)")
     p.add_argument("--out", action=OutPath, metavar="PATH",
-                   help="output file, or a directory (existing, or written with a trailing '/'); several variants "
-                        "without --side-by-side give several files, so --out is then a directory")
+                   help="output file, '-' for stdout, or a directory (existing, or written with a trailing '/'); "
+                        "several variants without --side-by-side give several files, so --out is then a directory")
     p.add_argument("--rankdir", type=enum_arg(RankDir), default=RankDir.TB, metavar="DIR",
                    help="the way the network progresses: TB (stages and lines of layers stacked downwards, "
                         "default) | LR (left to right)")
@@ -93,45 +92,53 @@ def _check(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     from effnet_inspect.api.diagram import diagram
     from effnet_inspect.drawing import figure_dot, render_figure
-    from effnet_inspect.files import write_atomic
+    from effnet_inspect.files import is_stdout
     from effnet_inspect.progress import progress
 
-    args.format = format_for(args.out, args.format, FORMAT_BY_SUFFIX, DiagramFormat.SVG)
+    out, to_stdout = args.out, is_stdout(args.out)
+    out_is_dir = out is not None and not to_stdout and (args.out_dir_marked or out.is_dir())
+    args.format = format_for(None if out_is_dir else out, args.format, FORMAT_BY_SUFFIX, DiagramFormat.SVG)
     _check(args)
     preset = bool(args.selection) or args.size is not None or args.dpi is not None
-    if args.model:  # one figure (diagram() refuses variants given as well)
+    if args.model is not None:  # one figure ('' too: refused, not read as no --model)
         figures: list[list] = [args.variants]
     else:  # one figure side by side or of a single variant, else one per variant; parsed now, before drawing
         variants = variants_or_all(args.variants)
         figures = [variants] if args.side_by_side or len(variants) == 1 else [[v] for v in variants]
     several = len(figures) > 1
-    out_is_dir = args.out is not None and (args.out.is_dir() or args.out_dir_marked)
-    if several and args.out is not None and args.out.suffix and not out_is_dir:
+    if several and to_stdout:
+        raise InputError(f"--out - (stdout) takes one figure, but {len(figures)} variants give {len(figures)}: "
+                         f"add --side-by-side, or name a directory")
+    if several and out is not None and out.suffix and not out_is_dir:
         raise InputError(f"{len(figures)} variants give {len(figures)} files: --out must be a directory, not "
-                         f"{str(args.out)!r} (or add --side-by-side for one figure)")
+                         f"{str(out)!r} (or add --side-by-side for one figure)")
+    if not several and args.format is DiagramFormat.DOT and out is None:
+        to_stdout = True  # DOT text is for piping (`> b0.dot`), like every other text command
     for group in progress(figures, desc="diagram",
                           label=lambda f: " ".join(getattr(v, "name", v) for v in f) or args.model):
         drawn = diagram(group or None, args.level, side_by_side=args.side_by_side, rankdir=args.rankdir,
                         expand=args.expand, include_top=not args.no_top, resolution=args.resolution,
-                        model=args.model, kwargs=args.kwargs)
+                        model=args.model, kwargs=args.kwargs, name=args.name)
         source, name = drawn.dot, drawn.file_name(args.format)
         if preset:  # a page size, a part of the model or a resolution: drawn from the same analyses
             from effnet_inspect.api.sources import analyses
 
             found = analyses(group or None, include_top=not args.no_top, resolution=args.resolution,
-                             model=args.model, kwargs=args.kwargs)
+                             model=args.model, kwargs=args.kwargs, name=args.name)
             source, stem = figure_dot(found, args.level, args.side_by_side, args.rankdir, args.expand,
                                       args.selection, args.size)
             name = f"{stem}.{args.format.value}"
-        if not several and args.format is DiagramFormat.DOT and args.out is None:
-            emit(source, None)
-            return 0
-        if args.out is None:
+        if to_stdout:
+            target = None
+        elif out is None:
             target = Path(name)
-        else:  # several files go into the --out directory; so does one, when --out is an existing directory
-            target = args.out / name if several or out_is_dir else args.out
-        data = drawn.render(args.format) if not preset else render_figure(source, args.format, args.size,
-                                                                          args.dpi, what=name)
-        write_atomic(target, data.decode("utf-8") if args.format.is_text else data)
-        print(f"wrote {target}", file=sys.stderr)
+        else:  # several files go into the --out directory; so does one, when --out is a directory
+            target = out / name if several or out_is_dir else out
+        if args.format is DiagramFormat.DOT:
+            data = source.encode("utf-8")
+        elif preset:
+            data = render_figure(source, args.format, args.size, args.dpi, what=name)
+        else:
+            data = drawn.render(args.format)
+        emit(data.decode("utf-8") if args.format.is_text else data, target)
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import enum
 
-from effnet_inspect.cli.common import add_model_args, add_resolution, emit, enum_arg, out_file
+from effnet_inspect.cli.common import add_model_args, add_resolution, emit, enum_arg, format_for, out_file
 
 
 class InspectFormat(enum.Enum):
@@ -20,8 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "layers in Keras' terms.")
     add_model_args(p, required=True)
     add_resolution(p)
-    p.add_argument("--format", type=enum_arg(InspectFormat), default=InspectFormat.TEXT, metavar="FORMAT",
-                   help="text | json (default: text)")
+    p.add_argument("--format", type=enum_arg(InspectFormat), metavar="FORMAT",
+                   help="text | json (default: from the --out extension, else text)")
     p.add_argument("--out", type=out_file, metavar="PATH", help="write to a file instead of stdout")
     p.set_defaults(run=run)
 
@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from effnet_inspect.api.inspect import inspect
 
-    verdict = inspect(args.model, kwargs=args.kwargs, resolution=args.resolution)
-    emit(verdict.text if args.format is InspectFormat.TEXT else verdict.to_json(), args.out)
+    fmt = format_for(args.out, args.format, {".txt": InspectFormat.TEXT, ".json": InspectFormat.JSON},
+                     InspectFormat.TEXT)
+    verdict = inspect(args.model, kwargs=args.kwargs, resolution=args.resolution, name=args.name)
+    emit(verdict.text if fmt is InspectFormat.TEXT else verdict.to_json(), args.out)
     return 0

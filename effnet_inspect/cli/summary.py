@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from effnet_inspect.cli.common import add_model_args, add_no_top, add_resolution, emit, out_file
+from effnet_inspect.cli.common import add_model_args, add_no_top, add_resolution, check_suffix, emit, out_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from effnet_inspect.api.summary import summary
 
+    check_suffix(args.out, (".txt",), "text")
     found = summary(args.variant, include_top=not args.no_top, resolution=args.resolution, model=args.model,
-                    kwargs=args.kwargs)
+                    kwargs=args.kwargs, name=args.name)
     emit(found.text, args.out)
     return 0

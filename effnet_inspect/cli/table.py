@@ -31,6 +31,6 @@ def run(args: argparse.Namespace) -> int:
 
     fmt = format_for(args.out, args.format, FORMAT_BY_SUFFIX, Format.TEXT)  # before any work
     found = table(args.variants, args.level, include_top=not args.no_top, resolution=args.resolution,
-                  fvcore=args.fvcore, model=args.model, kwargs=args.kwargs)
+                  fvcore=args.fvcore, model=args.model, kwargs=args.kwargs, name=args.name)
     emit(found.render(fmt), args.out)
     return 0

@@ -25,7 +25,9 @@ class RankDir(enum.Enum):
 
 
 def _node_id(name: str) -> str:
-    return quote(graphviz.nohtml(name))
+    # '&' as '&amp;' here and in plain labels: Graphviz passes entities through to SVG, and a module named
+    # '&#0;' would make the SVG ill-formed XML
+    return quote(graphviz.nohtml(name.replace("&", "&amp;")))
 
 
 class Digraph(graphviz.Digraph):
@@ -49,8 +51,8 @@ def html_escape(text: object) -> str:
 
 
 def plain(text: object) -> str:
-    """A plain-text label taken literally: no backslash escapes, and '<...>' is not read as HTML."""
-    return graphviz.escape(str(text))
+    """A plain-text label taken literally: no backslash escapes, '<...>' is not read as HTML, '&...;' is no entity."""
+    return graphviz.escape(str(text).replace("&", "&amp;"))
 
 
 def number(value: float) -> str:

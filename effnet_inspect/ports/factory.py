@@ -67,22 +67,26 @@ def parse_factory(spec: str, kwargs_json: str | None = None, name: str | None = 
         raise InputError(f"{spec!r} is not of the form {SYNTAX}", param="model")
     if name is not None and (not name.strip() or not name.isprintable() or len(name) > 100):
         raise InputError(f"{name!r} is not a usable label: give 1-100 printable characters", param="name")
-    kwargs = parse_kwargs(kwargs_json)
+    return Factory(module, attribute, refuse_weights(parse_kwargs(kwargs_json)), name)
+
+
+def refuse_weights(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """kwargs, unless one of them would make the factory fetch or read weights (switched off is fine)."""
     loading = [k for k in WEIGHT_KWARGS if kwargs.get(k) not in (None, False, "", {}, [])]
     if loading:
         given = ", ".join(f"{k}={kwargs[k]!r}" for k in loading)
-        raise InputError(f"{given} would load weights; effnet-inspect reads the architecture only and never "
+        raise InputError(f"{_clip(given)} would load weights; effnet-inspect reads the architecture only and never "
                          f"downloads or loads weights: leave {' and '.join(loading)} out", param="kwargs")
-    return Factory(module, attribute, kwargs, name)
+    return kwargs
 
 
 def parse_kwargs(text: str | None) -> dict[str, Any]:
-    from effnet_inspect.typed_json import JsonError, loads
+    from effnet_inspect.files import JsonError, read_json
 
     if text is None:
         return {}
     try:
-        value = loads(text)
+        value = read_json(text)
     except JsonError as exc:
         raise InputError(f"is {exc}: {_clip(text)!r}", param="kwargs") from None
     if not isinstance(value, dict):

@@ -72,16 +72,28 @@ class Nav:
 
 
 class Writer:
-    """Writes files under the output folder atomically and remembers what it wrote."""
+    """Collects the report's files, then writes them all (each atomically): a failure while rendering leaves the
+    folder as it was, never a report without its index. The folder itself is made (or refused) at once."""
 
     def __init__(self, out: Path):
         self.out = ensure_dir(out)
+        self.pending: dict[str, str | bytes] = {}
         self.written: list[Path] = []
 
     def write(self, relative: str, data: str | bytes) -> str:
-        write_atomic(self.out / relative, data)
-        self.written.append(Path(relative))
+        self.pending[relative] = data
         return relative
+
+    def earlier_pages(self) -> list[str]:
+        """HTML pages in the folder that this report does not write (left by a report of other variants)."""
+        return sorted(p.name for p in Path(self.out).glob("*.html")
+                      if p.name not in self.pending and p.name != "index.html" and p.is_file())
+
+    def flush(self) -> None:
+        for relative, data in self.pending.items():
+            write_atomic(Path(self.out) / relative, data)
+            self.written.append(Path(relative))
+        self.pending.clear()
 
 
 # ----------------------------------------------------------------------------------------------- tables

@@ -97,4 +97,4 @@ def write_index(writer: Writer, nav: Nav, variants: Sequence[VariantData], pairs
         module_table=module_counts_table(variants, "Module types per variant (summed over all sub-blocks)"),
         module_legend=module_colours(), figures=figures, scaling_figure=scaling_figure, scaling_table=scaling_table,
         side_explorer=side_explorer, diagrams_available=DIAGRAMS_AVAILABLE, downloads=downloads,
-        include_top=variants[0].analysis.include_top))
+        include_top=variants[0].analysis.include_top, earlier_pages=writer.earlier_pages()))

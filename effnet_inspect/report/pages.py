@@ -11,7 +11,8 @@ write_report(analyses, out_dir) writes (all paths relative, so the folder can be
     charts/                    the Matplotlib charts (SVG)
     tables/                    family, stage and sub-block tables of all variants in the four formats
 
-Pages read records (Analysis, rows); only files the report produces are (over)written, nothing is deleted.
+Pages read records (Analysis, rows); only files the report produces are (over)written, all of them once every
+page has rendered; nothing is deleted. Pages an earlier report of other variants left are listed in the index.
 """
 from __future__ import annotations
 
@@ -61,22 +62,28 @@ def render_compare(a: VariantData, b: VariantData, nav: Nav | None, decided: tup
                   family=family_growth(a.family, b.family) + decision_growth(*decided, source), explorer=explorer)
 
 
+def compare_html(analyses: Sequence[Analysis]) -> tuple[str, str]:
+    """(default file name, HTML) of the standalone compare page of two models."""
+    if len(analyses) != 2:
+        raise InputError(f"compare needs exactly two variants, got {len(analyses)}")
+    a, b = variant_data(analyses)
+    decided, _ = decisions([a, b], None)
+    return compare_page(a, b), render_compare(a, b, None, (decided[0], decided[1]), None)
+
+
 def write_compare(analyses: Sequence[Analysis], out: str | os.PathLike | None = None) -> Path:
     """A standalone compare page of two models (`effnet-inspect compare`).
 
     out: a .html file, or a folder to write compare-<a>-<b>.html into (default: the current folder).
     """
-    if len(analyses) != 2:
-        raise InputError(f"compare needs exactly two variants, got {len(analyses)}")
-    a, b = variant_data(analyses)
-    decided, _ = decisions([a, b], None)
     target = Path(out) if out is not None else Path(".")
     if target.suffix and target.suffix.lower() not in (".html", ".htm") and not target.is_dir():
         raise InputError(f"{str(target)!r} must end in .html or name a folder: compare writes one HTML page",
                          param="out")
-    if target.suffix.lower() not in (".html", ".htm"):
-        target = ensure_dir(target) / compare_page(a, b)
-    write_atomic(target, render_compare(a, b, None, (decided[0], decided[1]), None))
+    name, html = compare_html(analyses)
+    if target.suffix.lower() not in (".html", ".htm") or target.is_dir():
+        target = ensure_dir(target) / name
+    write_atomic(target, html)
     return target
 
 
@@ -119,6 +126,7 @@ def write_report(analyses: Sequence[Analysis], out: str | os.PathLike, bench=Non
         writer.write("bench.html", render("bench.html", page_title="Benchmark results", version=__version__,
                                           nav=nav, current="bench", **bench_context(bench, writer)))
     write_index(writer, nav, variants, pairs, downloads, compare_page, rows, source)
+    writer.flush()
     return Report(writer.out, writer.written)
 
 

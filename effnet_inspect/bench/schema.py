@@ -1,8 +1,8 @@
-"""JSON from users, read defensively: parsing with a nesting limit, and frozen dataclasses built field by field
-with every value's type checked against the dataclass' annotations.
-
-Both raise JsonError (a ValueError) with a message that says where and what: the caller turns it into its own
-one-line InputError. Nothing here knows about files or flags.
+"""Reading a results file (bench/results.py) defensively: JSON with a nesting limit (effnet_inspect.files), then
+the records built field by field, every value checked against the dataclass' annotations (int is not bool, float
+is finite, tuple is a list, Enum is one of its values, nested records recursively) and against the ranges no
+measurement can leave (counts positive, nothing negative). Whatever is wrong is one InputError line naming the
+field: "results[0].latency.p50_ms should be a number, not \"2.2\"".
 """
 from __future__ import annotations
 
@@ -10,41 +10,58 @@ import dataclasses
 import enum
 import json
 import math
-import re
+import os
 import types
 import typing
+from pathlib import Path
 from typing import Any
 
-MAX_DEPTH = 64
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKET = re.compile(r"[\[\]{}]")
+from effnet_inspect.bench.results import SCHEMA, VERSION, BenchRun
+from effnet_inspect.errors import InputError
+from effnet_inspect.files import JsonError, read_json
+
+POSITIVE = {"iters", "repeats", "threads", "resolution", "batch_size", "measured_batch_size", "samples"}
 
 
-class JsonError(ValueError):
-    """JSON that does not parse, nests too deep, or does not fit the expected record."""
-
-
-def loads(text: str, max_depth: int = MAX_DEPTH) -> Any:
-    """json.loads, refusing NaN and Infinity and anything nested deeper than max_depth (checked before parsing:
-    the parser itself would recurse once per level)."""
-    depth = deepest = 0
-    for bracket in _BRACKET.finditer(_STRING.sub('""', text)):
-        depth += 1 if bracket.group() in "[{" else -1
-        deepest = max(deepest, depth)
-        if deepest > max_depth:
-            raise JsonError(f"nested more than {max_depth} levels deep")
+def load(path: str | os.PathLike) -> BenchRun:
+    source = str(path)
     try:
-        return json.loads(text, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        raise JsonError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except JsonError:
-        raise
-    except ValueError as exc:  # an integer of more than 4300 digits
-        raise JsonError(f"not JSON: {str(exc).splitlines()[0]}") from None
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read {source!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{source!r} is not a results file (not UTF-8 text)", param="bench") from None
+    try:
+        data = read_json(text)
+    except JsonError as exc:
+        raise InputError(f"{source!r} is {exc}" if str(exc).startswith("not JSON") else
+                         f"{source!r} is not a valid effnet-inspect bench file: {exc}", param="bench") from None
+    try:
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+            raise JsonError(f"no \"schema\": \"{SCHEMA}\"")
+        if data.get("version") != VERSION:
+            raise JsonError(f"version {data.get('version')!r}, this effnet-inspect reads version {VERSION}")
+        run = build(BenchRun, data, "")
+        check_ranges(run, "")
+    except JsonError as exc:
+        raise InputError(f"{source!r} is not a valid effnet-inspect bench file: {exc}", param="bench") from None
+    return run
 
 
-def _no_constant(name: str) -> Any:
-    raise JsonError(f"not JSON: {name} is not a number JSON allows")
+def check_ranges(record: Any, where: str) -> None:
+    """Every number in the records is >= 0, and the counts in POSITIVE are >= 1."""
+    for f in dataclasses.fields(record):
+        value = getattr(record, f.name)
+        here = f"{where}.{f.name}" if where else f.name
+        items = list(enumerate(value)) if isinstance(value, tuple) else [(None, value)]
+        for i, item in items:
+            at = here if i is None else f"{here}[{i}]"
+            if dataclasses.is_dataclass(item):
+                check_ranges(item, at)
+            elif isinstance(item, (int, float)) and not isinstance(item, bool):
+                low = 1 if f.name in POSITIVE else 0
+                if item < low:
+                    raise JsonError(f"{at} is {item!r}; it cannot be below {low}")
 
 
 def build(cls: type, data: Any, where: str) -> Any:
