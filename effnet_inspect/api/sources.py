@@ -42,7 +42,7 @@ def source_list(variants: Sources) -> list[Source]:
     if variants is None:
         return []
     given = [variants] if isinstance(variants, (str, Variant, ModelSpec, Analysis)) else list(variants)
-    found = [parse_variant(v) if isinstance(v, str) else v for v in given]
+    found: list[Source] = [parse_variant(v) if isinstance(v, str) else v for v in given]
     seen: dict[Variant, Source] = {}
     for text, variant in zip(given, found):
         if isinstance(variant, Variant):

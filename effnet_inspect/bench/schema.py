@@ -97,7 +97,7 @@ def value(hint: Any, data: Any, where: str) -> Any:
         if not isinstance(data, dict):
             raise JsonError(f"{where} should be an object, not {_json_type(data)}")
         return {k: value(args[1], v, f"{where}.{k}") for k, v in data.items()}  # JSON keys are strings
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return build(hint, data, where)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         choices = [e.value for e in hint]
