@@ -248,7 +248,7 @@ CHANGE = st.tuples(st.sampled_from(PATHS), JSON_VALUES) | st.sampled_from(PATHS)
 @given(changes=st.lists(CHANGE, min_size=1, max_size=3))
 def test_any_edited_results_file_is_refused_in_one_line_or_rendered(tmp_path, changes):
     """Whatever is put wherever in a valid file: load_results raises InputError, or the bench page renders."""
-    from effnet_inspect.report import Nav
+    from effnet_inspect.report.data import Nav
     from effnet_inspect.report.bench_page import bench_context
     from effnet_inspect.report.html import render
 

@@ -29,16 +29,16 @@ class _InterruptWhenCollected:
 
 
 def test_an_interrupt_swallowed_on_its_way_still_stops_the_command(tmp_path, capsys, monkeypatch):
-    import effnet_inspect.render.tables as tables
+    from effnet_inspect.api.table import Table
 
-    real = tables.render
+    real = Table.render
 
     def render(*args, **kwargs):
         _InterruptWhenCollected()  # collected at once: the interrupt is raised and swallowed in __del__
         return real(*args, **kwargs)
 
     swallowed = []
-    monkeypatch.setattr(tables, "render", render)
+    monkeypatch.setattr(Table, "render", render)
     monkeypatch.setattr(sys, "unraisablehook", lambda info: swallowed.append(info.exc_type))
     target = tmp_path / "family.csv"
     assert main(["table", TINY, "--out", str(target)]) == 130
