@@ -119,6 +119,7 @@ def test_dash_is_stdout_and_creates_nothing(tmp_path, capsys, monkeypatch, comma
 def test_dash_for_a_directory_of_files_is_refused(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     one_line_exit_2(*run_cli(capsys, "report", TINY, "--out", "-"), "directory of files")
+    one_line_exit_2(*run_cli(capsys, "slides", TINY, "--out", "-"), "directory of files")
     one_line_exit_2(*run_cli(capsys, "diagram", TINY, "b0", "--out", "-"), "takes one figure")
     assert os.listdir(tmp_path) == []
 
