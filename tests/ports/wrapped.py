@@ -1,0 +1,32 @@
+"""A plain B0 handed over the ways users hand models over: compiled by TorchScript, left in training mode, or
+returning feature maps only (no head)."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from tests.ports.torchvision_style import efficientnet_b0
+
+
+def scripted_b0(**kwargs) -> torch.jit.ScriptModule:
+    """torch.jit.script(efficientnet_b0()), as for deployment."""
+    return torch.jit.script(efficientnet_b0(**kwargs))
+
+
+def traced_b0(**kwargs) -> torch.jit.ScriptModule:
+    """torch.jit.trace on an example input (built on the CPU: tracing runs the model)."""
+    with torch.device("cpu"):
+        model = efficientnet_b0(**kwargs).eval()
+        return torch.jit.trace(model, torch.zeros(1, 3, 64, 64))
+
+
+def training_b0(**kwargs) -> nn.Module:
+    """A B0 left in train() mode (the loader's .eval() undone by the caller's own wrapper)."""
+    model = efficientnet_b0(**kwargs)
+    model.eval = lambda: model  # type: ignore[method-assign]  # a wrapper whose eval() does nothing
+    return model.train()
+
+
+def features_b0(**kwargs) -> nn.Module:
+    """The feature extractor only (timm's features_only / torchvision's .features): no head conv, no classifier."""
+    return efficientnet_b0(**kwargs).features[:-1]
