@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from effnet_inspect.analysis.classify import module_kind
+from effnet_inspect.analysis.registry import module_kind
 from effnet_inspect.analysis.measure import Analysis, analyze
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.arch.specs import ModelSpec

@@ -76,6 +76,26 @@ class FrozenBatchNormAct2d(nn.Module):
         return self.act(self.drop(x * scale + shift))
 
 
+class LayerNormAct2d(nn.LayerNorm):
+    """Layer norm over the channels of an NCHW map (timm's LayerNorm2d: permute, F.layer_norm, permute back)."""
+
+    def __init__(self, num_channels: int, eps: float = 1e-6, apply_act: bool = True,
+                 act_layer: Callable[..., nn.Module] = nn.ReLU, inplace: bool = True) -> None:
+        super().__init__(num_channels, eps=eps)
+        self.act = act_layer(inplace=inplace) if apply_act else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.permute(0, 2, 3, 1)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return self.act(x.permute(0, 3, 1, 2))
+
+
+def no_norm_act(num_features: int, apply_act: bool = True, act_layer: Callable[..., nn.Module] = nn.ReLU,
+                inplace: bool = True) -> nn.Module:
+    """No normalisation at all, only the activation (as in normalizer-free networks)."""
+    return act_layer(inplace=inplace) if apply_act else nn.Identity()
+
+
 # ------------------------------------------------------------------------------------------------------ convs
 class CondConv2d(nn.Module):
     """Conditionally parameterised convolution: a per-example mix of expert kernels, run as one grouped conv over

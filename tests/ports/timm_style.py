@@ -19,7 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tests.ports.timm_layers import BatchNormAct2d, FrozenBatchNormAct2d, GroupNormAct, create_conv2d, make_divisible
+from tests.ports.timm_layers import (BatchNormAct2d, FrozenBatchNormAct2d, GroupNormAct, LayerNormAct2d, create_conv2d,
+                                     make_divisible, no_norm_act)
 
 
 def round_channels(channels: int, multiplier: float = 1.0, divisor: int = 8) -> int:
@@ -210,6 +211,16 @@ def efficientnet_b0(**kwargs) -> EfficientNet:
 def efficientnet_b0_gn(**kwargs) -> EfficientNet:
     """B0 with group norm, 8 channels per group (timm's efficientnet_b0_gn)."""
     return EfficientNet(B0_ARCH, norm_layer=partial(GroupNormAct, group_size=8), **kwargs)
+
+
+def efficientnet_b0_ln(**kwargs) -> EfficientNet:
+    """B0 with layer norm over the channels (LayerNorm2d)."""
+    return EfficientNet(B0_ARCH, norm_layer=LayerNormAct2d, **kwargs)
+
+
+def efficientnet_b0_no_norm(**kwargs) -> EfficientNet:
+    """B0 without any normalisation layer."""
+    return EfficientNet(B0_ARCH, norm_layer=no_norm_act, **kwargs)
 
 
 def efficientnet_b0_frozen(**kwargs) -> EfficientNet:

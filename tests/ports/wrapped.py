@@ -1,6 +1,8 @@
-"""A plain B0 handed over the ways users hand models over: compiled by TorchScript, left in training mode, or
-returning feature maps only (no head)."""
+"""A plain B0 handed over the ways users hand models over: compiled by TorchScript, or returning feature maps
+only (no head)."""
 from __future__ import annotations
+
+import warnings
 
 import torch
 from torch import nn
@@ -10,21 +12,17 @@ from tests.ports.torchvision_style import efficientnet_b0
 
 def scripted_b0(**kwargs) -> torch.jit.ScriptModule:
     """torch.jit.script(efficientnet_b0()), as for deployment."""
-    return torch.jit.script(efficientnet_b0(**kwargs))
+    with warnings.catch_warnings():  # TorchScript is deprecated, but deployed models still come this way
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return torch.jit.script(efficientnet_b0(**kwargs))
 
 
 def traced_b0(**kwargs) -> torch.jit.ScriptModule:
     """torch.jit.trace on an example input (built on the CPU: tracing runs the model)."""
-    with torch.device("cpu"):
+    with torch.device("cpu"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
         model = efficientnet_b0(**kwargs).eval()
         return torch.jit.trace(model, torch.zeros(1, 3, 64, 64))
-
-
-def training_b0(**kwargs) -> nn.Module:
-    """A B0 left in train() mode (the loader's .eval() undone by the caller's own wrapper)."""
-    model = efficientnet_b0(**kwargs)
-    model.eval = lambda: model  # type: ignore[method-assign]  # a wrapper whose eval() does nothing
-    return model.train()
 
 
 def features_b0(**kwargs) -> nn.Module:
