@@ -128,8 +128,7 @@ def totals(layers: Sequence[Layer]) -> Totals:
 def _channels_and_resolution(layers: Sequence[Layer]) -> tuple[int | None, int | None, int | None, int | None]:
     first, last = layers[0], layers[-1]
     in_shape = first.in_shape or first.shape
-    # A global pooling that keeps (N, C, 1, 1) ends the feature maps as Keras' (N, C) does: not a 1-pixel output.
-    pooled = {l.shape for l in layers if l.kind is LayerKind.GLOBAL_POOL and len(l.shape) == 4 and l.shape[2:] == (1, 1)}
+    pooled = {l.shape for l in layers if l.kind is LayerKind.GLOBAL_POOL}  # (N, C, 1, 1) is no 1-pixel map
     shapes = [s for l in layers for s in (l.in_shape, l.shape) if s is not None and len(s) == 4 and s not in pooled]
     return (in_shape[1] if len(in_shape) > 1 else None, last.shape[1] if len(last.shape) > 1 else None,
             shapes[0][2] if shapes else None, shapes[-1][2] if shapes else None)
@@ -200,8 +199,7 @@ class SubBlockRow:
 
 def module_counts(grouping: Grouping) -> dict[str, int]:
     counts = Counter(t for b in grouping.sub_blocks for t in b.module_types)
-    extra = {t.value: counts[t] for t in ModuleType if t not in MODULE_TYPES and counts[t]}
-    return {t.value: counts[t] for t in MODULE_TYPES} | extra  # fused convs only where a model has them
+    return {t.value: counts[t] for t in ModuleType if t in MODULE_TYPES or counts[t]}  # fused: where there are
 
 
 def expand_ratio(expanded: int, channels: int | None) -> float:
@@ -233,18 +231,17 @@ def _stage_row(a: Analysis, stage: StageGroup) -> StageRow:
     kernel: int | None = None
     stride: int | None = None
     expand: float | None = None
-    block_type: str | None = None
     if stage.sub_blocks:
         first = stage.sub_blocks[0]
         kernel, stride = first.kernel_size, first.stride
         expand = expand_ratio(first.expanded_channels, _channels_and_resolution(a.layers(first.layers))[0])
-        block_type = first.type.value
     else:  # stem and top: describe their (first) convolution
         conv = next((l for l in layers if l.kind.is_conv), None)
         if conv is not None and conv.kernel_size is not None:
             kernel, stride = conv.kernel_size[0], conv.stride
     return StageRow(a.name, stage.name, t.layers, t.params, t.params_keras, t.macs, t.flops, t.elementwise,
-                    len(stage.sub_blocks) or None, cin, cout, rin, rout, kernel, stride, expand, block_type)
+                    len(stage.sub_blocks) or None, cin, cout, rin, rout, kernel, stride, expand,
+                    stage.sub_blocks[0].type.value if stage.sub_blocks else None)
 
 
 def stage_rows(a: Analysis) -> list[StageRow]:
@@ -297,9 +294,7 @@ def analyses(variants: Sequence[str | Variant | ModelSpec | Analysis], include_t
 
 
 def rows_for(a: Analysis, level: Level) -> list[Any]:
-    if level is Level.FAMILY:
-        return [family_row(a)]
-    return stage_rows(a) if level is Level.STAGE else sub_block_rows(a)
+    return [family_row(a)] if level is Level.FAMILY else stage_rows(a) if level is Level.STAGE else sub_block_rows(a)
 
 
 def table_rows(variants: Sequence[str | Variant | ModelSpec | Analysis], level: Level = Level.FAMILY,
