@@ -22,7 +22,7 @@ def traced_b0(**kwargs) -> torch.jit.ScriptModule:
     with torch.device("cpu"), warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         model = efficientnet_b0(**kwargs).eval()
-        return torch.jit.trace(model, torch.zeros(1, 3, 64, 64))
+        return torch.jit.trace(model, torch.zeros(1, 3, 32, 32))
 
 
 def features_b0(**kwargs) -> nn.Module:
