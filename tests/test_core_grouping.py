@@ -1,7 +1,7 @@
 """Structural grouping: stem, blocks, sub-blocks and the five module types, for every variant."""
 from __future__ import annotations
 
-from effnet_inspect.arch.kinds import LayerKind, ModuleType
+from effnet_inspect.arch.kinds import MODULE_TYPES, LayerKind, ModuleType
 from effnet_inspect.analysis.measure import module_counts, stage_rows, sub_block_rows
 from effnet_inspect.arch.specs import VARIANTS, scale
 
@@ -14,7 +14,7 @@ def test_b0_module_counts_match_the_article():
                                          "module4": 7, "module5": 9}
     stem, top = a.grouping.stages[0], a.grouping.stages[-1]
     assert (len(stem.layers), len(top.layers)) == (7, 3)
-    sizes = {t: 0 for t in ModuleType}
+    sizes = {t: 0 for t in MODULE_TYPES}
     for block in a.grouping.sub_blocks:
         for m in block.modules:
             sizes[m.type] += len(m.layers)

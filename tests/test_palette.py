@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from effnet_inspect.arch.kinds import MODULE_TYPES
+from effnet_inspect.arch.kinds import MODULE_TYPES, ModuleType
 from effnet_inspect.render import palette
 
 MACHADO = {
@@ -44,7 +44,7 @@ def simulate(color: str, deficiency: str) -> list[float]:
     return [sum(m * c for m, c in zip(row, rgb)) for row in MACHADO[deficiency]]
 
 
-SCHEMES = {"stages": palette.STAGE_COLORS, "module types": tuple(palette.MODULE_COLORS[t] for t in MODULE_TYPES)}
+SCHEMES = {"stages": palette.STAGE_COLORS, "module types": tuple(palette.MODULE_COLORS[t] for t in ModuleType)}
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
@@ -71,7 +71,7 @@ def test_neighbouring_stages_differ_in_greyscale():
 def test_one_colour_per_stage_and_custom_models_cycle():
     names = ["stem", *(f"block{i}" for i in range(1, 8)), "top"]
     assert list(palette.stage_colors(names).values()) == list(palette.STAGE_COLORS)
-    assert len(set(palette.STAGE_COLORS)) == 9 and set(palette.MODULE_COLORS) == set(MODULE_TYPES)
+    assert len(set(palette.STAGE_COLORS)) == 9 and set(palette.MODULE_COLORS) == set(ModuleType)  # B0-B7's six and the fused conv
     long = palette.stage_colors(["stem", *(f"block{i}" for i in range(1, 10)), "top"])
     assert long["block8"] == long["block1"] and long["top"] == palette.TOP_COLOR
 
@@ -86,4 +86,5 @@ def test_diagrams_draw_with_the_palette():
     stage = diagram_dot(a, "stage").lower()
     assert all(c in stage for c in palette.STAGE_COLORS)
     module = diagram_dot(a, "module").lower()
-    assert all(c in module for c in (*palette.MODULE_COLORS.values(), palette.STEM_COLOR, palette.TOP_COLOR))
+    b0_modules = [palette.MODULE_COLORS[t] for t in MODULE_TYPES]  # B0 has no fused conv
+    assert all(c in module for c in (*b0_modules, palette.STEM_COLOR, palette.TOP_COLOR))

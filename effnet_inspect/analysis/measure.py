@@ -17,7 +17,7 @@ from torch import nn
 
 from effnet_inspect.model.build import build, resolve
 from effnet_inspect.analysis.group import Grouping, StageGroup, SubBlockGroup, group
-from effnet_inspect.arch.kinds import MODULE_TYPES
+from effnet_inspect.arch.kinds import MODULE_TYPES, LayerKind, ModuleType
 from effnet_inspect.arch.specs import ModelSpec, Variant, check_resolution
 from effnet_inspect.analysis.trace import Layer, trace
 
@@ -128,7 +128,8 @@ def totals(layers: Sequence[Layer]) -> Totals:
 def _channels_and_resolution(layers: Sequence[Layer]) -> tuple[int | None, int | None, int | None, int | None]:
     first, last = layers[0], layers[-1]
     in_shape = first.in_shape or first.shape
-    shapes = [s for l in layers for s in (l.in_shape, l.shape) if s is not None and len(s) == 4]
+    pooled = {l.shape for l in layers if l.kind is LayerKind.GLOBAL_POOL}  # (N, C, 1, 1) is no 1-pixel map
+    shapes = [s for l in layers for s in (l.in_shape, l.shape) if s is not None and len(s) == 4 and s not in pooled]
     return (in_shape[1] if len(in_shape) > 1 else None, last.shape[1] if len(last.shape) > 1 else None,
             shapes[0][2] if shapes else None, shapes[-1][2] if shapes else None)
 
@@ -170,6 +171,7 @@ class StageRow:
     kernel_size: int | None
     stride: int | None
     expand_ratio: float | None
+    block_type: str | None = None  # 'MBConv' or 'fused MBConv' (EfficientNetV2) for blocks; None for stem and top
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,7 @@ class SubBlockRow:
 
 def module_counts(grouping: Grouping) -> dict[str, int]:
     counts = Counter(t for b in grouping.sub_blocks for t in b.module_types)
-    return {t.value: counts[t] for t in MODULE_TYPES}
+    return {t.value: counts[t] for t in ModuleType if t in MODULE_TYPES or counts[t]}  # fused: where there are
 
 
 def expand_ratio(expanded: int, channels: int | None) -> float:
@@ -238,7 +240,8 @@ def _stage_row(a: Analysis, stage: StageGroup) -> StageRow:
         if conv is not None and conv.kernel_size is not None:
             kernel, stride = conv.kernel_size[0], conv.stride
     return StageRow(a.name, stage.name, t.layers, t.params, t.params_keras, t.macs, t.flops, t.elementwise,
-                    len(stage.sub_blocks) or None, cin, cout, rin, rout, kernel, stride, expand)
+                    len(stage.sub_blocks) or None, cin, cout, rin, rout, kernel, stride, expand,
+                    stage.sub_blocks[0].type.value if stage.sub_blocks else None)
 
 
 def stage_rows(a: Analysis) -> list[StageRow]:
@@ -291,9 +294,7 @@ def analyses(variants: Sequence[str | Variant | ModelSpec | Analysis], include_t
 
 
 def rows_for(a: Analysis, level: Level) -> list[Any]:
-    if level is Level.FAMILY:
-        return [family_row(a)]
-    return stage_rows(a) if level is Level.STAGE else sub_block_rows(a)
+    return [family_row(a)] if level is Level.FAMILY else stage_rows(a) if level is Level.STAGE else sub_block_rows(a)
 
 
 def table_rows(variants: Sequence[str | Variant | ModelSpec | Analysis], level: Level = Level.FAMILY,

@@ -119,6 +119,22 @@ def _dense_call(args: tuple, kwargs: dict) -> Geometry:
     return {} if weight is None else dict(in_channels=weight.shape[1], out_channels=weight.shape[0])
 
 
+def frozen_batch_norm(x: torch.Tensor, scale: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+    """Batch norm with fixed statistics and affine terms, folded into one scale and one shift per channel: what
+    the tracer puts in place of `x * scale + shift` on constants (see fuse.py)."""
+    return x * scale + shift
+
+
+def _group_norm_module(m: nn.GroupNorm) -> Geometry:
+    return dict(groups=m.num_groups)
+
+
+def _group_norm_call(args: tuple, kwargs: dict) -> Geometry:
+    """F.group_norm(input, num_groups, weight, bias, eps)."""
+    groups = kwargs.get("num_groups", args[1] if len(args) > 1 else None)
+    return dict(groups=groups) if isinstance(groups, int) else {}
+
+
 def _conv_macs(out_shape: Shape, g: Geometry) -> int:
     return _numel(out_shape) * (g["in_channels"] // g["groups"]) * g["kernel_size"][0] * g["kernel_size"][1]
 
@@ -169,8 +185,12 @@ ENTRIES = (
     # ActivatedConv2d runs its activation inside: the tracer adds it as element-wise ops.
     _convolution(K.CONV, (nn.Conv2d, layers.ActivatedConv2d), (F.conv2d,)),
     _convolution(K.DEPTHWISE),  # a CONV whose groups equal its input channels (see refined_kind)
-    Entry(K.BATCH_NORM, (nn.modules.batchnorm._BatchNorm,), functions=(F.batch_norm,), shape=_same,
-          elementwise=_per_output),
+    # A frozen batch norm (torchvision.ops, detectron2; or x * scale + shift, see fuse.py) computes the same.
+    Entry(K.BATCH_NORM, (nn.modules.batchnorm._BatchNorm,), foreign=("FrozenBatchNorm2d",),
+          functions=(F.batch_norm, frozen_batch_norm), shape=_same, elementwise=_per_output),
+    Entry(K.GROUP_NORM, (nn.GroupNorm,), functions=(F.group_norm,), shape=_same, module_geometry=_group_norm_module,
+          call_geometry=_group_norm_call, elementwise=_per_output),
+    Entry(K.LAYER_NORM, (nn.LayerNorm,), functions=(F.layer_norm,), shape=_same, elementwise=_per_output),
     Entry(K.ACTIVATION, tuple(c for a in ACTIVATIONS for c in a.modules),
           functions=tuple(f for a in ACTIVATIONS for f in a.functions),
           methods=tuple(m for a in ACTIVATIONS for m in a.methods), shape=_same, elementwise=_per_output),

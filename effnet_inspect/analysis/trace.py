@@ -21,8 +21,10 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from effnet_inspect.analysis.activations import activation_name
-from effnet_inspect.analysis.registry import (Geometry, call_geometry, call_kind, elementwise_ops, is_leaf, macs,
-                                              module_geometry, module_kind, module_output_shape, refined_kind)
+from effnet_inspect.analysis.fuse import fuse_affine
+from effnet_inspect.analysis.registry import (Geometry, call_geometry, call_kind, elementwise_ops, frozen_batch_norm,
+                                              is_leaf, macs, module_geometry, module_kind, module_output_shape,
+                                              refined_kind)
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.errors import InputError, printable
 from effnet_inspect.model.layers import ActivatedConv2d
@@ -81,6 +83,14 @@ def _stat_count(module: nn.Module) -> int:
     return sum(b.numel() for name, b in module.named_buffers() if not name.endswith("num_batches_tracked"))
 
 
+def _frozen_affine(module: nn.Module, kind: LayerKind) -> int:
+    """A frozen batch norm keeps its scale and shift as buffers; they are the same parameters as BatchNorm's."""
+    if not kind.is_norm:
+        return 0
+    buffers = dict(module.named_buffers(recurse=False))
+    return sum(buffers[n].numel() for n in ("weight", "bias") if n in buffers)
+
+
 def _tensor_shape(value: Any) -> tuple[int, ...] | None:
     return tuple(value.shape) if isinstance(value, torch.Tensor) else None
 
@@ -96,6 +106,9 @@ def trace(model: nn.Module, input_size: int | tuple[int, int], batch_size: int =
     >>> graph.number_of_nodes(), list(graph.nodes)[:3]
     (240, ['input_layer', 'rescaling', 'normalization'])
     """
+    if isinstance(model, torch.jit.ScriptModule):  # its Python structure is compiled away: nothing to follow
+        raise InputError(f"{type(model).__name__} is a TorchScript module (torch.jit.script / torch.jit.trace), "
+                         "which cannot be traced into layers; pass the eager nn.Module it was made from")
     height, width = (input_size, input_size) if isinstance(input_size, int) else input_size
     model = _on_meta(model)
     example = torch.empty((batch_size, in_channels, height, width), device="meta")
@@ -105,12 +118,12 @@ def trace(model: nn.Module, input_size: int | tuple[int, int], batch_size: int =
         fx_graph = None
     if fx_graph is not None:
         try:
-            return _layer_graph(model, fuse_swish(fx_graph), example, Tracer.FX)
+            return _layer_graph(model, fuse_swish(fuse_affine(fx_graph)), example, Tracer.FX)
         except ShapePropagationError:
             pass  # the symbolic graph does not run (it baked in something): record a real run instead
     from effnet_inspect.analysis.record import record
 
-    recorded = fuse_swish(record(model, example))  # InputError when the model cannot run at all
+    recorded = fuse_swish(fuse_affine(record(model, example)))  # InputError when the model cannot run at all
     try:
         return _layer_graph(model, recorded, example, Tracer.RECORDED)
     except ShapePropagationError as exc:  # no fallback left: the model is what cannot be traced
@@ -154,6 +167,7 @@ def _layer_graph(model: nn.Module, fx_graph: fx.Graph, example: torch.Tensor, tr
     values: dict[fx.Node, Any] = {}
     graph = nx.DiGraph(tracer=tracer.value)
     layer_of: dict[fx.Node, str] = {}
+    read_by: dict[fx.Node, set[fx.Node]] = {}  # constant nodes -> the get_attr nodes they are computed from
     names: set[str] = set()
     unknown: Counter[str] = Counter()
     placeholders = 0
@@ -193,9 +207,20 @@ def _layer_graph(model: nn.Module, fx_graph: fx.Graph, example: torch.Tensor, tr
             where += f" in module '{path}'" if path else ""
             raise ShapePropagationError(
                 f"shape propagation failed at {where}: {type(exc).__name__}: {exc}".splitlines()[0]) from exc
+        if node.op != "get_attr" and isinstance(values[node], (tuple, list)) and \
+                any(isinstance(v, torch.Tensor) for v in values[node]):
+            # torch.split and the like: no layer; the items taken out of it connect to what was split
+            source = next((n for n in node.all_input_nodes if n in layer_of), None)
+            if source is not None:
+                layer_of[node] = layer_of[source]
         if node.op == "get_attr" or _tensor_shape(values[node]) is None:
             continue  # parameters fetched for functional calls, shape arithmetic: not layers
-        layer = _make_layer(node, modules, values, len(graph), names)
+        if node.op != "placeholder" and not any(n in layer_of for n in node.all_input_nodes):
+            # arithmetic on parameters and buffers alone is a constant, not a layer (as in record.py); what it
+            # reads is counted with the layer that uses it
+            read_by[node] = {a for n in node.all_input_nodes for a in read_by.get(n, {n} if n.op == "get_attr" else ())}
+            continue
+        layer = _make_layer(node, modules, values, len(graph), names, read_by)
         if layer.kind is LayerKind.OTHER:
             unknown[layer.type] += 1
         names.add(layer.name)
@@ -237,7 +262,7 @@ def _trainable(value: Any) -> bool:
 
 
 def _make_layer(node: fx.Node, modules: dict[str, nn.Module], values: dict[fx.Node, Any], index: int,
-                taken: set[str]) -> Layer:
+                taken: set[str], read_by: dict[fx.Node, set[fx.Node]]) -> Layer:
     out_shape = tuple(values[node].shape)  # only tensor-valued nodes are layers
     inputs = [values[n] for n in node.all_input_nodes if isinstance(values.get(n), torch.Tensor)]
     in_shape = _tensor_shape(inputs[0]) if inputs else None
@@ -253,8 +278,9 @@ def _make_layer(node: fx.Node, modules: dict[str, nn.Module], values: dict[fx.No
         kind, type_name = module_kind(module), type(module).__name__
         name = path.replace(".", "_")
         geometry = module_geometry(kind, module)
-        params = sum(p.numel() for p in module.parameters() if p.requires_grad)
-        stats = _stat_count(module) + sum(p.numel() for p in module.parameters() if not p.requires_grad)
+        frozen = _frozen_affine(module, kind)
+        params = frozen + sum(p.numel() for p in module.parameters() if p.requires_grad)
+        stats = _stat_count(module) + sum(p.numel() for p in module.parameters() if not p.requires_grad) - frozen
         fused = isinstance(module, ActivatedConv2d)
         activation = activation_name(module.activation if fused else module)
     else:
@@ -267,13 +293,17 @@ def _make_layer(node: fx.Node, modules: dict[str, nn.Module], values: dict[fx.No
         activation = activation_name(fn) if kind is LayerKind.ACTIVATION else None
         path = _module_path(node)
         name = f"{path.replace('.', '_')}_{type_name}" if path else type_name
-        weights = [(str(n.target), values[n]) for n in node.all_input_nodes if n.op == "get_attr"]
+        attrs = {a for n in node.all_input_nodes for a in read_by.get(n, {n} if n.op == "get_attr" else ())}
+        weights = [(str(n.target), values[n]) for n in sorted(attrs, key=lambda a: str(a.target))]
         params = sum(w.numel() for _, w in weights if _trainable(w))
         # F.batch_norm on a module's running statistics: Keras lists them, as for a BatchNorm2d module
         stats = sum(w.numel() for target, w in weights if isinstance(w, torch.Tensor) and not _trainable(w)
                     and not target.endswith("num_batches_tracked"))
+        if fn is frozen_batch_norm:  # folded from BatchNorm's scale, shift, mean and variance: count those
+            params = stats = 2 * out_shape[1]
     # Names come from other people's module names: newlines, control characters and lone surrogates are written
     # as escapes here, once, so every table, summary, diagram and page downstream gets one printable line.
     return Layer(name=_unique(printable(name), taken), kind=kind, type=type_name, path=path, index=index,
-                 in_shape=in_shape, shape=out_shape, params=params, params_keras=params + stats, macs=macs(kind, out_shape, geometry),
+                 in_shape=in_shape, shape=out_shape, params=params, params_keras=params + stats,
+                 macs=macs(kind, out_shape, geometry),
                  elementwise=elementwise_ops(kind, in_shape, out_shape, fused), activation=activation, **geometry)

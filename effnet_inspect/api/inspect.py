@@ -8,7 +8,8 @@ from typing import Any
 
 from effnet_inspect.analysis.measure import Analysis
 from effnet_inspect.api.sources import Kwargs, Model, inspection
-from effnet_inspect.ports.verdict import Conformance, Inspection, headline, render_text
+from effnet_inspect.ports.text import render_text
+from effnet_inspect.ports.verdict import Conformance, Inspection, headline
 from effnet_inspect.render.numbers import millions, thousands
 
 

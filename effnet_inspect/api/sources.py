@@ -74,6 +74,19 @@ def analyses(variants: Sources = None, model: Model | None = None, kwargs: Kwarg
     return analyse_all(our_variants(variants, kwargs, include_top, resolution), include_top, resolution)
 
 
+def side_by_side(variants: Sources = None, model: Model | None = None, kwargs: Kwargs = None,
+                 include_top: bool = True, resolution: int | None = None,
+                 name: str | None = None) -> list[Analysis | Inspection]:
+    """Variants and another implementation together (table, compare, report): the variants' analyses (B0-B7 by
+    default, none by default beside a model), then the model's Inspection (its analysis with the verdict)."""
+    if model is None:
+        return list(analyses(variants, None, kwargs, include_top, resolution, name))
+    found: list[Analysis | Inspection] = []
+    if source_list(variants):
+        found += analyse_all(our_variants(variants, None, include_top, resolution), include_top, resolution)
+    return found + [inspection(model, kwargs, resolution, name, include_top=include_top)]
+
+
 def inspection(model: Model, kwargs: Kwargs = None, resolution: int | None = None, name: str | None = None,
                variants: Sources = None, include_top: bool = True) -> Inspection:
     """Trace, group and judge another implementation (see effnet_inspect.ports.verdict)."""

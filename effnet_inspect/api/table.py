@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from effnet_inspect.analysis.measure import Analysis, Level, rows_for, table_rows
-from effnet_inspect.api.sources import Kwargs, Model, Sources, choice, inspection, our_variants
+from effnet_inspect.api.sources import Kwargs, Model, Sources, choice, our_variants, side_by_side
 from effnet_inspect.errors import InputError
+from effnet_inspect.ports.verdict import Conformance, Inspection
 from effnet_inspect.render.tables import Format, render
 
 FORMAT_BY_SUFFIX = {".txt": Format.TEXT, ".md": Format.MD, ".csv": Format.CSV, ".json": Format.JSON,
@@ -31,10 +32,17 @@ class Table:
 
     rows: tuple[Any, ...]
     level: Level
+    verdict: Conformance | None = None  # another implementation's, when the table has one
 
     def render(self, format: Format | str = Format.TEXT) -> str:
-        """The table in one of: text, md, csv, json, latex (exactly what the command line prints)."""
-        return render(self.rows, self.level, choice(Format, format, "format"))
+        """The table in one of: text, md, csv, json, latex (exactly what the command line prints); under a text or
+        Markdown table, another implementation's verdict (JSON and CSV family rows carry it in their fields)."""
+        fmt = choice(Format, format, "format")
+        text = render(self.rows, self.level, fmt)
+        c = self.verdict
+        if c is None or fmt not in (Format.TEXT, Format.MD):
+            return text
+        return text + "\n".join(["", f"Verdict for {c.model}: {c.verdict}", *(f"  - {d}" for d in c.differences), ""])
 
     def to_text(self) -> str:
         return self.render(Format.TEXT)
@@ -107,8 +115,10 @@ def table(variants: Sources = None, level: Level | str = Level.FAMILY, *, includ
 
     variants: 'b0'-'b7', custom ones ('phi=2.5', 'w=1.3,d=1.5,r=320'), Variant or Analysis objects; one or a list
     (default B0-B7). level: family, stage or subblock. fvcore adds fvcore's FLOP count (family level, optional
-    extra). model: another implementation instead of variants, an nn.Module or 'MODULE:CALLABLE' with `kwargs`;
-    its family row also carries the conformance verdict (matched_variant, differences); name: what to call it.
+    extra). model: another implementation, an nn.Module or 'MODULE:CALLABLE' with `kwargs`, alone or after the
+    given variants; its rows count Keras-equivalent layers (its own nodes beside them), its family row also carries
+    the conformance verdict (matched_variant, differences), and the text table ends with the verdict; name:
+    what to call it.
 
     >>> t = ei.table(["b0", "b7"])
     >>> [(r.variant, r.params, r.layers) for r in t.rows]
@@ -120,9 +130,10 @@ def table(variants: Sources = None, level: Level | str = Level.FAMILY, *, includ
     if model is not None:
         if fvcore:
             raise InputError("counts our own builds only; leave it out for another implementation", param="fvcore")
-        found = inspection(model, kwargs, resolution, name, variants=variants, include_top=include_top)
-        return Table(tuple([found.family_row()] if level is Level.FAMILY else rows_for(found.analysis, level)),
-                     level)
+        *ours, found = side_by_side(variants, model, kwargs, include_top, resolution, name)
+        assert isinstance(found, Inspection)
+        rows = [r for a in ours if isinstance(a, Analysis) for r in rows_for(a, level)] + found.rows(level)
+        return Table(tuple(rows), level, found.conformance)
     if name is not None:
         raise InputError("names another implementation; it applies to a model only", param="name")
     sources = our_variants(variants, kwargs, include_top, resolution)

@@ -14,6 +14,8 @@ class LayerKind(enum.Enum):
     CONV = "Conv2D"
     DEPTHWISE = "DepthwiseConv2D"
     BATCH_NORM = "BatchNormalization"
+    GROUP_NORM = "GroupNormalization"
+    LAYER_NORM = "LayerNormalization"
     ACTIVATION = "Activation"
     GLOBAL_POOL = "GlobalAveragePooling2D"
     RESHAPE = "Reshape"
@@ -31,6 +33,10 @@ class LayerKind(enum.Enum):
     def is_conv(self) -> bool:
         return self in (LayerKind.CONV, LayerKind.DEPTHWISE)
 
+    @property
+    def is_norm(self) -> bool:
+        return self in (LayerKind.BATCH_NORM, LayerKind.GROUP_NORM, LayerKind.LAYER_NORM)
+
 
 class ModuleType(enum.Enum):
     """The parts a sub-block is made of (the article's Module 1-5, plus the expansion it leaves unnamed)."""
@@ -41,15 +47,25 @@ class ModuleType(enum.Enum):
     MODULE3 = "module3"  # squeeze-and-excitation branch
     MODULE4 = "module4"  # Multiply -> project Conv2D -> BN (no skip)
     MODULE5 = "module5"  # Multiply -> project Conv2D -> BN -> Dropout -> Add (skip)
+    FUSED = "fused"  # a full kxk Conv2D -> BN -> Activation in place of expansion + depthwise (EfficientNetV2)
 
     @property
     def label(self) -> str:
-        return "Expansion" if self is ModuleType.EXPANSION else f"Module {self.value[-1]}"
+        return {ModuleType.EXPANSION: "Expansion", ModuleType.FUSED: "Fused conv"}.get(self, f"Module {self.value[-1]}")
 
     @property
     def short(self) -> str:
-        """Column header: Exp, M1 ... M5."""
-        return "Exp" if self is ModuleType.EXPANSION else f"M{self.value[-1]}"
+        """Column header: Exp, M1 ... M5, Fu."""
+        return {ModuleType.EXPANSION: "Exp", ModuleType.FUSED: "Fu"}.get(self, f"M{self.value[-1]}")
 
 
-MODULE_TYPES = tuple(ModuleType)
+# The article's six, which every B0-B7 sub-block is made of (tables always show them); FUSED appears only where a
+# model has it.
+MODULE_TYPES = tuple(t for t in ModuleType if t is not ModuleType.FUSED)
+
+
+class SubBlockType(enum.Enum):
+    """What a sub-block is built around."""
+
+    MBCONV = "MBConv"  # (1x1 expansion) -> depthwise conv -> (SE) -> 1x1 projection: every sub-block of B0-B7
+    FUSED = "fused MBConv"  # a full kxk conv -> (SE) -> (1x1 projection): EfficientNetV2 / EdgeTPU style

@@ -149,6 +149,14 @@ def add_model_args(parser: argparse.ArgumentParser, required: bool = False) -> N
                              "--kwargs)")
 
 
+def models_from_args(args: argparse.Namespace, include_top: bool = True) -> list:
+    """Variants and --model side by side (Analysis objects, then the model's Inspection with its verdict)."""
+    from effnet_inspect.api.sources import side_by_side
+
+    return side_by_side(args.variants, args.model, args.kwargs, include_top, getattr(args, "resolution", None),
+                        getattr(args, "name", None))
+
+
 def analyses_from_args(args: argparse.Namespace, include_top: bool = True):
     """The Analysis objects a command works on: the given variants (default b0-b7), or the --model factory."""
     from effnet_inspect.api.sources import analyses

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from effnet_inspect.cli.common import add_model_args, add_no_top, add_resolution, add_variants, analyses_from_args, out_path
+from effnet_inspect.cli.common import add_model_args, add_no_top, add_resolution, add_variants, models_from_args, out_path
 
 DEFAULT_OUT = Path("reports")
 
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         from effnet_inspect.bench.results import load_results
 
         bench = load_results(found_bench)
-    found = analyses_from_args(args, include_top=not args.no_top)
+    found = models_from_args(args, include_top=not args.no_top)  # variants and --model side by side
     report = write_report(found, args.out, bench=bench)
     print(f"wrote {len(report.files)} files; open {args.out / 'index.html'}", file=sys.stderr)
     return 0

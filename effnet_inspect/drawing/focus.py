@@ -8,7 +8,7 @@ to ("from block2a · Module 4"), so the skip and squeeze-and-excitation paths st
 from __future__ import annotations
 
 from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape
-from effnet_inspect.drawing.module import SKIP_STYLE, Drawing, Row, label_node, module_box, order, stage_caption
+from effnet_inspect.drawing.module import SKIP_STYLE, Drawing, Row, label_node, order
 from effnet_inspect.drawing.style import (DEFAULT, MODULE_COLORS, MUTED, STEM_COLOR, TOP_COLOR, Look, layer_type,
                                           line_edge, new_graph, stack_lines, title_label)
 from effnet_inspect.render.numbers import compact, keras_shape

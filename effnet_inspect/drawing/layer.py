@@ -10,7 +10,7 @@ The stacking follows `rankdir` (TB: lines below each other, each running left to
 from __future__ import annotations
 
 from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape, plain
-from effnet_inspect.drawing.style import (MODULE_COLORS, MUTED, SKIP_EDGE, STAGE_FRAME, STEM_COLOR, TOP_COLOR,
+from effnet_inspect.drawing.style import (MODULE_COLORS, layer_unit, MUTED, SKIP_EDGE, STAGE_FRAME, STEM_COLOR, TOP_COLOR,
                                           add_legend, block_caption, layer_type, line_edge, new_graph, stack_lines,
                                           title_label)
 from effnet_inspect.render.numbers import compact, keras_shape
@@ -48,7 +48,7 @@ def layer_dot(a: Analysis, rankdir: RankDir) -> str:
     t = totals(a.layers())
     rows = {r.stage: r for r in stage_rows(a)}
     graph = new_graph(f"{a.name}_layers", rankdir, nodesep=0.25, ranksep=0.45,
-                      title=title_label(a.title, f"{t.layers} layers  \u00b7  {compact(t.params)} parameters  "
+                      title=title_label(a.title, f"{t.layers} {layer_unit(a)}  \u00b7  {compact(t.params)} parameters  "
                                                  f"\u00b7  {a.resolution}\u00d7{a.resolution} input"))
     skip_row = (f'<tr><td><font color="{SKIP_EDGE}"><b>- - \u2192</b></font></td><td align="left"><b>Skip</b></td>'
                 f'<td align="left"><font color="{MUTED}">residual connection into Add</font></td></tr>')

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape
 from effnet_inspect.drawing.style import (DEFAULT, MODULE_COLORS, MUTED, SKIP_EDGE, STAGE_FRAME, STEM_COLOR, TOP_COLOR,
-                                          Look, add_legend, block_caption, layer_type, line_edge, new_graph,
-                                          stack_lines, title_label)
+                                          Look, add_legend, block_caption, layer_type, layer_unit, line_edge,
+                                          new_graph, stack_lines, title_label)
 from effnet_inspect.render.numbers import compact, keras_shape
 from effnet_inspect.analysis.group import StageGroup, SubBlockGroup
 from effnet_inspect.analysis.measure import Analysis, stage_rows, totals
@@ -164,7 +164,7 @@ def module_dot(a: Analysis, rankdir: RankDir, expand_all: bool = False) -> str:
     t = totals(a.layers())
     graph = new_graph(f"{a.name}_modules", rankdir, nodesep=0.22, ranksep=0.45,
                       title=title_label(f"{a.title} by module",
-                                        f"{len(a.grouping.sub_blocks)} sub-blocks  \u00b7  {t.layers} layers  \u00b7  "
+                                        f"{len(a.grouping.sub_blocks)} sub-blocks  \u00b7  {t.layers} {layer_unit(a)}  \u00b7  "
                                         f"{compact(t.params)} params" + ("" if expand_all else
                                                                        "  \u00b7  identical sub-blocks collapsed: "
                                                                        "\u00d7N rows show one copy")))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Sequence, TypeVar
 
 from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape, number, same_rank
-from effnet_inspect.drawing.style import ACCENT, MUTED, new_graph, title_label
+from effnet_inspect.drawing.style import ACCENT, MUTED, block_kind, layer_unit, new_graph, title_label
 from effnet_inspect.render.palette import stage_color
 from effnet_inspect.render.numbers import arrow, compact, giga, growth, ratio_text, square
 from effnet_inspect.analysis.measure import Analysis, StageRow, stage_rows, totals
@@ -54,7 +54,9 @@ def _operation(rows: list[StageRow | None]) -> str:
     if any(r is not None and r.repeats for r in rows):
         if expand is None:
             return ""
-        return f"MBConv{ratio_text(expand)}  {kernel}\u00d7{kernel}, stride {stride}"
+        kinds = {block_kind(r) for r in present}
+        kind = kinds.pop() if len(kinds) == 1 else "MBConv"
+        return f"{kind}{ratio_text(expand)}  {kernel}\u00d7{kernel}, stride {stride}"
     return f"{kernel}\u00d7{kernel} conv, stride {stride}"
 
 
@@ -70,12 +72,12 @@ def _lines(lines: list[str]) -> str:
                 + "".join(f"<tr><td>{line}</td></tr>" for line in lines) + "</table>")
 
 
-def _cell_label(row: StageRow, base: StageRow | None, operation_shown: bool) -> str:
+def _cell_label(row: StageRow, base: StageRow | None, operation_shown: bool, unit: str = "layers") -> str:
     if row.repeats:  # the repeat count is the headline: it is what depth scaling changes
         lines = [f'<font point-size="16"><b>\u00d7{row.repeats}</b></font>'
-                 f'  <font point-size="10" color="{MUTED}">{row.layers} layers</font>']
+                 f'  <font point-size="10" color="{MUTED}">{row.layers} {unit}</font>']
     else:
-        lines = [f'<font color="{MUTED}">{row.layers} layers</font>']
+        lines = [f'<font color="{MUTED}">{row.layers} {unit}</font>']
     lines += [f"{arrow(row.in_channels, row.out_channels)} ch",
               f"{arrow(square(row.in_resolution), square(row.out_resolution))} px"]
     if not operation_shown:
@@ -95,7 +97,7 @@ def _header_label(a: Analysis, base: Analysis | None) -> str:
     if v is not None:
         lines.append(f'<font color="{MUTED}">width {v.width:.3g}  \u00b7  depth {v.depth:.3g}</font>')
     lines.append(f"{compact(t.params)} params  \u00b7  {giga(t.macs)}MACs")
-    lines.append(f'<font color="{MUTED}">{t.layers} layers  \u00b7  {len(a.grouping.sub_blocks)} sub-blocks</font>')
+    lines.append(f'<font color="{MUTED}">{t.layers} {layer_unit(a)}  \u00b7  {len(a.grouping.sub_blocks)} sub-blocks</font>')
     if base is not None:
         bt = totals(base.layers())
         lines.append(f'<font color="{ACCENT}"><b>{growth(t.params, bt.params)} params  \u00b7  '
@@ -121,7 +123,7 @@ def columns_dot(analyses: Sequence[Analysis], rankdir: RankDir) -> str:
     if single:
         a = analyses[0]
         t = totals(a.layers())
-        title = title_label(f"{a.title} by stage", f"{t.layers} layers  \u00b7  {compact(t.params)} params  "
+        title = title_label(f"{a.title} by stage", f"{t.layers} {layer_unit(a)}  \u00b7  {compact(t.params)} params  "
                                                           f"\u00b7  {giga(t.macs)}MACs")
     else:
         titles = [a.title for a in analyses]
@@ -164,7 +166,8 @@ def columns_dot(analyses: Sequence[Analysis], rankdir: RankDir) -> str:
                 ratio = row.out_channels / base_row.out_channels
             across = BOX_WIDTH * min(3.0, max(0.6, ratio))
             along = BOX_HEIGHT + REPEAT_STEP * max(0, (row.repeats or 1) - 1)
-            graph.node(cell, label=_cell_label(row, base_row if i else None, bool(operation)),
+            graph.node(cell, label=_cell_label(row, base_row if i else None, bool(operation),
+                                                   layer_unit(analyses[i])),
                        fillcolor=stage_color(index, len(names)), fontsize="12", group=f"col{i}",
                        **_size(rankdir, across, along))
             graph.edge(previous[i], cell)

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape, number, same_rank
-from effnet_inspect.arch.kinds import MODULE_TYPES, ModuleType
+from effnet_inspect.analysis.measure import Analysis
+from effnet_inspect.arch.kinds import MODULE_TYPES, ModuleType, SubBlockType
 from effnet_inspect.render.numbers import arrow, ratio_text
 # Colours come from the project's one palette (colour-blind safe, readable under black text).
 from effnet_inspect.render.palette import MODULE_COLORS, STEM_COLOR, TOP_COLOR
@@ -28,6 +29,7 @@ MODULE_MEANING: dict[ModuleType, str] = {
     ModuleType.MODULE3: "squeeze-and-excitation",
     ModuleType.MODULE4: "excite + 1x1 projection",
     ModuleType.MODULE5: "projection + dropout + skip add",
+    ModuleType.FUSED: "full conv replacing expansion + depthwise",
 }
 
 
@@ -138,9 +140,20 @@ def layer_type(layer) -> str:
     return text
 
 
+def layer_unit(a: Analysis) -> str:
+    """What a count of graph nodes is called: our builds' nodes are Keras layers; another implementation's are
+    its own traced operations (its Keras-equivalent layers are in the verdict and the tables)."""
+    return "layers" if a.spec is not None else "nodes"
+
+
+def block_kind(row) -> str:
+    """'MBConv' or 'Fused-MBConv' (EfficientNetV2), from a stage row's block type."""
+    return "Fused-MBConv" if getattr(row, "block_type", None) == SubBlockType.FUSED.value else "MBConv"
+
+
 def block_caption(row) -> str:
     """A block's cluster label: 'block2 · MBConv6 3x3, stride 2 · 16 -> 24 channels · x2'."""
-    return (f"{row.stage}  \u00b7  MBConv{ratio_text(row.expand_ratio)} {row.kernel_size}\u00d7{row.kernel_size}, "
+    return (f"{row.stage}  \u00b7  {block_kind(row)}{ratio_text(row.expand_ratio)} {row.kernel_size}\u00d7{row.kernel_size}, "
             f"stride {row.stride}  \u00b7  {arrow(row.in_channels, row.out_channels)} channels  \u00b7  "
             f"\u00d7{row.repeats}")
 

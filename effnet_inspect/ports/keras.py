@@ -11,7 +11,7 @@ Conv2D) and its missing stem padding as "Keras has, this lacks". For our own bui
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from effnet_inspect.analysis.group import Grouping, SubBlockGroup
 from effnet_inspect.arch.kinds import LayerKind, ModuleType
@@ -28,6 +28,7 @@ MODULES: dict[ModuleType, tuple[LayerKind, ...]] = {
     ModuleType.MODULE3: (K.GLOBAL_POOL, K.RESHAPE, K.CONV, K.CONV),
     ModuleType.MODULE4: (K.MULTIPLY, K.CONV, K.BATCH_NORM),
     ModuleType.MODULE5: (K.MULTIPLY, K.CONV, K.BATCH_NORM, K.DROPOUT, K.ADD),
+    ModuleType.FUSED: (K.CONV, K.BATCH_NORM, K.ACTIVATION),  # Keras' EfficientNetV2 FusedMBConv, padding='same'
 }
 
 # Why a node has no Keras layer, or a Keras layer no node: by (where, kind), then by kind alone.
@@ -63,6 +64,7 @@ class KerasEquivalent:
     nodes: int  # what this implementation's graph has
     extra: tuple[Difference, ...]  # nodes Keras has no layer for
     missing: tuple[Difference, ...]  # Keras layers this implementation has no node for
+    by_group: dict[str, int] = field(default_factory=dict)  # Keras layers per stage and per sub-block name
 
     @property
     def matched(self) -> int:
@@ -112,25 +114,29 @@ def keras_equivalent(grouping: Grouping, layers: dict[str, Layer]) -> KerasEquiv
     """Align every group of the grouping with the Keras layers it stands for."""
     extra: Counter[tuple[str, LayerKind]] = Counter()
     missing: Counter[tuple[str, LayerKind]] = Counter()
-    total = 0
+    by_group: Counter[str] = Counter()
 
-    def account(where: str, names: tuple[str, ...], slots: tuple[LayerKind, ...]) -> None:
-        nonlocal total
+    def account(where: str, names: tuple[str, ...], slots: tuple[LayerKind, ...], *groups: str) -> None:
         kinds = [layers[n].kind for n in names]
         unmatched_nodes, unmatched_slots = align(kinds, slots)
         extra.update((where, kinds[i]) for i in unmatched_nodes)
         missing.update((where, slots[j]) for j in unmatched_slots)
-        total += len(slots)
+        by_group.update({g: len(slots) for g in groups})
 
     stem, *_, top = grouping.stages
-    account("stem", stem.layers, STEM)
-    for position, block in enumerate(grouping.sub_blocks):
-        for module, (where, slots) in zip(block.modules, _sub_block_slots(block, position == 0)):
-            account(where, module.layers, slots)
+    account("stem", stem.layers, STEM, "stem")
+    position = 0
+    for stage in grouping.blocks:
+        for block in stage.sub_blocks:
+            for module, (where, slots) in zip(block.modules, _sub_block_slots(block, position == 0)):
+                account(where, module.layers, slots, stage.name, block.name)
+            position += 1
     has_classifier = any(layers[n].kind is K.DENSE for n in top.layers)
-    account("top", top.layers, TOP + (CLASSIFIER if has_classifier else ()))
+    account("top", top.layers, (TOP if top.layers else ()) + (CLASSIFIER if has_classifier else ()), "top")
+    total = sum(by_group[s.name] for s in grouping.stages)
     return KerasEquivalent(total, len(layers), _differences(extra, EXTRA_REASONS, "with no Keras layer"),
-                           _differences(missing, MISSING_REASONS, "that this implementation does not have"))
+                           _differences(missing, MISSING_REASONS, "that this implementation does not have"),
+                           dict(by_group))
 
 
 def _differences(counts: Counter[tuple[str, LayerKind]], reasons: dict[tuple[str | None, LayerKind], str],

@@ -1,13 +1,15 @@
-"""What defines an EfficientNet's architecture, read from any grouped graph the same way, and the plain sentences
-that say where two such structures differ ("block6 has 5 sub-blocks; B3 has 6")."""
+"""What defines an EfficientNet's architecture, read from any grouped graph the same way: channels, repeats,
+kernels, strides, expansion, squeeze-and-excitation, skips, sub-block type, normalisation and activations.
+The sentences that say where two structures differ are in differences.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Iterable
 
-from effnet_inspect.analysis.measure import Analysis, expand_ratio
+from effnet_inspect.analysis.group import ModuleGroup
+from effnet_inspect.analysis.measure import Analysis
 from effnet_inspect.analysis.trace import Layer
-from effnet_inspect.arch.kinds import LayerKind, ModuleType
+from effnet_inspect.arch.kinds import LayerKind, ModuleType, SubBlockType
 
 
 @dataclass(frozen=True)
@@ -16,11 +18,15 @@ class SubBlockShape:
     in_channels: int
     out_channels: int
     expanded: int
-    kernel_size: int
+    kernel_sizes: tuple[int, ...]  # one per depthwise convolution (several: mixed kernels)
     stride: int
     se_channels: int | None  # None: no squeeze-and-excitation
     has_skip: bool
-    activations: tuple[str, ...]  # in order, fused ones included: ('swish', 'swish', 'swish', 'sigmoid')
+    activations: tuple[str, ...]  # on the feature maps, in order: ('swish', 'swish')
+    se_activations: tuple[str, ...] = ()  # inside the squeeze-and-excitation: ('swish', 'sigmoid')
+    type: SubBlockType = SubBlockType.MBCONV
+    dynamic_convs: int = 0  # convolutions whose weights are computed from the input (CondConv)
+    norms: int = 0  # normalisation layers
 
 
 @dataclass(frozen=True)
@@ -31,117 +37,81 @@ class Structure:
     stem_kernel: int
     stem_stride: int
     blocks: tuple[tuple[SubBlockShape, ...], ...]
-    head_channels: int | None
+    head_channels: int | None  # None: no head convolution (a feature extractor)
     classes: int | None  # None without a classifier
     stem_activations: tuple[str, ...] = ()
     top_activations: tuple[str, ...] = ()
+    norms: tuple[str, ...] = ()  # the kinds of normalisation, in order of appearance: ('batch norm',)
 
-
-@dataclass(frozen=True)
-class Difference:
-    """One architectural difference: the stage it lives in ('stem', 'block4', 'top'; 'model' for the block count)
-    decides which per-stage numbers it already explains; the text is what users read."""
-
-    stage: str
-    text: str
+    @property
+    def sub_blocks(self) -> tuple[SubBlockShape, ...]:
+        return tuple(b for block in self.blocks for b in block)
 
 
 def _activations(layers: Iterable[Layer]) -> tuple[str, ...]:
     return tuple(l.activation for l in layers if l.activation)
 
 
-def _named(activations: tuple[str, ...]) -> str:
-    return ", ".join(dict.fromkeys(activations)) or "no activation"
-
-
 def _convs(layers: Iterable[Layer]) -> list[Layer]:
     return [l for l in layers if l.kind.is_conv or l.kind is LayerKind.DENSE]
+
+
+def norm_kinds(layers: Iterable[Layer]) -> tuple[str, ...]:
+    """'batch norm' (frozen ones too: the same arithmetic at inference), 'group norm (8 channels per group)',
+    'layer norm', in order of appearance."""
+    norms = [l for l in layers if l.kind.is_norm]
+    groups = [l for l in norms if l.kind is LayerKind.GROUP_NORM and l.groups]
+    sizes = {l.shape[1] // l.groups for l in groups if l.groups and len(l.shape) > 1}
+    counts = {l.groups for l in groups}
+    group_norm = "group norm" + (f" ({sizes.pop()} channels per group)" if len(sizes) == 1 else
+                                 f" ({counts.pop()} groups)" if len(counts) == 1 else "")
+    names = {LayerKind.BATCH_NORM: "batch norm", LayerKind.GROUP_NORM: group_norm, LayerKind.LAYER_NORM: "layer norm"}
+    return tuple(dict.fromkeys(names[l.kind] for l in norms))
+
+
+def _sub_block(b, layers: dict[str, Layer]) -> SubBlockShape:
+    se: ModuleGroup | None = next((m for m in b.modules if m.type is ModuleType.MODULE3), None)
+    se_layers = [layers[n] for n in se.layers] if se else []
+    main = [layers[n] for m in b.modules if m is not se for n in m.layers]
+    se_convs = _convs(se_layers)
+    return SubBlockShape(
+        b.name, b.in_channels, b.out_channels, b.expanded_channels, b.kernel_sizes, b.stride,
+        se_convs[0].out_channels if se_convs else None, b.has_skip,
+        _activations(l for l in main if len(l.shape) == 4),  # CondConv's routing gate is not on the feature maps
+        _activations(se_layers), b.type, b.dynamic_convs, sum(l.kind.is_norm for l in main + se_layers))
 
 
 def structure(a: Analysis) -> Structure:
     layers = {n: a.graph.nodes[n]["layer"] for n in a.graph.nodes}
     stem, *_, top = a.grouping.stages
     stem_conv = next((l for l in _convs(layers[n] for n in stem.layers) if l.kind.is_conv), None)
-    blocks = []
-    for stage in a.grouping.blocks:
-        shapes = []
-        for b in stage.sub_blocks:
-            first, last = layers[b.layers[0]], layers[b.layers[-1]]
-            se = next((m for m in b.modules if m.type is ModuleType.MODULE3), None)
-            se_convs = _convs(layers[n] for n in se.layers) if se else []
-            shapes.append(SubBlockShape(b.name, (first.in_shape or first.shape)[1], last.shape[1],
-                                        b.expanded_channels, b.kernel_size, b.stride,
-                                        se_convs[0].out_channels if se_convs else None, b.has_skip,
-                                        _activations(layers[n] for n in b.layers)))
-        blocks.append(tuple(shapes))
+    blocks = tuple(tuple(_sub_block(b, layers) for b in stage.sub_blocks) for stage in a.grouping.blocks)
     top_convs = _convs(layers[n] for n in top.layers)
     head = next((l.out_channels for l in top_convs if l.kind.is_conv), None)
     classes = next((l.out_channels for l in top_convs if l.kind is LayerKind.DENSE), None)
-    return Structure(stem_conv.out_channels if stem_conv else 0, stem_conv.kernel_size[0] if stem_conv else 0,
-                     stem_conv.stride if stem_conv else 0, tuple(blocks), head, classes,
-                     _activations(layers[n] for n in stem.layers), _activations(layers[n] for n in top.layers))
+    return Structure(stem_conv.out_channels or 0 if stem_conv else 0,
+                     stem_conv.kernel_size[0] if stem_conv and stem_conv.kernel_size else 0,
+                     stem_conv.stride or 0 if stem_conv else 0, blocks, head, classes,
+                     _activations(layers[n] for n in stem.layers), _activations(layers[n] for n in top.layers),
+                     norm_kinds(layers.values()))
 
 
-def _ratio(b: SubBlockShape) -> float:
-    return expand_ratio(b.expanded, b.in_channels)
+def activation_text(mine: tuple[str, ...], theirs: tuple[str, ...]) -> tuple[str, str]:
+    """Both sides' activations in words: by name ('relu, sigmoid'), or with counts where only the counts differ
+    ('swish x2, sigmoid'), so that two different lists never read the same."""
+    def names(acts: tuple[str, ...]) -> str:
+        return ", ".join(dict.fromkeys(acts)) or "no activation"
 
+    def runs(acts: tuple[str, ...]) -> str:
+        out: list[str] = []
+        for act in acts:
+            if out and out[-1].split(" x")[0] == act:
+                head, _, count = out[-1].partition(" x")
+                out[-1] = f"{head} x{int(count or 1) + 1}"
+            else:
+                out.append(act)
+        return ", ".join(out) or "no activation"
 
-def structural_differences(ours: Structure, ref: Structure, label: str) -> list[Difference]:
-    """Stem to head; label is the reference's name ('B3')."""
-    out = []
-    if ours.stem_channels != ref.stem_channels:
-        out.append(Difference("stem", f"stem has {ours.stem_channels} channels; {label} has {ref.stem_channels}"))
-    if (ours.stem_kernel, ours.stem_stride) != (ref.stem_kernel, ref.stem_stride):
-        out.append(Difference("stem", f"stem convolution is {ours.stem_kernel}x{ours.stem_kernel} stride "
-                                      f"{ours.stem_stride}; {label}'s is {ref.stem_kernel}x{ref.stem_kernel} stride "
-                                      f"{ref.stem_stride}"))
-    if ours.stem_activations != ref.stem_activations:
-        out.append(Difference("stem", f"stem uses {_named(ours.stem_activations)}; {label} uses "
-                                      f"{_named(ref.stem_activations)}"))
-    if len(ours.blocks) != len(ref.blocks):
-        out.append(Difference("model", f"the model has {len(ours.blocks)} blocks; {label} has {len(ref.blocks)}"))
-    for number, (mine, theirs) in enumerate(zip(ours.blocks, ref.blocks), start=1):
-        stage = f"block{number}"
-        out += [Difference(stage, text) for text in _block_differences(stage, mine, theirs, label)]
-    if ours.head_channels != ref.head_channels:
-        out.append(Difference("top", f"head has {ours.head_channels} channels; {label} has {ref.head_channels}"))
-    if ours.top_activations != ref.top_activations:
-        out.append(Difference("top", f"top uses {_named(ours.top_activations)}; {label} uses "
-                                     f"{_named(ref.top_activations)}"))
-    return out
-
-
-def _block_differences(name: str, mine: tuple[SubBlockShape, ...], theirs: tuple[SubBlockShape, ...],
-                       label: str) -> list[str]:
-    out = []
-    if len(mine) != len(theirs):
-        out.append(f"{name} has {len(mine)} sub-blocks; {label} has {len(theirs)}")
-    if mine[-1].out_channels != theirs[-1].out_channels:
-        out.append(f"{name} has {mine[-1].out_channels} output channels; {label} has {theirs[-1].out_channels}")
-    if mine[0].stride != theirs[0].stride:
-        out.append(f"{name} has stride {mine[0].stride}; {label} has {theirs[0].stride}")
-    pairs = list(zip(mine, theirs))
-    # Activations are compared where both sides have (or lack) squeeze-and-excitation; a missing SE is said below.
-    same_se = [(b, r) for b, r in pairs if (b.se_channels is None) == (r.se_channels is None)]
-    # A property that differs in every sub-block is said once for the block, otherwise per sub-block.
-    for compared, values, sentence in (
-            (pairs, lambda b: b.kernel_size,
-             lambda n, m, t: f"{n} uses {m}x{m} depthwise kernels; {label} uses {t}x{t}"),
-            (pairs, _ratio, lambda n, m, t: f"{n} expands by {m}; {label} by {t}"),
-            (same_se, lambda b: b.activations, lambda n, m, t: f"{n} uses {_named(m)}; {label} uses {_named(t)}")):
-        differing = [(b.name, values(b), values(r)) for b, r in compared if values(b) != values(r)]
-        if differing and len(differing) == len(compared) and len({d[1:] for d in differing}) == 1:
-            out.append(sentence(name, *differing[0][1:]))
-        else:
-            out += [sentence(n, m, t) for n, m, t in differing]
-    for b, r in pairs:
-        if (b.se_channels is None) != (r.se_channels is None):
-            out.append(f"{b.name} has no squeeze-and-excitation" if b.se_channels is None
-                       else f"{b.name} has squeeze-and-excitation; {label}'s {r.name} has none")
-        elif b.se_channels != r.se_channels and b.in_channels == r.in_channels:
-            out.append(f"{b.name}'s squeeze-and-excitation has {b.se_channels} channels; {label}'s has "
-                       f"{r.se_channels}")
-        if b.has_skip != r.has_skip:
-            out.append(f"{b.name} has no skip connection; {label}'s has one" if r.has_skip
-                       else f"{b.name} has a skip connection; {label}'s has none")
-    return out
+    if names(mine) != names(theirs):
+        return names(mine), names(theirs)
+    return runs(mine), runs(theirs)  # run-length text is one-to-one: different lists never read the same

@@ -31,6 +31,7 @@ MODULE_COLORS: dict[ModuleType, str] = {  # Okabe-Ito, 30 % towards white
     ModuleType.MODULE3: "#dba1c1",  # reddish purple
     ModuleType.MODULE4: "#f4ec7b",  # yellow
     ModuleType.MODULE5: "#e28e4c",  # vermillion
+    ModuleType.FUSED: "#d0d0d0",  # light grey: EfficientNetV2's fused conv, in no B0-B7 sub-block
 }
 
 

@@ -26,10 +26,12 @@ def summary_rows(a: Analysis) -> list[tuple[str, str, str, str]]:
 
 
 def summary_totals(a: Analysis) -> list[tuple[str, str]]:
-    """The lines under the table: Total params (Keras' count), Trainable, Non-trainable, Layers."""
+    """The lines under the table: Total params (Keras' count), Trainable, Non-trainable, Layers (our builds' nodes
+    are Keras layers; another implementation's listing counts its own nodes: Nodes)."""
     t = totals(a.layers())
     return [("Total params", f"{t.params_keras:,}"), ("Trainable params", f"{t.params:,}"),
-            ("Non-trainable params", f"{t.params_keras - t.params:,}"), ("Layers", f"{t.layers:,}")]
+            ("Non-trainable params", f"{t.params_keras - t.params:,}"),
+            ("Layers" if a.spec is not None else "Nodes", f"{t.layers:,}")]
 
 
 def summary(a: Analysis) -> str:

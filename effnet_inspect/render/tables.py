@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Callable, Sequence
 
 from effnet_inspect.analysis.measure import Level
-from effnet_inspect.arch.kinds import MODULE_TYPES
+from effnet_inspect.arch.kinds import MODULE_TYPES, ModuleType
 from effnet_inspect.render.numbers import millions, thousands
 
 
@@ -46,15 +46,20 @@ def _plain(v: Any) -> str:
 
 
 
+# "Layers" are Keras-equivalent layers for every model (our builds have exactly those); another implementation's
+# own traced operations are its "Nodes".
+NODES = Column("nodes", "Nodes", _plain, optional=True)
+
 COLUMNS: dict[Level, tuple[Column, ...]] = {
     Level.FAMILY: (
         Column("variant", "Variant", _plain), Column("width_coefficient", "Width", _plain),
         Column("depth_coefficient", "Depth", _plain), Column("resolution", "Res", _plain),
-        Column("dropout_rate", "Dropout", _plain), Column("layers", "Layers", _plain),
+        Column("dropout_rate", "Dropout", _plain), Column("layers", "Layers", _plain), NODES,
         Column("sub_blocks", "Sub-blocks", _plain), Column("params", "Params", thousands),
         Column("params_keras", "Keras params", thousands), Column("macs", "MACs (M)", millions),
         Column("flops", "FLOPs (M)", millions),
         *(Column(t.value, t.short, _plain) for t in MODULE_TYPES),
+        Column(ModuleType.FUSED.value, ModuleType.FUSED.short, _plain, optional=True),
         Column("fvcore_flops", "fvcore (M)", millions, optional=True),
     ),
     Level.STAGE: (
@@ -62,7 +67,7 @@ COLUMNS: dict[Level, tuple[Column, ...]] = {
         Column("kernel_size", "Kernel", _plain), Column("stride", "Stride", _plain),
         Column("expand_ratio", "Expand", _plain), Column("in_channels", "Ch in", _plain),
         Column("out_channels", "Ch out", _plain), Column("in_resolution", "Res in", _plain),
-        Column("out_resolution", "Res out", _plain), Column("layers", "Layers", _plain),
+        Column("out_resolution", "Res out", _plain), Column("layers", "Layers", _plain), NODES,
         Column("params", "Params", thousands), Column("params_keras", "Keras params", thousands),
         Column("macs", "MACs (M)", millions),
     ),
@@ -72,7 +77,8 @@ COLUMNS: dict[Level, tuple[Column, ...]] = {
         Column("modules", "Modules", _plain), Column("kernel_size", "Kernel", _plain),
         Column("stride", "Stride", _plain), Column("expand_ratio", "Expand", _plain),
         Column("in_channels", "Ch in", _plain), Column("out_channels", "Ch out", _plain),
-        Column("has_skip", "Skip", _plain), Column("layers", "Layers", _plain), Column("params", "Params", thousands),
+        Column("has_skip", "Skip", _plain), Column("layers", "Layers", _plain), NODES,
+        Column("params", "Params", thousands),
         Column("macs", "MACs (M)", millions),
     ),
 }
@@ -91,7 +97,7 @@ def render(rows: Sequence[Any], level: Level, fmt: Format) -> str:
     flat = [flat_row(r) for r in rows]
     if fmt is Format.CSV:
         out = io.StringIO()
-        keys = list(flat[0]) if flat else []
+        keys = list(dict.fromkeys(k for r in flat for k in r))  # rows of other models may add columns
         writer = csv.DictWriter(out, fieldnames=keys, lineterminator="\n")
         writer.writeheader()
         for r in flat:

@@ -10,6 +10,7 @@ from effnet_inspect.analysis.measure import (Analysis, FamilyRow, StageRow, SubB
                                              sub_block_rows)
 from effnet_inspect.errors import InputError
 from effnet_inspect.files import ensure_dir, write_atomic
+from effnet_inspect.ports.verdict import Conformance, Inspection
 from effnet_inspect.render.tables import Format, Level
 from effnet_inspect.render.tables import render as render_table
 from effnet_inspect.report.html import Download
@@ -27,6 +28,7 @@ class VariantData:
     family: FamilyRow
     stages: list[StageRow]
     sub_blocks: list[SubBlockRow]
+    verdict: Conformance | None = None  # another implementation's: differences and porting notes
 
     @property
     def name(self) -> str:
@@ -50,16 +52,22 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9.]+", "-", name.lower()).strip("-.") or "model"
 
 
-def variant_data(analyses: Sequence[Analysis]) -> list[VariantData]:
+def variant_data(models: Sequence[Analysis | Inspection]) -> list[VariantData]:
+    """Our variants' records; another implementation's (an Inspection) with Keras-equivalent layers and its verdict."""
     data: list[VariantData] = []
     seen: dict[str, str] = {}
-    for a in analyses:
+    for model in models:
+        a = model.analysis if isinstance(model, Inspection) else model
         s = slug(a.name)
         if s in seen:
             raise InputError(f"variants {seen[s]!r} and {a.name!r} would share the report page {s}.html; "
                              "give each variant once")
         seen[s] = a.name
-        data.append(VariantData(a, s, family_row(a), stage_rows(a), sub_block_rows(a)))
+        if isinstance(model, Inspection):
+            data.append(VariantData(a, s, model.family_row(), model.rows(Level.STAGE), model.rows(Level.SUBBLOCK),
+                                    model.conformance))
+        else:
+            data.append(VariantData(a, s, family_row(a), stage_rows(a), sub_block_rows(a)))
     return data
 
 

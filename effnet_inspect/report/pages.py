@@ -25,6 +25,7 @@ from effnet_inspect import __version__
 from effnet_inspect.analysis.measure import Analysis
 from effnet_inspect.errors import InputError
 from effnet_inspect.files import ensure_dir, write_atomic
+from effnet_inspect.ports.verdict import Inspection
 from effnet_inspect.render.tables import Level
 from effnet_inspect.report.data import Nav, VariantData, Writer, variant_data, write_tables
 from effnet_inspect.report.decision import Decision, SpeedSource, decisions
@@ -62,8 +63,9 @@ def render_compare(a: VariantData, b: VariantData, nav: Nav | None, decided: tup
                   family=family_growth(a.family, b.family) + decision_growth(*decided, source), explorer=explorer)
 
 
-def compare_html(analyses: Sequence[Analysis]) -> tuple[str, str]:
-    """(default file name, HTML) of the standalone compare page of two models."""
+def compare_html(analyses: Sequence[Analysis | Inspection]) -> tuple[str, str]:
+    """(default file name, HTML) of the standalone compare page of two models; another implementation (an
+    Inspection) comes with its verdict."""
     if len(analyses) != 2:
         raise InputError(f"compare needs exactly two variants, got {len(analyses)}")
     a, b = variant_data(analyses)
@@ -71,7 +73,7 @@ def compare_html(analyses: Sequence[Analysis]) -> tuple[str, str]:
     return compare_page(a, b), render_compare(a, b, None, (decided[0], decided[1]), None)
 
 
-def write_compare(analyses: Sequence[Analysis], out: str | os.PathLike | None = None) -> Path:
+def write_compare(analyses: Sequence[Analysis | Inspection], out: str | os.PathLike | None = None) -> Path:
     """A standalone compare page of two models (`effnet-inspect compare`).
 
     out: a .html file, or a folder to write compare-<a>-<b>.html into (default: the current folder).
@@ -96,9 +98,10 @@ class Report:
     files: list[Path] = field(default_factory=list)
 
 
-def write_report(analyses: Sequence[Analysis], out: str | os.PathLike, bench=None,
+def write_report(analyses: Sequence[Analysis | Inspection], out: str | os.PathLike, bench=None,
                  show_progress: bool | None = None) -> Report:
-    """Write the whole report for the given analyses into out (created if needed).
+    """Write the whole report for the given analyses into out (created if needed); another implementation (an
+    Inspection) shows its verdict and porting notes on its page and in the index.
 
     bench: a BenchRun from effnet_inspect.bench.results.load_results, shown on bench.html.
     """

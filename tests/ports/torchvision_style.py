@@ -97,26 +97,31 @@ class StochasticDepth(nn.Module):
 
 
 @dataclass
-class MBConvConfig:
+class _MBConvConfig:
     expand_ratio: float
     kernel: int
     stride: int
     input_channels: int
     out_channels: int
     num_layers: int
+    block: Callable[..., nn.Module]
 
+    @staticmethod
+    def adjust_channels(channels: int, width_mult: float, min_value: int | None = None) -> int:
+        return _make_divisible(channels * width_mult, 8, min_value)
+
+
+class MBConvConfig(_MBConvConfig):
     def __init__(self, expand_ratio: float, kernel: int, stride: int, input_channels: int, out_channels: int,
-                 num_layers: int, width_mult: float = 1.0, depth_mult: float = 1.0) -> None:
+                 num_layers: int, width_mult: float = 1.0, depth_mult: float = 1.0,
+                 block: Callable[..., nn.Module] | None = None) -> None:
+        self.block = block or MBConv
         self.expand_ratio = expand_ratio
         self.kernel = kernel
         self.stride = stride
         self.input_channels = self.adjust_channels(input_channels, width_mult)
         self.out_channels = self.adjust_channels(out_channels, width_mult)
         self.num_layers = self.adjust_depth(num_layers, depth_mult)
-
-    @staticmethod
-    def adjust_channels(channels: int, width_mult: float, min_value: int | None = None) -> int:
-        return _make_divisible(channels * width_mult, 8, min_value)
 
     @staticmethod
     def adjust_depth(num_layers: int, depth_mult: float) -> int:
@@ -158,7 +163,8 @@ class MBConv(nn.Module):
 class EfficientNet(nn.Module):
     def __init__(self, inverted_residual_setting: list[MBConvConfig], dropout: float,
                  stochastic_depth_prob: float = 0.2, num_classes: int = 1000,
-                 norm_layer: Callable[..., nn.Module] | None = None, include_top: bool = True) -> None:
+                 norm_layer: Callable[..., nn.Module] | None = None, include_top: bool = True,
+                 last_channel: int | None = None) -> None:
         super().__init__()
         if norm_layer is None:
             norm_layer = nn.BatchNorm2d
@@ -176,11 +182,11 @@ class EfficientNet(nn.Module):
                     block_cnf.input_channels = block_cnf.out_channels
                     block_cnf.stride = 1
                 sd_prob = stochastic_depth_prob * float(stage_block_id) / total_stage_blocks
-                stage.append(MBConv(block_cnf, sd_prob, norm_layer))
+                stage.append(block_cnf.block(block_cnf, sd_prob, norm_layer))
                 stage_block_id += 1
             layers.append(nn.Sequential(*stage))
         lastconv_input_channels = inverted_residual_setting[-1].out_channels
-        lastconv_output_channels = 4 * lastconv_input_channels
+        lastconv_output_channels = last_channel if last_channel is not None else 4 * lastconv_input_channels
         layers.append(Conv2dNormActivation(lastconv_input_channels, lastconv_output_channels, kernel_size=1,
                                            norm_layer=norm_layer, activation_layer=nn.SiLU))
         self.features = nn.Sequential(*layers)
@@ -258,3 +264,4 @@ def efficientnet_b6(**kwargs) -> EfficientNet:
 
 def efficientnet_b7(**kwargs) -> EfficientNet:
     return _efficientnet(2.0, 3.1, 0.5, norm_layer=partial(nn.BatchNorm2d, eps=0.001, momentum=0.01), **kwargs)
+
