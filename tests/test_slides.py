@@ -2,7 +2,6 @@
 PNGs, SVG text of at least 18 px on a 1920-pixel slide, the slides a course needs, identical bytes on a rerun."""
 from __future__ import annotations
 
-import io
 import math
 import re
 import shutil
