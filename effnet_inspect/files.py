@@ -55,14 +55,14 @@ def _say(path: str | os.PathLike) -> str:
     return repr(os.fspath(path))
 
 
-def _follow(path: Path, named: Path) -> tuple[Path, bool]:
-    """(path with every link followed, whether a link was followed) or an InputError for loops and dead ends."""
+def _follow(path: Path, named: Path) -> Path:
+    """path with every link followed, or an InputError for loops and dead ends."""
     via_link = False
     for _ in range(MAX_LINKS):
         folder = _real_folder(path.parent, named, create_ok=not via_link)
         path = folder / path.name
         if not path.is_symlink():
-            return path, via_link
+            return path
         via_link = True
         path = folder / os.readlink(path)
     raise InputError(f"{_say(named)} is a loop of symbolic links (or a chain of more than {MAX_LINKS})",
@@ -102,7 +102,7 @@ def resolve(path: str | os.PathLike) -> Target:
     named = Path(path)
     if is_stdout(named):
         raise ValueError("'-' is stdout: the caller writes it")  # a broken invariant, not the user's mistake
-    real, _ = _follow(Path(os.path.abspath(named)), named)
+    real = _follow(Path(os.path.abspath(named)), named)
     if real.is_dir():
         raise InputError(f"{_say(named)} is a directory; give a file name", param="out")
     special = real.exists() and not stat.S_ISREG(real.stat().st_mode)
@@ -114,7 +114,7 @@ def ensure_dir(path: str | os.PathLike) -> Path:
     named = Path(path)
     if is_stdout(named):
         raise InputError("is '-' (stdout), but this output is a directory of files; name a directory", param="out")
-    directory, _ = _follow(Path(os.path.abspath(named)), named)
+    directory = _follow(Path(os.path.abspath(named)), named)
     if directory.exists() and not directory.is_dir():
         raise InputError(f"{_say(named)} is a file, not a directory", param="out")
     try:

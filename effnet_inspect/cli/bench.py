@@ -12,8 +12,10 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Sequence
 
-from effnet_inspect.bench.results import Device, Precision
+from effnet_inspect.bench.results import BenchRun, Device, Precision
 from effnet_inspect.cli.common import add_resolution, check_suffix, enum_arg, out_file, variants_or_all
 from effnet_inspect.errors import InputError
 
@@ -24,6 +26,9 @@ CPU_BATCHES = (1,)
 GPU_PRECISIONS = (Precision.FP32, Precision.BF16)
 CPU_PRECISIONS = (Precision.FP32,)
 MAX_BATCH = 65536
+
+if TYPE_CHECKING:  # the runner imports torch: only when a benchmark really runs
+    from effnet_inspect.bench.runner import BenchConfig, Measure
 
 
 def _whole(text: str) -> int | None:
@@ -45,7 +50,7 @@ def batch_sizes_arg(text: str) -> tuple[int, ...]:
 
 def precisions_arg(text: str) -> tuple[Precision, ...]:
     one = enum_arg(Precision)
-    return tuple(dict.fromkeys(one(part.strip()) for part in text.split(",")))
+    return tuple(dict.fromkeys(Precision(one(part.strip())) for part in text.split(",")))
 
 
 def count_arg(minimum: int):
@@ -100,7 +105,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from effnet_inspect.bench.results import BenchRun
     from effnet_inspect.bench.runner import (BenchConfig, Measurer, check_config, default_settings, environment,
                                              release_memory, resolve_device)
     from effnet_inspect.bench.tables import render_run
@@ -159,7 +163,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def measure_all(configs, measure, run, out, release) -> tuple:
+def measure_all(configs: Sequence[BenchConfig], measure: Measure, run: BenchRun, out: Path | None,
+                release: Callable[[], None]) -> tuple[BenchRun, InputError | None, bool]:
     """Every configuration in order, the results file rewritten after each one. Returns (run, the InputError of a
     write that failed or None, whether Ctrl-C stopped it): measuring stops at either, keeping what it has."""
     import itertools
