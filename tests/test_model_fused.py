@@ -88,6 +88,9 @@ def test_the_fused_pass_runs_for_inference_only():
         assert calls(model, x, "block2a.dwconv_pad") == 1  # training: dropout is live
         model.eval()
     assert calls(model, x, "block2a.dwconv_pad") == 1  # autograd on: it cannot record the writes into buffers
+    meta = build("w=0.25,d=0.25,r=32", device="meta")
+    with torch.inference_mode():  # meta tensors: a tracer recording a run (analysis/record.py)
+        assert calls(meta, torch.empty(1, 3, 32, 32, device="meta"), "block2a.dwconv_pad") == 1
     assert all(b.fused for b in model.modules() if hasattr(b, "fused"))
 
 

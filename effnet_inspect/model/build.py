@@ -31,11 +31,12 @@ Device = torch.device | str | None
 _fx_tracing = getattr(torch.fx._symbolic_trace, "is_fx_symbolic_tracing", torch.fx._symbolic_trace.is_fx_tracing)
 
 
-def fusable(module: nn.Module) -> bool:
-    """Whether module may run its fused pass: inference only (eval mode, so dropout is the identity; autograd off,
-    as it cannot record writes into buffers), and never for the tracer or torch.compile, which should see the
-    layers as written (inductor fuses element-wise work itself)."""
-    return module.fused and not (module.training or torch.is_grad_enabled()
+def fusable(module: nn.Module, x: torch.Tensor) -> bool:
+    """Whether module may run its fused pass on x: inference only (eval mode, so dropout is the identity; autograd
+    off, as it cannot record writes into buffers), and never for the tracers (FX, or a recorded run on meta
+    tensors, which carry no data) or torch.compile: they should see the layers as written (inductor fuses
+    element-wise work itself)."""
+    return module.fused and not (module.training or torch.is_grad_enabled() or x.is_meta
                                  or _fx_tracing() or torch.compiler.is_compiling())
 
 
@@ -85,7 +86,7 @@ class MBConvBlock(nn.Module):
             self.add = Add()
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        if fusable(self):
+        if fusable(self, inputs):
             return self.fused_forward(inputs)
         x = inputs
         if self.expand_conv is not None:
@@ -162,7 +163,7 @@ class EfficientNet(nn.Sequential):
                 module.fused = on
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not fusable(self):
+        if not fusable(self, x):
             return super().forward(x)
         rescaling, normalization, pad, *rest = self
         scale, shift = input_affine(rescaling, normalization)
