@@ -139,9 +139,12 @@ def test_bad_results_files_are_one_line_errors(tmp_path, text, problem):
 
 @pytest.mark.parametrize("edit,message", [
     (lambda d: d["results"][1]["latency"].pop("p99_ms"), r"results\[1\].latency has no 'p99_ms'"),
-    (lambda d: d["results"][0]["stages"].update(method="guess"), r"results\[0\].stages.method has a bad value"),
-    (lambda d: d["results"][0]["stages"]["stages"][2].pop("bytes"), r"results\[0\].stages.stages has no 'bytes'"),
-    (lambda d: d.update(ceilings=[]), "ceilings should be an object"),
+    (lambda d: d["results"][0]["stages"].update(method="guess"),
+     r'results\[0\].stages.method is "guess"; valid: wall_clock, cuda_graph_replay, cuda_events_eager'),
+    (lambda d: d["results"][0]["stages"]["stages"][2].pop("bytes"), r"results\[0\].stages.stages\[2\] has no 'bytes'"),
+    (lambda d: d["results"][0]["stages"]["stages"][0].update(bound="cpu"), r"stages\[0\].bound is \"cpu\""),
+    (lambda d: d.update(ceilings=[]), "ceilings should be an object, not a list"),
+    (lambda d: d["ceilings"]["matmul_tflops"].update(fp32="fast"), r"ceilings.matmul_tflops.fp32 should be a number"),
 ])
 def test_damaged_file_names_the_field(tmp_path, edit, message):
     data = json.loads(EXAMPLE.read_text())
@@ -278,16 +281,16 @@ def test_cli_measures_other_implementations_beside_ours(tmp_path, capsys):
                  "--model", "tests.ports.tf_port_style:make", "--kwargs", '{"se": "conv"}'])
     assert code == 0
     captured = capsys.readouterr()
-    assert "tv: matches B0" in captured.err and "tf_port_style:make: matches B0" in captured.err
+    assert "tv: matches B0" in captured.err and "tf_port_style:make(se='conv'): matches B0" in captured.err
     run = load_results(out)
     assert [(r.model, r.source) for r in run.results] == [
         ("b0", "effnet-inspect b0"), ("tv", "tests.ports.torchvision_style:efficientnet_b0 {}"),
-        ("tf_port_style:make", 'tests.ports.tf_port_style:make {"se": "conv"}')]
+        ("tf_port_style:make(se='conv')", 'tests.ports.tf_port_style:make {"se": "conv"}')]
     b0, tv, tf = run.results
     assert all(r.resolution == 32 and [s.stage for s in r.stages.stages] == STAGES for r in run.results)
     assert [s.macs for s in b0.stages.stages] == [s.macs for s in tv.stages.stages] == \
         [s.macs for s in tf.stages.stages]
-    assert "tv time %" in captured.out and "tf_port_style:make time %" in captured.out
+    assert "tv time %" in captured.out and "tf_port_style:make(se='conv') time %" in captured.out
 
 
 BAD = [

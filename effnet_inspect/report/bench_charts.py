@@ -159,8 +159,13 @@ def roofline_chart(picked: Sequence[BenchResult], ceilings: Ceilings | None) -> 
         return None
     stages = list(dict.fromkeys(s.stage for r in picked for s in r.stages.stages))
     colours = stage_colors(stages)  # the report's one palette for stages
-    xs = [s.intensity for r in picked for s in r.stages.stages if s.time_ms > 0 and s.intensity > 0]
-    tflops = ceilings.matmul_tflops.get(picked[0].precision.value) if ceilings else None
+    def drawn(s) -> bool:  # a point needs a place on both log axes
+        return s.time_ms > 0 and s.intensity > 0 and s.achieved_tflops > 0
+
+    xs = [s.intensity for r in picked for s in r.stages.stages if drawn(s)]
+    if not xs:
+        return None
+    tflops = ceilings.matmul_tflops.get(picked[0].precision.value) if ceilings and ceilings.copy_gb_s > 0 else None
     roofs = []
     with chart_style():
         fig, axes = new_figure(9.6, 5.0)
@@ -178,7 +183,7 @@ def roofline_chart(picked: Sequence[BenchResult], ceilings: Ceilings | None) -> 
                                   f"{tflops:,.4g} TFLOP/s"),
                      Line2D([], [], color=INK, alpha=0.4, linestyle="--", label=f"ridge: {ridge:,.3g} FLOP/byte")]
         for i, r in enumerate(picked):
-            for s in (s for s in r.stages.stages if s.time_ms > 0 and s.intensity > 0):
+            for s in (s for s in r.stages.stages if drawn(s)):
                 ax.scatter(s.intensity, s.achieved_tflops, s=48, marker=MARKERS[i % len(MARKERS)],
                            color=colours[s.stage], edgecolor=INK, linewidth=0.5, zorder=3)
                 if i == 0:  # names once: the other implementations' points sit beside the same stages
