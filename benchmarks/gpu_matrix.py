@@ -1,7 +1,8 @@
-"""The GPU benchmark matrix of issue 5, in one run that fits about 8 minutes of GPU time.
+"""The GPU benchmark matrix of issues 5 and 12, in one run that fits a few minutes of GPU time.
 
 Writes <out-dir>/<device-name>.json (e.g. reports/bench/nvidia-h200.json) in the format of
-effnet_inspect/bench_results.py, rewritten after every configuration, so a run cut short keeps what it measured.
+effnet_inspect/bench/results.py, rewritten after every configuration, so a run cut short keeps what it measured.
+The device's ceilings (a large copy, a large matmul per precision) are measured first, for the roofline.
 Configurations run in order of interest, in phases; when the time budget is used up the rest are recorded as
 skipped (compiled ones stop earlier, because one compilation can take a minute or two):
 
@@ -14,7 +15,8 @@ skipped (compiled ones stop earlier, because one compilation can take a minute o
   5. eager fp32 (TF32 off): the same grid as 3;
   6. torch.compile of the other variants (bf16, channels-last, large batch), while time is left.
 Timing per configuration: 3 warm-up passes after the first call (cudnn.benchmark on), 3 rounds of up to 30
-passes capped at 0.3 s per round (at least 3 passes), CUDA events; then the per-stage pass (eager only).
+passes capped at 0.3 s per round (at least 3 passes), CUDA events; then the per-stage split (one CUDA graph per
+stage against one for the whole pass; not for compiled models).
 
 On the device machine (the repository root is the working directory; $OUT comes back):
     python benchmarks/gpu_matrix.py --out-dir "$OUT" --budget-s 450
@@ -44,6 +46,15 @@ SETTINGS = BenchSettings(warmup=3, iters=30, repeats=3, budget_s=0.3, timer=Time
 COMPILE_RESERVE_S = 150  # no compilation starts with less than this left: B7's can take about two minutes
 
 
+def cpu_settings() -> BenchSettings:
+    return dataclasses.replace(SETTINGS, timer=Timer.PERF_COUNTER, cudnn_benchmark=False)
+
+
+def smoke_ceilings(smoke: bool) -> dict:
+    """Small ceilings measurements for a smoke run (seconds on a CPU), the defaults otherwise."""
+    return {"copy_bytes": 2**24, "matmul_size": 256} if smoke else {}
+
+
 def large_batch(variant: Variant, resolution: int) -> int:
     """About as many pixels per batch as B0 at 256, as a power of two (B0 256, B3 128, B5 64, B7 32)."""
     target = 256 * (224 / resolution) ** 2
@@ -52,10 +63,11 @@ def large_batch(variant: Variant, resolution: int) -> int:
 
 def plan(variants: list[Variant], resolution_of, smoke: bool) -> list[tuple[str, list]]:
     """The phases: (name, configurations), most wanted first."""
-    from effnet_inspect.bench.runner import BenchConfig
+    from effnet_inspect.bench.measure import BenchConfig
+    from effnet_inspect.bench.models import ours
 
     def cfg(v: Variant, batch: int, precision=Precision.BF16, cl=True, compiled=False, graphs=False):
-        return BenchConfig(v, resolution_of(v), batch, precision, cl, compiled, graphs)
+        return BenchConfig(ours(v), resolution_of(v), batch, precision, cl, compiled, graphs)
 
     by_name = {v.name: v for v in variants}
     anchors = [(by_name[n], b) for n, b in ANCHORS if n in by_name] or [(variants[0], 2)]
@@ -113,26 +125,30 @@ def main(argv: list[str] | None = None) -> int:
             for c in configs:
                 flags = [f for f, on in (("CL", c.channels_last), ("compile", c.compiled),
                                          ("graphs", c.cuda_graphs)) if on]
-                print(f"  {c.variant.name}@{c.resolution} batch {c.batch_size} {c.precision.value} {' '.join(flags)}")
+                print(f"  {c.implementation.name}@{c.resolution} batch {c.batch_size} {c.precision.value} "
+                      f"{' '.join(flags)}")
         return 0
 
-    from effnet_inspect.bench.runner import (Measurer, check_config, environment, release_memory, resolve_device,
-                                      run_bench)
+    from effnet_inspect.bench.device import check_options, environment, measure_ceilings, resolve_device
+    from effnet_inspect.bench.measure import Measurer, release_memory
+    from effnet_inspect.bench.run import run_bench
     from effnet_inspect.bench.tables import render_run
 
     try:
         device = resolve_device(Device(args.device))
         for _, configs in phases:
             for c in configs:
-                check_config(c, device)
+                check_options(c.precision, c.cuda_graphs, device)
     except InputError as exc:
         print(f"gpu_matrix: error: {exc}", file=sys.stderr)
         return 2
-    settings = SETTINGS if device.type == "cuda" else dataclasses.replace(
-        SETTINGS, timer=Timer.PERF_COUNTER, cudnn_benchmark=False)
+    settings = SETTINGS if device.type == "cuda" else cpu_settings()
     env = environment(device)
     out = args.out_dir / f"{device_slug(env.device_name)}.json"
     print(f"{env.device_name}: writing {out}", flush=True)
+    precisions = [c.precision for _, configs in phases for c in configs]
+    ceilings = measure_ceilings(device, precisions, **smoke_ceilings(args.smoke))
+    print(f"ceilings: copy {ceilings.copy_gb_s:g} GB/s, matmul {ceilings.matmul_tflops} TFLOP/s", flush=True)
     measurer = Measurer(device, settings)
     run = None
     deadline = start + args.budget_s
@@ -141,10 +157,14 @@ def main(argv: list[str] | None = None) -> int:
             reserve = COMPILE_RESERVE_S if any(c.compiled for c in configs) else 0
             print(f"[{time.monotonic() - start:6.1f} s] {name}: {len(configs)} configurations", flush=True)
             run = run_bench(configs, measurer, env, settings, out=out, deadline=deadline - reserve,
-                            release=lambda: release_memory(device), show_progress=False, resume=run)
+                            release=lambda: release_memory(device), show_progress=False, resume=run,
+                            ceilings=ceilings)
     finally:
         measurer.close()
     print(render_run(run))
+    ratios = [r.stages.ratio for r in run.results if r.stages is not None]
+    if ratios:
+        print(f"stage sum / whole over {len(ratios)} configurations: {min(ratios):.3f} to {max(ratios):.3f}")
     print(f"[{time.monotonic() - start:6.1f} s] wrote {out}")
     return 0
 

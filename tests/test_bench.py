@@ -1,7 +1,7 @@
-"""effnet-inspect bench on the CPU: the results format, the stage split, OOM retries, incremental writes, bad input.
+"""effnet-inspect bench on the CPU: the results format, the run loop, OOM retries, incremental writes, the CLI.
 
 Models are tiny (width and depth 0.25, 32-64 pixels) and passes few, so nothing here measures speed: the tests
-check the method and the records, not the numbers.
+check the method and the records, not the numbers. The stage split and the roofline: test_bench_stages.py.
 """
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ from pathlib import Path
 import pytest
 import torch
 
-from effnet_inspect.bench.runner import (BenchConfig, Measurement, Measurer, bench_config, describe, is_out_of_memory,
-                                  model_facts, run_bench, stage_modules, summarize)
-from effnet_inspect.bench.results import (BenchEnvironment, BenchSettings, Precision, Status, Timer, load_results,
-                                          peaks_for, save_results, to_json)
-from effnet_inspect.model.build import build
+from effnet_inspect.arch.specs import parse_variant
+from effnet_inspect.bench.device import peaks_for
+from effnet_inspect.bench.measure import BenchConfig, Measurement, Measurer
+from effnet_inspect.bench.models import model_facts, ours
+from effnet_inspect.bench.results import (BenchEnvironment, BenchSettings, Ceilings, Precision, StageMethod, Status,
+                                          Timer, load_results, save_results, to_json)
+from effnet_inspect.bench.run import bench_config, describe, is_out_of_memory, run_bench, summarize
+from effnet_inspect.bench.stages import StageSplit
 from effnet_inspect.cli import main
 from effnet_inspect.errors import InputError
-from effnet_inspect.arch.specs import parse_variant
 
 TINY = parse_variant("w=0.25,d=0.25,r=32")
 SMALL = parse_variant("w=0.25,d=0.25,r=64")
@@ -37,7 +39,7 @@ def measurer() -> Measurer:
 
 
 def config(batch: int = 1, variant=TINY, **kwargs) -> BenchConfig:
-    return BenchConfig(variant, variant.resolution, batch, Precision.FP32, **kwargs)
+    return BenchConfig(ours(variant), variant.resolution, batch, Precision.FP32, **kwargs)
 
 
 def oom(message: str = "CUDA out of memory. Tried to allocate 2.00 GiB") -> torch.cuda.OutOfMemoryError:
@@ -47,55 +49,35 @@ def oom(message: str = "CUDA out of memory. Tried to allocate 2.00 GiB") -> torc
 # ------------------------------------------------------------------------------------------ format and loader
 def test_real_run_round_trips_through_json(tmp_path, measurer):
     out = tmp_path / "run.json"
-    run = run_bench([config(1), config(2)], measurer, CPU_ENV, SETTINGS, out=out, show_progress=False)
+    ceilings = Ceilings("given", 10.0, {"fp32": 0.1})
+    run = run_bench([config(1), config(2)], measurer, CPU_ENV, SETTINGS, out=out, show_progress=False,
+                    ceilings=ceilings)
     data = json.loads(out.read_text())
-    assert data["schema"] == "effnet-inspect-bench" and data["version"] == 1
+    assert data["schema"] == "effnet-inspect-bench" and data["version"] == 2
     assert list(data) == sorted(data)  # deterministic key order
     assert [r["batch_size"] for r in data["results"]] == [1, 2]
     loaded = load_results(out)
-    assert loaded == run
+    assert loaded == run and loaded.ceilings == ceilings
     assert to_json(loaded) == out.read_text()  # same records, same bytes
     for r in loaded.results:
         assert r.status is Status.OK and r.error is None and r.measured_batch_size == r.batch_size
+        assert r.model == TINY.name and r.source == f"effnet-inspect {TINY.name}"
         assert r.latency.samples == SETTINGS.iters * SETTINGS.repeats
         assert r.latency.min_ms <= r.latency.p50_ms <= r.latency.p90_ms <= r.latency.p99_ms <= r.latency.max_ms
         assert r.throughput == pytest.approx(r.batch_size * 1000 / r.latency.mean_ms, rel=1e-3)
         assert len(r.repeat_throughputs) == SETTINGS.repeats
         assert r.peak_memory_bytes is None and r.peak_fraction is None  # CPU: no allocator stats, no known peak
-
-
-def test_stage_split_covers_the_model_and_is_checked(measurer):
-    result = bench_config(config(1, variant=SMALL), measurer, CPU_ENV)
-    stages = result.stages
-    assert [s.stage for s in stages.stages] == STAGES
-    assert sum(s.macs for s in stages.stages) == result.macs_per_image
-    assert sum(s.time_share for s in stages.stages) == pytest.approx(1.0, abs=1e-4)
-    assert sum(s.mac_share for s in stages.stages) == pytest.approx(1.0, abs=1e-4)
-    # each figure is rounded to 6 significant figures
-    assert stages.sum_ms == pytest.approx(sum(s.time_ms for s in stages.stages), rel=1e-5, abs=1e-3)
-    assert stages.whole_ms == result.latency.p50_ms
-    assert stages.ratio == pytest.approx(stages.sum_ms / stages.whole_ms, rel=1e-3)
-    assert stages.ratio > 0
-
-
-def test_stage_modules_run_the_same_network_in_order():
-    model = build(TINY)
-    _, stage_macs, stage_of_child = model_facts(TINY, TINY.resolution)
-    stages = stage_modules(model, stage_of_child)
-    assert [name for name, _ in stages] == STAGES == [name for name, _ in stage_macs]
-    x = torch.randn(2, 3, 32, 32)
-    with torch.inference_mode():
-        h = x
-        for _, stage in stages:
-            h = stage(h)
-        assert torch.equal(h, model(x))
+        assert r.stages.method is StageMethod.WALL_CLOCK
+        assert all(s.bytes > 0 and s.flops == 2 * s.macs * r.batch_size and s.bound is not None
+                   for s in r.stages.stages)
 
 
 def test_example_file_loads_and_round_trips():
     run = load_results(EXAMPLE)
     assert run.environment.device_type == "cpu" and run.settings.timer is Timer.PERF_COUNTER
+    assert run.ceilings is not None and run.ceilings.source == "measured in this run"
     assert {r.precision for r in run.results} == {Precision.FP32, Precision.BF16}
-    assert len({r.variant for r in run.results}) >= 2 and len({r.batch_size for r in run.results}) >= 3
+    assert len({r.model for r in run.results}) >= 2 and len({r.batch_size for r in run.results}) >= 3
     assert all(r.status is Status.OK and [s.stage for s in r.stages.stages] == STAGES for r in run.results)
     assert to_json(run) == EXAMPLE.read_text()
 
@@ -111,20 +93,26 @@ def test_percentiles_interpolate_like_numpy():
 
 
 def test_statistics_from_known_pass_times():
-    """Throughput, TFLOP/s and fraction of peak follow from the pass times, the MACs and the peaks table."""
+    """Throughput, TFLOP/s, fraction of peak and the stage split follow from the samples, MACs and peaks."""
     env = BenchEnvironment(**{**CPU_ENV.__dict__, "device_type": "cuda", "device_name": "NVIDIA H200",
                               "peak_key": peaks_for("NVIDIA H200").key})
-    cfg = BenchConfig(TINY, 32, 8, Precision.BF16)
-    macs, stage_macs, _ = model_facts(TINY, 32)
+    cfg = BenchConfig(ours(TINY), 32, 8, Precision.BF16)
+    facts = model_facts(ours(TINY), 32)
+    split = StageSplit(StageMethod.GRAPH_REPLAY, tuple(STAGES), (3.0, 3.0, 2.0), tuple((0.3, 0.2, 0.4)
+                                                                                      for _ in STAGES))
     m = Measurement(batch_size=4, first_call_s=1.0, latencies_ms=((2.0, 2.0), (4.0, 4.0)), peak_memory_bytes=123,
-                    stage_ms=tuple((name, 0.3) for name, _ in stage_macs))
+                    split=split, split_tries=1)
     r = summarize(cfg, m, [], env)
     assert r.latency.mean_ms == 3.0 and r.latency.p50_ms == 3.0 and r.latency.samples == 4
     assert r.throughput == pytest.approx(4 / 0.003, abs=0.01)
     assert r.repeat_throughputs == (2000.0, 1000.0)
-    assert r.achieved_tflops == pytest.approx(2 * macs * 4 / 0.003 / 1e12, rel=1e-4)
+    assert r.achieved_tflops == pytest.approx(2 * facts.macs_per_image * 4 / 0.003 / 1e12, rel=1e-4)
     assert r.peak_tflops == 989.0 and r.peak_fraction == pytest.approx(r.achieved_tflops / 989.0, rel=1e-3)
-    assert r.stages.ratio == pytest.approx(0.3 * 9 / 3.0, rel=1e-4) and r.peak_memory_bytes == 123
+    assert r.stages.whole_ms == 3.0 and r.stages.sum_ms == pytest.approx(0.3 * 9)  # medians
+    assert r.stages.ratio == pytest.approx(0.9) and not r.stages.adds_up and r.peak_memory_bytes == 123
+    assert r.stage_note.startswith("stage sum is 0.900x the whole after 1 try")
+    assert "-37.5 us per stage boundary between graph replays" in r.stage_note  # (2.7 - 3.0) ms / 8 boundaries
+    assert all(s.bound is None and s.attainable_ms is None for s in r.stages.stages)  # no ceilings given
 
 
 @pytest.mark.parametrize("name,key", [
@@ -138,8 +126,8 @@ def test_peaks_only_for_known_devices(name, key):
 
 @pytest.mark.parametrize("text,problem", [
     ("not json", "is not JSON"),
-    ('{"schema": "other", "version": 1, "results": []}', "is not a valid effnet-inspect bench file"),
-    ('{"schema": "effnet-inspect-bench", "version": 99, "results": []}', "version 99"),
+    ('{"schema": "other", "version": 2, "results": []}', "is not a valid effnet-inspect bench file"),
+    ('{"schema": "effnet-inspect-bench", "version": 1, "results": []}', "version 1, this effnet-inspect reads"),
 ])
 def test_bad_results_files_are_one_line_errors(tmp_path, text, problem):
     path = tmp_path / "bad.json"
@@ -149,13 +137,29 @@ def test_bad_results_files_are_one_line_errors(tmp_path, text, problem):
     assert "\n" not in str(info.value)
 
 
-def test_missing_field_is_named(tmp_path):
+@pytest.mark.parametrize("edit,message", [
+    (lambda d: d["results"][1]["latency"].pop("p99_ms"), r"results\[1\].latency has no 'p99_ms'"),
+    (lambda d: d["results"][0]["stages"].update(method="guess"),
+     r'results\[0\].stages.method is "guess"; valid: wall_clock, cuda_graph_replay, cuda_events_eager'),
+    (lambda d: d["results"][0]["stages"]["stages"][2].pop("bytes"), r"results\[0\].stages.stages\[2\] has no 'bytes'"),
+    (lambda d: d["results"][0]["stages"]["stages"][0].update(bound="cpu"), r"stages\[0\].bound is \"cpu\""),
+    (lambda d: d.update(ceilings=[]), "ceilings should be an object, not a list"),
+    (lambda d: d["ceilings"]["matmul_tflops"].update(fp32="fast"), r"ceilings.matmul_tflops.fp32 should be a number"),
+])
+def test_damaged_file_names_the_field(tmp_path, edit, message):
     data = json.loads(EXAMPLE.read_text())
-    del data["results"][1]["latency"]["p99_ms"]
+    edit(data)
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(data))
-    with pytest.raises(InputError, match=r"results\[1\].latency has no 'p99_ms'"):
+    with pytest.raises(InputError, match=message):
         load_results(path)
+
+
+def test_save_results_is_atomic_and_leaves_no_temporary(tmp_path):
+    run = load_results(EXAMPLE)
+    path = save_results(run, tmp_path / "copy.json")
+    assert path.read_text() == EXAMPLE.read_text()
+    assert [p.name for p in tmp_path.iterdir()] == ["copy.json"]
 
 
 # --------------------------------------------------------------------------------------------- robustness
@@ -237,10 +241,11 @@ def test_configurations_after_the_deadline_are_skipped(measurer):
     assert all("time budget" in r.error for r in run.results)
 
 
-def test_compiled_run_has_no_stage_split():
+def test_compiled_run_has_no_stage_split_and_says_why():
     measurer = Measurer(torch.device("cpu"), SETTINGS, compile_backend="eager")  # dynamo without inductor: quick
     result = bench_config(config(1, compiled=True), measurer, CPU_ENV)
     assert result.status is Status.OK and result.compiled and result.stages is None
+    assert result.stage_note == "not split: torch.compile fuses work across the stage boundaries"
 
 
 def test_time_budget_cuts_passes_but_not_below_the_minimum():
@@ -251,17 +256,41 @@ def test_time_budget_cuts_passes_but_not_below_the_minimum():
 
 
 # --------------------------------------------------------------------------------------------------- CLI
+FAST = ["--device", "cpu", "--warmup", "1", "--iters", "2", "--repeats", "1"]
+
+
 def test_cli_runs_and_writes_the_file(tmp_path, capsys):
     out = tmp_path / "sub" / "bench.json"
-    code = main(["bench", "w=0.25,d=0.25,r=32", "--device", "cpu", "--batch-sizes", "1,2", "--dtype", "fp32,bf16",
-                 "--warmup", "1", "--iters", "2", "--repeats", "1", "--channels-last", "--out", str(out)])
+    code = main(["bench", "w=0.25,d=0.25,r=32", *FAST, "--batch-sizes", "1,2", "--dtype", "fp32,bf16",
+                 "--channels-last", "--out", str(out)])
     assert code == 0
     text = capsys.readouterr().out
-    assert "img/s" in text and "MAC %" in text
+    assert "img/s" in text and "MAC %" in text and "FLOP/B" in text and "ceilings (measured in this run)" in text
     run = load_results(out)
     assert [(r.batch_size, r.precision.value, r.channels_last) for r in run.results] == [
         (1, "fp32", True), (2, "fp32", True), (1, "bf16", True), (2, "bf16", True)]
     assert run.settings.iters == 2 and run.settings.warmup == 1
+    assert set(run.ceilings.matmul_tflops) == {"fp32", "bf16"} and run.ceilings.copy_gb_s > 0
+
+
+def test_cli_measures_other_implementations_beside_ours(tmp_path, capsys):
+    """--model (with --kwargs and --name) next to a built-in variant, each split into the stages inspect finds."""
+    out = tmp_path / "bench.json"
+    code = main(["bench", "b0", *FAST, "--resolution", "32", "--out", str(out),
+                 "--model", "tests.ports.torchvision_style:efficientnet_b0", "--name", "tv",
+                 "--model", "tests.ports.tf_port_style:make", "--kwargs", '{"se": "conv"}'])
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "tv: matches B0" in captured.err and "tf_port_style:make(se='conv'): matches B0" in captured.err
+    run = load_results(out)
+    assert [(r.model, r.source) for r in run.results] == [
+        ("b0", "effnet-inspect b0"), ("tv", "tests.ports.torchvision_style:efficientnet_b0 {}"),
+        ("tf_port_style:make(se='conv')", 'tests.ports.tf_port_style:make {"se": "conv"}')]
+    b0, tv, tf = run.results
+    assert all(r.resolution == 32 and [s.stage for s in r.stages.stages] == STAGES for r in run.results)
+    assert [s.macs for s in b0.stages.stages] == [s.macs for s in tv.stages.stages] == \
+        [s.macs for s in tf.stages.stages]
+    assert "tv time %" in captured.out and "tf_port_style:make(se='conv') time %" in captured.out
 
 
 BAD = [
@@ -273,6 +302,12 @@ BAD = [
     (["--device", "cpu", "--dtype", "fp16"], "fp16 needs a CUDA device"),
     (["--device", "cpu", "--cuda-graphs"], "--cuda-graphs needs a CUDA device"),
     (["--device", "gpu"], "invalid choice 'gpu'"),
+    (["--kwargs", "{}"], "--kwargs: must follow the --model it is for"),
+    (["--model", "tests.ports.torchvision_style:efficientnet_b0", "--name", "a", "--name", "b"],
+     "--name: given twice for --model tests.ports.torchvision_style:efficientnet_b0"),
+    (["--device", "cpu", "--model", "tests.ports.torchvision_style:efficientnet_b0", "--name", "w=0.25,d=0.25,r=32"],
+     "two models are named 'w=0.25,d=0.25,r=32'; label them apart with --name"),
+    (["--device", "cpu", "--model", "no colon"], "--model 'no colon' is not of the form MODULE:CALLABLE"),
 ]
 if not torch.cuda.is_available():
     BAD.append((["--device", "cuda"], "no CUDA device is available"))
@@ -294,35 +329,46 @@ def test_out_directory_is_refused_before_measuring(tmp_path, capsys):
     assert "is a directory" in capsys.readouterr().err
 
 
-def test_save_results_is_atomic_and_leaves_no_temporary(tmp_path):
-    run = load_results(EXAMPLE)
-    path = save_results(run, tmp_path / "copy.json")
-    assert path.read_text() == EXAMPLE.read_text()
-    assert [p.name for p in tmp_path.iterdir()] == ["copy.json"]
-
-
-# ----------------------------------------------------------------------------------- the prepared GPU matrix
-def _gpu_matrix():
+# ------------------------------------------------------------------------------ the prepared GPU scripts
+def _script(name: str):
     import importlib.util
+    import sys
 
-    path = Path(__file__).parents[1] / "benchmarks" / "gpu_matrix.py"
-    spec = importlib.util.spec_from_file_location("gpu_matrix", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    folder = Path(__file__).parents[1] / "benchmarks"
+    sys.path.insert(0, str(folder))  # gpu_session imports gpu_matrix as its neighbour
+    try:
+        spec = importlib.util.spec_from_file_location(name, folder / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(folder))
     return module
 
 
 def test_gpu_matrix_plan_covers_the_issue_matrix_once():
     """B0-B7 x fp32/bf16 x channels-last on/off x eager, compiled for every variant, each configuration once."""
-    gm = _gpu_matrix()
+    gm = _script("gpu_matrix")
     variants = [parse_variant(f"b{i}") for i in range(8)]
     phases = gm.plan(variants, lambda v: v.resolution, smoke=False)
     configs = [c for _, cs in phases for c in cs]
     assert len(configs) == len(set(configs))
-    eager = {(c.variant.name, c.precision, c.channels_last) for c in configs if not c.compiled}
+    eager = {(c.implementation.name, c.precision, c.channels_last) for c in configs if not c.compiled}
     assert eager == {(v.name, p, cl) for v in variants for p in (Precision.FP32, Precision.BF16)
                      for cl in (True, False)}
-    assert {c.variant.name for c in configs if c.compiled} == {v.name for v in variants}
-    assert configs[0].variant.name == "b0" and configs[0].batch_size == 256  # the anchor runs first
+    assert {c.implementation.name for c in configs if c.compiled} == {v.name for v in variants}
+    assert configs[0].implementation.name == "b0" and configs[0].batch_size == 256  # the anchor runs first
     assert [gm.large_batch(v, v.resolution) for v in variants] == [256, 256, 256, 128, 64, 64, 64, 32]
     assert gm.device_slug("NVIDIA H200") == "nvidia-h200"
+
+
+def test_gpu_session_sorts_kernels_by_kind():
+    session = _script("gpu_session")
+    kinds = {name: session.kind_of(name) for name in (
+        "void at::native::batch_norm_transform_input_channels_last_kernel<c10::BFloat16, float>",
+        "conv2d_c1_k1_nhwc_specialized", "nvjet_sm90_tst_96x384_64x3_1x2_h_bz_coopA_TNN",
+        "void at::native::vectorized_elementwise_kernel<8, at::native::FillFunctor<c10::BFloat16>>",
+        "void at::native::vectorized_elementwise_kernel<8, at::native::bfloat16_copy_kernel_cuda>",
+        "void at::native::elementwise_kernel<128, 4, at::native::gpu_kernel_impl_nocast<...>>",
+        "void at::native::reduce_kernel<128, 4, at::native::ReduceOp<c10::BFloat16, at::native::MeanOps>>")}
+    assert list(kinds.values()) == ["batch norm", "convolution", "matmul", "fill", "copy / cast",
+                                    "generic element-wise", "reduction"]

@@ -86,8 +86,12 @@ def test_tables_hold_the_expected_rows(pages):
     assert pages["compare-b0-b1.html"].rows("stage-growth") == 9
     from effnet_inspect.bench.results import load_results
 
-    assert pages["bench.html"].rows("bench-results") == len(load_results(BENCH_EXAMPLE).results)
-    assert pages["bench.html"].rows("bench-stages") == 9
+    run = load_results(BENCH_EXAMPLE)
+    models = len({r.model for r in run.results})
+    assert pages["bench.html"].rows("bench-results-amd-epyc") == len(run.results)
+    assert pages["bench.html"].rows("bench-stages-amd-epyc") == 9 * models  # each implementation's stages
+    assert pages["bench.html"].rows("bench-side-by-side-amd-epyc") == len({(r.batch_size, r.precision)
+                                                                            for r in run.results})
 
 
 def test_tables_have_headers_and_captions(pages):

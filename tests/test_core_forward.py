@@ -24,8 +24,11 @@ def test_meta_build_runs_on_meta_tensors():
 
 
 def test_traced_shapes_equal_a_real_forward_pass():
-    """The tracer computes most shapes from rules; a real forward pass with hooks must agree on every layer."""
+    """The tracer computes most shapes from rules; a real forward pass with hooks must agree on every layer.
+
+    The plain pass, where every layer runs as a module (the fused one skips the element-wise modules)."""
     model = build("b0")
+    model.fused = False
     seen: dict[str, tuple[int, ...]] = {}
     hooks = [m.register_forward_hook(lambda mod, inp, out, name=name: seen.__setitem__(name, tuple(out.shape)))
              for name, m in model.named_modules() if next(m.children(), None) is None]

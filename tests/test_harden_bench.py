@@ -19,8 +19,10 @@ from hypothesis import HealthCheck, event, given, settings, strategies as st
 from effnet_inspect.arch.specs import parse_variant
 from effnet_inspect.bench.estimate import cpu_warning
 from effnet_inspect.bench.results import BenchEnvironment, BenchSettings, Precision, Status, Timer, load_results
-from effnet_inspect.bench.runner import (MIN_ITERS, BenchConfig, Measurer, bench_config, default_settings,
-                                         is_out_of_memory)
+from effnet_inspect.bench.device import default_settings
+from effnet_inspect.bench.measure import MIN_ITERS, BenchConfig, Measurer
+from effnet_inspect.bench.models import ours
+from effnet_inspect.bench.run import bench_config, is_out_of_memory
 from effnet_inspect.cli import main
 from effnet_inspect.errors import InputError
 
@@ -45,7 +47,7 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def cpu_config(batch: int, variant=TINY) -> BenchConfig:
-    return BenchConfig(variant, variant.resolution, batch, Precision.FP32)
+    return BenchConfig(ours(variant), variant.resolution, batch, Precision.FP32)
 
 
 # ------------------------------------------------------------------------------------------- out of memory
@@ -273,5 +275,5 @@ def test_any_edited_results_file_is_refused_in_one_line_or_rendered(tmp_path, ch
             return relative
 
     html = render("bench.html", page_title="Benchmark results", version="test", nav=Nav((), True),
-                  current="bench", **bench_context(run, Collect()))
+                  current="bench", **bench_context([run], Collect()))
     assert "<table" in html

@@ -40,7 +40,7 @@ def small_report(out: Path, bench: bool = True):
     analyses = [cached_analysis("b0"), cached_analysis("b1")]
     from effnet_inspect.bench.results import load_results
 
-    return write_report(analyses, out, bench=load_results(BENCH_EXAMPLE) if bench else None, show_progress=False)
+    return write_report(analyses, out, bench=[load_results(BENCH_EXAMPLE)] if bench else (), show_progress=False)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -237,6 +237,32 @@ def test_bad_bench_file_is_one_line_exit_2(tmp_path, capsys, content, message):
     code, _, err = run_cli(capsys, "report", "b0", "--out", str(out), "--bench", str(bench))
     assert code == 2 and len(err.strip().splitlines()) == 1 and message in err
     assert not out.exists()  # checked before any work
+
+
+def test_report_takes_the_bench_files_beside_it_by_default(tmp_path, capsys):
+    """DIR/bench/*.json become sections of bench.html unless --no-bench; each keeps its provenance note."""
+    import shutil
+
+    from effnet_inspect.bench.results import load_results, save_results
+
+    out = tmp_path / "reports"
+    (out / "bench").mkdir(parents=True)
+    shutil.copy(BENCH_EXAMPLE, out / "bench" / "cpu.json")
+    h200 = Path(__file__).parents[1] / "reports" / "bench" / "nvidia-h200.json"
+    save_results(load_results(h200), out / "bench" / "nvidia-h200.json")
+    code, _, err = run_cli(capsys, "report", "w=0.25,d=0.25,r=32", "--out", str(out))
+    assert code == 0, err
+    html = (out / "bench.html").read_text()
+    assert 'id="amd-epyc"' in html and 'id="nvidia-h200"' in html
+    assert "with main at commit fcebea1" in html and "not re-run" in html  # the converted file says so
+    assert 'id="bench-side-by-side-amd-epyc"' in html and 'id="bench-stages-nvidia-h200"' in html
+    for chart in ("throughput", "latency", "stages", "roofline"):
+        assert (out / "charts" / f"bench-nvidia-h200-{chart}.svg").is_file()
+    assert 'href="bench.html"' in (out / "index.html").read_text()
+    (out / "bench.html").unlink()
+    code, _, err = run_cli(capsys, "report", "w=0.25,d=0.25,r=32", "--out", str(out), "--no-bench")
+    assert code == 0 and not (out / "bench.html").exists()
+    assert 'href="bench.html"' not in (out / "index.html").read_text()
 
 
 def test_bad_variant_is_one_line_exit_2(tmp_path, capsys):

@@ -27,10 +27,10 @@ CPU_EXAMPLE = Path(__file__).parent / "data" / "bench_cpu_example.json"
 def test_decision_view_takes_one_eager_configuration_for_every_variant():
     run = load_results(H200)
     variants = variant_data([cached_analysis(n) for n in OFFICIAL_NAMES])
-    rows, source = decisions(variants, run)
+    rows, source = decisions(variants, [run])
     assert source is not None and (source.precision, source.channels_last) == (Precision.BF16, True)
     for d in rows:
-        same = [r for r in run.results if r.status is Status.OK and r.variant == d.v.name and not r.compiled
+        same = [r for r in run.results if r.status is Status.OK and r.model == d.v.name and not r.compiled
                 and not r.cuda_graphs and r.precision is Precision.BF16 and r.channels_last]
         biggest = max(same, key=lambda r: r.measured_batch_size)
         smallest = min(same, key=lambda r: r.measured_batch_size)
@@ -45,10 +45,10 @@ def test_decision_view_takes_one_eager_configuration_for_every_variant():
 
 def test_decision_view_prefers_the_configuration_covering_most_variants_then_bf16():
     variants = variant_data([cached_analysis("w=0.25,d=0.25,r=64"), cached_analysis("w=0.5,d=0.5,r=96")])
-    rows, source = decisions(variants, load_results(CPU_EXAMPLE))
+    rows, source = decisions(variants, [load_results(CPU_EXAMPLE)])
     assert source is not None and source.precision is Precision.BF16 and not source.channels_last
     assert [d.speed.batch for d in rows] == [4, 4] and all(d.top1 is None for d in rows)
-    assert decisions(variant_data([cached_analysis("b0")]), load_results(CPU_EXAMPLE))[1] is None  # not measured
+    assert decisions(variant_data([cached_analysis("b0")]), [load_results(CPU_EXAMPLE)])[1] is None  # not measured
 
 
 def test_index_and_compare_pages_show_the_speeds(h200_report):

@@ -17,25 +17,25 @@ FAST_MACS_PER_S = 200e9  # faster than the CPUs this runs on: a run that is shor
 COMPILE_S = 30.0  # torch.compile of one configuration on a CPU, roughly
 
 
-def config_seconds(settings: BenchSettings, pass_s: float, stage_timing: bool, compiled: bool) -> float:
-    """One configuration as the runner measures it: first call, warm-up, timed rounds (cut by the budget, never
-    below 3 passes), then the instrumented stage passes."""
-    from effnet_inspect.bench.runner import MIN_ITERS
+def config_seconds(settings: BenchSettings, pass_s: float, compiled: bool) -> float:
+    """One configuration as measure.py measures it: first call, warm-up, timed rounds (cut by the budget, never
+    below 3 passes), then the stage split's plain and instrumented passes (once, if it adds up)."""
+    from effnet_inspect.bench.measure import MIN_ITERS
 
     iters = settings.iters
     if settings.budget_s:
         iters = max(MIN_ITERS, min(iters, int(settings.budget_s / max(pass_s, 1e-9))))
-    passes = 1 + settings.warmup + settings.repeats * iters + (iters if stage_timing else 0)
+    passes = 1 + settings.warmup + settings.repeats * iters + (0 if compiled else 2 * iters)
     return passes * pass_s + (COMPILE_S if compiled else 0.0)
 
 
 def run_seconds(configs: Sequence, settings: BenchSettings, seconds_per_mac: float) -> float:
-    from effnet_inspect.bench.runner import model_facts
+    from effnet_inspect.bench.models import model_facts
 
     total = 0.0
     for c in configs:
-        macs, _, _ = model_facts(c.variant, c.resolution)
-        total += config_seconds(settings, macs * c.batch_size * seconds_per_mac, c.stage_timing, c.compiled)
+        macs = model_facts(c.implementation, c.resolution).macs_per_image
+        total += config_seconds(settings, macs * c.batch_size * seconds_per_mac, c.compiled)
     return total
 
 
@@ -44,19 +44,17 @@ def probe_seconds_per_mac() -> float:
     import torch
 
     from effnet_inspect.arch.specs import VARIANTS
-    from effnet_inspect.bench.runner import model_facts
-    from effnet_inspect.model.build import build
+    from effnet_inspect.bench.models import model_facts, ours
 
-    b0 = VARIANTS["b0"]
-    model = build(b0, include_top=True).eval()
+    b0 = ours(VARIANTS["b0"])
+    model = b0.build(torch.device("cpu"))
     x = torch.randn(1, 3, b0.resolution, b0.resolution)
     with torch.inference_mode():
         model(x)
         start = time.perf_counter()
         model(x)
         elapsed = time.perf_counter() - start
-    macs, _, _ = model_facts(b0, b0.resolution)
-    return elapsed / macs
+    return elapsed / model_facts(b0, b0.resolution).macs_per_image
 
 
 def cpu_warning(configs: Sequence, settings: BenchSettings) -> str | None:

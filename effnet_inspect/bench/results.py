@@ -1,54 +1,8 @@
 """The results file of `effnet-inspect bench`: frozen records, a JSON writer and a loader. No torch needed.
 
-The report reads these records; the benchmark (effnet_inspect/bench.py) writes them. One file is one run on one
-device. Layout (schema "effnet-inspect-bench", version 1; keys sorted, indent 2, floats to 6 significant figures):
-
-    {
-      "schema": "effnet-inspect-bench", "version": 1,
-      "environment": {                        # BenchEnvironment: where it ran
-        "device_type": "cuda" | "cpu",
-        "device_name": "NVIDIA H200" | CPU model,
-        "peak_key": "H100/H200 SXM" | "A100" | null,   # row of PEAKS used for peak_fraction (null: unknown device)
-        "gpu_memory_bytes": int | null, "compute_capability": "9.0" | null,
-        "driver": str | null, "cuda": str | null, "cudnn": str | null,   # versions; null on the CPU
-        "torch": str, "python": str, "cpu": str, "threads": int,           # threads: torch.get_num_threads()
-        "clocks": {str: str}                  # nvidia-smi at the start (e.g. "clocks.sm": "1980 MHz"); {} if unreadable
-      },
-      "settings": {                           # BenchSettings: how it was measured
-        "warmup": int, "iters": int, "repeats": int,   # iters per repeat (an upper bound when budget_s is set)
-        "budget_s": float | null,             # time cap per round of passes: fewer iters (>= 3) for slow models
-        "timer": "cuda_events" | "perf_counter", "cudnn_benchmark": bool
-      },
-      "results": [                            # BenchResult, one per configuration, in the order they ran
-        {
-          "variant": "b0", "resolution": 224, "batch_size": 128,       # batch_size: as requested
-          "precision": "fp32" | "tf32" | "fp16" | "bf16",              # fp16/bf16: autocast; fp32: TF32 off
-          "channels_last": bool, "compiled": bool, "cuda_graphs": bool,
-          "status": "ok" | "failed" | "skipped",
-          "error": str | null,                # why it failed or was skipped (one line)
-          "attempts": [{"batch_size": 128, "error": "OutOfMemoryError: ..."}],   # failed tries before this one
-          "measured_batch_size": int | null,  # batch actually measured (smaller than batch_size after an OOM)
-          "macs_per_image": int,              # the paper's MACs at this resolution (effnet-inspect table)
-          "first_call_s": float | null,       # first forward pass: includes torch.compile / graph capture
-          "throughput": float | null,         # images/s = measured_batch_size / mean latency
-          "repeat_throughputs": [float],      # the same, per repeat: the spread between repeats
-          "latency": {"mean_ms", "p50_ms", "p90_ms", "p99_ms", "min_ms", "max_ms": float, "samples": int} | null,
-                                              # one forward pass of the whole batch
-          "peak_memory_bytes": int | null,    # torch.cuda.max_memory_allocated (weights included); null on CPU
-          "achieved_tflops": float | null,    # 2 x macs_per_image x measured_batch_size / mean latency / 1e12
-          "peak_tflops": float | null, "peak_fraction": float | null,   # from PEAKS when the device is known
-          "stages": {                         # StageTiming, null when not measurable (compiled, CUDA graphs)
-            "whole_ms": float,                # median (p50) latency of the uninstrumented passes above
-            "sum_ms": float,                  # sum of the stage medians (instrumented passes)
-            "ratio": float,                   # sum_ms / whole_ms; StageTiming.adds_up: within STAGE_SUM_TOLERANCE (5 %)
-            "stages": [{"stage": "stem" | "block1" ... "block7" | "top", "time_ms": float,
-                        "time_share": float, "macs": int, "mac_share": float}]   # shares of the stage sum
-          }
-        }
-      ]
-    }
-
-load_results(path) -> BenchRun and save_results(run, path) (atomic, deterministic bytes for the same records).
+The benchmark (effnet_inspect/bench/run.py) writes these records, the report reads them; one file is one run on
+one device. The JSON is the records as they are (asdict, enums by value), keys sorted, indent 2, floats to 6
+significant figures, with "schema" and "version" beside them. Times are milliseconds, sizes bytes.
 """
 from __future__ import annotations
 
@@ -56,20 +10,16 @@ import enum
 import json
 import math
 import os
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
-
+from typing import Any, Sequence
 
 SCHEMA = "effnet-inspect-bench"
-VERSION = 1
+VERSION = 2  # 2: any implementation (model, source), stage method and roofline per stage, device ceilings
 STAGE_SUM_TOLERANCE = 0.05  # stage times must add up to the whole-model time within 5 %
 
 
-class Device(enum.Enum):
-    """Where to run: the device choice (kept here, beside the other enums, so the CLI parser needs no torch)."""
-
+class Device(enum.Enum):  # here, beside the other enums, so that the CLI parser needs no torch
     AUTO = "auto"
     CUDA = "cuda"
     CPU = "cpu"
@@ -93,43 +43,21 @@ class Timer(enum.Enum):
     PERF_COUNTER = "perf_counter"
 
 
-# --------------------------------------------------------------------------------------------- device peaks
-@dataclass(frozen=True)
-class DevicePeaks:
-    """Dense peak TFLOP/s per precision (vendor spec sheets, /work/shared/reference/efficientnet.md)."""
-
-    key: str
-    pattern: str  # regex on torch.cuda.get_device_name()
-    tflops: Mapping[Precision, float]
+class StageMethod(enum.Enum):  # how the per-stage times were taken, and what they are a split of
+    WALL_CLOCK = "wall_clock"  # CPU: perf_counter at each stage's first module, vs the plain pass
+    GRAPH_REPLAY = "cuda_graph_replay"  # GPU: one CUDA graph per stage replayed in order, vs one whole-model graph
+    EAGER_EVENTS = "cuda_events_eager"  # version 1 files only: CUDA events between eagerly launched stages
 
 
-# fp16/bf16 use the tensor-core peak: autocast runs convolutions and the classifier there (depthwise convolutions
-# and element-wise work cannot, which is why EfficientNets reach a small fraction of it).
-# PCIe / NVL boards have lower clocks and other peaks, so the patterns exclude them rather than guess.
-PEAKS: tuple[DevicePeaks, ...] = (
-    DevicePeaks("H100/H200 SXM", r"\bH200\b(?!.*\bNVL\b)|\bH100\b.*\b(SXM|HBM3)\b",
-                {Precision.FP32: 67.0, Precision.TF32: 495.0, Precision.BF16: 989.0, Precision.FP16: 989.0}),
-    # A100: FP16 tensor peak equals BF16 (312) on the NVIDIA datasheet; PCIe and SXM share these figures.
-    DevicePeaks("A100", r"\bA100\b",
-                {Precision.FP32: 19.5, Precision.TF32: 156.0, Precision.BF16: 312.0, Precision.FP16: 312.0}),
-)
-
-
-def peaks_for(device_name: str) -> DevicePeaks | None:
-    return next((p for p in PEAKS if re.search(p.pattern, device_name)), None)
-
-
-def peak_tflops(peak_key: str | None, precision: Precision) -> float | None:
-    peaks = next((p for p in PEAKS if p.key == peak_key), None)
-    return peaks.tflops.get(precision) if peaks else None
+class Bound(enum.Enum):
+    MEMORY = "memory"
+    COMPUTE = "compute"
 
 
 # ------------------------------------------------------------------------------------------------- records
 def rounded(value: float | None, digits: int = 6) -> float | None:
-    """To `digits` significant figures: timings vary run to run anyway, and the file stays small and readable.
-
-    Significant figures, not decimals, so that a CPU's 0.0000022 of an H200's peak keeps its precision.
-    """
+    """To `digits` significant figures (not decimals: a CPU's 0.0000022 of an H200's peak keeps its precision):
+    timings vary run to run anyway, and the file stays small and readable."""
     if value is None or not math.isfinite(value):
         return None
     return float(format(float(value), f".{digits}g"))
@@ -137,9 +65,9 @@ def rounded(value: float | None, digits: int = 6) -> float | None:
 
 @dataclass(frozen=True)
 class BenchEnvironment:
-    device_type: str
+    device_type: str  # cuda | cpu
     device_name: str
-    peak_key: str | None
+    peak_key: str | None  # row of the spec-sheet peaks used for peak_fraction (None: unknown device)
     gpu_memory_bytes: int | None
     compute_capability: str | None
     driver: str | None
@@ -148,24 +76,31 @@ class BenchEnvironment:
     torch: str
     python: str
     cpu: str
-    threads: int
-    clocks: dict[str, str] = field(default_factory=dict)
+    threads: int  # torch.get_num_threads()
+    clocks: dict[str, str] = field(default_factory=dict)  # nvidia-smi at the start; {} if unreadable
 
 
 @dataclass(frozen=True)
 class BenchSettings:
     warmup: int
-    iters: int
+    iters: int  # passes per repeat (an upper bound when budget_s is set)
     repeats: int
-    budget_s: float | None
+    budget_s: float | None  # time cap per round of passes: fewer iters (>= 3) for slow models
     timer: Timer
     cudnn_benchmark: bool
 
 
 @dataclass(frozen=True)
-class Latency:
-    """Statistics of one forward pass of the whole batch, in milliseconds."""
+class Ceilings:  # the device's roofs: what a large device-to-device copy and a large square matmul reach
+    source: str  # "measured in this run", or where the figures come from when they were not measured
+    copy_gb_s: float  # bytes read + written per second / 1e9
+    matmul_tflops: dict[str, float]  # precision value -> TFLOP/s
+    copy_bytes: int | None = None  # size of the copied buffer
+    matmul_size: int | None = None  # n of the n x n x n matmul
 
+
+@dataclass(frozen=True)
+class Latency:  # one forward pass of the whole batch
     mean_ms: float
     p50_ms: float
     p90_ms: float
@@ -194,33 +129,37 @@ def percentile(ordered: Sequence[float], q: float) -> float:
 
 @dataclass(frozen=True)
 class StageTime:
+    """One stage at the measured batch: its time and its roofline (flops = 2 x MACs; bytes: weights once,
+    activations read and written by every layer, at the benchmark's dtype; intensity = flops / bytes)."""
+
     stage: str
     time_ms: float
-    time_share: float
-    macs: int
+    time_share: float  # of the stage sum
+    macs: int  # per image
     mac_share: float
+    flops: int
+    bytes: int
+    intensity: float
+    attainable_ms: float | None = None  # max(flops / matmul peak, bytes / copy bandwidth); None without ceilings
+    bound: Bound | None = None  # which roof is lower at this intensity
+
+    @property
+    def achieved_tflops(self) -> float:
+        return self.flops / self.time_ms / 1e9 if self.time_ms else 0.0
 
 
 @dataclass(frozen=True)
 class StageTiming:
-    whole_ms: float
-    sum_ms: float
-    ratio: float
+    method: StageMethod
+    whole_ms: float  # median of the whole-model passes measured with the split (see StageMethod)
+    sum_ms: float  # sum of the stage medians
+    ratio: float  # sum_ms / whole_ms
     stages: tuple[StageTime, ...]
+    tries: int = 1  # measured again while the sum did not add up (noise), at most a few times
 
     @property
     def adds_up(self) -> bool:
         return abs(self.ratio - 1.0) <= STAGE_SUM_TOLERANCE
-
-    @classmethod
-    def of(cls, whole_ms: float, stage_ms: Sequence[tuple[str, float, int]]) -> "StageTiming":
-        """From the whole-model median latency and (stage, median ms, MACs) of the instrumented passes."""
-        total_ms = sum(ms for _, ms, _ in stage_ms)
-        total_macs = sum(m for _, _, m in stage_ms)
-        stages = tuple(StageTime(name, rounded(ms), rounded(ms / total_ms if total_ms else 0.0), macs,
-                                 rounded(macs / total_macs if total_macs else 0.0))
-                       for name, ms, macs in stage_ms)
-        return cls(rounded(whole_ms), rounded(total_ms), rounded(total_ms / whole_ms if whole_ms else 0.0), stages)
 
 
 @dataclass(frozen=True)
@@ -231,33 +170,29 @@ class Attempt:
 
 @dataclass(frozen=True)
 class BenchResult:
-    variant: str
+    model: str  # the label: b0, or --name / the factory's name for another implementation
+    source: str  # how it was built: "effnet-inspect b0", "tests.ports.torchvision_style:efficientnet_b0 {}"
     resolution: int
-    batch_size: int
+    batch_size: int  # as requested
     precision: Precision
     channels_last: bool
     compiled: bool
     cuda_graphs: bool
     status: Status
     macs_per_image: int
-    error: str | None = None
-    attempts: tuple[Attempt, ...] = ()
+    error: str | None = None  # why it failed or was skipped (one line)
+    attempts: tuple[Attempt, ...] = ()  # failed tries before this one (out of memory: half the batch)
     measured_batch_size: int | None = None
-    first_call_s: float | None = None
-    throughput: float | None = None
+    first_call_s: float | None = None  # includes torch.compile / graph capture
+    throughput: float | None = None  # images/s = measured_batch_size / mean latency
     repeat_throughputs: tuple[float, ...] = ()
     latency: Latency | None = None
-    peak_memory_bytes: int | None = None
-    achieved_tflops: float | None = None
-    peak_tflops: float | None = None
+    peak_memory_bytes: int | None = None  # torch.cuda.max_memory_allocated; None on the CPU
+    achieved_tflops: float | None = None  # 2 x MACs x batch / mean latency
+    peak_tflops: float | None = None  # spec sheet, when the device is known
     peak_fraction: float | None = None
     stages: StageTiming | None = None
-
-    @property
-    def key(self) -> tuple:
-        """What identifies a configuration within a run."""
-        return (self.variant, self.resolution, self.batch_size, self.precision, self.channels_last,
-                self.compiled, self.cuda_graphs)
+    stage_note: str | None = None  # why there is no stage split, or why it does not add up
 
     @property
     def flags(self) -> list[str]:
@@ -267,33 +202,36 @@ class BenchResult:
 
     @property
     def label(self) -> str:
-        options = " ".join([self.precision.value, *self.flags])
-        return f"{self.variant}@{self.resolution} batch {self.batch_size} {options}"
+        """'b0@224 batch 8 bf16 channels-last', for one-line messages."""
+        return f"{self.model}@{self.resolution} batch {self.batch_size} {' '.join([self.precision.value, *self.flags])}"
 
 
 @dataclass(frozen=True)
 class BenchRun:
     environment: BenchEnvironment
     settings: BenchSettings
+    ceilings: Ceilings | None = None
     results: tuple[BenchResult, ...] = ()
+    note: str | None = None  # provenance, when the file was not written by one run of this version
 
     def with_result(self, result: BenchResult) -> "BenchRun":
-        return BenchRun(self.environment, self.settings, (*self.results, result))
+        return BenchRun(self.environment, self.settings, self.ceilings, (*self.results, result), self.note)
 
 
 # --------------------------------------------------------------------------------------------- JSON in/out
 def _plain(value: Any) -> Any:
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
+    if isinstance(value, (dict, list, tuple)):
+        return {k: _plain(v) for k, v in value.items()} if isinstance(value, dict) else [_plain(v) for v in value]
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def as_data(record: Any) -> Any:
+    """A record as JSON-ready data: dicts, lists and plain values, enums by value."""
+    return _plain(asdict(record))
 
 
 def to_json(run: BenchRun) -> str:
-    data = {"schema": SCHEMA, "version": VERSION, **_plain(asdict(run))}
+    data = {"schema": SCHEMA, "version": VERSION, **as_data(run)}
     return json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n"
 
 

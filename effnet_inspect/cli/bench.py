@@ -1,11 +1,12 @@
-"""effnet-inspect bench: measured forward-pass throughput, latency, memory and per-stage time.
+"""effnet-inspect bench: measured forward-pass throughput, latency, memory and per-stage time with a roofline.
 
 Defaults follow the device: on a GPU b0-b7, batches 1,8,32,128, fp32 and bf16, 10 warm-up and 3 rounds of up to
 50 timed passes (at most 1 s a round); on the CPU a run of seconds (b0, batch 1, fp32, 2 warm-up, 3 x 10
 passes, at most 2 s a round), with a warning first when the configurations asked for will take minutes. tf32, fp16
 and --cuda-graphs mean nothing on the CPU and are refused with a one-line error rather than silently measured as
-something else. The results table is printed before anything that can fail (a full disk, Ctrl-C), and a run in
-which no configuration ran exits with status 2.
+something else. --model adds another implementation (random weights, built on the device; repeat it for several),
+split into stages as `inspect` groups it. The results table is printed before anything that can fail (a full
+disk, Ctrl-C), and a run in which no configuration ran exits with status 2.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ CPU_PRECISIONS = (Precision.FP32,)
 MAX_BATCH = 65536
 
 if TYPE_CHECKING:  # the runner imports torch: only when a benchmark really runs
-    from effnet_inspect.bench.runner import BenchConfig, Measure
+    from effnet_inspect.bench.measure import BenchConfig, Measure
 
 
 def _whole(text: str) -> int | None:
@@ -70,12 +71,35 @@ def seconds_arg(text: str) -> float:
     return value
 
 
+class ModelArg(argparse.Action):
+    """--model starts an entry; --kwargs and --name fill in the entry of the --model before them."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        models = getattr(namespace, "models", None) or []
+        if option_string == "--model":
+            models.append({"model": value})
+        elif not models:
+            raise argparse.ArgumentError(self, "must follow the --model it is for")
+        elif self.dest in models[-1]:
+            raise argparse.ArgumentError(self, f"given twice for --model {models[-1]['model']}")
+        else:
+            models[-1][self.dest] = value
+        namespace.models = models
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="measure forward-pass throughput, latency and per-stage time (GPU or CPU)",
                        description=__doc__.split("\n\n", 1)[1].replace("\n", " "))
     p.add_argument("variants", nargs="*", metavar="VARIANT",
                    help="b0-b7 or a custom variant ('phi=2.5', 'w=1.3,d=1.5,r=320'); default: b0-b7 on a GPU, "
                         "b0 on the CPU")
+    p.add_argument("--model", action=ModelArg, dest="model", metavar="MODULE:CALLABLE",
+                   help="another implementation, e.g. 'tests.ports.torchvision_style:efficientnet_b0' (called on the "
+                        "device: random weights, nothing downloaded); give it several times to compare them")
+    p.add_argument("--kwargs", action=ModelArg, dest="kwargs", metavar="JSON",
+                   help="keyword arguments for the --model before it, as a JSON object")
+    p.add_argument("--name", action=ModelArg, dest="name", metavar="LABEL",
+                   help="label of the --model before it (default: MODULE:CALLABLE, or MODULE:MODEL_NAME)")
     p.add_argument("--device", type=enum_arg(Device), default=Device.AUTO, metavar="DEVICE",
                    help="auto | cuda | cpu (default: auto, CUDA when available)")
     p.add_argument("--batch-sizes", type=batch_sizes_arg, metavar="N,N,...",
@@ -99,14 +123,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=out_file, metavar="FILE.json",
                    help="write the results here, rewritten after every configuration (atomically); '-': the "
                         "JSON on stdout at the end, the table on stderr")
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, models=[])
+
+
+def implementations(args: argparse.Namespace, gpu: bool) -> list:
+    """Ours (the variants; by default the device's set, unless only --model is given), then each --model."""
+    from effnet_inspect.bench.models import from_factory, ours
+    from effnet_inspect.ports.factory import parse_factory
+
+    variants = variants_or_all(args.variants or ((GPU_VARIANTS if gpu else CPU_VARIANTS) if not args.models else ()))
+    factories = [parse_factory(e["model"], e.get("kwargs"), e.get("name")) for e in args.models]
+    names = [v.name for v in variants] + [f.name for f in factories]
+    twice = next((n for n in names if names.count(n) > 1), None)
+    if twice is not None:  # before minutes of inspecting and measuring
+        raise InputError(f"two models are named {twice!r}; label them apart with --name")
+    others = [from_factory(f, args.resolution) for f in factories]
+    for other in others:
+        print(f"{other.name}: {other.verdict}; measured at {other.resolution} px", file=sys.stderr)
+    return [ours(v) for v in variants] + others
 
 
 def run(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from effnet_inspect.bench.runner import (BenchConfig, Measurer, check_config, default_settings, environment,
-                                             release_memory, resolve_device)
+    from effnet_inspect.bench.device import (check_options, default_settings, environment, measure_ceilings,
+                                             resolve_device)
+    from effnet_inspect.bench.measure import BenchConfig, Measurer, release_memory
     from effnet_inspect.bench.tables import render_run
     from effnet_inspect.files import check_writable, is_stdout
 
@@ -116,14 +158,14 @@ def run(args: argparse.Namespace) -> int:
         check_writable(args.out)
     device = resolve_device(args.device)
     gpu = device.type == "cuda"
-    variants = variants_or_all(args.variants or (GPU_VARIANTS if gpu else CPU_VARIANTS))
-    configs = [BenchConfig(v, args.resolution or v.resolution, batch, precision, args.channels_last, args.compile,
-                           args.cuda_graphs)
-               for v in variants
-               for precision in args.dtype or (GPU_PRECISIONS if gpu else CPU_PRECISIONS)
+    precisions = args.dtype or (GPU_PRECISIONS if gpu else CPU_PRECISIONS)
+    for precision in precisions:
+        check_options(precision, args.cuda_graphs, device)
+    configs = [BenchConfig(impl, args.resolution or impl.resolution, batch, precision, args.channels_last,
+                           args.compile, args.cuda_graphs)
+               for impl in implementations(args, gpu)  # outermost: each model is built once
+               for precision in precisions
                for batch in args.batch_sizes or (GPU_BATCHES if gpu else CPU_BATCHES)]
-    for config in configs:
-        check_config(config, device)
     settings = default_settings(device)
     overrides = {k: getattr(args, a) for k, a in (("warmup", "warmup"), ("iters", "iters"), ("repeats", "repeats"),
                                                   ("budget_s", "budget")) if getattr(args, a) is not None}
@@ -134,9 +176,11 @@ def run(args: argparse.Namespace) -> int:
         warning = cpu_warning(configs, settings)
         if warning:
             print(f"effnet-inspect bench: warning: {warning}", file=sys.stderr)
+    ceilings = measure_ceilings(device, precisions)  # the roofline's roofs, in the same run
     measurer = Measurer(device, settings)
     try:
-        result, write_error, interrupted = measure_all(configs, measurer, BenchRun(environment(device), settings),
+        result, write_error, interrupted = measure_all(configs, measurer,
+                                                       BenchRun(environment(device), settings, ceilings),
                                                        None if to_stdout else args.out,
                                                        release=lambda: release_memory(device))
     finally:
@@ -170,12 +214,12 @@ def measure_all(configs: Sequence[BenchConfig], measure: Measure, run: BenchRun,
     import itertools
 
     from effnet_inspect.bench.results import save_results
-    from effnet_inspect.bench.runner import run_bench
+    from effnet_inspect.bench.run import run_bench
     from effnet_inspect.progress import progress, stopping
 
-    groups = [list(g) for _, g in itertools.groupby(configs, key=lambda c: c.variant)]
+    groups = [list(g) for _, g in itertools.groupby(configs, key=lambda c: c.implementation)]
     try:
-        for group in progress(groups, desc="bench", label=lambda g: g[0].variant.name):
+        for group in progress(groups, desc="bench", label=lambda g: g[0].implementation.name):
             for config in group:
                 run = run_bench([config], measure, run.environment, run.settings, release=release,
                                 show_progress=False, resume=run)

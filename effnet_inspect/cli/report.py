@@ -19,9 +19,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=out_path, default=DEFAULT_OUT, metavar="DIR",
                    help=f"folder to write into (default: {DEFAULT_OUT}/); only the report's own files are "
                         "overwritten")
-    p.add_argument("--bench", type=Path, metavar="FILE",
-                   help="results of 'effnet-inspect bench' (JSON) to show on a benchmark page and in the decision "
-                        "view (default: the first bench/*.json inside the output folder, if there is one)")
+    bench = p.add_mutually_exclusive_group()
+    bench.add_argument("--bench", type=Path, nargs="+", metavar="FILE",
+                       help="results of 'effnet-inspect bench' (JSON) for the benchmark page, one section each "
+                            "(default: DIR/bench/*.json when there are any)")
+    bench.add_argument("--no-bench", action="store_true", help="no benchmark page, even with DIR/bench/*.json")
     add_no_top(p)
     add_resolution(p)
     add_model_args(p)
@@ -29,14 +31,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from effnet_inspect.bench.results import load_results
     from effnet_inspect.report import write_report
 
-    bench = None
-    found_bench = args.bench or next(iter(sorted((args.out / "bench").glob("*.json"))), None)
-    if found_bench is not None:  # read it first: a bad file should fail before minutes of work
-        from effnet_inspect.bench.results import load_results
-
-        bench = load_results(found_bench)
+    files = [] if args.no_bench else args.bench or sorted((args.out / "bench").glob("*.json"))
+    bench = [load_results(f) for f in files]  # read them first: a bad file should fail before minutes of work
     found = models_from_args(args, include_top=not args.no_top)  # variants and --model side by side
     report = write_report(found, args.out, bench=bench)
     print(f"wrote {len(report.files)} files; open {args.out / 'index.html'}", file=sys.stderr)

@@ -3,6 +3,14 @@
 Module paths map to Keras names: 'stem_conv' is stem_conv, 'block2a.expand_conv' is block2a_expand_conv.
 Optional layers are simply absent, as in Keras (no expansion when the expand ratio is 1, no padding layer for
 stride 1, no dropout/add without a skip connection).
+
+Two forward passes compute the same function. The plain one calls every layer as its own module, as Keras runs
+them; the tracer always sees this one. The fused one (the default for inference: eval mode, autograd off, neither
+traced nor compiled) does the element-wise layers in fewer passes over memory: rescaling, normalization and
+the stem's zero padding as one multiply-add written straight into the padded buffer; the expansion's swish
+written into the depthwise convolution's padded buffer (no fill-then-copy); activations, the SE multiply and the
+skip add in place on tensors nothing else reads. Results equal the plain pass up to float rounding. Hooks on those
+element-wise layers do not fire on the fused pass; set `model.fused = False` to run every layer as a module.
 """
 from __future__ import annotations
 
@@ -10,8 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from effnet_inspect.model.layers import (ActivatedConv2d, Add, GlobalAveragePooling2D, Multiply, Normalization, Reshape, Rescaling,
-                     SampleDropout, ZeroPadding2D)
+from effnet_inspect.model.layers import (ActivatedConv2d, Add, GlobalAveragePooling2D, Multiply, Normalization,
+                                        Reshape, Rescaling, SampleDropout, ZeroPadding2D, input_affine, padded_empty)
 from effnet_inspect.arch.specs import ModelSpec, SubBlockSpec, Variant, parse_variant, scale
 
 # Keras BatchNormalization defaults in EfficientNet: epsilon 1e-3, momentum 0.99 (torch counts momentum the other way).
@@ -19,6 +27,22 @@ BN_EPS, BN_MOMENTUM = 1e-3, 0.01
 
 
 Device = torch.device | str | None
+# FX's flag; is_fx_tracing() itself warns in recent torch (it also covers torch.export).
+_fx_tracing = getattr(torch.fx._symbolic_trace, "is_fx_symbolic_tracing", torch.fx._symbolic_trace.is_fx_tracing)
+
+
+def fusable(module: nn.Module, x: torch.Tensor) -> bool:
+    """Whether module may run its fused pass on x: inference only (eval mode, so dropout is the identity; autograd
+    off, as it cannot record writes into buffers), and never for the tracers (FX, or a recorded run on meta
+    tensors, which carry no data) or torch.compile: they should see the layers as written (inductor fuses
+    element-wise work itself)."""
+    return module.fused and not (module.training or torch.is_grad_enabled() or x.is_meta
+                                 or _fx_tracing() or torch.compiler.is_compiling())
+
+
+def swish_in_place(activation: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The activation overwriting x (x must be a fresh result nothing else reads); other modules run as they are."""
+    return F.silu(x, inplace=True) if type(activation) is nn.SiLU else activation(x)
 
 
 def batch_norm(channels: int, device: Device) -> nn.BatchNorm2d:
@@ -36,6 +60,7 @@ class MBConvBlock(nn.Module):
 
     def __init__(self, spec: SubBlockSpec, device: Device = None):
         super().__init__()
+        self.fused = True  # see the module docstring; EfficientNet.fused sets it for every block
         cin, mid, cout, k = spec.in_channels, spec.expanded_channels, spec.out_channels, spec.kernel_size
         self.expand_conv = self.expand_bn = self.expand_activation = None
         self.dwconv_pad = self.drop = self.add = None
@@ -61,6 +86,8 @@ class MBConvBlock(nn.Module):
             self.add = Add()
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        if fusable(self, inputs):
+            return self.fused_forward(inputs)
         x = inputs
         if self.expand_conv is not None:
             x = self.expand_activation(self.expand_bn(self.expand_conv(x)))
@@ -73,6 +100,27 @@ class MBConvBlock(nn.Module):
             if self.drop is not None:
                 x = self.drop(x)
             x = self.add(x, inputs)
+        return x
+
+    def fused_forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The same arithmetic as forward's plain path, in place where only this block holds the tensor."""
+        x = inputs
+        if self.expand_conv is not None:
+            x = self.expand_bn(self.expand_conv(x))
+            if self.dwconv_pad is not None and type(self.expand_activation) is nn.SiLU:
+                padded, interior = padded_empty(x, self.dwconv_pad.pads(x))
+                torch.ops.aten.silu.out(x, out=interior)
+                x = padded
+            else:
+                x = swish_in_place(self.expand_activation, x)
+                x = x if self.dwconv_pad is None else self.dwconv_pad(x)
+        elif self.dwconv_pad is not None:
+            x = self.dwconv_pad(x)
+        x = swish_in_place(self.activation, self.bn(self.dwconv(x)))
+        gate = self.se_expand(self.se_reduce(self.se_reshape(self.se_squeeze(x))))
+        x = self.project_bn(self.project_conv(x.mul_(gate)))
+        if self.add is not None:  # dropout is the identity in eval mode
+            x += inputs
         return x
 
 
@@ -100,6 +148,31 @@ class EfficientNet(nn.Sequential):
             self.add_module(name, layer)
         self.spec = spec
         self.include_top = include_top
+        self.fused = True
+
+    @property
+    def fused(self) -> bool:
+        """Run the fused forward where it may (see the module docstring); False: every layer as a module."""
+        return self._fused
+
+    @fused.setter
+    def fused(self, on: bool) -> None:
+        self._fused = on
+        for module in self.modules():
+            if isinstance(module, MBConvBlock):
+                module.fused = on
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not fusable(self, x):
+            return super().forward(x)
+        rescaling, normalization, pad, *rest = self
+        scale, shift = input_affine(rescaling, normalization)
+        out, interior = padded_empty(x, pad.pads(x), torch.result_type(x, scale))
+        torch.addcmul(shift, x, scale, out=interior)
+        x = out
+        for layer in rest:
+            x = swish_in_place(layer, x) if isinstance(layer, nn.SiLU) else layer(x)
+        return x
 
 
 def resolve(variant: str | Variant | ModelSpec) -> ModelSpec:

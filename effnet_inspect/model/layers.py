@@ -2,7 +2,8 @@
 
 Each is a leaf module (no children), so the tracer turns each into exactly one graph node, matching one Keras
 layer. Behaviour follows Keras: TF 'same' padding for stride-2 convolutions, (x - mean) / sqrt(var) input
-normalization, per-sample dropout for the residual branch.
+normalization, per-sample dropout for the residual branch. input_affine and padded_empty let the model's fused
+forward (build.py) do the same arithmetic in fewer passes over memory.
 """
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import math
 from typing import Callable
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 
@@ -35,9 +35,23 @@ class Normalization(nn.Module):
         self.register_buffer("variance", torch.ones(channels, device=device))
         self.register_buffer("count", torch.zeros((), device=device))
 
+    def std(self) -> torch.Tensor:
+        return torch.sqrt(self.variance).clamp_min(self.epsilon)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        std = torch.sqrt(self.variance).clamp_min(self.epsilon)
+        std = self.std()
         return (x - self.mean[:, None, None]) / std[:, None, None]
+
+
+def input_affine(rescaling: Rescaling, normalization: Normalization) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-channel (scale, shift), shaped (C, 1, 1), with x * scale + shift == normalization(rescaling(x)).
+
+    ((x * s + o) - mean) / std = x * (s / std) + (o - mean) / std: one pass over the image instead of four.
+    """
+    std = normalization.std()
+    scale = rescaling.scale / std
+    shift = (rescaling.offset - normalization.mean) / std
+    return scale[:, None, None], shift[:, None, None]
 
 
 def same_padding(size: int, kernel_size: int, stride: int) -> tuple[int, int]:
@@ -47,6 +61,28 @@ def same_padding(size: int, kernel_size: int, stride: int) -> tuple[int, int]:
     return total // 2, total - total // 2
 
 
+Pads = tuple[int, int, int, int]  # top, bottom, left, right
+
+
+def padded_empty(x: torch.Tensor, pads: Pads, dtype: torch.dtype | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """A tensor with room for `pads` around x's height and width, its border zeroed, and the view of its interior.
+
+    F.pad fills the whole output with zeros, then copies the input in: two full passes. Writing into the interior
+    and zeroing only the border strips gives the same tensor with one. Keeps x's memory format (channels-last).
+    """
+    top, bottom, left, right = pads
+    n, c, h, w = x.shape
+    layout = torch.channels_last if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous() \
+        else torch.contiguous_format
+    out = torch.empty((n, c, h + top + bottom, w + left + right), dtype=dtype or x.dtype, device=x.device,
+                      memory_format=layout)
+    rows = slice(top, top + h)
+    for strip in (out[:, :, :top], out[:, :, top + h:], out[:, :, rows, :left], out[:, :, rows, left + w:]):
+        if strip.numel():
+            strip.zero_()
+    return out, out[:, :, rows, left:left + w]
+
+
 class ZeroPadding2D(nn.Module):
     """Asymmetric zero padding before a 'valid' stride-2 convolution, computed from the input size."""
 
@@ -54,10 +90,14 @@ class ZeroPadding2D(nn.Module):
         super().__init__()
         self.kernel_size, self.stride = kernel_size, stride
 
+    def pads(self, x: torch.Tensor) -> Pads:
+        return (*same_padding(x.shape[-2], self.kernel_size, self.stride),
+                *same_padding(x.shape[-1], self.kernel_size, self.stride))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        top, bottom = same_padding(x.shape[-2], self.kernel_size, self.stride)
-        left, right = same_padding(x.shape[-1], self.kernel_size, self.stride)
-        return F.pad(x, (left, right, top, bottom))
+        out, interior = padded_empty(x, self.pads(x))
+        interior.copy_(x)
+        return out
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}"

@@ -60,10 +60,10 @@ def _eager(results: Sequence[BenchResult]) -> list[BenchResult]:
 
 def pick_source(run: BenchRun, variants: Sequence[VariantData]) -> SpeedSource | None:
     wanted = {(v.name, v.analysis.resolution) for v in variants}
-    results = [r for r in _eager(run.results) if (r.variant, r.resolution) in wanted]
+    results = [r for r in _eager(run.results) if (r.model, r.resolution) in wanted]
     covered: dict[tuple[Precision, bool], set] = {}
     for r in results:
-        covered.setdefault((r.precision, r.channels_last), set()).add(r.variant)
+        covered.setdefault((r.precision, r.channels_last), set()).add(r.model)
     if not covered:
         return None
     best = max(covered, key=lambda c: (len(covered[c]), -PREFERENCE.index(c[0]), c[1]))
@@ -75,7 +75,7 @@ def speeds(run: BenchRun, source: SpeedSource) -> dict[tuple[str, int], Speed]:
     found: dict[tuple[str, int], list[BenchResult]] = {}
     for r in _eager(run.results):
         if (r.precision, r.channels_last) == (source.precision, source.channels_last):
-            found.setdefault((r.variant, r.resolution), []).append(r)
+            found.setdefault((r.model, r.resolution), []).append(r)
     out = {}
     for key, rs in found.items():
         biggest = max(rs, key=lambda r: r.measured_batch_size or r.batch_size)
@@ -98,9 +98,10 @@ def macs_at(v: VariantData, resolution: int) -> int | None:
     return totals(analyze(a.spec, include_top=a.include_top, resolution=resolution).layers()).macs
 
 
-def decisions(variants: Sequence[VariantData], run: BenchRun | None) -> tuple[list[Decision], SpeedSource | None]:
-    source = pick_source(run, variants) if run is not None else None
-    measured = speeds(run, source) if run is not None and source is not None else {}
+def decisions(variants: Sequence[VariantData], runs: Sequence[BenchRun]) -> tuple[list[Decision], SpeedSource | None]:
+    """One row per variant, with speeds from the first run that measured any of them (one device per view)."""
+    run, source = next(((r, s) for r in runs if (s := pick_source(r, variants)) is not None), (None, None))
+    measured = speeds(run, source) if run is not None else {}
     rows = []
     for v in variants:
         a = v.analysis

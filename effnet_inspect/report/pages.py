@@ -7,7 +7,7 @@ write_report(analyses, out_dir) writes (all paths relative, so the folder can be
     <variant>.html             stage and sub-block tables, diagrams, Keras-style summary, rounding walk-through
     <variant>/                 that variant's diagrams (SVG) and tables (CSV, JSON, Markdown, LaTeX)
     compare-<a>-<b>.html       stage-by-stage growth between two variants (first variant vs each, and neighbours)
-    bench.html                 benchmark results (only with a results file)
+    bench.html                 benchmark results (only with results files)
     charts/                    the Matplotlib charts (SVG)
     tables/                    family, stage and sub-block tables of all variants in the four formats
 
@@ -23,6 +23,7 @@ from typing import Sequence
 
 from effnet_inspect import __version__
 from effnet_inspect.analysis.measure import Analysis
+from effnet_inspect.bench.results import BenchRun
 from effnet_inspect.errors import InputError
 from effnet_inspect.files import ensure_dir, write_atomic
 from effnet_inspect.ports.verdict import Inspection
@@ -69,7 +70,7 @@ def compare_html(analyses: Sequence[Analysis | Inspection]) -> tuple[str, str]:
     if len(analyses) != 2:
         raise InputError(f"compare needs exactly two variants, got {len(analyses)}")
     a, b = variant_data(analyses)
-    decided, _ = decisions([a, b], None)
+    decided, _ = decisions([a, b], ())
     return compare_page(a, b), render_compare(a, b, None, (decided[0], decided[1]), None)
 
 
@@ -98,12 +99,14 @@ class Report:
     files: list[Path] = field(default_factory=list)
 
 
-def write_report(analyses: Sequence[Analysis | Inspection], out: str | os.PathLike, bench=None,
+def write_report(analyses: Sequence[Analysis | Inspection], out: str | os.PathLike,
+                 bench: BenchRun | Sequence[BenchRun] | None = None,
                  show_progress: bool | None = None) -> Report:
     """Write the whole report for the given analyses into out (created if needed); another implementation (an
     Inspection) shows its verdict and porting notes on its page and in the index.
 
-    bench: a BenchRun from effnet_inspect.bench.results.load_results, shown on bench.html.
+    bench: one BenchRun or several (effnet_inspect.bench.results.load_results), one section each on bench.html;
+    the decision view takes its speeds from the first that measured the variants.
     """
     from effnet_inspect.progress import progress
     from effnet_inspect.report.index import write_index
@@ -112,9 +115,10 @@ def write_report(analyses: Sequence[Analysis | Inspection], out: str | os.PathLi
         raise InputError("no variants to report on")
     variants = variant_data(analyses)
     writer = Writer(Path(out))
-    nav = Nav(tuple(variants), bench is not None)
+    runs = [bench] if isinstance(bench, BenchRun) else list(bench or ())
+    nav = Nav(tuple(variants), bool(runs))
     pairs = compare_pairs(variants)
-    rows, source = decisions(variants, bench)
+    rows, source = decisions(variants, runs)
     decided = dict(zip(variants, rows))
     downloads = write_tables(writer, "tables", {
         Level.FAMILY: [v.family for v in variants], Level.STAGE: [r for v in variants for r in v.stages],
@@ -123,11 +127,11 @@ def write_report(analyses: Sequence[Analysis | Inspection], out: str | os.PathLi
         _write_variant_page(writer, nav, v, pairs)
     for a, b in pairs:
         writer.write(compare_page(a, b), render_compare(a, b, nav, (decided[a], decided[b]), source))
-    if bench is not None:
+    if runs:
         from effnet_inspect.report.bench_page import bench_context
 
         writer.write("bench.html", render("bench.html", page_title="Benchmark results", version=__version__,
-                                          nav=nav, current="bench", **bench_context(bench, writer)))
+                                          nav=nav, current="bench", **bench_context(runs, writer)))
     write_index(writer, nav, variants, pairs, downloads, compare_page, rows, source)
     writer.flush()
     return Report(writer.out, writer.written)
