@@ -13,6 +13,7 @@ from torch import nn
 from effnet_inspect.analysis.measure import analyze, totals
 from effnet_inspect.arch.specs import parse_variant
 from effnet_inspect.bench.measure import BenchConfig, Measurer
+from effnet_inspect.bench.models import Implementation, ours
 from effnet_inspect.bench.results import (STAGE_SUM_TOLERANCE, Bound, BenchSettings, Ceilings, Precision,
                                           StageMethod, Timer)
 from effnet_inspect.bench.roofline import ridge, stage_times, stage_work
