@@ -112,11 +112,11 @@ def nvidia_smi(index: int) -> dict[str, str]:
 
 
 def environment(device: torch.device) -> BenchEnvironment:
-    common = dict(torch=torch.__version__, python=platform.python_version(), cpu=_cpu_model(),
-                  threads=torch.get_num_threads())
+    cpu = _cpu_model()
     if device.type != "cuda":
-        return BenchEnvironment(device_type="cpu", device_name=_cpu_model(), peak_key=None, gpu_memory_bytes=None,
-                                compute_capability=None, driver=None, cuda=None, cudnn=None, **common)
+        return BenchEnvironment(device_type="cpu", device_name=cpu, peak_key=None, gpu_memory_bytes=None,
+                                compute_capability=None, driver=None, cuda=None, cudnn=None, torch=torch.__version__,
+                                python=platform.python_version(), cpu=cpu, threads=torch.get_num_threads())
     index = device.index if device.index is not None else torch.cuda.current_device()
     props = torch.cuda.get_device_properties(index)
     smi = nvidia_smi(index)
@@ -126,7 +126,8 @@ def environment(device: torch.device) -> BenchEnvironment:
     return BenchEnvironment(device_type="cuda", device_name=props.name, peak_key=peaks.key if peaks else None,
                             gpu_memory_bytes=props.total_memory, compute_capability=f"{props.major}.{props.minor}",
                             driver=driver, cuda=torch.version.cuda, cudnn=str(cudnn) if cudnn else None,
-                            clocks=smi, **common)
+                            torch=torch.__version__, python=platform.python_version(), cpu=cpu,
+                            threads=torch.get_num_threads(), clocks=smi)
 
 
 # ----------------------------------------------------------------------------------------------- precision
@@ -138,9 +139,9 @@ def precision_flags(precision: Precision, device: torch.device) -> Iterator[None
         return
     allow = precision is Precision.TF32
     try:
-        targets = (torch.backends.cuda.matmul, torch.backends.cudnn.conv)
+        targets = (torch.backends.cuda.matmul, torch.backends.cudnn.conv)  # type: ignore[attr-defined]
         old = [t.fp32_precision for t in targets]
-        values = ["tf32" if allow else "ieee"] * 2
+        values: list[str | bool] = ["tf32" if allow else "ieee"] * 2
         attribute = "fp32_precision"
     except AttributeError:  # older torch: the allow_tf32 switches
         targets = (torch.backends.cuda.matmul, torch.backends.cudnn)

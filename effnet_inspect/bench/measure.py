@@ -126,7 +126,7 @@ class Measurer:
     def __call__(self, config: BenchConfig, batch_size: int) -> Measurement:
         model = self.model(config.implementation)
         layout = torch.channels_last if config.channels_last else torch.contiguous_format
-        model.to(memory_format=layout)
+        model.to(memory_format=layout)  # type: ignore[call-overload]  # torch's stubs omit memory_format
         cuda = self.device.type == "cuda"
         # One autocast context for everything: CUDA graphs are captured after an eager warm-up inside it, so they
         # read the weights autocast cast and cached then (no cast kernels in the graph, as in the eager passes),

@@ -12,7 +12,7 @@ import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Sequence, overload
 
 SCHEMA = "effnet-inspect-bench"
 VERSION = 2  # 2: any implementation (model, source), stage method and roofline per stage, device ceilings
@@ -55,6 +55,14 @@ class Bound(enum.Enum):
 
 
 # ------------------------------------------------------------------------------------------------- records
+@overload
+def rounded(value: float, digits: int = 6) -> float: ...  # (None for NaN and infinities, which timings never are)
+
+
+@overload
+def rounded(value: None, digits: int = 6) -> None: ...
+
+
 def rounded(value: float | None, digits: int = 6) -> float | None:
     """To `digits` significant figures (not decimals: a CPU's 0.0000022 of an H200's peak keeps its precision):
     timings vary run to run anyway, and the file stays small and readable."""
@@ -193,6 +201,12 @@ class BenchResult:
     peak_fraction: float | None = None
     stages: StageTiming | None = None
     stage_note: str | None = None  # why there is no stage split, or why it does not add up
+
+    def split(self) -> StageTiming:
+        """The per-stage split, for results already known to have one."""
+        if self.stages is None:
+            raise ValueError(f"{self.model} has no per-stage split")
+        return self.stages
 
     @property
     def flags(self) -> list[str]:

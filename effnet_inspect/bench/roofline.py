@@ -74,7 +74,7 @@ def stage_times(work: Sequence[StageWork], times_ms: Sequence[float], batch: int
     for w, ms in zip(work, times_ms, strict=True):
         flops, moved = w.flops(batch), w.bytes(batch, precision)
         attainable = bound = None
-        if tflops:
+        if tflops and ceilings is not None:
             compute_ms = flops / (tflops * 1e12) * 1e3
             memory_ms = moved / (ceilings.copy_gb_s * 1e9) * 1e3
             attainable = max(compute_ms, memory_ms)

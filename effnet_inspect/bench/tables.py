@@ -37,10 +37,10 @@ def results_table(run: BenchRun) -> str:
         lat = r.latency
         body.append([
             r.model, str(r.resolution), str(r.measured_batch_size or r.batch_size), r.precision.value,
-            " ".join(r.flags), _num(r.throughput, ",.1f"), _num(lat and lat.mean_ms, ".3f"),
-            _num(lat and lat.p50_ms, ".3f"), _num(lat and lat.p90_ms, ".3f"), _num(lat and lat.p99_ms, ".3f"),
+            " ".join(r.flags), _num(r.throughput, ",.1f"), _num(lat.mean_ms if lat else None, ".3f"),
+            _num(lat.p50_ms if lat else None, ".3f"), _num(lat.p90_ms if lat else None, ".3f"), _num(lat.p99_ms if lat else None, ".3f"),
             _num(r.peak_memory_bytes and r.peak_memory_bytes / 2**20, ",.0f"), _num(r.achieved_tflops, ".3g"),
-            _num(r.peak_fraction and 100 * r.peak_fraction, ".2f"), _num(r.stages and r.stages.ratio, ".3f"),
+            _num(r.peak_fraction and 100 * r.peak_fraction, ".2f"), _num(r.split().ratio if r.stages else None, ".3f"),
             note(r)])
     return text_table(header, body)
 
@@ -56,23 +56,23 @@ def split_groups(results: tuple[BenchResult, ...]) -> dict[str, list[BenchResult
 
 def stage_table(label: str, results: list[BenchResult]) -> str:
     """The implementations side by side: MAC share, time share, time and arithmetic intensity per stage."""
-    same_macs = len({tuple(s.macs for s in r.stages.stages) for r in results}) == 1
-    stages = list(dict.fromkeys(s.stage for r in results for s in r.stages.stages))
+    same_macs = len({tuple(s.macs for s in r.split().stages) for r in results}) == 1
+    stages = list(dict.fromkeys(s.stage for r in results for s in r.split().stages))
     header = ["Stage"] + (["MAC %"] if same_macs else [])
     for r in results:
         header += ([] if same_macs else [f"{r.model} MAC %"]) + [f"{r.model} time %", f"{r.model} ms",
                                                                  f"{r.model} FLOP/B", f"{r.model} bound"]
     body = []
     for name in stages:
-        found = [next((s for s in r.stages.stages if s.stage == name), None) for r in results]
+        found = [next((s for s in r.split().stages if s.stage == name), None) for r in results]
         row = [name] + ([f"{100 * next(s for s in found if s).mac_share:.1f}"] if same_macs else [])
         for s in found:
             mac = [] if same_macs else [f"{100 * s.mac_share:.1f}" if s else ""]
             row += mac + ([f"{100 * s.time_share:.1f}", f"{s.time_ms:.3f}", f"{s.intensity:.1f}",
                            s.bound.value if s.bound else ""] if s else [""] * 4)
         body.append(row)
-    ratios = ", ".join(f"{r.model} {r.stages.ratio:.3f}" for r in results)
-    methods = ", ".join(dict.fromkeys(r.stages.method.value for r in results))
+    ratios = ", ".join(f"{r.model} {r.split().ratio:.3f}" for r in results)
+    methods = ", ".join(dict.fromkeys(r.split().method.value for r in results))
     return (f"per stage, batch {label} ({methods}; stage sum / whole: {ratios})\n" + text_table(header, body))
 
 

@@ -36,7 +36,7 @@ def fusable(module: nn.Module, x: torch.Tensor) -> bool:
     off, as it cannot record writes into buffers), and never for the tracers (FX, or a recorded run on meta
     tensors, which carry no data) or torch.compile: they should see the layers as written (inductor fuses
     element-wise work itself)."""
-    return module.fused and not (module.training or torch.is_grad_enabled() or x.is_meta
+    return bool(module.fused) and not (module.training or torch.is_grad_enabled() or x.is_meta
                                  or _fx_tracing() or torch.compiler.is_compiling())
 
 
@@ -62,8 +62,13 @@ class MBConvBlock(nn.Module):
         super().__init__()
         self.fused = True  # see the module docstring; EfficientNet.fused sets it for every block
         cin, mid, cout, k = spec.in_channels, spec.expanded_channels, spec.out_channels, spec.kernel_size
-        self.expand_conv = self.expand_bn = self.expand_activation = None
-        self.dwconv_pad = self.drop = self.add = None
+        # Optional layers are absent (None), as in Keras.
+        self.expand_conv: nn.Conv2d | None = None
+        self.expand_bn: nn.BatchNorm2d | None = None
+        self.expand_activation: nn.Module | None = None
+        self.dwconv_pad: ZeroPadding2D | None = None
+        self.drop: SampleDropout | None = None
+        self.add: Add | None = None
         if spec.expand_ratio != 1:
             self.expand_conv = conv(cin, mid, 1, device)
             self.expand_bn = batch_norm(mid, device)
@@ -89,7 +94,7 @@ class MBConvBlock(nn.Module):
         if fusable(self, inputs):
             return self.fused_forward(inputs)
         x = inputs
-        if self.expand_conv is not None:
+        if self.expand_conv is not None and self.expand_bn is not None and self.expand_activation is not None:
             x = self.expand_activation(self.expand_bn(self.expand_conv(x)))
         if self.dwconv_pad is not None:
             x = self.dwconv_pad(x)
@@ -105,7 +110,7 @@ class MBConvBlock(nn.Module):
     def fused_forward(self, inputs: torch.Tensor) -> torch.Tensor:
         """The same arithmetic as forward's plain path, in place where only this block holds the tensor."""
         x = inputs
-        if self.expand_conv is not None:
+        if self.expand_conv is not None and self.expand_bn is not None and self.expand_activation is not None:
             x = self.expand_bn(self.expand_conv(x))
             if self.dwconv_pad is not None and type(self.expand_activation) is nn.SiLU:
                 padded, interior = padded_empty(x, self.dwconv_pad.pads(x))
@@ -166,6 +171,8 @@ class EfficientNet(nn.Sequential):
         if not fusable(self, x):
             return super().forward(x)
         rescaling, normalization, pad, *rest = self
+        assert isinstance(rescaling, Rescaling) and isinstance(normalization, Normalization) \
+            and isinstance(pad, ZeroPadding2D), "the network starts with its input layers"
         scale, shift = input_affine(rescaling, normalization)
         out, interior = padded_empty(x, pad.pads(x), torch.result_type(x, scale))
         torch.addcmul(shift, x, scale, out=interior)

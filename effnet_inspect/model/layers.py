@@ -28,6 +28,9 @@ class Rescaling(nn.Module):
 class Normalization(nn.Module):
     """Keras Normalization over channels: its mean, variance and count are 2C + 1 non-trainable weights."""
 
+    mean: torch.Tensor
+    variance: torch.Tensor
+
     def __init__(self, channels: int = 3, epsilon: float = 1e-7, device: torch.device | str | None = None):
         super().__init__()
         self.epsilon = epsilon

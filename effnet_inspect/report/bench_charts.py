@@ -111,7 +111,7 @@ def _per_config(results, ylabel, value, band) -> str | None:
             ax.set_ylabel(ylabel, fontsize=9)
         for ax in flat[len(panels):]:
             ax.set_visible(False)
-        handles = {}
+        handles: dict[str, object] = {}
         for ax in flat[:len(panels)]:
             for h, label in zip(*ax.get_legend_handles_labels()):
                 handles.setdefault(label, h)
@@ -130,11 +130,11 @@ def stage_share_chart(picked: Sequence[BenchResult]) -> str | None:
         fig, axes = new_figure(3.4 * cols, 3.2 * rows, ncols=cols, nrows=rows)
         flat = [ax for row in axes for ax in row]
         for ax, r in zip(flat, picked):
-            stages = [s.stage for s in r.stages.stages]
+            stages = [s.stage for s in r.split().stages]
             y = list(range(len(stages)))
-            ax.barh([i - 0.2 for i in y], [100 * s.time_share for s in r.stages.stages], height=0.4,
+            ax.barh([i - 0.2 for i in y], [100 * s.time_share for s in r.split().stages], height=0.4,
                     color=PAPER, label="share of time")
-            ax.barh([i + 0.2 for i in y], [100 * s.mac_share for s in r.stages.stages], height=0.4,
+            ax.barh([i + 0.2 for i in y], [100 * s.mac_share for s in r.split().stages], height=0.4,
                     color=INK, alpha=0.55, label="share of MACs")
             ax.set_yticks(y, stages)
             ax.invert_yaxis()
@@ -157,12 +157,12 @@ def roofline_chart(picked: Sequence[BenchResult], ceilings: Ceilings | None) -> 
     picked = [r for r in picked if r.stages is not None]
     if not picked:
         return None
-    stages = list(dict.fromkeys(s.stage for r in picked for s in r.stages.stages))
+    stages = list(dict.fromkeys(s.stage for r in picked for s in r.split().stages))
     colours = stage_colors(stages)  # the report's one palette for stages
     def drawn(s) -> bool:  # a point needs a place on both log axes
         return s.time_ms > 0 and s.intensity > 0 and s.achieved_tflops > 0
 
-    xs = [s.intensity for r in picked for s in r.stages.stages if drawn(s)]
+    xs = [s.intensity for r in picked for s in r.split().stages if drawn(s)]
     if not xs:
         return None
     tflops = ceilings.matmul_tflops.get(picked[0].precision.value) if ceilings and ceilings.copy_gb_s > 0 else None
@@ -171,7 +171,7 @@ def roofline_chart(picked: Sequence[BenchResult], ceilings: Ceilings | None) -> 
         fig, axes = new_figure(9.6, 5.0)
         ax = axes[0][0]
         low, high = min(xs) / 2, max(xs) * 2
-        if tflops:
+        if tflops and ceilings is not None:
             bandwidth = ceilings.copy_gb_s / 1000  # TB/s: TFLOP/s = TB/s x FLOP/byte
             ridge = tflops / bandwidth
             high = max(high, ridge * 3)
@@ -183,7 +183,7 @@ def roofline_chart(picked: Sequence[BenchResult], ceilings: Ceilings | None) -> 
                                   f"{tflops:,.4g} TFLOP/s"),
                      Line2D([], [], color=INK, alpha=0.4, linestyle="--", label=f"ridge: {ridge:,.3g} FLOP/byte")]
         for i, r in enumerate(picked):
-            for s in (s for s in r.stages.stages if drawn(s)):
+            for s in (s for s in r.split().stages if drawn(s)):
                 ax.scatter(s.intensity, s.achieved_tflops, s=48, marker=MARKERS[i % len(MARKERS)],
                            color=colours[s.stage], edgecolor=INK, linewidth=0.5, zorder=3)
                 if i == 0:  # names once: the other implementations' points sit beside the same stages

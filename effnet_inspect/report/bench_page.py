@@ -67,11 +67,11 @@ def results_table(results: Sequence[BenchResult], slug: str) -> HtmlTable:
     for r in results:
         lat = r.latency
         rows.append(Row((
-            series_label(r), config_label(r), str(_batch(r)), fixed(r.throughput, 1), fixed(lat and lat.mean_ms, 3),
-            fixed(lat and lat.p50_ms, 3), fixed(lat and lat.p90_ms, 3), fixed(lat and lat.p99_ms, 3),
+            series_label(r), config_label(r), str(_batch(r)), fixed(r.throughput, 1), fixed(lat.mean_ms if lat else None, 3),
+            fixed(lat.p50_ms if lat else None, 3), fixed(lat.p90_ms if lat else None, 3), fixed(lat.p99_ms if lat else None, 3),
             fixed(r.peak_memory_bytes and r.peak_memory_bytes / 2**20, 0), fixed(r.achieved_tflops, 3),
             "" if r.peak_fraction is None else f"{100 * r.peak_fraction:.1f} %",
-            fixed(r.stages and r.stages.ratio, 3), note(r)),
+            fixed(r.split().ratio if r.stages else None, 3), note(r)),
             css="" if r.status is Status.OK else "highlight"))
     headers = ("Model @ pixels", "Configuration", "Batch", "Images/s", "Mean ms", "p50 ms", "p90 ms", "p99 ms",
                "Peak MiB", "TFLOP/s", "Of peak", "Stage sum / whole", "Note")
@@ -100,7 +100,7 @@ def stage_table(picks: Sequence[BenchResult], slug: str) -> HtmlTable | None:
         return None
     rows = []
     for r in picks:
-        for s in r.stages.stages:
+        for s in r.split().stages:
             rows.append([f"{series_label(r)} {s.stage}", f"{100 * s.mac_share:.1f} %", f"{100 * s.time_share:.1f} %",
                          fixed(s.time_ms, 3), fixed(s.attainable_ms, 3), fixed(s.flops / 1e9, 2),
                          fixed(s.bytes / 1e6, 1), fixed(s.intensity, 1), s.bound.value if s.bound else ""])
@@ -170,7 +170,7 @@ def run_section(run: BenchRun, slug: str, writer) -> RunSection:
                               "copy bandwidth allows, whatever their MACs. Points above the memory roof reuse "
                               f"data from caches (small batches fit in them). {source}",
                               src=writer.write(f"charts/bench-{slug}-roofline.svg", chart)))
-    methods = dict.fromkeys(r.stages.method for r in results if r.stages is not None)
+    methods = dict.fromkeys(r.split().method for r in results if r.stages is not None)
     return RunSection(slug, run.environment.device_name, run.environment.device_type, run.note,
                       environment_table(run, slug), side_by_side_table(results, slug), tuple(figures),
                       stage_table(picks, slug), "; ".join(METHODS[m] for m in methods),

@@ -101,7 +101,7 @@ def macs_at(v: VariantData, resolution: int) -> int | None:
 def decisions(variants: Sequence[VariantData], runs: Sequence[BenchRun]) -> tuple[list[Decision], SpeedSource | None]:
     """One row per variant, with speeds from the first run that measured any of them (one device per view)."""
     run, source = next(((r, s) for r in runs if (s := pick_source(r, variants)) is not None), (None, None))
-    measured = speeds(run, source) if run is not None else {}
+    measured = speeds(run, source) if run is not None and source is not None else {}
     rows = []
     for v in variants:
         a = v.analysis
