@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from effnet_inspect.api.sources import Kwargs, Model, Sources, analyses, choice
+from effnet_inspect.api.sources import Kwargs, Model, Sources, analyses, choice, save_format
 from effnet_inspect.drawing import DiagramFormat, DiagramLevel, RankDir, default_file_name, diagram_dot, render
 from effnet_inspect.errors import InputError
 
@@ -47,11 +47,7 @@ class Diagram:
         .gv), else svg."""
         from effnet_inspect.files import write_atomic
 
-        implied = FORMAT_BY_SUFFIX.get(Path(path).suffix.lower())
-        fmt = choice(DiagramFormat, format, "format") if format is not None else implied or DiagramFormat.SVG
-        if implied is not None and fmt is not implied:
-            raise InputError(f"{str(path)!r} looks like {implied.value}, not {fmt.value}; make them agree",
-                             param="out")
+        fmt = save_format(DiagramFormat, path, format, FORMAT_BY_SUFFIX, DiagramFormat.SVG)
         data = self.render(fmt)
         return write_atomic(path, data.decode("utf-8") if fmt.is_text else data)
 

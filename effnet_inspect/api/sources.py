@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import os
+from pathlib import Path
 from typing import Any, Mapping, Sequence, TypeVar, Union
 
 from torch import nn
@@ -34,6 +36,17 @@ def choice(kind: type[E], value: E | str, param: str) -> E:
     except ValueError:
         choices = ", ".join(str(e.value) for e in kind)
         raise InputError(f"{value!r} is not one of {choices}", param=param) from None
+
+
+def save_format(kind: type[E], path: str | os.PathLike, given: E | str | None, by_suffix: Mapping[str, E],
+                default: E) -> E:
+    """What a save() writes: the format asked for, else the one the file name's extension implies, else the
+    default; a format that contradicts the extension is refused rather than written under a misleading name."""
+    implied = by_suffix.get(Path(path).suffix.lower())
+    fmt = choice(kind, given, "format") if given is not None else implied or default
+    if implied is not None and fmt is not implied:
+        raise InputError(f"{str(path)!r} looks like {implied.value}, not {fmt.value}; make them agree", param="out")
+    return fmt
 
 
 def source_list(variants: Sources) -> list[Source]:

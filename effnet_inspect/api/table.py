@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from effnet_inspect.analysis.measure import Analysis, Level, rows_for, table_rows
-from effnet_inspect.api.sources import Kwargs, Model, Sources, choice, our_variants, side_by_side
+from effnet_inspect.api.sources import Kwargs, Model, Sources, choice, save_format, our_variants, side_by_side
 from effnet_inspect.errors import InputError
 from effnet_inspect.ports.verdict import Conformance, Inspection
 from effnet_inspect.render.tables import Format, render
@@ -80,11 +80,7 @@ class Table:
         .tex), else text."""
         from effnet_inspect.files import write_atomic
 
-        implied = FORMAT_BY_SUFFIX.get(Path(path).suffix.lower())
-        fmt = choice(Format, format, "format") if format is not None else implied or Format.TEXT
-        if implied is not None and fmt is not implied:
-            raise InputError(f"{str(path)!r} looks like {implied.value}, not {fmt.value}; make them agree",
-                             param="out")
+        fmt = save_format(Format, path, format, FORMAT_BY_SUFFIX, Format.TEXT)
         return write_atomic(path, self.render(fmt))
 
     def __str__(self) -> str:
