@@ -7,6 +7,7 @@ Measures, each in a fresh process:
      parameter counts are identical and the MACs agree (fvcore = our MACs + 2 per batch-norm element).
 Run: python benchmarks/bench_core.py [--repeat N] [--skip-alternative]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -80,17 +81,21 @@ def main() -> None:
     inproc = [json.loads(run_child([py, "-c", IN_PROCESS])[2]) for _ in range(args.repeat)]
     results["import_s"] = statistics.median(r["import_s"] for r in inproc)
     results["in_process_analysis_s"] = statistics.median(r["analysis_s"] for r in inproc)
-    print(f"cold `table --format json` B0-B7: {results['cold_table_json_s']:.2f} s (median of {args.repeat}), "
-          f"peak RSS {results['cold_table_peak_rss_mb']:.0f} MB")
-    print(f"in-process analysis of B0-B7 after import: {results['in_process_analysis_s']:.3f} s "
-          f"(import {results['import_s']:.2f} s)")
+    print(
+        f"cold `table --format json` B0-B7: {results['cold_table_json_s']:.2f} s (median of {args.repeat}), "
+        f"peak RSS {results['cold_table_peak_rss_mb']:.0f} MB"
+    )
+    print(
+        f"in-process analysis of B0-B7 after import: {results['in_process_analysis_s']:.3f} s "
+        f"(import {results['import_s']:.2f} s)"
+    )
 
     if not args.skip_alternative:
         from torch import nn
 
-        from effnet_inspect.model.build import build
-        from effnet_inspect.arch.kinds import LayerKind
         from effnet_inspect.analysis.measure import analyze
+        from effnet_inspect.arch.kinds import LayerKind
+        from effnet_inspect.model.build import build
 
         alt_total = alt_compute = 0.0
         rows = []
@@ -101,28 +106,39 @@ def main() -> None:
             model = build(name, device="meta")
             # torchinfo adds one op per batch-norm weight and per bias to the convolution/linear MACs
             extra = sum(p.numel() for m in model.modules() if isinstance(m, nn.BatchNorm2d) for p in m.parameters())
-            extra += sum(m.bias.numel() for m in model.modules()
-                         if isinstance(m, (nn.Conv2d, nn.Linear)) and m.bias is not None)
-            rows.append({**alt, "wall_s": seconds, "peak_rss_mb": rss / 2**20,
-                         "params_equal": alt["params"] == ours[name]["params"],
-                         "fvcore_minus_ours": alt["fvcore_total"] - ours[name]["macs"] - 2 * bn,
-                         "torchinfo_mult_adds_minus_ours": alt["torchinfo_mult_adds"] - ours[name]["macs"],
-                         "torchinfo_extra_is_bn_weights_plus_biases":
-                             alt["torchinfo_mult_adds"] - ours[name]["macs"] == extra})
+            extra += sum(
+                m.bias.numel() for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear)) and m.bias is not None
+            )
+            rows.append(
+                {
+                    **alt,
+                    "wall_s": seconds,
+                    "peak_rss_mb": rss / 2**20,
+                    "params_equal": alt["params"] == ours[name]["params"],
+                    "fvcore_minus_ours": alt["fvcore_total"] - ours[name]["macs"] - 2 * bn,
+                    "torchinfo_mult_adds_minus_ours": alt["torchinfo_mult_adds"] - ours[name]["macs"],
+                    "torchinfo_extra_is_bn_weights_plus_biases": alt["torchinfo_mult_adds"] - ours[name]["macs"]
+                    == extra,
+                }
+            )
             alt_total += seconds
             alt_compute += alt["seconds"]
-            print(f"  {name}: torchinfo+fvcore {seconds:6.2f} s, params equal: {rows[-1]['params_equal']}, "
-                  f"fvcore - (ours + 2*BN elements) = {rows[-1]['fvcore_minus_ours']}, "
-                  f"torchinfo mult-adds - our MACs = {rows[-1]['torchinfo_mult_adds_minus_ours']:,} "
-                  f"(= BN weights + biases: {rows[-1]['torchinfo_extra_is_bn_weights_plus_biases']})")
+            print(
+                f"  {name}: torchinfo+fvcore {seconds:6.2f} s, params equal: {rows[-1]['params_equal']}, "
+                f"fvcore - (ours + 2*BN elements) = {rows[-1]['fvcore_minus_ours']}, "
+                f"torchinfo mult-adds - our MACs = {rows[-1]['torchinfo_mult_adds_minus_ours']:,} "
+                f"(= BN weights + biases: {rows[-1]['torchinfo_extra_is_bn_weights_plus_biases']})"
+            )
         results["alternative"] = rows
         results["alternative_total_s"] = alt_total
         results["alternative_in_process_s"] = alt_compute
         results["speedup_vs_cold_table"] = alt_total / results["cold_table_json_s"]
         results["speedup_in_process"] = alt_compute / results["in_process_analysis_s"]
         print(f"torchinfo + fvcore for B0-B7: {alt_total:.1f} s in cold processes, {alt_compute:.1f} s after import")
-        print(f"effnet-inspect is {results['speedup_vs_cold_table']:.1f}x faster cold (one process against eight) "
-              f"and {results['speedup_in_process']:.1f}x faster after import")
+        print(
+            f"effnet-inspect is {results['speedup_vs_cold_table']:.1f}x faster cold (one process against eight) "
+            f"and {results['speedup_in_process']:.1f}x faster after import"
+        )
     if args.out:
         with open(args.out, "w") as fh:
             json.dump(results, fh, indent=2)

@@ -3,6 +3,7 @@
 Target (issue 3): under 20 s in all on the 2-core machine, analyses included.
 Usage: python benchmarks/bench_diagrams.py [--levels stage,module,layer] [--variants b0,...,b7]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -10,9 +11,9 @@ import time
 
 START = time.perf_counter()
 
-from effnet_inspect.drawing import DiagramLevel, diagram_dot, render_svg  # noqa: E402
 from effnet_inspect.analysis.measure import analyze  # noqa: E402
 from effnet_inspect.arch.specs import OFFICIAL_NAMES  # noqa: E402
+from effnet_inspect.drawing import DiagramLevel, diagram_dot, render_svg  # noqa: E402
 
 TARGET_S = 20.0
 

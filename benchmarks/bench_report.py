@@ -3,6 +3,7 @@
 
 Target (issue 4): under 45 s on the 2-core development machine. Run: python benchmarks/bench_report.py [--runs N]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,12 @@ def one_run() -> tuple[float, int, int]:
     with tempfile.TemporaryDirectory(prefix="effnet-report-") as tmp:
         out = Path(tmp) / "reports"
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "effnet_inspect", "report", "--out", str(out)], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "effnet_inspect", "report", "--out", str(out)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         elapsed = time.perf_counter() - start
         files = [p for p in out.rglob("*") if p.is_file()]
         return elapsed, len(files), sum(p.stat().st_size for p in files)
@@ -38,8 +43,10 @@ def main() -> int:
         print(f"run {i + 1}: {elapsed:.1f} s ({count} files, {size / 2**20:.1f} MiB)")
     best, median = min(times), statistics.median(times)
     verdict = "OK" if median < TARGET_S else "TOO SLOW"
-    print(f"full B0-B7 report, cold start: median {median:.1f} s, best {best:.1f} s "
-          f"(target < {TARGET_S:.0f} s): {verdict}")
+    print(
+        f"full B0-B7 report, cold start: median {median:.1f} s, best {best:.1f} s "
+        f"(target < {TARGET_S:.0f} s): {verdict}"
+    )
     return 0 if median < TARGET_S else 1
 
 

@@ -3,6 +3,7 @@
 Target (issue 10): under 60 s on the 2-core machine, analyses included.
 Usage: python benchmarks/bench_slides.py [--variants b0,...,b7] [--out DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,10 @@ def main() -> int:
         drawn = time.perf_counter() - t0
         size = sum(p.stat().st_size for p in written)
     total = time.perf_counter() - START
-    print(f"imports {imported:.2f} s, analyses {analysed:.2f} s, deck {drawn:.2f} s "
-          f"({len(written)} files, {size // 1024} KiB)")
+    print(
+        f"imports {imported:.2f} s, analyses {analysed:.2f} s, deck {drawn:.2f} s "
+        f"({len(written)} files, {size // 1024} KiB)"
+    )
     verdict = "OK" if total < TARGET_S else "OVER TARGET"
     print(f"total (cold process): {total:.2f} s  (target < {TARGET_S:.0f} s: {verdict})")
     return 0 if total < TARGET_S else 1

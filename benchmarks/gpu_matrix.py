@@ -25,6 +25,7 @@ then copy $OUT/<device>.json into reports/bench/ and commit it. Preview the plan
 Check the script's logic on a CPU in seconds (tiny models, eager, fp32/bf16):
     python benchmarks/gpu_matrix.py --smoke --device cpu --out-dir /tmp/bench-smoke
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,9 +38,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
+from effnet_inspect.arch.specs import OFFICIAL_NAMES, Variant, parse_variant  # noqa: E402
 from effnet_inspect.bench.results import BenchSettings, Device, Precision, Timer  # noqa: E402
 from effnet_inspect.errors import InputError  # noqa: E402
-from effnet_inspect.arch.specs import OFFICIAL_NAMES, Variant, parse_variant  # noqa: E402
 
 ANCHORS = (("b0", 256), ("b4", 64), ("b7", 32))
 SETTINGS = BenchSettings(warmup=3, iters=30, repeats=3, budget_s=0.3, timer=Timer.CUDA_EVENTS, cudnn_benchmark=True)
@@ -73,9 +74,19 @@ def plan(variants: list[Variant], resolution_of, smoke: bool) -> list[tuple[str,
     anchors = [(by_name[n], b) for n, b in ANCHORS if n in by_name] or [(variants[0], 2)]
     if smoke:  # tiny batches and no CUDA-only or compiled work: checks the plumbing, not the speed
         anchors = [(v, 2) for v, _ in anchors]
-        return [("anchors", [cfg(v, b) for v, b in anchors]),
-                ("eager matrix", [cfg(v, b, p, cl) for v in variants for p in (Precision.BF16, Precision.FP32)
-                                  for cl in (True, False) for b in (1, 2)])]
+        return [
+            ("anchors", [cfg(v, b) for v, b in anchors]),
+            (
+                "eager matrix",
+                [
+                    cfg(v, b, p, cl)
+                    for v in variants
+                    for p in (Precision.BF16, Precision.FP32)
+                    for cl in (True, False)
+                    for b in (1, 2)
+                ],
+            ),
+        ]
     first_compiled = [anchors[0]]  # B0: the headline figure (timm: 14,326 images/s with bf16 + compile)
     large = {v: large_batch(v, resolution_of(v)) for v in variants}
 
@@ -123,10 +134,13 @@ def main(argv: list[str] | None = None) -> int:
         for name, configs in phases:
             print(f"{name}: {len(configs)} configurations")
             for c in configs:
-                flags = [f for f, on in (("CL", c.channels_last), ("compile", c.compiled),
-                                         ("graphs", c.cuda_graphs)) if on]
-                print(f"  {c.implementation.name}@{c.resolution} batch {c.batch_size} {c.precision.value} "
-                      f"{' '.join(flags)}")
+                flags = [
+                    f for f, on in (("CL", c.channels_last), ("compile", c.compiled), ("graphs", c.cuda_graphs)) if on
+                ]
+                print(
+                    f"  {c.implementation.name}@{c.resolution} batch {c.batch_size} {c.precision.value} "
+                    f"{' '.join(flags)}"
+                )
         return 0
 
     from effnet_inspect.bench.device import check_options, environment, measure_ceilings, resolve_device
@@ -156,9 +170,18 @@ def main(argv: list[str] | None = None) -> int:
         for name, configs in phases:
             reserve = COMPILE_RESERVE_S if any(c.compiled for c in configs) else 0
             print(f"[{time.monotonic() - start:6.1f} s] {name}: {len(configs)} configurations", flush=True)
-            run = run_bench(configs, measurer, env, settings, out=out, deadline=deadline - reserve,
-                            release=lambda: release_memory(device), show_progress=False, resume=run,
-                            ceilings=ceilings)
+            run = run_bench(
+                configs,
+                measurer,
+                env,
+                settings,
+                out=out,
+                deadline=deadline - reserve,
+                release=lambda: release_memory(device),
+                show_progress=False,
+                resume=run,
+                ceilings=ceilings,
+            )
     finally:
         measurer.close()
     print(render_run(run))

@@ -15,6 +15,7 @@ On the device machine, from the repository root ($OUT comes back):
 Check the script here in a minute (tiny models on the CPU, no tests, no compile):
     python benchmarks/gpu_session.py --smoke --device cpu --out-dir /tmp/gpu-session
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,10 +32,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gpu_matrix  # noqa: E402
 
-KINDS = (("batch norm", r"batch_norm|bn_fw|bn_"), ("convolution", r"conv|nhwc|implicit|winograd|dgrad|wgrad"),
-         ("matmul", r"gemm|nvjet|cutlass|sm90_xmma|cublas"), ("swish", r"silu"), ("sigmoid", r"sigmoid"),
-         ("fill", r"Fill"), ("copy / cast", r"copy|convert|_to_"), ("reduction", r"reduce|Mean|mean"),
-         ("generic element-wise", r"elementwise"))
+KINDS = (
+    ("batch norm", r"batch_norm|bn_fw|bn_"),
+    ("convolution", r"conv|nhwc|implicit|winograd|dgrad|wgrad"),
+    ("matmul", r"gemm|nvjet|cutlass|sm90_xmma|cublas"),
+    ("swish", r"silu"),
+    ("sigmoid", r"sigmoid"),
+    ("fill", r"Fill"),
+    ("copy / cast", r"copy|convert|_to_"),
+    ("reduction", r"reduce|Mean|mean"),
+    ("generic element-wise", r"elementwise"),
+)
 
 
 def kind_of(kernel: str) -> str:
@@ -61,19 +69,25 @@ def peers(smoke: bool, device):
             model.fused = False
             return model
 
-        found += [mine, dataclasses.replace(mine, name=f"{v.name}-plain", source=f"{mine.source} fused=False",
-                                            build=plain)]
+        found += [
+            mine,
+            dataclasses.replace(mine, name=f"{v.name}-plain", source=f"{mine.source} fused=False", build=plain),
+        ]
         number = "b0" if smoke else name
         for label, spec, kwargs, port in (
-                ("torchvision", f"torchvision.models:efficientnet_{number}", None,
-                 f"tests.ports.torchvision_style:efficientnet_{number}"),
-                ("timm", "timm:create_model", json.dumps({"model_name": f"efficientnet_{number}"}), None)):
+            (
+                "torchvision",
+                f"torchvision.models:efficientnet_{number}",
+                None,
+                f"tests.ports.torchvision_style:efficientnet_{number}",
+            ),
+            ("timm", "timm:create_model", json.dumps({"model_name": f"efficientnet_{number}"}), None),
+        ):
             for candidate in ((spec, kwargs), (port, None)) if port else ((spec, kwargs),):
                 if candidate[0] is None:
                     continue
                 try:
-                    found.append(from_factory(parse_factory(*candidate, f"{label} {v.name}"),
-                                              64 if smoke else None))
+                    found.append(from_factory(parse_factory(*candidate, f"{label} {v.name}"), 64 if smoke else None))
                     print(f"{found[-1].name}: {found[-1].verdict}", flush=True)
                     break
                 except InputError as exc:
@@ -90,18 +104,44 @@ def run_peers(out: Path, device, deadline: float, smoke: bool):
     settings = gpu_matrix.SETTINGS if device.type == "cuda" else gpu_matrix.cpu_settings()
     impls = peers(smoke, device)
     batch = {"b0": 256, "b7": 32}
-    eager = [BenchConfig(i, i.resolution, 2 if smoke else batch[i.name.split()[-1].split("-")[0]], Precision.BF16,
-                         True) for i in impls]
-    compiled = [] if smoke else [BenchConfig(c.implementation, c.resolution, c.batch_size, c.precision, True, True)
-                                 for c in eager if c.resolution == 224 and not c.implementation.name.endswith("plain")]
+    eager = [
+        BenchConfig(i, i.resolution, 2 if smoke else batch[i.name.split()[-1].split("-")[0]], Precision.BF16, True)
+        for i in impls
+    ]
+    compiled = (
+        []
+        if smoke
+        else [
+            BenchConfig(c.implementation, c.resolution, c.batch_size, c.precision, True, True)
+            for c in eager
+            if c.resolution == 224 and not c.implementation.name.endswith("plain")
+        ]
+    )
     ceilings = measure_ceilings(device, [Precision.BF16], **gpu_matrix.smoke_ceilings(smoke))
     measurer = Measurer(device, settings)
     try:
-        run = run_bench(eager, measurer, environment(device), settings, out=out, deadline=deadline,
-                        release=lambda: release_memory(device), show_progress=False, ceilings=ceilings)
-        run = run_bench(compiled, measurer, run.environment, settings, out=out,
-                        deadline=deadline - gpu_matrix.COMPILE_RESERVE_S / 2, release=lambda: release_memory(device),
-                        show_progress=False, resume=run)
+        run = run_bench(
+            eager,
+            measurer,
+            environment(device),
+            settings,
+            out=out,
+            deadline=deadline,
+            release=lambda: release_memory(device),
+            show_progress=False,
+            ceilings=ceilings,
+        )
+        run = run_bench(
+            compiled,
+            measurer,
+            run.environment,
+            settings,
+            out=out,
+            deadline=deadline - gpu_matrix.COMPILE_RESERVE_S / 2,
+            release=lambda: release_memory(device),
+            show_progress=False,
+            resume=run,
+        )
     finally:
         measurer.close()
     return run
@@ -130,16 +170,26 @@ def kernel_profile(out: Path, device, smoke: bool) -> dict:
                     model(x)
                 if device.type == "cuda":
                     torch.cuda.synchronize()
-        kernels = [(e.key, e.count, (getattr(e, "self_device_time_total", 0) if device.type == "cuda"
-                                     else e.self_cpu_time_total) / 1000 / 3)
-                   for e in prof.key_averages() if (e.device_type.name == "CUDA") == (device.type == "cuda")]
+        kernels = [
+            (
+                e.key,
+                e.count,
+                (getattr(e, "self_device_time_total", 0) if device.type == "cuda" else e.self_cpu_time_total)
+                / 1000
+                / 3,
+            )
+            for e in prof.key_averages()
+            if (e.device_type.name == "CUDA") == (device.type == "cuda")
+        ]
         by_kind = defaultdict(float)
         for name, _, ms in kernels:
             by_kind[kind_of(name)] += ms
-        report[impl.name] = {"kernels_per_pass": sum(c for _, c, _ in kernels) / 3,
-                             "ms_per_pass": round(sum(ms for *_, ms in kernels), 3),
-                             "ms_by_kind": {k: round(v, 3) for k, v in sorted(by_kind.items(), key=lambda kv: -kv[1])},
-                             "top": [[n[:100], round(ms, 3)] for n, _, ms in sorted(kernels, key=lambda k: -k[2])[:12]]}
+        report[impl.name] = {
+            "kernels_per_pass": sum(c for _, c, _ in kernels) / 3,
+            "ms_per_pass": round(sum(ms for *_, ms in kernels), 3),
+            "ms_by_kind": {k: round(v, 3) for k, v in sorted(by_kind.items(), key=lambda kv: -kv[1])},
+            "top": [[n[:100], round(ms, 3)] for n, _, ms in sorted(kernels, key=lambda k: -k[2])[:12]],
+        }
         del model, x
     out.write_text(json.dumps(report, indent=1) + "\n")
     return report
@@ -150,14 +200,18 @@ def summary(matrix, peer_run) -> str:
     if matrix is not None:
         ratios = [r.stages.ratio for r in matrix.results if r.stages is not None]
         if ratios:
-            lines.append(f"matrix: stage sum / whole over {len(ratios)} configurations: {min(ratios):.3f} to "
-                         f"{max(ratios):.3f}; {sum(abs(x - 1) > 0.05 for x in ratios)} outside 5 %")
+            lines.append(
+                f"matrix: stage sum / whole over {len(ratios)} configurations: {min(ratios):.3f} to "
+                f"{max(ratios):.3f}; {sum(abs(x - 1) > 0.05 for x in ratios)} outside 5 %"
+            )
     if peer_run is not None:
         for r in peer_run.results:
             mode = "compiled" if r.compiled else "eager"
-            lines.append(f"{r.model:>20} {mode:>8} batch {r.measured_batch_size or r.batch_size:>3}: "
-                         + (f"{r.throughput:,.0f} img/s" if r.throughput else f"{r.status.value} {r.error}")
-                         + (f", stage sum / whole {r.stages.ratio:.3f}" if r.stages else ""))
+            lines.append(
+                f"{r.model:>20} {mode:>8} batch {r.measured_batch_size or r.batch_size:>3}: "
+                + (f"{r.throughput:,.0f} img/s" if r.throughput else f"{r.status.value} {r.error}")
+                + (f", stage sum / whole {r.stages.ratio:.3f}" if r.stages else "")
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -181,8 +235,10 @@ def main(argv: list[str] | None = None) -> int:
         (args.out_dir / "gpu-tests.txt").write_text(text)
         print(text.strip().splitlines()[-1] if text.strip() else "no test output", flush=True)
     matrix_budget = 0.45 * (args.budget_s - (time.monotonic() - start))
-    gpu_matrix.main(["--out-dir", str(args.out_dir), "--budget-s", str(matrix_budget), "--device", args.device]
-                    + (["--smoke"] if args.smoke else []))
+    gpu_matrix.main(
+        ["--out-dir", str(args.out_dir), "--budget-s", str(matrix_budget), "--device", args.device]
+        + (["--smoke"] if args.smoke else [])
+    )
 
     import torch
 

@@ -31,6 +31,7 @@ arch (pure specs) -> model (nn.Modules) -> analysis (trace, group, measure) -> r
 ports (other implementations) / drawing / bench -> report -> api (the calls above) -> cli.
 Everything is imported lazily, so that `import effnet_inspect.arch.specs` needs no torch.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -39,13 +40,29 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "table": "api.table", "Table": "api.table", "diagram": "api.diagram", "Diagram": "api.diagram",
-    "summary": "api.summary", "Summary": "api.summary", "inspect": "api.inspect", "Verdict": "api.inspect",
-    "build": "model.build", "analyze": "analysis.measure", "analyze_model": "analysis.measure",
-    "Analysis": "analysis.measure", "family_row": "analysis.measure", "stage_rows": "analysis.measure",
-    "sub_block_rows": "analysis.measure", "table_rows": "analysis.measure", "Level": "analysis.measure",
-    "trace": "analysis.trace", "group": "analysis.group", "parse_variant": "arch.specs", "scale": "arch.specs",
-    "VARIANTS": "arch.specs", "InputError": "errors",
+    "table": "api.table",
+    "Table": "api.table",
+    "diagram": "api.diagram",
+    "Diagram": "api.diagram",
+    "summary": "api.summary",
+    "Summary": "api.summary",
+    "inspect": "api.inspect",
+    "Verdict": "api.inspect",
+    "build": "model.build",
+    "analyze": "analysis.measure",
+    "analyze_model": "analysis.measure",
+    "Analysis": "analysis.measure",
+    "family_row": "analysis.measure",
+    "stage_rows": "analysis.measure",
+    "sub_block_rows": "analysis.measure",
+    "table_rows": "analysis.measure",
+    "Level": "analysis.measure",
+    "trace": "analysis.trace",
+    "group": "analysis.group",
+    "parse_variant": "arch.specs",
+    "scale": "arch.specs",
+    "VARIANTS": "arch.specs",
+    "InputError": "errors",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -4,6 +4,7 @@ InputError is what the user got wrong (a bad variant, path, file or model): the 
 exits with status 2. Everything else (a broken invariant, an internal fallback) uses its own exception type and is
 a bug when it escapes.
 """
+
 from __future__ import annotations
 
 
@@ -42,5 +43,6 @@ def printable(text: str) -> str:
     as its escape, as repr() does: names from other code reach terminals, tables, DOT and HTML as one safe line."""
     if text.isprintable():
         return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
-                   for c in text)
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii") for c in text
+    )

@@ -12,6 +12,7 @@ Every command's output goes through resolve() (the CLI handles "-", stdout, itse
 Temporary files are named `.<name>.<random>.<pid>.effnet-inspect.tmp`. One left behind by a run that was killed
 (its process is gone) is removed the next time the same file is written; nothing else is ever deleted.
 """
+
 from __future__ import annotations
 
 import errno
@@ -65,8 +66,7 @@ def _follow(path: Path, named: Path) -> Path:
             return path
         via_link = True
         path = folder / os.readlink(path)
-    raise InputError(f"{_say(named)} is a loop of symbolic links (or a chain of more than {MAX_LINKS})",
-                     param="out")
+    raise InputError(f"{_say(named)} is a loop of symbolic links (or a chain of more than {MAX_LINKS})", param="out")
 
 
 def _real_folder(folder: Path, named: Path, create_ok: bool) -> Path:
@@ -75,12 +75,18 @@ def _real_folder(folder: Path, named: Path, create_ok: bool) -> Path:
     missing = folder
     while not missing.exists():
         if missing.is_symlink():
-            kind = "a loop of symbolic links" if _is_loop(missing) else f"a link to {_say(os.readlink(missing))}, " \
-                                                                       "which does not exist"
+            kind = (
+                "a loop of symbolic links"
+                if _is_loop(missing)
+                else f"a link to {_say(os.readlink(missing))}, which does not exist"
+            )
             raise InputError(f"{_say(named)} cannot be written: {_say(missing)} is {kind}", param="out")
         if not create_ok:
-            raise InputError(f"{_say(named)} is a link into {_say(folder)}, which does not exist; create it "
-                             f"first or name another file", param="out")
+            raise InputError(
+                f"{_say(named)} is a link into {_say(folder)}, which does not exist; create it "
+                f"first or name another file",
+                param="out",
+            )
         if missing.parent == missing:
             break
         missing = missing.parent
@@ -138,8 +144,7 @@ def check_writable(path: str | os.PathLike) -> Target:
         with tempfile.TemporaryFile(dir=target.path.parent):
             pass
     except OSError as exc:
-        raise InputError(f"cannot write into {_say(target.path.parent)}: {exc.strerror or exc}",
-                         param="out") from None
+        raise InputError(f"cannot write into {_say(target.path.parent)}: {exc.strerror or exc}", param="out") from None
     return target
 
 
@@ -166,8 +171,7 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:
 
 def _temporary(target: Path, payload: bytes) -> str:
     """A complete, synced copy of payload beside target; removed again if anything fails."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{_stem(target)}.", suffix=f".{os.getpid()}{TMP_SUFFIX}",
-                               dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{_stem(target)}.", suffix=f".{os.getpid()}{TMP_SUFFIX}", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)

@@ -7,25 +7,35 @@ run would finish as if nothing happened. So the handler also records the interru
 at the next safe point: every step of a progress bar and every file write. Once the command is stopping
 (stopping()), further Ctrl-C presses are recorded but raise nothing, so the clean-up prints no traceback.
 """
+
 from __future__ import annotations
 
 import contextlib
 import signal
 import sys
 import threading
-from typing import Callable, Iterator, Sequence, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
 
 T = TypeVar("T")
 
 
-def progress(items: Sequence[T], desc: str, label: Callable[[T], str] = str,
-             enabled: bool | None = None, unit: str = "variant") -> Iterator[T]:
+def progress(
+    items: Sequence[T], desc: str, label: Callable[[T], str] = str, enabled: bool | None = None, unit: str = "variant"
+) -> Iterator[T]:
     """Yield items while showing which one is being worked on (and honouring a Ctrl-C lost on its way)."""
     from tqdm import tqdm
 
     show = sys.stderr.isatty() if enabled is None else enabled
-    with tqdm(total=len(items), desc=desc, unit=unit, disable=not show, file=sys.stderr,
-              bar_format="{desc}: {n_fmt}/{total_fmt} |{bar}| {postfix} [{elapsed}]", leave=True) as bar:
+    with tqdm(
+        total=len(items),
+        desc=desc,
+        unit=unit,
+        disable=not show,
+        file=sys.stderr,
+        bar_format="{desc}: {n_fmt}/{total_fmt} |{bar}| {postfix} [{elapsed}]",
+        leave=True,
+    ) as bar:
         for item in items:
             check()
             bar.set_postfix_str(label(item))

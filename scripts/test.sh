@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
-# Set up everything the tests need, type-check the package, then run the tests. Extra arguments go to pytest.
+# Set up everything the tests need, lint, format-check and type-check the package, then run the tests on every core.
+# Usage: scripts/test.sh [--fast] [pytest arguments]
+#   --fast  the inner loop: unit, golden and property tests (no slow, browser or end-to-end tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+fast=0
+if [ "${1:-}" = "--fast" ]; then fast=1; shift; fi
 scripts/setup.sh --test
+.venv/bin/python -m ruff check .
+.venv/bin/python -m ruff format --check .
 .venv/bin/python -m mypy  # the type check: configuration in pyproject.toml
-exec .venv/bin/python -m pytest "$@"
+if [ "$fast" = 1 ]; then
+  exec .venv/bin/python -m pytest -n auto -m "not slow and not browser and not e2e" "$@"
+fi
+exec .venv/bin/python -m pytest -n auto "$@"

@@ -4,6 +4,7 @@ downloaded). conftest.py starts one browser per test session and writes one smal
 Without Chromium (or Playwright) the browser tests are skipped, except under CI (env CI set), where that is a
 failure: scripts/setup.sh --test installs both.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,13 +34,13 @@ def require_browser() -> None:
 class Opened:
     """A page loaded from disk, with everything the browser complained about or tried to fetch."""
 
-    def __init__(self, browser, path: Path, width: int = 1280, height: int = 900, javascript: bool = True,
-                 fragment: str = ""):
+    def __init__(
+        self, browser, path: Path, width: int = 1280, height: int = 900, javascript: bool = True, fragment: str = ""
+    ):
         self.path = path
         self.errors: list[str] = []
         self.requests: list[str] = []
-        self.context = browser.new_context(viewport={"width": width, "height": height},
-                                           java_script_enabled=javascript)
+        self.context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=javascript)
         self.page = self.context.new_page()
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))

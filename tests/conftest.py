@@ -1,16 +1,20 @@
-"""Shared fixtures, including the golden-file harness (tests/helpers.Golden) and its one update switch: pytest --update-golden."""
+"""Shared fixtures, including the golden-file harness (tests/helpers.Golden) and its one update switch:
+pytest --update-golden."""
+
 from __future__ import annotations
 
 import pytest
+from helpers import Golden, cached_analysis
 
 from effnet_inspect.arch.specs import OFFICIAL_NAMES
 
-from helpers import Golden, cached_analysis
-
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-golden", action="store_true",
-                     help="rewrite tests/golden/ from the current output (after its invariants pass)")
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/golden/ from the current output (after its invariants pass)",
+    )
 
 
 @pytest.fixture(params=OFFICIAL_NAMES)
@@ -41,12 +45,14 @@ def chromium():
 def browser_report(tmp_path_factory):
     """A small report (B0, B1, a benchmark page) and a standalone compare page, for the browser tests."""
     from browser import BENCH_EXAMPLE
+
     from effnet_inspect.bench.results import load_results
     from effnet_inspect.report import write_compare, write_report
 
     out = tmp_path_factory.mktemp("report")
-    write_report([cached_analysis("b0"), cached_analysis("b1")], out, bench=load_results(BENCH_EXAMPLE),
-                 show_progress=False)
+    write_report(
+        [cached_analysis("b0"), cached_analysis("b1")], out, bench=load_results(BENCH_EXAMPLE), show_progress=False
+    )
     write_compare([cached_analysis("b0"), cached_analysis("b4")], out / "standalone" / "b0-b4.html")
     return out
 

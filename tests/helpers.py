@@ -1,19 +1,38 @@
 """Plain helpers shared by test modules (fixtures live in conftest.py)."""
+
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from effnet_inspect.analysis.measure import Analysis, analyze
+from effnet_inspect.cli import main
 
 GOLDEN = Path(__file__).parent / "golden"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def cached_analysis(variant: str, include_top: bool = True) -> Analysis:
     """Analyses are deterministic: one per (variant, top) per test session."""
     return analyze(variant, include_top=include_top)
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """Run the command line in this process: (exit status, stdout, stderr). argparse's own exits count too."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse exits on its own errors
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_exit_2(code: int, out: str, err: str, message: str) -> None:
+    """The promise for bad input of any kind: exit 2, nothing on stdout, one line on stderr naming the problem."""
+    assert code == 2, err
+    assert out == "", out
+    assert len(err.strip().splitlines()) == 1 and message in err and "Traceback" not in err, err
 
 
 class Golden:
@@ -33,5 +52,6 @@ class Golden:
             path.write_text(text, encoding="utf-8")
             return
         assert path.exists(), f"missing {path}: run pytest --update-golden once"
-        assert text == path.read_text(encoding="utf-8"), \
+        assert text == path.read_text(encoding="utf-8"), (
             f"{name} changed; if intended, rewrite it with: python -m pytest --update-golden"
+        )

@@ -1,5 +1,6 @@
 """The Python API (effnet_inspect.table / diagram / summary / inspect): rich displays with the right content,
 DataFrames shaped like the JSON, output byte-identical to the CLI's, docstrings that run."""
+
 from __future__ import annotations
 
 import doctest
@@ -9,14 +10,13 @@ import re
 import sys
 
 import pytest
+from helpers import cached_analysis
 from markupsafe import escape
 
 import effnet_inspect as ei
 from effnet_inspect.cli import main
 from effnet_inspect.render.tables import COLUMNS, Level
 from tests.ports.torchvision_style import efficientnet_b0
-
-from helpers import cached_analysis
 
 ALTERED = "tests.ports.altered:make"
 
@@ -127,11 +127,17 @@ def test_cli_and_api_agree_for_another_implementation(capsys):
     assert cli(capsys, "summary", "--model", ALTERED) == ei.summary(model=ALTERED).text
 
 
-@pytest.mark.parametrize("argv, kwargs", [
-    (["b0"], {}), (["b0", "--level", "module", "--expand"], {"level": "module", "expand": True}),
-    (["b3", "--level", "layer", "--no-top", "--rankdir", "LR"], {"level": "layer", "include_top": False,
-                                                                 "rankdir": "LR"}),
-])
+@pytest.mark.parametrize(
+    "argv, kwargs",
+    [
+        (["b0"], {}),
+        (["b0", "--level", "module", "--expand"], {"level": "module", "expand": True}),
+        (
+            ["b3", "--level", "layer", "--no-top", "--rankdir", "LR"],
+            {"level": "layer", "include_top": False, "rankdir": "LR"},
+        ),
+    ],
+)
 def test_cli_and_api_diagrams_are_byte_identical(capsys, argv, kwargs):
     assert cli(capsys, "diagram", *argv, "--format", "dot") == ei.diagram(argv[0], **kwargs).dot
 
@@ -160,20 +166,23 @@ def test_calls_take_analyses_and_variant_objects():
     assert ei.summary(a).text == ei.summary("b0").text
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: ei.diagram("b0", model=ALTERED), "model is given together with variants"),  # tables take both
-    (lambda: ei.table(model=efficientnet_b0(), kwargs={"num_classes": 10}), "kwargs applies to a factory"),
-    (lambda: ei.table("b0", kwargs={"x": 1}), "kwargs applies to a factory"),
-    (lambda: ei.table("b0", level="blocks"), "level 'blocks' is not one of family, stage, subblock"),
-    (lambda: ei.table(model=ALTERED, fvcore=True), "fvcore counts our own builds only"),
-    (lambda: ei.summary(model=ALTERED, include_top=False), "include_top cannot remove the classifier"),
-    (lambda: ei.inspect(42), "model must be an nn.Module or a factory as 'MODULE:CALLABLE', not int"),
-    (lambda: ei.diagram(["b0", "b1"]), "2 models given: draw them side by side"),
-    (lambda: ei.diagram("b0", level="layer", side_by_side=True), "side-by-side figures are drawn at stage level"),
-    (lambda: ei.diagram("b0", expand=True), "expand applies to the module level only"),
-    (lambda: ei.summary(), "give a variant"),
-    (lambda: ei.table(cached_analysis("b0"), resolution=300), "resolution cannot change a finished Analysis"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: ei.diagram("b0", model=ALTERED), "model is given together with variants"),  # tables take both
+        (lambda: ei.table(model=efficientnet_b0(), kwargs={"num_classes": 10}), "kwargs applies to a factory"),
+        (lambda: ei.table("b0", kwargs={"x": 1}), "kwargs applies to a factory"),
+        (lambda: ei.table("b0", level="blocks"), "level 'blocks' is not one of family, stage, subblock"),
+        (lambda: ei.table(model=ALTERED, fvcore=True), "fvcore counts our own builds only"),
+        (lambda: ei.summary(model=ALTERED, include_top=False), "include_top cannot remove the classifier"),
+        (lambda: ei.inspect(42), "model must be an nn.Module or a factory as 'MODULE:CALLABLE', not int"),
+        (lambda: ei.diagram(["b0", "b1"]), "2 models given: draw them side by side"),
+        (lambda: ei.diagram("b0", level="layer", side_by_side=True), "side-by-side figures are drawn at stage level"),
+        (lambda: ei.diagram("b0", expand=True), "expand applies to the module level only"),
+        (lambda: ei.summary(), "give a variant"),
+        (lambda: ei.table(cached_analysis("b0"), resolution=300), "resolution cannot change a finished Analysis"),
+    ],
+)
 def test_bad_arguments_are_one_line_input_errors(call, message):
     with pytest.raises(ei.InputError) as caught:
         call()

@@ -3,6 +3,7 @@
 Models are tiny (width and depth 0.25, 32-64 pixels) and passes few, so nothing here measures speed: the tests
 check the method and the records, not the numbers. The stage split and the roofline: test_bench_stages.py.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,18 @@ from effnet_inspect.arch.specs import parse_variant
 from effnet_inspect.bench.device import peaks_for
 from effnet_inspect.bench.measure import BenchConfig, Measurement, Measurer
 from effnet_inspect.bench.models import model_facts, ours
-from effnet_inspect.bench.results import (BenchEnvironment, BenchSettings, Ceilings, Precision, StageMethod, Status,
-                                          Timer, load_results, save_results, to_json)
+from effnet_inspect.bench.results import (
+    BenchEnvironment,
+    BenchSettings,
+    Ceilings,
+    Precision,
+    StageMethod,
+    Status,
+    Timer,
+    load_results,
+    save_results,
+    to_json,
+)
 from effnet_inspect.bench.run import bench_config, describe, is_out_of_memory, run_bench, summarize
 from effnet_inspect.bench.stages import StageSplit
 from effnet_inspect.cli import main
@@ -26,11 +37,21 @@ TINY = parse_variant("w=0.25,d=0.25,r=32")
 SMALL = parse_variant("w=0.25,d=0.25,r=64")
 EXAMPLE = Path(__file__).parent / "data" / "bench_cpu_example.json"
 STAGES = ["stem", *(f"block{i}" for i in range(1, 8)), "top"]
-SETTINGS = BenchSettings(warmup=1, iters=2, repeats=2, budget_s=None, timer=Timer.PERF_COUNTER,
-                         cudnn_benchmark=False)
-CPU_ENV = BenchEnvironment(device_type="cpu", device_name="test cpu", peak_key=None, gpu_memory_bytes=None,
-                           compute_capability=None, driver=None, cuda=None, cudnn=None, torch=torch.__version__,
-                           python="3", cpu="test cpu", threads=1)
+SETTINGS = BenchSettings(warmup=1, iters=2, repeats=2, budget_s=None, timer=Timer.PERF_COUNTER, cudnn_benchmark=False)
+CPU_ENV = BenchEnvironment(
+    device_type="cpu",
+    device_name="test cpu",
+    peak_key=None,
+    gpu_memory_bytes=None,
+    compute_capability=None,
+    driver=None,
+    cuda=None,
+    cudnn=None,
+    torch=torch.__version__,
+    python="3",
+    cpu="test cpu",
+    threads=1,
+)
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +71,9 @@ def oom(message: str = "CUDA out of memory. Tried to allocate 2.00 GiB") -> torc
 def test_real_run_round_trips_through_json(tmp_path, measurer):
     out = tmp_path / "run.json"
     ceilings = Ceilings("given", 10.0, {"fp32": 0.1})
-    run = run_bench([config(1), config(2)], measurer, CPU_ENV, SETTINGS, out=out, show_progress=False,
-                    ceilings=ceilings)
+    run = run_bench(
+        [config(1), config(2)], measurer, CPU_ENV, SETTINGS, out=out, show_progress=False, ceilings=ceilings
+    )
     data = json.loads(out.read_text())
     assert data["schema"] == "effnet-inspect-bench" and data["version"] == 2
     assert list(data) == sorted(data)  # deterministic key order
@@ -68,8 +90,9 @@ def test_real_run_round_trips_through_json(tmp_path, measurer):
         assert len(r.repeat_throughputs) == SETTINGS.repeats
         assert r.peak_memory_bytes is None and r.peak_fraction is None  # CPU: no allocator stats, no known peak
         assert r.stages.method is StageMethod.WALL_CLOCK
-        assert all(s.bytes > 0 and s.flops == 2 * s.macs * r.batch_size and s.bound is not None
-                   for s in r.stages.stages)
+        assert all(
+            s.bytes > 0 and s.flops == 2 * s.macs * r.batch_size and s.bound is not None for s in r.stages.stages
+        )
 
 
 def test_example_file_loads_and_round_trips():
@@ -94,14 +117,25 @@ def test_percentiles_interpolate_like_numpy():
 
 def test_statistics_from_known_pass_times():
     """Throughput, TFLOP/s, fraction of peak and the stage split follow from the samples, MACs and peaks."""
-    env = BenchEnvironment(**{**CPU_ENV.__dict__, "device_type": "cuda", "device_name": "NVIDIA H200",
-                              "peak_key": peaks_for("NVIDIA H200").key})
+    env = BenchEnvironment(
+        **{
+            **CPU_ENV.__dict__,
+            "device_type": "cuda",
+            "device_name": "NVIDIA H200",
+            "peak_key": peaks_for("NVIDIA H200").key,
+        }
+    )
     cfg = BenchConfig(ours(TINY), 32, 8, Precision.BF16)
     facts = model_facts(ours(TINY), 32)
-    split = StageSplit(StageMethod.GRAPH_REPLAY, tuple(STAGES), (3.0, 3.0, 2.0), tuple((0.3, 0.2, 0.4)
-                                                                                      for _ in STAGES))
-    m = Measurement(batch_size=4, first_call_s=1.0, latencies_ms=((2.0, 2.0), (4.0, 4.0)), peak_memory_bytes=123,
-                    split=split, split_tries=1)
+    split = StageSplit(StageMethod.GRAPH_REPLAY, tuple(STAGES), (3.0, 3.0, 2.0), tuple((0.3, 0.2, 0.4) for _ in STAGES))
+    m = Measurement(
+        batch_size=4,
+        first_call_s=1.0,
+        latencies_ms=((2.0, 2.0), (4.0, 4.0)),
+        peak_memory_bytes=123,
+        split=split,
+        split_tries=1,
+    )
     r = summarize(cfg, m, [], env)
     assert r.latency.mean_ms == 3.0 and r.latency.p50_ms == 3.0 and r.latency.samples == 4
     assert r.throughput == pytest.approx(4 / 0.003, abs=0.01)
@@ -115,20 +149,31 @@ def test_statistics_from_known_pass_times():
     assert all(s.bound is None and s.attainable_ms is None for s in r.stages.stages)  # no ceilings given
 
 
-@pytest.mark.parametrize("name,key", [
-    ("NVIDIA H200", "H100/H200 SXM"), ("NVIDIA H100 80GB HBM3", "H100/H200 SXM"),
-    ("NVIDIA A100-SXM4-80GB", "A100"), ("NVIDIA A100 80GB PCIe", "A100"),
-    ("NVIDIA H100 PCIe", None), ("NVIDIA H200 NVL", None), ("NVIDIA GeForce RTX 4090", None)])
+@pytest.mark.parametrize(
+    "name,key",
+    [
+        ("NVIDIA H200", "H100/H200 SXM"),
+        ("NVIDIA H100 80GB HBM3", "H100/H200 SXM"),
+        ("NVIDIA A100-SXM4-80GB", "A100"),
+        ("NVIDIA A100 80GB PCIe", "A100"),
+        ("NVIDIA H100 PCIe", None),
+        ("NVIDIA H200 NVL", None),
+        ("NVIDIA GeForce RTX 4090", None),
+    ],
+)
 def test_peaks_only_for_known_devices(name, key):
     found = peaks_for(name)
     assert (found.key if found else None) == key
 
 
-@pytest.mark.parametrize("text,problem", [
-    ("not json", "is not JSON"),
-    ('{"schema": "other", "version": 2, "results": []}', "is not a valid effnet-inspect bench file"),
-    ('{"schema": "effnet-inspect-bench", "version": 1, "results": []}', "version 1, this effnet-inspect reads"),
-])
+@pytest.mark.parametrize(
+    "text,problem",
+    [
+        ("not json", "is not JSON"),
+        ('{"schema": "other", "version": 2, "results": []}', "is not a valid effnet-inspect bench file"),
+        ('{"schema": "effnet-inspect-bench", "version": 1, "results": []}', "version 1, this effnet-inspect reads"),
+    ],
+)
 def test_bad_results_files_are_one_line_errors(tmp_path, text, problem):
     path = tmp_path / "bad.json"
     path.write_text(text)
@@ -137,15 +182,26 @@ def test_bad_results_files_are_one_line_errors(tmp_path, text, problem):
     assert "\n" not in str(info.value)
 
 
-@pytest.mark.parametrize("edit,message", [
-    (lambda d: d["results"][1]["latency"].pop("p99_ms"), r"results\[1\].latency has no 'p99_ms'"),
-    (lambda d: d["results"][0]["stages"].update(method="guess"),
-     r'results\[0\].stages.method is "guess"; valid: wall_clock, cuda_graph_replay, cuda_events_eager'),
-    (lambda d: d["results"][0]["stages"]["stages"][2].pop("bytes"), r"results\[0\].stages.stages\[2\] has no 'bytes'"),
-    (lambda d: d["results"][0]["stages"]["stages"][0].update(bound="cpu"), r"stages\[0\].bound is \"cpu\""),
-    (lambda d: d.update(ceilings=[]), "ceilings should be an object, not a list"),
-    (lambda d: d["ceilings"]["matmul_tflops"].update(fp32="fast"), r"ceilings.matmul_tflops.fp32 should be a number"),
-])
+@pytest.mark.parametrize(
+    "edit,message",
+    [
+        (lambda d: d["results"][1]["latency"].pop("p99_ms"), r"results\[1\].latency has no 'p99_ms'"),
+        (
+            lambda d: d["results"][0]["stages"].update(method="guess"),
+            r'results\[0\].stages.method is "guess"; valid: wall_clock, cuda_graph_replay, cuda_events_eager',
+        ),
+        (
+            lambda d: d["results"][0]["stages"]["stages"][2].pop("bytes"),
+            r"results\[0\].stages.stages\[2\] has no 'bytes'",
+        ),
+        (lambda d: d["results"][0]["stages"]["stages"][0].update(bound="cpu"), r"stages\[0\].bound is \"cpu\""),
+        (lambda d: d.update(ceilings=[]), "ceilings should be an object, not a list"),
+        (
+            lambda d: d["ceilings"]["matmul_tflops"].update(fp32="fast"),
+            r"ceilings.matmul_tflops.fp32 should be a number",
+        ),
+    ],
+)
 def test_damaged_file_names_the_field(tmp_path, edit, message):
     data = json.loads(EXAMPLE.read_text())
     edit(data)
@@ -228,8 +284,14 @@ def test_results_are_written_after_each_configuration(tmp_path, measurer):
         return measurer(cfg, batch)
 
     with pytest.raises(KeyboardInterrupt):
-        run_bench([config(1), config(2), config(1, channels_last=True)], measure, CPU_ENV, SETTINGS, out=out,
-                  show_progress=False)
+        run_bench(
+            [config(1), config(2), config(1, channels_last=True)],
+            measure,
+            CPU_ENV,
+            SETTINGS,
+            out=out,
+            show_progress=False,
+        )
     assert seen == [None, 1, 2]
     assert [r.batch_size for r in load_results(out).results] == [1, 2]
     assert [p.name for p in tmp_path.iterdir()] == ["run.json"]  # no temporary files left behind
@@ -249,8 +311,9 @@ def test_compiled_run_has_no_stage_split_and_says_why():
 
 
 def test_time_budget_cuts_passes_but_not_below_the_minimum():
-    settings = BenchSettings(warmup=1, iters=50, repeats=1, budget_s=1e-6, timer=Timer.PERF_COUNTER,
-                             cudnn_benchmark=False)
+    settings = BenchSettings(
+        warmup=1, iters=50, repeats=1, budget_s=1e-6, timer=Timer.PERF_COUNTER, cudnn_benchmark=False
+    )
     result = bench_config(config(1), Measurer(torch.device("cpu"), settings), CPU_ENV)
     assert result.latency.samples == 3
 
@@ -261,14 +324,30 @@ FAST = ["--device", "cpu", "--warmup", "1", "--iters", "2", "--repeats", "1"]
 
 def test_cli_runs_and_writes_the_file(tmp_path, capsys):
     out = tmp_path / "sub" / "bench.json"
-    code = main(["bench", "w=0.25,d=0.25,r=32", *FAST, "--batch-sizes", "1,2", "--dtype", "fp32,bf16",
-                 "--channels-last", "--out", str(out)])
+    code = main(
+        [
+            "bench",
+            "w=0.25,d=0.25,r=32",
+            *FAST,
+            "--batch-sizes",
+            "1,2",
+            "--dtype",
+            "fp32,bf16",
+            "--channels-last",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     text = capsys.readouterr().out
     assert "img/s" in text and "MAC %" in text and "FLOP/B" in text and "ceilings (measured in this run)" in text
     run = load_results(out)
     assert [(r.batch_size, r.precision.value, r.channels_last) for r in run.results] == [
-        (1, "fp32", True), (2, "fp32", True), (1, "bf16", True), (2, "bf16", True)]
+        (1, "fp32", True),
+        (2, "fp32", True),
+        (1, "bf16", True),
+        (2, "bf16", True),
+    ]
     assert run.settings.iters == 2 and run.settings.warmup == 1
     assert set(run.ceilings.matmul_tflops) == {"fp32", "bf16"} and run.ceilings.copy_gb_s > 0
 
@@ -276,20 +355,39 @@ def test_cli_runs_and_writes_the_file(tmp_path, capsys):
 def test_cli_measures_other_implementations_beside_ours(tmp_path, capsys):
     """--model (with --kwargs and --name) next to a built-in variant, each split into the stages inspect finds."""
     out = tmp_path / "bench.json"
-    code = main(["bench", "b0", *FAST, "--resolution", "32", "--out", str(out),
-                 "--model", "tests.ports.torchvision_style:efficientnet_b0", "--name", "tv",
-                 "--model", "tests.ports.tf_port_style:make", "--kwargs", '{"se": "conv"}'])
+    code = main(
+        [
+            "bench",
+            "b0",
+            *FAST,
+            "--resolution",
+            "32",
+            "--out",
+            str(out),
+            "--model",
+            "tests.ports.torchvision_style:efficientnet_b0",
+            "--name",
+            "tv",
+            "--model",
+            "tests.ports.tf_port_style:make",
+            "--kwargs",
+            '{"se": "conv"}',
+        ]
+    )
     assert code == 0
     captured = capsys.readouterr()
     assert "tv: matches B0" in captured.err and "tf_port_style:make(se='conv'): matches B0" in captured.err
     run = load_results(out)
     assert [(r.model, r.source) for r in run.results] == [
-        ("b0", "effnet-inspect b0"), ("tv", "tests.ports.torchvision_style:efficientnet_b0 {}"),
-        ("tf_port_style:make(se='conv')", 'tests.ports.tf_port_style:make {"se": "conv"}')]
+        ("b0", "effnet-inspect b0"),
+        ("tv", "tests.ports.torchvision_style:efficientnet_b0 {}"),
+        ("tf_port_style:make(se='conv')", 'tests.ports.tf_port_style:make {"se": "conv"}'),
+    ]
     b0, tv, tf = run.results
     assert all(r.resolution == 32 and [s.stage for s in r.stages.stages] == STAGES for r in run.results)
-    assert [s.macs for s in b0.stages.stages] == [s.macs for s in tv.stages.stages] == \
-        [s.macs for s in tf.stages.stages]
+    assert (
+        [s.macs for s in b0.stages.stages] == [s.macs for s in tv.stages.stages] == [s.macs for s in tf.stages.stages]
+    )
     assert "tv time %" in captured.out and "tf_port_style:make(se='conv') time %" in captured.out
 
 
@@ -303,10 +401,14 @@ BAD = [
     (["--device", "cpu", "--cuda-graphs"], "--cuda-graphs needs a CUDA device"),
     (["--device", "gpu"], "invalid choice 'gpu'"),
     (["--kwargs", "{}"], "--kwargs: must follow the --model it is for"),
-    (["--model", "tests.ports.torchvision_style:efficientnet_b0", "--name", "a", "--name", "b"],
-     "--name: given twice for --model tests.ports.torchvision_style:efficientnet_b0"),
-    (["--device", "cpu", "--model", "tests.ports.torchvision_style:efficientnet_b0", "--name", "w=0.25,d=0.25,r=32"],
-     "two models are named 'w=0.25,d=0.25,r=32'; label them apart with --name"),
+    (
+        ["--model", "tests.ports.torchvision_style:efficientnet_b0", "--name", "a", "--name", "b"],
+        "--name: given twice for --model tests.ports.torchvision_style:efficientnet_b0",
+    ),
+    (
+        ["--device", "cpu", "--model", "tests.ports.torchvision_style:efficientnet_b0", "--name", "w=0.25,d=0.25,r=32"],
+        "two models are named 'w=0.25,d=0.25,r=32'; label them apart with --name",
+    ),
     (["--device", "cpu", "--model", "no colon"], "--model 'no colon' is not of the form MODULE:CALLABLE"),
 ]
 if not torch.cuda.is_available():
@@ -353,8 +455,9 @@ def test_gpu_matrix_plan_covers_the_issue_matrix_once():
     configs = [c for _, cs in phases for c in cs]
     assert len(configs) == len(set(configs))
     eager = {(c.implementation.name, c.precision, c.channels_last) for c in configs if not c.compiled}
-    assert eager == {(v.name, p, cl) for v in variants for p in (Precision.FP32, Precision.BF16)
-                     for cl in (True, False)}
+    assert eager == {
+        (v.name, p, cl) for v in variants for p in (Precision.FP32, Precision.BF16) for cl in (True, False)
+    }
     assert {c.implementation.name for c in configs if c.compiled} == {v.name for v in variants}
     assert configs[0].implementation.name == "b0" and configs[0].batch_size == 256  # the anchor runs first
     assert [gm.large_batch(v, v.resolution) for v in variants] == [256, 256, 256, 128, 64, 64, 64, 32]
@@ -363,12 +466,24 @@ def test_gpu_matrix_plan_covers_the_issue_matrix_once():
 
 def test_gpu_session_sorts_kernels_by_kind():
     session = _script("gpu_session")
-    kinds = {name: session.kind_of(name) for name in (
-        "void at::native::batch_norm_transform_input_channels_last_kernel<c10::BFloat16, float>",
-        "conv2d_c1_k1_nhwc_specialized", "nvjet_sm90_tst_96x384_64x3_1x2_h_bz_coopA_TNN",
-        "void at::native::vectorized_elementwise_kernel<8, at::native::FillFunctor<c10::BFloat16>>",
-        "void at::native::vectorized_elementwise_kernel<8, at::native::bfloat16_copy_kernel_cuda>",
-        "void at::native::elementwise_kernel<128, 4, at::native::gpu_kernel_impl_nocast<...>>",
-        "void at::native::reduce_kernel<128, 4, at::native::ReduceOp<c10::BFloat16, at::native::MeanOps>>")}
-    assert list(kinds.values()) == ["batch norm", "convolution", "matmul", "fill", "copy / cast",
-                                    "generic element-wise", "reduction"]
+    kinds = {
+        name: session.kind_of(name)
+        for name in (
+            "void at::native::batch_norm_transform_input_channels_last_kernel<c10::BFloat16, float>",
+            "conv2d_c1_k1_nhwc_specialized",
+            "nvjet_sm90_tst_96x384_64x3_1x2_h_bz_coopA_TNN",
+            "void at::native::vectorized_elementwise_kernel<8, at::native::FillFunctor<c10::BFloat16>>",
+            "void at::native::vectorized_elementwise_kernel<8, at::native::bfloat16_copy_kernel_cuda>",
+            "void at::native::elementwise_kernel<128, 4, at::native::gpu_kernel_impl_nocast<...>>",
+            "void at::native::reduce_kernel<128, 4, at::native::ReduceOp<c10::BFloat16, at::native::MeanOps>>",
+        )
+    }
+    assert list(kinds.values()) == [
+        "batch norm",
+        "convolution",
+        "matmul",
+        "fill",
+        "copy / cast",
+        "generic element-wise",
+        "reduction",
+    ]

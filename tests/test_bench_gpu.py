@@ -4,6 +4,7 @@ eager pass computes (with autocast's weight cache), the device ceilings, --model
 Skipped without a CUDA device; the CPU paths are covered by test_bench*.py. Run them on a GPU machine with
 `python -m pytest tests/test_bench_gpu.py -q` (well under 2 minutes on an H200) before trusting a GPU results file.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -32,15 +33,28 @@ def settings():
 
 def test_stage_split_adds_up_at_every_batch_size():
     """The split that failed on the H200 with events between eager stages (1.38x at batch 2, fp32)."""
-    configs = [BenchConfig(ours(B0), 224, batch, precision, channels_last=cl)
-               for batch, precision, cl in ((1, Precision.FP32, False), (2, Precision.FP32, False),
-                                            (16, Precision.BF16, True), (64, Precision.BF16, True))]
+    configs = [
+        BenchConfig(ours(B0), 224, batch, precision, channels_last=cl)
+        for batch, precision, cl in (
+            (1, Precision.FP32, False),
+            (2, Precision.FP32, False),
+            (16, Precision.BF16, True),
+            (64, Precision.BF16, True),
+        )
+    ]
     configs.append(BenchConfig(ours(B0), 224, 8, Precision.BF16, channels_last=True, cuda_graphs=True))
     measurer = Measurer(CUDA, settings())
     ceilings = measure_ceilings(CUDA, [Precision.FP32, Precision.BF16])
     try:
-        run = run_bench(configs, measurer, environment(CUDA), measurer.settings, show_progress=False,
-                        release=lambda: release_memory(CUDA), ceilings=ceilings)
+        run = run_bench(
+            configs,
+            measurer,
+            environment(CUDA),
+            measurer.settings,
+            show_progress=False,
+            release=lambda: release_memory(CUDA),
+            ceilings=ceilings,
+        )
     finally:
         measurer.close()
     assert [r.status for r in run.results] == [Status.OK] * len(configs), [r.error for r in run.results]
@@ -62,8 +76,9 @@ def test_ceilings_are_plausible():
     assert ridge(c, Precision.BF16) > ridge(c, Precision.FP32) > 0
 
 
-@pytest.mark.parametrize("precision,layout", [(Precision.FP32, torch.contiguous_format),
-                                              (Precision.BF16, torch.channels_last)])
+@pytest.mark.parametrize(
+    "precision,layout", [(Precision.FP32, torch.contiguous_format), (Precision.BF16, torch.channels_last)]
+)
 def test_graphs_compute_what_the_eager_pass_computes(precision, layout):
     """One graph per stage (shared pool, autocast's cached weight casts) replays the eager pass's result."""
     model = build(B0, device=CUDA).eval().to(memory_format=layout)
@@ -99,9 +114,34 @@ def test_cli_measures_another_implementation_on_the_gpu(tmp_path, capsys):
     from effnet_inspect.cli import main
 
     out = tmp_path / "bench.json"
-    assert main(["bench", "b0", "--device", "cuda", "--batch-sizes", "2", "--dtype", "bf16", "--channels-last",
-                 "--warmup", "2", "--iters", "5", "--repeats", "1", "--out", str(out),
-                 "--model", "tests.ports.torchvision_style:efficientnet_b0", "--name", "tv"]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "b0",
+                "--device",
+                "cuda",
+                "--batch-sizes",
+                "2",
+                "--dtype",
+                "bf16",
+                "--channels-last",
+                "--warmup",
+                "2",
+                "--iters",
+                "5",
+                "--repeats",
+                "1",
+                "--out",
+                str(out),
+                "--model",
+                "tests.ports.torchvision_style:efficientnet_b0",
+                "--name",
+                "tv",
+            ]
+        )
+        == 0
+    )
     run = load_results(out)
     assert [r.model for r in run.results] == ["b0", "tv"]
     assert all(r.status is Status.OK and r.stages.adds_up for r in run.results), [r.stage_note for r in run.results]

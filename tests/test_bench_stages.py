@@ -1,5 +1,6 @@
 """The per-stage split and the roofline, on the CPU: where stages start in ours and in other implementations, the
 hooks' bookkeeping, the wall-clock split, and the work counted per stage from the traced graph."""
+
 from __future__ import annotations
 
 import contextlib
@@ -14,12 +15,19 @@ from effnet_inspect.analysis.measure import analyze, totals
 from effnet_inspect.arch.specs import parse_variant
 from effnet_inspect.bench.measure import BenchConfig, Measurer
 from effnet_inspect.bench.models import Implementation, ours
-from effnet_inspect.bench.results import (STAGE_SUM_TOLERANCE, Bound, BenchSettings, Ceilings, Precision,
-                                          StageMethod, Timer)
+from effnet_inspect.bench.results import (
+    STAGE_SUM_TOLERANCE,
+    BenchSettings,
+    Bound,
+    Ceilings,
+    Precision,
+    StageMethod,
+    Timer,
+)
 from effnet_inspect.bench.roofline import ridge, stage_times, stage_work
 from effnet_inspect.bench.stages import Boundary, BoundaryHooks, StageSplitError, boundaries, wall_clock_split
-from effnet_inspect.ports.verdict import analyze_foreign
 from effnet_inspect.model.build import build
+from effnet_inspect.ports.verdict import analyze_foreign
 
 SMALL = parse_variant("w=0.25,d=0.25,r=64")
 STAGES = ["stem", *(f"block{i}" for i in range(1, 8)), "top"]
@@ -33,16 +41,40 @@ def starts(found) -> list[str]:
 def test_our_stages_start_at_their_first_sub_block():
     found = boundaries(analyze("b0"))
     assert [b.stage for b in found] == STAGES
-    assert starts(found) == ["", "block1a", "block2a", "block3a", "block4a", "block5a", "block6a", "block7a",
-                             "top_conv"]
+    assert starts(found) == [
+        "",
+        "block1a",
+        "block2a",
+        "block3a",
+        "block4a",
+        "block5a",
+        "block6a",
+        "block7a",
+        "top_conv",
+    ]
 
 
-@pytest.mark.parametrize("factory,expected", [
-    ("torchvision_style:efficientnet_b0", ["", *(f"features.{i}" for i in range(1, 9))]),
-    # a flat ModuleList of sub-blocks: each stage starts at its first one (block2 at _blocks.1, ...)
-    ("tf_port_style:make", ["", "_blocks.0", "_blocks.1", "_blocks.3", "_blocks.5", "_blocks.8", "_blocks.11",
-                            "_blocks.15", "_conv_head"]),
-])
+@pytest.mark.parametrize(
+    "factory,expected",
+    [
+        ("torchvision_style:efficientnet_b0", ["", *(f"features.{i}" for i in range(1, 9))]),
+        # a flat ModuleList of sub-blocks: each stage starts at its first one (block2 at _blocks.1, ...)
+        (
+            "tf_port_style:make",
+            [
+                "",
+                "_blocks.0",
+                "_blocks.1",
+                "_blocks.3",
+                "_blocks.5",
+                "_blocks.8",
+                "_blocks.11",
+                "_blocks.15",
+                "_conv_head",
+            ],
+        ),
+    ],
+)
 def test_other_implementations_start_where_their_grouping_says(factory, expected):
     import importlib
 
@@ -90,8 +122,9 @@ def test_hooks_mark_each_stage_once_in_order():
     assert seen == [1, 2, 1, 2]
 
 
-@pytest.mark.parametrize("order,message", [((0, 2, 1), "c started before b"),
-                                           ((0, 1), "the module starting c did not run")])
+@pytest.mark.parametrize(
+    "order,message", [((0, 2, 1), "c started before b"), ((0, 1), "the module starting c did not run")]
+)
 def test_hooks_refuse_stages_out_of_order_or_missing(order, message):
     model = Stages(order)
     hooks = BoundaryHooks(model, MARKS, lambda i: None)
@@ -126,8 +159,9 @@ def test_unsplittable_model_is_measured_and_says_why(monkeypatch):
 
 
 def test_stage_split_of_a_real_model_covers_it():
-    settings = BenchSettings(warmup=1, iters=3, repeats=1, budget_s=None, timer=Timer.PERF_COUNTER,
-                             cudnn_benchmark=False)
+    settings = BenchSettings(
+        warmup=1, iters=3, repeats=1, budget_s=None, timer=Timer.PERF_COUNTER, cudnn_benchmark=False
+    )
     m = Measurer(torch.device("cpu"), settings)(BenchConfig(ours(SMALL), 64, 2, Precision.FP32), 2)
     assert m.split.stages == tuple(STAGES) and 1 <= m.split_tries <= 3
     assert len(m.split.whole_ms) == 3 and all(len(s) == 3 for s in m.split.stage_ms)
@@ -217,15 +251,22 @@ class FakeCuda:
                 cuda.log.append(name)
                 if cuda.capturing is not None:
                     cuda.capturing.modules.append(name)
+
             return hook
 
         for name, module in model.named_modules():
             if isinstance(module, Sleep):
                 module.seconds = 0.0
                 module.register_forward_hook(ran(name))
-        for attribute, value in (("CUDAGraph", Graph), ("Event", Event), ("Stream", Stream),
-                                 ("graph_pool_handle", lambda: "pool"), ("synchronize", lambda: None),
-                                 ("current_stream", lambda: Stream()), ("stream", lambda s: contextlib.nullcontext())):
+        for attribute, value in (
+            ("CUDAGraph", Graph),
+            ("Event", Event),
+            ("Stream", Stream),
+            ("graph_pool_handle", lambda: "pool"),
+            ("synchronize", lambda: None),
+            ("current_stream", lambda: Stream()),
+            ("stream", lambda s: contextlib.nullcontext()),
+        ):
             monkeypatch.setattr(torch.cuda, attribute, value)
 
 

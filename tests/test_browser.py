@@ -3,6 +3,7 @@ errors, no network, every image and drawing shown with a size, every internal li
 hold the expected rows, nothing is wider than a phone, the page reads without JavaScript, and print gives no
 near-empty pages. The explorer's interaction is tested in test_explore.py.
 """
+
 from __future__ import annotations
 
 import io
@@ -11,7 +12,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-
 from browser import BENCH_EXAMPLE, Opened
 
 REPORTS = Path(__file__).resolve().parents[1] / "reports"
@@ -90,8 +90,9 @@ def test_tables_hold_the_expected_rows(pages):
     models = len({r.model for r in run.results})
     assert pages["bench.html"].rows("bench-results-amd-epyc") == len(run.results)
     assert pages["bench.html"].rows("bench-stages-amd-epyc") == 9 * models  # each implementation's stages
-    assert pages["bench.html"].rows("bench-side-by-side-amd-epyc") == len({(r.batch_size, r.precision)
-                                                                            for r in run.results})
+    assert pages["bench.html"].rows("bench-side-by-side-amd-epyc") == len(
+        {(r.batch_size, r.precision) for r in run.results}
+    )
 
 
 def test_tables_have_headers_and_captions(pages):
@@ -204,8 +205,9 @@ def test_the_fullness_measure_sees_an_empty_page(chromium):
 def test_the_checks_catch_a_broken_page(tmp_path, chromium):
     """The listeners above really see missing images and script errors (so a clean report means something)."""
     broken = tmp_path / "broken.html"
-    broken.write_text('<!DOCTYPE html><html><body><img src="missing.svg" alt="x">'
-                      '<script>undefinedFunction()</script></body></html>')
+    broken.write_text(
+        '<!DOCTYPE html><html><body><img src="missing.svg" alt="x"><script>undefinedFunction()</script></body></html>'
+    )
     o = Opened(chromium, broken)
     try:
         assert any("missing.svg" in e for e in o.errors) and any("undefinedFunction" in e for e in o.errors)

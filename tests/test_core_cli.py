@@ -1,4 +1,5 @@
 """CLI: summary golden file, table formats and the JSON contract, and every bad-input path."""
+
 from __future__ import annotations
 
 import csv
@@ -29,7 +30,9 @@ def test_summary_b0_matches_golden(capsys, golden):
     assert code == 0
 
     def invariants(text: str) -> None:
-        rows = [line for line in text.splitlines() if line.startswith(" ") and "(" in line and "Layer (type)" not in line]
+        rows = [
+            line for line in text.splitlines() if line.startswith(" ") and "(" in line and "Layer (type)" not in line
+        ]
         assert len(rows) == 237
         assert "Total params: 4,049,571" in text and "Trainable params: 4,007,548" in text
 
@@ -45,8 +48,20 @@ def test_family_json_contract(capsys):
     code, out, _ = run_cli(capsys, "table", "--format", "json")
     rows = json.loads(out)
     assert code == 0 and [r["variant"] for r in rows] == [f"b{i}" for i in range(8)]
-    keys = {"variant", "width_coefficient", "depth_coefficient", "resolution", "dropout_rate", "layers",
-            "sub_blocks", "params", "params_keras", "macs", "flops", "module_counts"}
+    keys = {
+        "variant",
+        "width_coefficient",
+        "depth_coefficient",
+        "resolution",
+        "dropout_rate",
+        "layers",
+        "sub_blocks",
+        "params",
+        "params_keras",
+        "macs",
+        "flops",
+        "module_counts",
+    }
     for r in rows:
         assert keys <= set(r)
         assert set(r["module_counts"]) == {"module1", "module2", "module3", "module4", "module5", "expansion"}
@@ -58,8 +73,22 @@ def test_stage_and_subblock_json_contract(capsys):
     _, out, _ = run_cli(capsys, "table", "b0", "--level", "stage", "--format", "json")
     stages = json.loads(out)
     assert [s["stage"] for s in stages] == ["stem", *(f"block{i}" for i in range(1, 8)), "top"]
-    for key in ("variant", "stage", "layers", "params", "params_keras", "macs", "repeats", "in_channels",
-                "out_channels", "in_resolution", "out_resolution", "kernel_size", "stride", "expand_ratio"):
+    for key in (
+        "variant",
+        "stage",
+        "layers",
+        "params",
+        "params_keras",
+        "macs",
+        "repeats",
+        "in_channels",
+        "out_channels",
+        "in_resolution",
+        "out_resolution",
+        "kernel_size",
+        "stride",
+        "expand_ratio",
+    ):
         assert key in stages[1]
     _, out, _ = run_cli(capsys, "table", "efficientnet-b0", "--level", "subblock", "--format", "json")
     blocks = json.loads(out)
@@ -114,8 +143,7 @@ BAD_INPUTS = [
 
 @pytest.mark.parametrize("argv,message", BAD_INPUTS)
 def test_bad_input_is_one_line_exit_2(argv, message):
-    proc = subprocess.run([sys.executable, "-m", "effnet_inspect", *argv], capture_output=True, text=True,
-                          cwd=ROOT)
+    proc = subprocess.run([sys.executable, "-m", "effnet_inspect", *argv], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 2
     assert proc.stdout == ""
     lines = proc.stderr.strip().splitlines()
@@ -165,17 +193,20 @@ def test_out_extension_decides_the_format_unless_it_contradicts_format(tmp_path,
     assert code == 2 and "looks like json but --format is csv" in err and not (tmp_path / "u.json").exists()
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["table", "--levle", "stage"], "unrecognized arguments: --levle"),
-    (["table", "--lev", "stage"], "unrecognized arguments: --lev"),  # no guessing from prefixes
-    (["table", "w=1_0"], "'1_0' is not a number"),
-    (["table", "b0", "--out", ""], "--out is empty"),
-    (["table", "b0", "--out", "some/dir/"], "names a directory; give a file name"),
-    (["compare", "b0", "b1", "--out", "page.txt"], "must end in .html or name a folder"),
-    (["inspect", "--model", "builtins:exit"], "SystemExit"),
-    (["report", "b0", "--bench", "/bin/sh", "--out", "/tmp/effnet-inspect-never"], "not a results file"),
-    (["bench", "w=0.25,d=0.25,r=32", "--device", "cpu", "--out", "/proc/bench.json"], "cannot"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["table", "--levle", "stage"], "unrecognized arguments: --levle"),
+        (["table", "--lev", "stage"], "unrecognized arguments: --lev"),  # no guessing from prefixes
+        (["table", "w=1_0"], "'1_0' is not a number"),
+        (["table", "b0", "--out", ""], "--out is empty"),
+        (["table", "b0", "--out", "some/dir/"], "names a directory; give a file name"),
+        (["compare", "b0", "b1", "--out", "page.txt"], "must end in .html or name a folder"),
+        (["inspect", "--model", "builtins:exit"], "SystemExit"),
+        (["report", "b0", "--bench", "/bin/sh", "--out", "/tmp/effnet-inspect-never"], "not a results file"),
+        (["bench", "w=0.25,d=0.25,r=32", "--device", "cpu", "--out", "/proc/bench.json"], "cannot"),
+    ],
+)
 def test_more_bad_input_is_one_line_exit_2(argv, message):
     test_bad_input_is_one_line_exit_2(argv, message)
     assert not Path("/tmp/effnet-inspect-never").exists()

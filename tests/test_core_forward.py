@@ -1,12 +1,12 @@
 """Real computation: B0 runs forward on the CPU, and traced shapes equal the real ones."""
+
 from __future__ import annotations
 
 import torch
+from helpers import cached_analysis
 
 from effnet_inspect.model.build import build
 from effnet_inspect.model.layers import same_padding
-
-from helpers import cached_analysis
 
 
 def test_b0_forward_on_cpu_gives_1000_logits():
@@ -30,8 +30,11 @@ def test_traced_shapes_equal_a_real_forward_pass():
     model = build("b0")
     model.fused = False
     seen: dict[str, tuple[int, ...]] = {}
-    hooks = [m.register_forward_hook(lambda mod, inp, out, name=name: seen.__setitem__(name, tuple(out.shape)))
-             for name, m in model.named_modules() if next(m.children(), None) is None]
+    hooks = [
+        m.register_forward_hook(lambda mod, inp, out, name=name, seen=seen: seen.__setitem__(name, tuple(out.shape)))
+        for name, m in model.named_modules()
+        if next(m.children(), None) is None
+    ]
     with torch.inference_mode():
         model(torch.rand(1, 3, 224, 224))
     for h in hooks:
@@ -56,8 +59,13 @@ def test_traced_shapes_of_foreign_ports_equal_a_real_forward_pass():
     for factory in (make, efficientnet_b0):
         model = factory().eval()
         seen: dict[str, tuple[int, ...]] = {}
-        hooks = [m.register_forward_hook(lambda mod, inp, out, name=name: seen.__setitem__(name, tuple(out.shape)))
-                 for name, m in model.named_modules() if next(m.children(), None) is None]
+        hooks = [
+            m.register_forward_hook(
+                lambda mod, inp, out, name=name, seen=seen: seen.__setitem__(name, tuple(out.shape))
+            )
+            for name, m in model.named_modules()
+            if next(m.children(), None) is None
+        ]
         with torch.inference_mode():
             model(torch.rand(1, 3, 97, 97))  # odd size: 'same' padding is asymmetric there
         for h in hooks:

@@ -1,11 +1,11 @@
 """How our MACs relate to fvcore's count (real forward passes, so only small inputs)."""
+
 from __future__ import annotations
 
 import pytest
 
-from effnet_inspect.analysis.measure import table_rows
+from effnet_inspect.analysis.measure import analyze, table_rows
 from effnet_inspect.arch.kinds import LayerKind
-from effnet_inspect.analysis.measure import analyze
 from effnet_inspect.render.tables import Level
 
 

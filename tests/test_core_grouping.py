@@ -1,25 +1,38 @@
 """Structural grouping: stem, blocks, sub-blocks and the five module types, for every variant."""
+
 from __future__ import annotations
 
-from effnet_inspect.arch.kinds import MODULE_TYPES, LayerKind, ModuleType
-from effnet_inspect.analysis.measure import module_counts, stage_rows, sub_block_rows
-from effnet_inspect.arch.specs import VARIANTS, scale
-
 from helpers import cached_analysis
+
+from effnet_inspect.analysis.measure import module_counts, stage_rows, sub_block_rows
+from effnet_inspect.arch.kinds import MODULE_TYPES, LayerKind, ModuleType
+from effnet_inspect.arch.specs import VARIANTS, scale
 
 
 def test_b0_module_counts_match_the_article():
     a = cached_analysis("b0", False)
-    assert module_counts(a.grouping) == {"expansion": 15, "module1": 12, "module2": 4, "module3": 16,
-                                         "module4": 7, "module5": 9}
+    assert module_counts(a.grouping) == {
+        "expansion": 15,
+        "module1": 12,
+        "module2": 4,
+        "module3": 16,
+        "module4": 7,
+        "module5": 9,
+    }
     stem, top = a.grouping.stages[0], a.grouping.stages[-1]
     assert (len(stem.layers), len(top.layers)) == (7, 3)
     sizes = {t: 0 for t in MODULE_TYPES}
     for block in a.grouping.sub_blocks:
         for m in block.modules:
             sizes[m.type] += len(m.layers)
-    assert sizes == {ModuleType.EXPANSION: 45, ModuleType.MODULE1: 36, ModuleType.MODULE2: 16,
-                     ModuleType.MODULE3: 64, ModuleType.MODULE4: 21, ModuleType.MODULE5: 45}
+    assert sizes == {
+        ModuleType.EXPANSION: 45,
+        ModuleType.MODULE1: 36,
+        ModuleType.MODULE2: 16,
+        ModuleType.MODULE3: 64,
+        ModuleType.MODULE4: 21,
+        ModuleType.MODULE5: 45,
+    }
     assert 7 + 3 + sum(sizes.values()) == 237
 
 

@@ -1,4 +1,5 @@
 """Property tests over custom compound-scaled variants: partitions, sums and shape chains always hold."""
+
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
@@ -6,7 +7,6 @@ from hypothesis import strategies as st
 
 from effnet_inspect.analysis.measure import analyze, family_row, stage_rows, sub_block_rows
 from effnet_inspect.arch.specs import custom_variant, scale
-
 
 variants = st.builds(
     custom_variant,

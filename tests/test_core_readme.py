@@ -1,4 +1,5 @@
 """The README's numbers come from the code: its family table must equal what `table --format md` prints."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,6 +1,7 @@
 """The layer registry: one entry per kind, every way of recognising a layer, and what it does not know reported
 rather than charged. Also the tracer's exceptions: its FX fallback is internal, only a model that cannot run at
 all is the user's error."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,13 +24,17 @@ def test_every_kind_but_other_has_exactly_one_entry():
     assert len(ENTRIES) == len(REGISTRY)
 
 
-@pytest.mark.parametrize("entries", [
-    (Entry(LayerKind.ADD), Entry(LayerKind.ADD)),
-    (Entry(LayerKind.OTHER),),
-    (Entry(LayerKind.ADD, functions=(torch.add,)), Entry(LayerKind.MULTIPLY, functions=(torch.add,))),
-    (Entry(LayerKind.ADD, methods=("add",)), Entry(LayerKind.MULTIPLY, methods=("add",))),
-    (Entry(LayerKind.PAD, (nn.ZeroPad2d,)), Entry(LayerKind.DROPOUT, (nn.ZeroPad2d,))),
-], ids=["kind twice", "OTHER", "function twice", "method twice", "module twice"])
+@pytest.mark.parametrize(
+    "entries",
+    [
+        (Entry(LayerKind.ADD), Entry(LayerKind.ADD)),
+        (Entry(LayerKind.OTHER),),
+        (Entry(LayerKind.ADD, functions=(torch.add,)), Entry(LayerKind.MULTIPLY, functions=(torch.add,))),
+        (Entry(LayerKind.ADD, methods=("add",)), Entry(LayerKind.MULTIPLY, methods=("add",))),
+        (Entry(LayerKind.PAD, (nn.ZeroPad2d,)), Entry(LayerKind.DROPOUT, (nn.ZeroPad2d,))),
+    ],
+    ids=["kind twice", "OTHER", "function twice", "method twice", "module twice"],
+)
 def test_a_kind_or_a_way_to_recognise_it_claimed_twice_is_rejected(entries):
     with pytest.raises(ValueError):
         index(entries)
@@ -59,13 +64,20 @@ class _ShapeDependent(nn.Module):
         return x + x if x.shape[-1] > 4 else x
 
 
-@pytest.mark.parametrize("model,tracer,expected", [
-    (nn.Sequential(nn.Conv2d(3, 3, 3, groups=3), nn.ReLU()), Tracer.FX,
-     [("Conv2d", LayerKind.DEPTHWISE), ("ReLU", LayerKind.ACTIVATION)]),
-    (nn.Sequential(StochasticDepth()), Tracer.FX, [("StochasticDepth", LayerKind.DROPOUT)]),
-    (_Functional(), Tracer.FX, [("conv2d", LayerKind.DEPTHWISE), ("mean", LayerKind.GLOBAL_POOL)]),
-    (_ShapeDependent(), Tracer.RECORDED, [("add", LayerKind.ADD)]),
-], ids=["module class", "foreign class by name", "function and method", "recorded operator"])
+@pytest.mark.parametrize(
+    "model,tracer,expected",
+    [
+        (
+            nn.Sequential(nn.Conv2d(3, 3, 3, groups=3), nn.ReLU()),
+            Tracer.FX,
+            [("Conv2d", LayerKind.DEPTHWISE), ("ReLU", LayerKind.ACTIVATION)],
+        ),
+        (nn.Sequential(StochasticDepth()), Tracer.FX, [("StochasticDepth", LayerKind.DROPOUT)]),
+        (_Functional(), Tracer.FX, [("conv2d", LayerKind.DEPTHWISE), ("mean", LayerKind.GLOBAL_POOL)]),
+        (_ShapeDependent(), Tracer.RECORDED, [("add", LayerKind.ADD)]),
+    ],
+    ids=["module class", "foreign class by name", "function and method", "recorded operator"],
+)
 def test_each_recognition_path(model, tracer, expected):
     graph = trace(model, 8)
     found = [(l.type, l.kind) for l in (graph.nodes[n]["layer"] for n in graph)][1:]  # without the input

@@ -1,4 +1,5 @@
 """Specs: rounding rules, the variant table, custom variants and their validation (no torch needed)."""
+
 from __future__ import annotations
 
 import math
@@ -7,18 +8,33 @@ import sys
 
 import pytest
 
+from effnet_inspect.arch.specs import (
+    BASE_BLOCKS,
+    VARIANTS,
+    custom_variant,
+    parse_variant,
+    round_filters,
+    round_repeats,
+    scale,
+)
 from effnet_inspect.errors import InputError
-from effnet_inspect.arch.specs import (BASE_BLOCKS, VARIANTS, custom_variant, parse_variant, round_filters,
-                                  round_repeats, scale)
 
 
-@pytest.mark.parametrize("channels,width,expected", [
-    (32, 1.0, 32), (32, 1.1, 32), (32, 1.2, 40), (32, 2.0, 64), (1280, 2.0, 2560), (1280, 1.1, 1408),
-    (16, 1.4, 24),  # 22.4 rounds to 24
-    (24, 1.1, 24),  # 26.4 rounds down to 24, which keeps more than 90 %
-    (40, 1.1, 48),  # 44.0 rounds half up to 48
-    (16, 0.1, 8),   # never below the divisor
-])
+@pytest.mark.parametrize(
+    "channels,width,expected",
+    [
+        (32, 1.0, 32),
+        (32, 1.1, 32),
+        (32, 1.2, 40),
+        (32, 2.0, 64),
+        (1280, 2.0, 2560),
+        (1280, 1.1, 1408),
+        (16, 1.4, 24),  # 22.4 rounds to 24
+        (24, 1.1, 24),  # 26.4 rounds down to 24, which keeps more than 90 %
+        (40, 1.1, 48),  # 44.0 rounds half up to 48
+        (16, 0.1, 8),  # never below the divisor
+    ],
+)
 def test_round_filters(channels, width, expected):
     assert round_filters(channels, width) == expected
 
@@ -38,8 +54,11 @@ def test_b0_spec_is_the_base_table():
     spec = scale(VARIANTS["b0"])
     assert spec.stem_channels == 32 and spec.head_channels == 1280
     for stage, base in zip(spec.stages, BASE_BLOCKS):
-        assert (stage.in_channels, stage.out_channels, stage.repeats) == \
-               (base.in_channels, base.out_channels, base.repeats)
+        assert (stage.in_channels, stage.out_channels, stage.repeats) == (
+            base.in_channels,
+            base.out_channels,
+            base.repeats,
+        )
 
 
 def test_b7_stem_and_head_scale_with_width():
@@ -65,8 +84,8 @@ def test_variant_names(text):
 
 def test_phi_variant_uses_compound_bases():
     v = parse_variant("phi=2")
-    assert math.isclose(v.width, 1.1 ** 2) and math.isclose(v.depth, 1.2 ** 2)
-    assert v.resolution == round(224 * 1.15 ** 2)
+    assert math.isclose(v.width, 1.1**2) and math.isclose(v.depth, 1.2**2)
+    assert v.resolution == round(224 * 1.15**2)
 
 
 def test_explicit_variant():
@@ -75,10 +94,27 @@ def test_explicit_variant():
     assert parse_variant("width=1.3,depth=1.5,resolution=320,dropout=0.3").dropout == 0.3
 
 
-@pytest.mark.parametrize("text", [
-    "b8", "resnet50", "phi=abc", "w=1.3,w=1.4", "x=1", "w=0", "w=-1", "d=nan", "r=10", "r=100000", "w=1e9",
-    "phi=50", "r=224.5", "phi=1,w=1.2", "w=inf", "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "b8",
+        "resnet50",
+        "phi=abc",
+        "w=1.3,w=1.4",
+        "x=1",
+        "w=0",
+        "w=-1",
+        "d=nan",
+        "r=10",
+        "r=100000",
+        "w=1e9",
+        "phi=50",
+        "r=224.5",
+        "phi=1,w=1.2",
+        "w=inf",
+        "",
+    ],
+)
 def test_invalid_variants_raise_one_line(text):
     with pytest.raises(InputError) as err:
         parse_variant(text)

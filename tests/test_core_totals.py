@@ -1,12 +1,12 @@
 """Exact totals against the published figures (shared/reference/efficientnet.md): layers, parameters, MACs."""
+
 from __future__ import annotations
 
 import pytest
+from helpers import cached_analysis
 
 from effnet_inspect.analysis.measure import analyze, family_row, stage_rows, sub_block_rows, totals
 from effnet_inspect.arch.specs import VARIANTS, scale
-
-from helpers import cached_analysis
 
 # Keras' layer count without the classifier top (the seed article: B0 237, B7 813).
 KERAS_LAYERS_NO_TOP = {"b0": 237, "b7": 813}
@@ -17,9 +17,14 @@ TORCHVISION_GMACS = {"b0": 0.39, "b7": 37.75}
 # torchvision's weight metadata for every variant (torchvision/models/efficientnet.py: "num_params" and "_ops",
 # GMACs at torchvision's evaluation crop, which is the variant's own resolution except B2's 288).
 TORCHVISION_META = {
-    "b0": (5_288_548, 224, 0.386), "b1": (7_794_184, 240, 0.687), "b2": (9_109_994, 288, 1.088),
-    "b3": (12_233_232, 300, 1.827), "b4": (19_341_616, 380, 4.394), "b5": (30_389_784, 456, 10.266),
-    "b6": (43_040_704, 528, 19.068), "b7": (66_347_960, 600, 37.746),
+    "b0": (5_288_548, 224, 0.386),
+    "b1": (7_794_184, 240, 0.687),
+    "b2": (9_109_994, 288, 1.088),
+    "b3": (12_233_232, 300, 1.827),
+    "b4": (19_341_616, 380, 4.394),
+    "b5": (30_389_784, 456, 10.266),
+    "b6": (43_040_704, 528, 19.068),
+    "b7": (66_347_960, 600, 37.746),
 }
 # Paper Table 2, rounded as printed.
 PAPER_PARAMS_M = {"b0": 5.3, "b1": 7.8, "b2": 9.2, "b3": 12, "b4": 19, "b5": 30, "b6": 43, "b7": 66}

@@ -2,6 +2,7 @@
 
 Regenerate the golden files after an intended change with: python -m pytest --update-golden
 """
+
 from __future__ import annotations
 
 import html
@@ -13,16 +14,16 @@ import sys
 from itertools import groupby
 
 import pytest
-
 from helpers import cached_analysis
+
+from effnet_inspect.analysis.measure import module_counts, sub_block_rows
+from effnet_inspect.arch.kinds import LayerKind
+from effnet_inspect.arch.specs import OFFICIAL_NAMES
 from effnet_inspect.cli import main
 from effnet_inspect.drawing import DOT_MISSING, DiagramFormat, DiagramLevel, diagram_dot, render, render_svg
 from effnet_inspect.drawing.dot import Digraph, same_rank
-from effnet_inspect.render.numbers import compact, growth, keras_shape
 from effnet_inspect.errors import InputError
-from effnet_inspect.arch.kinds import LayerKind
-from effnet_inspect.analysis.measure import module_counts, sub_block_rows
-from effnet_inspect.arch.specs import OFFICIAL_NAMES
+from effnet_inspect.render.numbers import compact, growth, keras_shape
 
 # DOT as graphviz.Digraph writes it: one statement a line, ids quoted only where DOT needs it.
 ID = r'("(?:[^"\\]|\\.)*"|[\w.]+)'
@@ -104,15 +105,36 @@ def test_statements_come_out_in_insertion_order():
     same_rank(g, ["m", "a"])
     g.edge("z", "m")
     assert [line.strip() for line in g.source.splitlines()] == [
-        "digraph order {", "z", "m", "a", "subgraph cluster_inner {", "y", "subgraph cluster_innermost {", "b", "}",
-        "c", "}", "a -> z", "{", "graph [rank=same]", "m", "a", "}", "z -> m", "}"]
+        "digraph order {",
+        "z",
+        "m",
+        "a",
+        "subgraph cluster_inner {",
+        "y",
+        "subgraph cluster_innermost {",
+        "b",
+        "}",
+        "c",
+        "}",
+        "a -> z",
+        "{",
+        "graph [rank=same]",
+        "m",
+        "a",
+        "}",
+        "z -> m",
+        "}",
+    ]
 
 
 def test_layer_diagram_lists_layers_and_edges_in_network_order():
     a = cached_analysis("b0")
     dot = diagram_dot(a, "layer")
-    drawn_in = [n for s in a.grouping.stages
-                for n in (s.layers if not s.sub_blocks else (l for b in s.sub_blocks for l in b.layers))]
+    drawn_in = [
+        n
+        for s in a.grouping.stages
+        for n in (s.layers if not s.sub_blocks else (l for b in s.sub_blocks for l in b.layers))
+    ]
     assert nodes(dot) == ["legend", *drawn_in]
     assert [(t, h) for t, h, _ in visible_edges(dot)] == list(a.graph.edges)
 
@@ -157,8 +179,10 @@ def test_b0_layer_level_without_top_has_237_layer_nodes():
 def _expected_rows(a) -> list[list]:
     """Runs of consecutive sub-blocks of one stage with equal module types, channels, resolutions and params."""
     rows = sub_block_rows(a)
-    key = lambda r: (r.stage, tuple(r.modules), r.in_channels, r.out_channels, r.in_resolution, r.out_resolution,
-                     r.params)
+
+    def key(r):
+        return (r.stage, tuple(r.modules), r.in_channels, r.out_channels, r.in_resolution, r.out_resolution, r.params)
+
     return [list(run) for _, run in groupby(rows, key=key)]
 
 
@@ -186,8 +210,9 @@ def test_module_level_boxes_match_grouping_and_collapsing(official):
     # no cluster has a label an edge could run through
     assert all(label == "" for _, label in cluster_labels(dot))
     expanded = nodes(diagram_dot(a, DiagramLevel.MODULE, expand_all=True))
-    assert len([n for n in expanded if n not in ("stem", "top", "legend") and not n.startswith("label_")]) \
-        == sum(module_counts(a.grouping).values())
+    assert len([n for n in expanded if n not in ("stem", "top", "legend") and not n.startswith("label_")]) == sum(
+        module_counts(a.grouping).values()
+    )
 
 
 def test_collapsing_actually_collapses_b7():
@@ -215,8 +240,11 @@ def test_side_by_side_rows_line_up_and_show_growth():
     t0 = sum(l.params for l in found[0].layers())
     t7 = sum(l.params for l in found[7].layers())
     assert b7_total == f"x{t7 / t0:.1f}"
+
     # box height grows with repeats: B7's block6 (13 sub-blocks) is taller than B0's (4)
-    height = lambda i: float(re.search(rf"\tcell_{i}_block6 \[.*height=([\d.]+)", dot).group(1))
+    def height(i):
+        return float(re.search(rf"\tcell_{i}_block6 \[.*height=([\d.]+)", dot).group(1))
+
     assert height(7) > height(0)
 
 
@@ -237,9 +265,23 @@ def test_rankdir_lr():
     assert "rankdir=LR" in dot
 
 
-@pytest.mark.parametrize("n, text", [(None, "-"), (928, "928"), (1000, "1K"), (1448, "1.45K"), (16714, "16.7K"),
-                                     (140_300, "140K"), (999_499, "999K"), (999_999, "1M"), (5_288_548, "5.29M"),
-                                     (10_035_712, "10M"), (390_000_000, "390M"), (37_750_000_000, "37.8G")])
+@pytest.mark.parametrize(
+    "n, text",
+    [
+        (None, "-"),
+        (928, "928"),
+        (1000, "1K"),
+        (1448, "1.45K"),
+        (16714, "16.7K"),
+        (140_300, "140K"),
+        (999_499, "999K"),
+        (999_999, "1M"),
+        (5_288_548, "5.29M"),
+        (10_035_712, "10M"),
+        (390_000_000, "390M"),
+        (37_750_000_000, "37.8G"),
+    ],
+)
 def test_count_units(n, text):
     assert compact(n) == text
 
@@ -286,8 +328,11 @@ def test_separate_processes_give_identical_bytes(tmp_path):
     runs = []
     for run, seed in (("first", "1"), ("second", "2")):  # at the same time: each spends seconds importing torch
         (tmp_path / run).mkdir()
-        runs.append(subprocess.Popen([sys.executable, "-c", _DRAW_B0, str(tmp_path / run)],
-                                     env={**os.environ, "PYTHONHASHSEED": seed}))
+        runs.append(
+            subprocess.Popen(
+                [sys.executable, "-c", _DRAW_B0, str(tmp_path / run)], env={**os.environ, "PYTHONHASHSEED": seed}
+            )
+        )
     assert [process.wait() for process in runs] == [0, 0]
     names = sorted(p.name for p in (tmp_path / "first").iterdir())
     assert names == sorted(p.name for p in (tmp_path / "second").iterdir()) == ["b0.dot", "b0.pdf", "b0.svg"]
@@ -317,14 +362,17 @@ def _one_line_error(capsys) -> str:
     return err
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    (["diagram", "b9"], "unknown variant 'b9'"),
-    (["diagram", "b0", "--level", "blocks"], "choose from layer, module, stage"),
-    (["diagram", "b0", "--format", "gif"], "choose from svg, png, pdf, dot"),
-    (["diagram", "b0", "--rankdir", "BT"], "choose from TB, LR"),
-    (["diagram", "b0", "--rankdir", "bt"], "choose from tb, lr"),
-    (["diagram", "b0", "--format", "png", "--out", "x.svg"], "looks like svg but --format is png"),
-])
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["diagram", "b9"], "unknown variant 'b9'"),
+        (["diagram", "b0", "--level", "blocks"], "choose from layer, module, stage"),
+        (["diagram", "b0", "--format", "gif"], "choose from svg, png, pdf, dot"),
+        (["diagram", "b0", "--rankdir", "BT"], "choose from TB, LR"),
+        (["diagram", "b0", "--rankdir", "bt"], "choose from tb, lr"),
+        (["diagram", "b0", "--format", "png", "--out", "x.svg"], "looks like svg but --format is png"),
+    ],
+)
 def test_cli_bad_arguments_exit_2(capsys, argv, fragment):
     try:
         code = main(argv)
@@ -369,8 +417,13 @@ def _cli_without_dot(tmp_path, *args):
     empty = tmp_path / "bin"
     empty.mkdir(exist_ok=True)
     env = {**os.environ, "PATH": str(empty)}
-    return subprocess.run([sys.executable, "-m", "effnet_inspect", "diagram", "b0", *args], capture_output=True,
-                          text=True, env=env, cwd=tmp_path)
+    return subprocess.run(
+        [sys.executable, "-m", "effnet_inspect", "diagram", "b0", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
 
 
 def test_cli_without_graphviz(tmp_path):

@@ -2,12 +2,12 @@
 drag, pinch, buttons and keys; cards on hover; semantic zoom from the side-by-side figure to a variant's stage and
 from a stage to its sub-blocks and layers, with a breadcrumb back; search. One page per test, all from the
 session's small report (B0, B1)."""
+
 from __future__ import annotations
 
 import re
 
 import pytest
-
 from browser import Opened
 
 
@@ -22,9 +22,11 @@ def b0(browser_report, chromium):
 def view_state(page, level: str) -> tuple[float, float, float]:
     """(scale, x, y) of a view's drawing, read from its CSS transform."""
     transform = page.locator(f'#explore .view[data-level="{level}"] .canvas:not([hidden])').evaluate(
-        "e => e.style.transform")
-    x, y, k = map(float, re.fullmatch(r"translate\(([-\d.e]+)px, ?([-\d.e]+)px\) scale\(([-\d.e]+)\)",
-                                      transform).groups())
+        "e => e.style.transform"
+    )
+    x, y, k = map(
+        float, re.fullmatch(r"translate\(([-\d.e]+)px, ?([-\d.e]+)px\) scale\(([-\d.e]+)\)", transform).groups()
+    )
     return k, x, y
 
 
@@ -151,7 +153,7 @@ def test_search_highlights_a_layer(b0):
     layer = key(page, "block1a_dwconv")
     assert page.locator('#explore button[data-show="layer"]').get_attribute("aria-pressed") == "true"
     assert "hit" in layer.get_attribute("class") and layer.is_visible()
-    assert page.locator('#explore [data-key].hit').count() == 1
+    assert page.locator("#explore [data-key].hit").count() == 1
     assert "DepthwiseConv2D" in page.locator("#explore .card").inner_text()
     search.fill("depthwiseconv2d")  # by type: every depthwise conv of B0's 16 sub-blocks
     assert page.locator('#explore .view[data-level="layer"] [data-key].hit').count() == 16

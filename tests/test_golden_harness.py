@@ -1,8 +1,8 @@
 """The golden harness itself: --update-golden never writes, and never passes, an output that breaks its invariants."""
+
 from __future__ import annotations
 
 import pytest
-
 from helpers import Golden
 
 

@@ -1,6 +1,7 @@
 """The benchmark under faults: out of memory on the CPU (a real allocation failure), every configuration failing,
 an unwritable results file, Ctrl-C mid-run, time budgets, the long-run warning, and results files with fields
 of the wrong type (checked by hand and by Hypothesis)."""
+
 from __future__ import annotations
 
 import copy
@@ -14,14 +15,15 @@ from pathlib import Path
 
 import pytest
 import torch
-from hypothesis import HealthCheck, event, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from effnet_inspect.arch.specs import parse_variant
-from effnet_inspect.bench.estimate import cpu_warning
-from effnet_inspect.bench.results import BenchEnvironment, BenchSettings, Precision, Status, Timer, load_results
 from effnet_inspect.bench.device import default_settings
+from effnet_inspect.bench.estimate import cpu_warning
 from effnet_inspect.bench.measure import MIN_ITERS, BenchConfig, Measurer
 from effnet_inspect.bench.models import ours
+from effnet_inspect.bench.results import BenchEnvironment, BenchSettings, Precision, Status, Timer, load_results
 from effnet_inspect.bench.run import bench_config, is_out_of_memory
 from effnet_inspect.cli import main
 from effnet_inspect.errors import InputError
@@ -30,11 +32,21 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = Path(__file__).parent / "data" / "bench_cpu_example.json"
 TINY = parse_variant("w=0.25,d=0.25,r=32")
 QUICK = ["--device", "cpu", "--warmup", "0", "--iters", "1", "--repeats", "1"]
-SETTINGS = BenchSettings(warmup=0, iters=1, repeats=1, budget_s=None, timer=Timer.PERF_COUNTER,
-                         cudnn_benchmark=False)
-CPU_ENV = BenchEnvironment(device_type="cpu", device_name="test cpu", peak_key=None, gpu_memory_bytes=None,
-                           compute_capability=None, driver=None, cuda=None, cudnn=None, torch=torch.__version__,
-                           python="3", cpu="test cpu", threads=1)
+SETTINGS = BenchSettings(warmup=0, iters=1, repeats=1, budget_s=None, timer=Timer.PERF_COUNTER, cudnn_benchmark=False)
+CPU_ENV = BenchEnvironment(
+    device_type="cpu",
+    device_name="test cpu",
+    peak_key=None,
+    gpu_memory_bytes=None,
+    compute_capability=None,
+    driver=None,
+    cuda=None,
+    cudnn=None,
+    torch=torch.__version__,
+    python="3",
+    cpu="test cpu",
+    threads=1,
+)
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -56,7 +68,7 @@ def test_a_real_cpu_allocation_failure_halves_the_batch():
 
     def measure(config, batch):
         if batch > 1:
-            torch.empty(2 ** 60, dtype=torch.uint8)  # the CPU allocator's own failure, not a stand-in
+            torch.empty(2**60, dtype=torch.uint8)  # the CPU allocator's own failure, not a stand-in
         return measurer(config, batch)
 
     result = bench_config(cpu_config(4), measure, CPU_ENV)
@@ -65,15 +77,23 @@ def test_a_real_cpu_allocation_failure_halves_the_batch():
     assert all("DefaultCPUAllocator: can't allocate memory" in a.error for a in result.attempts)
 
 
-@pytest.mark.parametrize("exc,oom", [
-    (RuntimeError("[enforce fail at alloc_cpu.cpp:127] DefaultCPUAllocator: can't allocate memory: you tried "
-                  "to allocate 1152921504606846976 bytes. Error code 12 (Cannot allocate memory)"), True),
-    (torch.OutOfMemoryError("XPU out of memory. Tried to allocate 2.00 GiB"), True),
-    (RuntimeError("MPS backend out of memory (MPS allocated: 1.2 GB)"), True),
-    (MemoryError(), True),
-    (RuntimeError("The size of tensor a (3) must match the size of tensor b (4)"), False),
-    (ValueError("out of memory"), False),  # not an allocator's exception type
-])
+@pytest.mark.parametrize(
+    "exc,oom",
+    [
+        (
+            RuntimeError(
+                "[enforce fail at alloc_cpu.cpp:127] DefaultCPUAllocator: can't allocate memory: you tried "
+                "to allocate 1152921504606846976 bytes. Error code 12 (Cannot allocate memory)"
+            ),
+            True,
+        ),
+        (torch.OutOfMemoryError("XPU out of memory. Tried to allocate 2.00 GiB"), True),
+        (RuntimeError("MPS backend out of memory (MPS allocated: 1.2 GB)"), True),
+        (MemoryError(), True),
+        (RuntimeError("The size of tensor a (3) must match the size of tensor b (4)"), False),
+        (ValueError("out of memory"), False),  # not an allocator's exception type
+    ],
+)
 def test_out_of_memory_is_recognised_on_every_device(exc, oom):
     assert is_out_of_memory(exc) is oom
 
@@ -87,7 +107,8 @@ def test_every_configuration_failing_exits_2_after_printing_the_table(capsys, mo
     assert code == 2 and "failed: RuntimeError: kernel not available" in out
     assert err.strip().splitlines() == [
         "effnet-inspect bench: error: none of the 2 configurations ran (first: w=0.25,d=0.25,r=32@32 batch 1 fp32: "
-        "RuntimeError: kernel not available)"]
+        "RuntimeError: kernel not available)"
+    ]
 
 
 def test_some_configurations_failing_still_exit_0(capsys, monkeypatch):
@@ -105,19 +126,42 @@ def test_some_configurations_failing_still_exit_0(capsys, monkeypatch):
 
 # ------------------------------------------------------------------------------ results before failing writes
 def test_full_device_prints_the_results_then_one_line(capsys):
-    code, out, err = run_cli(capsys, "bench", "w=0.25,d=0.25,r=32", *QUICK, "--batch-sizes", "1,2",
-                             "--out", "/dev/full")
+    code, out, err = run_cli(
+        capsys, "bench", "w=0.25,d=0.25,r=32", *QUICK, "--batch-sizes", "1,2", "--out", "/dev/full"
+    )
     assert code == 2 and "img/s" in out and len(out.strip().splitlines()) >= 3
-    assert err.strip().splitlines() == ["effnet-inspect bench: error: --out cannot write '/dev/full': No space "
-                                        "left on device"]
+    assert err.strip().splitlines() == [
+        "effnet-inspect bench: error: --out cannot write '/dev/full': No space left on device"
+    ]
 
 
 def test_sigint_mid_run_prints_what_was_measured_and_keeps_the_file(tmp_path):
     out = tmp_path / "bench.json"
-    proc = subprocess.Popen([sys.executable, "-m", "effnet_inspect", "bench", "w=0.25,d=0.25,r=32", "--device",
-                             "cpu", "--batch-sizes", ",".join(str(b) for b in range(1, 41)), "--warmup", "0",
-                             "--iters", "2", "--repeats", "1", "--out", str(out)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "effnet_inspect",
+            "bench",
+            "w=0.25,d=0.25,r=32",
+            "--device",
+            "cpu",
+            "--batch-sizes",
+            ",".join(str(b) for b in range(1, 41)),
+            "--warmup",
+            "0",
+            "--iters",
+            "2",
+            "--repeats",
+            "1",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (out.exists() and '"batch_size": 2' in out.read_text()):
         time.sleep(0.05)
@@ -133,8 +177,9 @@ def test_sigint_mid_run_prints_what_was_measured_and_keeps_the_file(tmp_path):
 
 # ------------------------------------------------------------------------------------------------ budgets
 def test_budget_holds_without_warm_up():
-    settings = BenchSettings(warmup=0, iters=100_000, repeats=1, budget_s=0.01, timer=Timer.PERF_COUNTER,
-                             cudnn_benchmark=False)
+    settings = BenchSettings(
+        warmup=0, iters=100_000, repeats=1, budget_s=0.01, timer=Timer.PERF_COUNTER, cudnn_benchmark=False
+    )
     measurer = Measurer(torch.device("cpu"), settings)
     assert measurer.iterations(lambda: None, first_call_s=0.5) == MIN_ITERS
 
@@ -178,11 +223,10 @@ WRONG = {
     "p50 string": (("results", 0, "latency", "p50_ms"), "2.2", "results[0].latency.p50_ms should be a number"),
     "ratio string": (("results", 0, "stages", "ratio"), "1.0", "results[0].stages.ratio should be a number"),
     "clocks list": (("environment", "clocks"), ["1980 MHz"], "environment.clocks should be an object"),
-    "clock number": (("environment", "clocks"), {"clocks.sm": 1980}, "environment.clocks.clocks.sm should be a "
-                                                                      "string"),
+    "clock number": (("environment", "clocks"), {"clocks.sm": 1980}, "environment.clocks.clocks.sm should be a string"),
     "bool as int": (("results", 0, "batch_size"), True, "results[0].batch_size should be a whole number"),
     "negative": (("results", 0, "throughput"), -5, "results[0].throughput is -5"),
-    "enum": (("results", 0, "precision"), "fp8", "results[0].precision is \"fp8\"; valid: fp32, tf32"),
+    "enum": (("results", 0, "precision"), "fp8", 'results[0].precision is "fp8"; valid: fp32, tf32'),
     "stages not a list": (("results", 0, "stages", "stages"), {}, "results[0].stages.stages should be a list"),
     "deep": (("results", 0, "attempts"), None, "nested more than"),
 }
@@ -199,16 +243,22 @@ def test_wrong_types_are_one_line_and_no_report_is_started(tmp_path, capsys, cas
     with pytest.raises(InputError, match=None) as info:
         load_results(bench)
     assert message in str(info.value) and "\n" not in str(info.value)
-    code, out, err = run_cli(capsys, "report", "w=0.25,d=0.25,r=32", "--bench", str(bench),
-                             "--out", str(tmp_path / "r"))
+    code, out, err = run_cli(
+        capsys, "report", "w=0.25,d=0.25,r=32", "--bench", str(bench), "--out", str(tmp_path / "r")
+    )
     assert code == 2 and len(err.strip().splitlines()) == 1 and message in err
     assert not (tmp_path / "r").exists()
 
 
-JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers(-10, 10**6) |
-                           st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=5),
-                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
-                                                                                        max_size=3), max_leaves=6)
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-10, 10**6)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
 
 
 def _paths(node, prefix=()):
@@ -242,16 +292,21 @@ def _same_kind(path: tuple) -> st.SearchStrategy:
 
 
 CHANGE = st.tuples(st.sampled_from(PATHS), JSON_VALUES) | st.sampled_from(PATHS).flatmap(
-    lambda path: st.tuples(st.just(path), _same_kind(path)))
+    lambda path: st.tuples(st.just(path), _same_kind(path))
+)
 
 
-@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", 15)), deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", 15)),
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(changes=st.lists(CHANGE, min_size=1, max_size=3))
 def test_any_edited_results_file_is_refused_in_one_line_or_rendered(tmp_path, changes):
     """Whatever is put wherever in a valid file: load_results raises InputError, or the bench page renders."""
-    from effnet_inspect.report.data import Nav
     from effnet_inspect.report.bench_page import bench_context
+    from effnet_inspect.report.data import Nav
     from effnet_inspect.report.html import render
 
     data = _example()
@@ -274,6 +329,12 @@ def test_any_edited_results_file_is_refused_in_one_line_or_rendered(tmp_path, ch
         def write(self, relative, payload):
             return relative
 
-    html = render("bench.html", page_title="Benchmark results", version="test", nav=Nav((), True),
-                  current="bench", **bench_context([run], Collect()))
+    html = render(
+        "bench.html",
+        page_title="Benchmark results",
+        version="test",
+        nav=Nav((), True),
+        current="bench",
+        **bench_context([run], Collect()),
+    )
     assert "<table" in html

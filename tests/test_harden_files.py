@@ -1,6 +1,7 @@
 """Output paths under hostile conditions: stdout, symbolic links (loops, dangling), hard links, directories,
 read-only places, a full device, and temporary files left by killed runs. Real links and real devices throughout;
 a fault is injected only where a real one cannot be made (a full disk)."""
+
 from __future__ import annotations
 
 import os
@@ -111,8 +112,13 @@ def test_dash_is_stdout_and_creates_nothing(tmp_path, capsys, monkeypatch, comma
     code, out, err = run_cli(capsys, *ONE_FILE[command], "--out", "-")
     assert code == 0, err
     assert os.listdir(tmp_path) == []
-    expected = {"diagram": "<svg", "compare": "<!DOCTYPE html>", "bench": '"schema": "effnet-inspect-bench"',
-                "table": "Variant", "summary": "Model:"}[command]
+    expected = {
+        "diagram": "<svg",
+        "compare": "<!DOCTYPE html>",
+        "bench": '"schema": "effnet-inspect-bench"',
+        "table": "Variant",
+        "summary": "Model:",
+    }[command]
     assert expected in out
 
 
@@ -192,7 +198,11 @@ def test_temporary_left_by_sigkill_is_removed_by_the_next_run(tmp_path):
     proc.wait()
     left = [p for p in tmp_path.iterdir() if p.name.endswith(TMP_SUFFIX)]
     assert len(left) == 1 and not target.exists()
-    done = subprocess.run([sys.executable, "-m", "effnet_inspect", "table", TINY, "--out", str(target)],
-                          capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "effnet_inspect", "table", TINY, "--out", str(target)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["family.csv", "ready"]

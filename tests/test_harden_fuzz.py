@@ -7,6 +7,7 @@ Each example runs in a fresh sandbox holding the traps: a loop of links, a link 
 exist, an existing file with a second hard link, an existing directory. Commands are kept cheap (tiny custom
 variants, a tiny --model port); FUZZ_EXAMPLES sets the number of examples (default 20).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -16,7 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, event, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from effnet_inspect.cli import main
 from effnet_inspect.files import TMP_SUFFIX
@@ -27,19 +29,57 @@ if str(ROOT) not in sys.path:  # --model imports tests.ports while the current d
 
 TINY = ["w=0.25,d=0.25,r=32", "W=0.25,D=0.5,R=32", "w=0.3,d=0.25,r=32"]
 BAD_VARIANTS = ["b9", "", " ", "phi=x", "\u0661", "w=0.25,d=0.25,r=31", "a\nb", "efficientnet-", TINY[0]]
-OUTS = ["-", "out.csv", "out.json", "out.svg", "out.html", "out.txt", "out.dot", "new/sub/out.txt", "new/sub/",
-        "existing_dir", "existing_dir/", "existing_dir/out.json", "loop1", "dangling", "file.csv", "hard.csv",
-        "/dev/full", "/dev/null", "", "x\ny.csv", "out.xlsx"]
-MODELS = ["tests.ports.hostile:tiny", "tests.ports.hostile:tiny", "tests.ports.hostile:printing",
-          "tests.ports.hostile:fails", "", "bad", "tests.ports.hostile:raises_base_exception", "no.such:thing",
-          "tests.ports.hostile:tinny", "tests.ports.hostile:CALLS"]
+OUTS = [
+    "-",
+    "out.csv",
+    "out.json",
+    "out.svg",
+    "out.html",
+    "out.txt",
+    "out.dot",
+    "new/sub/out.txt",
+    "new/sub/",
+    "existing_dir",
+    "existing_dir/",
+    "existing_dir/out.json",
+    "loop1",
+    "dangling",
+    "file.csv",
+    "hard.csv",
+    "/dev/full",
+    "/dev/null",
+    "",
+    "x\ny.csv",
+    "out.xlsx",
+]
+MODELS = [
+    "tests.ports.hostile:tiny",
+    "tests.ports.hostile:tiny",
+    "tests.ports.hostile:printing",
+    "tests.ports.hostile:fails",
+    "",
+    "bad",
+    "tests.ports.hostile:raises_base_exception",
+    "no.such:thing",
+    "tests.ports.hostile:tinny",
+    "tests.ports.hostile:CALLS",
+]
 VALUES = {
     "--out": st.sampled_from(OUTS),
     "--format": st.sampled_from(["text", "csv", "json", "md", "latex", "svg", "dot", "png", "pdf", "xml", ""]),
     "--level": st.sampled_from(["family", "stage", "subblock", "module", "layer", "x"]),
     "--resolution": st.sampled_from(["32", "64", "64", "\u0662\u0662", "64.0", "64.5", "abc", "31", "1e9"]),
-    "--kwargs": st.sampled_from(["{}", '{"num_classes": 10}', '{"pretrained": true}', "[1]", "{",
-                                 '{"a": ' + "[" * 100 + "]" * 100 + "}", '{"names": ["a\\nb"]}']),
+    "--kwargs": st.sampled_from(
+        [
+            "{}",
+            '{"num_classes": 10}',
+            '{"pretrained": true}',
+            "[1]",
+            "{",
+            '{"a": ' + "[" * 100 + "]" * 100 + "}",
+            '{"names": ["a\\nb"]}',
+        ]
+    ),
     "--name": st.sampled_from(["label", "My B0", "", "a\nb"]),
     "--bench": st.sampled_from(["file.csv", "missing.json", "existing_dir", "loop1"]),
     "--batch-sizes": st.sampled_from(["1", "1,2", "2", "0", "\u0661", "x"]),
@@ -55,12 +95,33 @@ SWITCHES = {"--no-top", "--side-by-side", "--expand", "--fvcore", "--channels-la
 TAKES = {
     "table": ["--out", "--format", "--level", "--resolution", "--no-top", "--kwargs", "--name", "--fvcore"],
     "summary": ["--out", "--resolution", "--no-top", "--kwargs", "--name"],
-    "diagram": ["--out", "--out", "--format", "--level", "--side-by-side", "--rankdir", "--expand", "--no-top",
-                "--resolution", "--kwargs", "--name"],
+    "diagram": [
+        "--out",
+        "--out",
+        "--format",
+        "--level",
+        "--side-by-side",
+        "--rankdir",
+        "--expand",
+        "--no-top",
+        "--resolution",
+        "--kwargs",
+        "--name",
+    ],
     "compare": ["--out", "--out", "--no-top", "--resolution"],
     "inspect": ["--out", "--format", "--resolution", "--kwargs", "--name"],
-    "bench": ["--out", "--out", "--batch-sizes", "--dtype", "--channels-last", "--warmup", "--iters", "--repeats",
-              "--budget", "--resolution"],
+    "bench": [
+        "--out",
+        "--out",
+        "--batch-sizes",
+        "--dtype",
+        "--channels-last",
+        "--warmup",
+        "--iters",
+        "--repeats",
+        "--budget",
+        "--resolution",
+    ],
     "report": ["--out", "--out", "--bench", "--no-top", "--resolution", "--kwargs", "--name"],
 }
 MODEL_COMMANDS = ("table", "summary", "diagram", "inspect", "report")
@@ -77,8 +138,10 @@ def command_lines(draw) -> list[str]:
         argv = [command, "--model", draw(st.sampled_from(MODELS))]
     else:
         count = {"compare": 2, "summary": 1}.get(command, draw(st.integers(1, 2)))
-        argv = [command, *(draw(st.sampled_from(TINY + BAD_VARIANTS if draw(st.booleans()) else TINY))
-                           for _ in range(count))]
+        argv = [
+            command,
+            *(draw(st.sampled_from(TINY + BAD_VARIANTS if draw(st.booleans()) else TINY)) for _ in range(count)),
+        ]
     if command == "bench":
         argv += BENCH_DEFAULTS
     others = sorted(set(VALUES) | SWITCHES)
@@ -117,8 +180,12 @@ def _allowed(path: Path, box: Path, out: str | None) -> bool:
     return path == named or named in path.parents or path in named.parents
 
 
-@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", 20)), deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", 20)),
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(argv=command_lines())
 def test_any_command_line_exits_0_2_or_130_in_one_line_and_creates_nothing_else(argv):
     path_before = list(sys.path)

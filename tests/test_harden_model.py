@@ -1,6 +1,7 @@
 """--model under hostile input: the factory's side effects (sys.path, stdout), exotic exceptions, calls counted,
 weight-loading arguments, names that tell models apart, suggestions for misspellings, and module names with
 newlines, control characters, markup and lone surrogates."""
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,13 @@ def test_current_directory_leaves_sys_path_after_the_import(tmp_path):
     (tmp_path / "localmodels.py").write_text(f"from {HOSTILE} import tiny as make\n")
     script = shutil.which("effnet-inspect", path=str(Path(sys.executable).parent))
     command = [script] if script else [sys.executable, "-P", "-m", "effnet_inspect"]
-    proc = subprocess.run([*command, "report", "--model", "localmodels:make", "--out", "r"], cwd=tmp_path,
-                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [*command, "report", "--model", "localmodels:make", "--out", "r"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "r" / "index.html").is_file()
 
@@ -64,11 +70,14 @@ def test_what_the_factory_prints_goes_to_stderr_and_json_stays_json(capsys):
     assert "loading EfficientNet ..." in err
 
 
-@pytest.mark.parametrize("factory,message", [
-    ("raises_base_exception", "Fatal: giving up"),
-    ("raises_generator_exit", "GeneratorExit"),
-    ("fails", "RuntimeError: checkpoint not found"),
-])
+@pytest.mark.parametrize(
+    "factory,message",
+    [
+        ("raises_base_exception", "Fatal: giving up"),
+        ("raises_generator_exit", "GeneratorExit"),
+        ("fails", "RuntimeError: checkpoint not found"),
+    ],
+)
 def test_whatever_the_factory_raises_is_one_line_and_it_runs_once(capsys, factory, message):
     hostile.CALLS.clear()
     one_line_exit_2(*run_cli(capsys, "inspect", "--model", f"{HOSTILE}:{factory}"), message)
@@ -86,12 +95,20 @@ def test_empty_model_is_refused_not_ignored(tmp_path, capsys, monkeypatch, comma
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.parametrize("kwargs", ['{"pretrained": true}', '{"weights": "DEFAULT"}',
-                                    '{"checkpoint_path": "/tmp/b0.pth"}', '{"pretrained_cfg": {"url": "x"}}'])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        '{"pretrained": true}',
+        '{"weights": "DEFAULT"}',
+        '{"checkpoint_path": "/tmp/b0.pth"}',
+        '{"pretrained_cfg": {"url": "x"}}',
+    ],
+)
 def test_weight_loading_kwargs_are_refused_before_anything_runs(capsys, kwargs):
     hostile.CALLS.clear()
-    one_line_exit_2(*run_cli(capsys, "inspect", "--model", f"{HOSTILE}:fails", "--kwargs", kwargs),
-                    "reads the architecture only")
+    one_line_exit_2(
+        *run_cli(capsys, "inspect", "--model", f"{HOSTILE}:fails", "--kwargs", kwargs), "reads the architecture only"
+    )
     assert hostile.CALLS == []
 
 
@@ -101,8 +118,10 @@ def test_weights_switched_off_are_fine():
 
 def test_deeply_nested_kwargs_are_one_line(capsys):
     deep = "[" * 60_000 + "]" * 60_000
-    one_line_exit_2(*run_cli(capsys, "inspect", "--model", f"{TV}:efficientnet_b0", "--kwargs",
-                             '{"a": ' + deep + "}"), "nested more than")
+    one_line_exit_2(
+        *run_cli(capsys, "inspect", "--model", f"{TV}:efficientnet_b0", "--kwargs", '{"a": ' + deep + "}"),
+        "nested more than",
+    )
 
 
 def test_lone_surrogate_in_the_model_spec_is_one_line(capsys):
@@ -113,38 +132,59 @@ def test_lone_surrogate_in_the_model_spec_is_one_line(capsys):
 def test_default_names_tell_models_apart():
     assert parse_factory("timm:create_model", '{"model_name": "efficientnet_b3"}').name == "timm:efficientnet_b3"
     assert parse_factory(f"{TV}:efficientnet_b0").name == "torchvision_style:efficientnet_b0"
-    assert parse_factory(f"{TV}:efficientnet_b0", '{"num_classes": 10}').name == \
-        "torchvision_style:efficientnet_b0(num_classes=10)"
+    assert (
+        parse_factory(f"{TV}:efficientnet_b0", '{"num_classes": 10}').name
+        == "torchvision_style:efficientnet_b0(num_classes=10)"
+    )
     assert parse_factory(f"{TV}:efficientnet_b0", None, "mine").name == "mine"
 
 
 def test_two_models_of_one_factory_get_two_files_and_name_labels_them(tmp_path, capsys):
     for variant in ("b0", "b3"):
         kwargs = json.dumps({"model_name": f"efficientnet-{variant}"})
-        assert run_cli(capsys, "diagram", "--model", f"{TF}:EfficientNet.from_name", "--kwargs", kwargs,
-                       "--out", f"{tmp_path}/")[0] == 0
-    assert sorted(os.listdir(tmp_path)) == ["tf_port_style_efficientnet-b0-stage.svg",
-                                            "tf_port_style_efficientnet-b3-stage.svg"]
+        assert (
+            run_cli(
+                capsys,
+                "diagram",
+                "--model",
+                f"{TF}:EfficientNet.from_name",
+                "--kwargs",
+                kwargs,
+                "--out",
+                f"{tmp_path}/",
+            )[0]
+            == 0
+        )
+    assert sorted(os.listdir(tmp_path)) == [
+        "tf_port_style_efficientnet-b0-stage.svg",
+        "tf_port_style_efficientnet-b3-stage.svg",
+    ]
     code, out, _ = run_cli(capsys, "inspect", "--model", f"{TV}:efficientnet_b0", "--name", "My B0", "--format", "json")
     assert code == 0 and json.loads(out)["model"] == "My B0"
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["table", "b0", "--name", "x"], "--name names another implementation; it applies to a model only"),
-    (["inspect", "--model", f"{TV}:efficientnet_b0", "--name", " "], "--name ' ' is not a usable label"),
-    (["inspect", "--model", f"{TV}:efficientnet_b0", "--name", "a\nb"], "is not a usable label"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["table", "b0", "--name", "x"], "--name names another implementation; it applies to a model only"),
+        (["inspect", "--model", f"{TV}:efficientnet_b0", "--name", " "], "--name ' ' is not a usable label"),
+        (["inspect", "--model", f"{TV}:efficientnet_b0", "--name", "a\nb"], "is not a usable label"),
+    ],
+)
 def test_bad_names_are_one_line(capsys, argv, message):
     one_line_exit_2(*run_cli(capsys, *argv), message)
 
 
 # ------------------------------------------------------------------------------------------- suggestions
-@pytest.mark.parametrize("spec,suggested", [
-    (f"{TV}:efficientnet_b9", "did you mean 'efficientnet_b7'"),
-    (f"{TF}:EfficientNet.from_nam", "did you mean 'from_name'"),
-    ("torch.nn:Conv2", "did you mean 'Conv2d'"),
-    ("networkx:DiGrap", "did you mean 'DiGraph'"),  # re-exported from a submodule: not "no public callables"
-])
+@pytest.mark.parametrize(
+    "spec,suggested",
+    [
+        (f"{TV}:efficientnet_b9", "did you mean 'efficientnet_b7'"),
+        (f"{TF}:EfficientNet.from_nam", "did you mean 'from_name'"),
+        ("torch.nn:Conv2", "did you mean 'Conv2d'"),
+        ("networkx:DiGrap", "did you mean 'DiGraph'"),  # re-exported from a submodule: not "no public callables"
+    ],
+)
 def test_misspelled_callables_get_close_matches(capsys, spec, suggested):
     one_line_exit_2(*run_cli(capsys, "inspect", "--model", spec), suggested)
 
@@ -172,15 +212,29 @@ def test_odd_module_names_keep_every_output_whole(tmp_path, capsys):
     assert "features_a\\nb_" in out  # shown escaped, on its own line
     for level in ("layer", "module"):
         svg = tmp_path / f"{level}.svg"
-        assert run_cli(capsys, "diagram", "--model", f"{HOSTILE}:odd_names", "--kwargs", kwargs, "--level", level,
-                       "--out", str(svg))[0] == 0
+        assert (
+            run_cli(
+                capsys,
+                "diagram",
+                "--model",
+                f"{HOSTILE}:odd_names",
+                "--kwargs",
+                kwargs,
+                "--level",
+                level,
+                "--out",
+                str(svg),
+            )[0]
+            == 0
+        )
         xml.dom.minidom.parse(str(svg))  # well-formed XML
-    code, _, err = run_cli(capsys, "report", "--model", f"{HOSTILE}:odd_names", "--kwargs", kwargs,
-                           "--out", str(tmp_path / "r"))
+    code, _, err = run_cli(
+        capsys, "report", "--model", f"{HOSTILE}:odd_names", "--kwargs", kwargs, "--out", str(tmp_path / "r")
+    )
     assert code == 0 and (tmp_path / "r" / "index.html").is_file(), err
 
 
 def test_model_names_are_refused_nowhere_and_escaped_in_errors():
     with pytest.raises(InputError) as info:
-        parse_factory("x:y", "{\"a\": 1} \n junk")
+        parse_factory("x:y", '{"a": 1} \n junk')
     assert "\n" not in info.value.render()

@@ -1,5 +1,6 @@
 """Ctrl-C: always honoured with status 130 and one line, also when Python swallowed the KeyboardInterrupt on its
 way (raised inside a finalizer), and handled once when it comes twice. Real signals throughout."""
+
 from __future__ import annotations
 
 import os
@@ -54,8 +55,13 @@ def test_handler_is_restored_after_the_command():
 
 
 def _start_report(out: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "effnet_inspect", "report", TINY, "w=0.25,d=0.5,r=32",
-                             "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "effnet_inspect", "report", TINY, "w=0.25,d=0.5,r=32", "--out", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120) -> bool:

@@ -2,6 +2,7 @@
 Keras-equivalent layers and the conformance verdict. The implementations are in tests/ports/ (no torchvision /
 timm needed); they are written from each project's conventions and the published rules, not from our builder.
 """
+
 from __future__ import annotations
 
 import functools
@@ -13,23 +14,23 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from helpers import cached_analysis
+
+from effnet_inspect.analysis.measure import analyze, module_counts, stage_rows
+from effnet_inspect.analysis.trace import Tracer, _layer_graph, fuse_swish, trace
+from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.cli import main
-from effnet_inspect.ports.verdict import Inspection, inspect_factory
 from effnet_inspect.errors import InputError
 from effnet_inspect.ports.factory import load, parse_factory
 from effnet_inspect.ports.keras import keras_equivalent
-from effnet_inspect.arch.kinds import LayerKind
-from effnet_inspect.analysis.measure import analyze, module_counts, stage_rows
-from effnet_inspect.analysis.trace import Tracer, _layer_graph, fuse_swish, trace
+from effnet_inspect.ports.verdict import Inspection, inspect_factory
 
 ROOT = Path(__file__).resolve().parents[1]
 TV = "tests.ports.torchvision_style"
 TF = "tests.ports.tf_port_style"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def inspected(spec: str, kwargs: str | None = None, resolution: int | None = None) -> Inspection:
     return inspect_factory(parse_factory(spec, kwargs), resolution)
 
@@ -44,11 +45,20 @@ FAITHFUL = {
     "torchvision b3": (f"{TV}:efficientnet_b3", None, "b3", True, Tracer.FX),
     "torchvision b0 no top": (f"{TV}:efficientnet_b0", '{"include_top": false}', "b0", False, Tracer.FX),
     "tf port b0 (Linear SE)": (f"{TF}:make", None, "b0", True, Tracer.FX),
-    "tf port b3 (functional conv, Linear SE)": (f"{TF}:EfficientNet.from_name", tf_kwargs("b3", conv="functional"),
-                                                "b3", True, Tracer.RECORDED),
+    "tf port b3 (functional conv, Linear SE)": (
+        f"{TF}:EfficientNet.from_name",
+        tf_kwargs("b3", conv="functional"),
+        "b3",
+        True,
+        Tracer.RECORDED,
+    ),
     "tf port b0 no top (functional conv, conv SE)": (
-        f"{TF}:EfficientNet.from_name", tf_kwargs("b0", conv="functional", se="conv", include_top=False), "b0",
-        False, Tracer.RECORDED),
+        f"{TF}:EfficientNet.from_name",
+        tf_kwargs("b0", conv="functional", se="conv", include_top=False),
+        "b0",
+        False,
+        Tracer.RECORDED,
+    ),
 }
 
 
@@ -71,14 +81,34 @@ def test_faithful_port_has_our_parameters_macs_and_modules_in_every_stage(faithf
     mine, theirs = stage_rows(found.analysis), stage_rows(ours)
     assert [r.stage for r in mine] == [r.stage for r in theirs]
     for a, b in zip(mine, theirs):
-        assert (a.stage, a.params, a.macs, a.repeats, a.in_channels, a.out_channels, a.kernel_size, a.stride,
-                a.expand_ratio, a.in_resolution) == \
-               (b.stage, b.params, b.macs, b.repeats, b.in_channels, b.out_channels, b.kernel_size, b.stride,
-                b.expand_ratio, b.in_resolution)
+        assert (
+            a.stage,
+            a.params,
+            a.macs,
+            a.repeats,
+            a.in_channels,
+            a.out_channels,
+            a.kernel_size,
+            a.stride,
+            a.expand_ratio,
+            a.in_resolution,
+        ) == (
+            b.stage,
+            b.params,
+            b.macs,
+            b.repeats,
+            b.in_channels,
+            b.out_channels,
+            b.kernel_size,
+            b.stride,
+            b.expand_ratio,
+            b.in_resolution,
+        )
         assert a.out_resolution == b.out_resolution  # also the top's: pooling to (N, C, 1, 1) is no 1-pixel map
     assert module_counts(found.analysis.grouping) == module_counts(ours.grouping)
-    assert [b.module_types for b in found.analysis.grouping.sub_blocks] == \
-           [b.module_types for b in ours.grouping.sub_blocks]
+    assert [b.module_types for b in found.analysis.grouping.sub_blocks] == [
+        b.module_types for b in ours.grouping.sub_blocks
+    ]
 
 
 def test_faithful_port_traced_the_expected_way(faithful):
@@ -139,8 +169,8 @@ def test_functional_convolutions_keep_their_macs_and_parameters():
 
 
 def test_recorded_trace_equals_symbolic_trace_on_our_builder():
-    from effnet_inspect.model.build import build
     from effnet_inspect.analysis.record import record
+    from effnet_inspect.model.build import build
 
     model = build("b0", device="meta")
     example = torch.empty((1, 3, 224, 224), device="meta")
@@ -170,8 +200,11 @@ def test_other_activations_are_a_difference():
 def test_altered_b3_differences():
     c = inspected("tests.ports.altered:make").conformance
     assert c.matched_variant is None and c.closest_variant == "b3"
-    assert c.differences == ["stem has 48 channels; B3 has 40", "block4b has no squeeze-and-excitation; B3's has one",
-                             "block6 has 5 sub-blocks; B3 has 6"]
+    assert c.differences == [
+        "stem has 48 channels; B3 has 40",
+        "block4b has no squeeze-and-excitation; B3's has one",
+        "block6 has 5 sub-blocks; B3 has 6",
+    ]
     stages = {s.stage: s for s in c.stages}
     assert stages["block2"].params == stages["block2"].reference_params  # untouched stages stay equal
     assert stages["block6"].params < stages["block6"].reference_params
@@ -199,9 +232,14 @@ def test_factory_that_cannot_build_on_meta_is_built_on_cpu():
 
 # ------------------------------------------------------------------------------------------------------ CLI
 def test_cli_inspect_json_from_the_repository_root():
-    result = subprocess.run([sys.executable, "-m", "effnet_inspect", "inspect", "--model", "tests.ports.altered:make",
-                             "--format", "json"], cwd=ROOT, capture_output=True, text=True,
-                            env={**os.environ, "PYTHONPATH": ""}, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "effnet_inspect", "inspect", "--model", "tests.ports.altered:make", "--format", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": ""},
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["matched_variant"] is None and data["closest_variant"] == "b3"
@@ -245,8 +283,13 @@ BAD = {
     "bad JSON": ["inspect", "--model", f"{TV}:efficientnet_b0", "--kwargs", "{num_classes: 10}"],
     "JSON not an object": ["inspect", "--model", f"{TV}:efficientnet_b0", "--kwargs", "[10]"],
     "tracing fails": ["inspect", "--model", "tests.ports.odd:data_dependent"],
-    "not an EfficientNet": ["inspect", "--model", "torch.nn:Conv2d", "--kwargs",
-                            '{"in_channels": 3, "out_channels": 8, "kernel_size": 3}'],
+    "not an EfficientNet": [
+        "inspect",
+        "--model",
+        "torch.nn:Conv2d",
+        "--kwargs",
+        '{"in_channels": 3, "out_channels": 8, "kernel_size": 3}',
+    ],
     "no model": ["inspect"],
     "variants and model": ["diagram", "b0", "--model", f"{TV}:efficientnet_b0"],  # table and compare take both
     "no-top with model": ["table", "--model", f"{TV}:efficientnet_b0", "--no-top"],

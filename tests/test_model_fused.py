@@ -1,5 +1,6 @@
 """The fused forward (model/build.py) computes what the plain, layer-by-layer forward computes, and runs only where
 it may: inference, not under the tracer, not under torch.compile, not with fused=False."""
+
 from __future__ import annotations
 
 import pytest
@@ -37,10 +38,15 @@ def both(model, x, precision=None):
     return fused, plain
 
 
-@pytest.mark.parametrize("variant,size,batch,channels_last", [
-    ("b0", 96, 2, False), ("b0", 64, 1, True),
-    ("w=0.5,d=0.5,r=65", 65, 1, False),  # odd sizes: symmetric 'same' padding in some layers, asymmetric in others
-    ("w=0.25,d=0.25,r=33", 33, 3, True)])
+@pytest.mark.parametrize(
+    "variant,size,batch,channels_last",
+    [
+        ("b0", 96, 2, False),
+        ("b0", 64, 1, True),
+        ("w=0.5,d=0.5,r=65", 65, 1, False),  # odd sizes: symmetric 'same' padding in some layers, asymmetric in others
+        ("w=0.25,d=0.25,r=33", 33, 3, True),
+    ],
+)
 def test_fused_forward_equals_the_plain_one(variant, size, batch, channels_last):
     torch.manual_seed(0)
     model = random_statistics(build(variant))

@@ -1,5 +1,6 @@
 """docs/effnet-in-10-cells.ipynb: stored without outputs, executed here in a real Jupyter kernel (nbclient) so that
 it never rots, and quoted by the README."""
+
 from __future__ import annotations
 
 import re
@@ -27,11 +28,15 @@ def test_notebook_is_stored_without_outputs():
 def executed():
     nb = nbformat.read(NOTEBOOK, as_version=4)
     # Run from docs/, as Jupyter does when the notebook is opened there; nothing is written back.
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
-                   ).execute()
-    return [{k: v for o in c.outputs for k, v in o.get("data", {}).items()} for c in code_cells(nb)], \
-        [o for c in code_cells(nb) for o in c.outputs if o.output_type in ("error", "stream") and
-         o.get("name") != "stdout"]
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+    ).execute()
+    return [{k: v for o in c.outputs for k, v in o.get("data", {}).items()} for c in code_cells(nb)], [
+        o
+        for c in code_cells(nb)
+        for o in c.outputs
+        if o.output_type in ("error", "stream") and o.get("name") != "stdout"
+    ]
 
 
 def rows(html: str) -> int:

@@ -3,6 +3,7 @@ and distinct under simulated colour-vision deficiencies (Machado, Oliveira & Fer
 
 Colour differences are CIELAB Delta E (1976) between the simulated colours; 8 is well past "clearly different".
 """
+
 from __future__ import annotations
 
 import itertools
@@ -22,7 +23,7 @@ MACHADO = {
 
 
 def linear(color: str) -> list[float]:
-    channels = [int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     return [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
 
 
@@ -71,16 +72,18 @@ def test_neighbouring_stages_differ_in_greyscale():
 def test_one_colour_per_stage_and_custom_models_cycle():
     names = ["stem", *(f"block{i}" for i in range(1, 8)), "top"]
     assert list(palette.stage_colors(names).values()) == list(palette.STAGE_COLORS)
-    assert len(set(palette.STAGE_COLORS)) == 9 and set(palette.MODULE_COLORS) == set(ModuleType)  # B0-B7's six and the fused conv
+    assert len(set(palette.STAGE_COLORS)) == 9 and set(palette.MODULE_COLORS) == set(
+        ModuleType
+    )  # B0-B7's six and the fused conv
     long = palette.stage_colors(["stem", *(f"block{i}" for i in range(1, 10)), "top"])
     assert long["block8"] == long["block1"] and long["top"] == palette.TOP_COLOR
 
 
 def test_diagrams_draw_with_the_palette():
     """The drawings fill stages and module boxes with the palette's colours, not colours of their own."""
-    from effnet_inspect.drawing import diagram_dot
-
     from helpers import cached_analysis
+
+    from effnet_inspect.drawing import diagram_dot
 
     a = cached_analysis("b0")
     stage = diagram_dot(a, "stage").lower()

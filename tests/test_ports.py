@@ -1,6 +1,7 @@
 """Models beyond plain B0-B7 (tests/ports/): channel-pruned, re-normalised, fused, CondConv, mixed-kernel, frozen,
 feature-extractor and scripted EfficientNets. Each gets a true verdict, or one line and exit status 2; every
 difference sentence is made of two sides that differ; porting notes stay apart from the differences."""
+
 from __future__ import annotations
 
 import functools
@@ -9,6 +10,7 @@ import json
 
 import pytest
 import torch
+from helpers import cached_analysis
 
 from effnet_inspect.analysis.measure import Level, stage_rows
 from effnet_inspect.arch.kinds import LayerKind, ModuleType, SubBlockType
@@ -18,10 +20,13 @@ from effnet_inspect.ports.differences import Difference, structural_differences
 from effnet_inspect.ports.factory import parse_factory
 from effnet_inspect.ports.structure import structure
 from effnet_inspect.ports.verdict import Inspection, closest_variant, inspect_factory, inspect_model
-from helpers import cached_analysis
 
-TIMM, TV, TV2, WRAPPED = "tests.ports.timm_style", "tests.ports.torchvision_style", "tests.ports.torchvision_extra", \
-    "tests.ports.wrapped"
+TIMM, TV, TV2, WRAPPED = (
+    "tests.ports.timm_style",
+    "tests.ports.torchvision_style",
+    "tests.ports.torchvision_extra",
+    "tests.ports.wrapped",
+)
 
 # Every port: the closest variant and whether it matches it exactly; None: refused with one line (exit 2).
 PORTS = {
@@ -42,7 +47,7 @@ PORTS = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def inspected(spec: str) -> Inspection:
     return inspect_factory(parse_factory(spec))
 
@@ -92,8 +97,9 @@ def test_channel_pruned_b3_keeps_b3s_stages():
     """Per-sub-block expansion widths do not start stages: 7 blocks with B3's repeats, strides, kernels, skips."""
     found, ours = inspected(f"{TIMM}:efficientnet_b3_pruned"), cached_analysis("b3")
     mine, theirs = stage_rows(found.analysis), stage_rows(ours)
-    assert [(r.stage, r.repeats, r.stride, r.kernel_size, r.out_channels) for r in mine] == \
-           [(r.stage, r.repeats, r.stride, r.kernel_size, r.out_channels) for r in theirs]
+    assert [(r.stage, r.repeats, r.stride, r.kernel_size, r.out_channels) for r in mine] == [
+        (r.stage, r.repeats, r.stride, r.kernel_size, r.out_channels) for r in theirs
+    ]
     assert [b.has_skip for b in found.analysis.grouping.sub_blocks] == [b.has_skip for b in ours.grouping.sub_blocks]
     (difference,) = found.conformance.differences
     assert difference.startswith("block2–7 (24 sub-blocks) expand by ") and difference.endswith("; B3's by 6")
@@ -107,8 +113,10 @@ def test_group_norm_is_named_and_nothing_else_differs():
     assert LayerKind.GROUP_NORM in kinds and LayerKind.BATCH_NORM not in kinds and LayerKind.OTHER not in kinds
 
 
-@pytest.mark.parametrize("port, named", [("efficientnet_b0_ln", "layer norm"),
-                                         ("efficientnet_b0_no_norm", "nothing (no normalisation layers)")])
+@pytest.mark.parametrize(
+    "port, named",
+    [("efficientnet_b0_ln", "layer norm"), ("efficientnet_b0_no_norm", "nothing (no normalisation layers)")],
+)
 def test_other_normalisations_are_named_once(port, named):
     c = inspected(f"{TIMM}:{port}").conformance
     assert c.differences == [f"the model normalises with {named}; B0 with batch norm"]  # stages' parameters follow
@@ -123,8 +131,11 @@ def test_frozen_batch_norm_is_batch_norm_with_a_note(spec):
     assert any(n.startswith("batch norm is frozen") for n in c.notes)
     kinds = [l.kind for l in found.analysis.layers()]
     # 49 batch norms; the only products and sums left are the 16 excitations and the 9 skips
-    assert (kinds.count(LayerKind.BATCH_NORM), kinds.count(LayerKind.MULTIPLY), kinds.count(LayerKind.ADD)) == \
-           (49, 16, 9)
+    assert (kinds.count(LayerKind.BATCH_NORM), kinds.count(LayerKind.MULTIPLY), kinds.count(LayerKind.ADD)) == (
+        49,
+        16,
+        9,
+    )
 
 
 def test_fused_stages_are_blocks_not_stem():
@@ -138,8 +149,10 @@ def test_fused_stages_are_blocks_not_stem():
     first = blocks[0].sub_blocks[0]  # expand ratio 1: one 3x3 conv with a skip, no projection
     assert first.module_types == (ModuleType.FUSED, ModuleType.MODULE5)
     assert blocks[1].sub_blocks[0].module_types == (ModuleType.FUSED, ModuleType.MODULE4)
-    assert "block1–3 (10 sub-blocks) are fused MBConv (a full convolution in place of expansion + depthwise, " \
-           "EfficientNetV2 style); B0-B7 have none" in found.conformance.differences
+    assert (
+        "block1–3 (10 sub-blocks) are fused MBConv (a full convolution in place of expansion + depthwise, "
+        "EfficientNetV2 style); B0-B7 have none" in found.conformance.differences
+    )
     assert found.conformance.module_counts["fused"] == 10
     rows = found.rows(Level.STAGE)
     assert [r.block_type for r in rows] == [None] + ["fused MBConv"] * 3 + ["MBConv"] * 3 + [None]
@@ -157,8 +170,10 @@ def test_edge_tpu_fused_stage_without_skip():
 def test_condconv_is_analysed_and_named():
     found = inspected(f"{TIMM}:efficientnet_cc_b0_4e")
     c = found.conformance
-    assert c.differences == ["block5–7 (8 sub-blocks) compute their convolution weights from the input (CondConv: "
-                             "a per-example mix of expert kernels); B0-B7 have none"]
+    assert c.differences == [
+        "block5–7 (8 sub-blocks) compute their convolution weights from the input (CondConv: "
+        "a per-example mix of expert kernels); B0-B7 have none"
+    ]
     dynamic = [b.dynamic_convs for b in found.analysis.grouping.sub_blocks]
     assert dynamic == [0] * 8 + [3] * 8  # expansion, depthwise and projection of every CondConv sub-block
     # 4 experts per kernel: three more copies of B0's expansion, depthwise and projection weights, plus a 4-way

@@ -1,5 +1,6 @@
 """The HTML report without a browser: files, determinism, the committed reports/ being current, bad input, and
 the teaching arithmetic. The pages themselves are opened in Chromium by tests/test_browser.py."""
+
 from __future__ import annotations
 
 import json
@@ -7,18 +8,18 @@ import re
 from pathlib import Path
 
 import pytest
-
 from helpers import cached_analysis
-from effnet_inspect.cli import main
+
 from effnet_inspect.arch.published import PAPER_TABLE2
-from effnet_inspect.report import write_report
-from effnet_inspect.report.data import slug, variant_data
-from effnet_inspect.report.pages import compare_pairs
-from effnet_inspect.report.html import HtmlTable, table
 from effnet_inspect.arch.rounding import channel_step, rounding
 from effnet_inspect.arch.specs import OFFICIAL_NAMES, VARIANTS, parse_variant, round_filters, scale
+from effnet_inspect.cli import main
 from effnet_inspect.render.tables import Format, Level
 from effnet_inspect.render.tables import render as render_table
+from effnet_inspect.report import write_report
+from effnet_inspect.report.data import slug, variant_data
+from effnet_inspect.report.html import HtmlTable, table
+from effnet_inspect.report.pages import compare_pairs
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "reports"
@@ -128,7 +129,9 @@ def test_committed_report_tables_are_current(level):
     for fmt, suffix in TABLE_SUFFIX.items():
         path = REPORTS / "tables" / f"{level.value}.{suffix}"
         assert path.is_file(), f"{path} missing: run `python -m effnet_inspect report`"
-        assert path.read_text() == render_table(rows, level, fmt), f"{path} is stale: run `python -m effnet_inspect report`"
+        assert path.read_text() == render_table(rows, level, fmt), (
+            f"{path} is stale: run `python -m effnet_inspect report`"
+        )
     if level is Level.FAMILY:
         return
     for name in OFFICIAL_NAMES:
@@ -179,7 +182,7 @@ def test_compare_command_writes_a_standalone_page(tmp_path, capsys, monkeypatch)
     html = (tmp_path / "x" / "compare-b0-b4.html").read_text()
     assert 'id="stage-growth"' in html and "<svg" in html and 'href="index.html"' not in html
     # repeats of block6: 4 in B0, ceil(4 x 1.8) = 8 in B4
-    assert "4 &rarr; 8<span class=\"factor\">\u00d72.00" in html
+    assert '4 &rarr; 8<span class="factor">\u00d72.00' in html
     code, _, _ = run_cli(capsys, "compare", "b1", "B2", "--out", str(tmp_path / "named.html"))
     assert code == 0 and (tmp_path / "named.html").is_file()
     monkeypatch.chdir(tmp_path)
@@ -223,12 +226,15 @@ def test_unwritable_out_is_one_line_exit_2(tmp_path, capsys):
     assert code == 2 and len(err.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("content, message", [
-    (None, "cannot read"),
-    ("{not json", "is not JSON"),
-    ('{"schema": "something-else"}', "not a valid effnet-inspect bench file"),
-    ('{"schema": "effnet-inspect-bench", "version": 1, "results": [{}]}', "not a valid effnet-inspect bench file"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "cannot read"),
+        ("{not json", "is not JSON"),
+        ('{"schema": "something-else"}', "not a valid effnet-inspect bench file"),
+        ('{"schema": "effnet-inspect-bench", "version": 1, "results": [{}]}', "not a valid effnet-inspect bench file"),
+    ],
+)
 def test_bad_bench_file_is_one_line_exit_2(tmp_path, capsys, content, message):
     bench = tmp_path / "bench.json"
     if content is not None:
@@ -305,8 +311,8 @@ def test_custom_variant_rounding_has_no_bump_surprises():
 
 def test_models_without_a_spec_get_pages_without_the_rounding(tmp_path):
     """Another implementation (--model) has no ModelSpec: no rounding walk-through, no paper comparison."""
-    from effnet_inspect.model.build import build
     from effnet_inspect.analysis.measure import analyze_model
+    from effnet_inspect.model.build import build
 
     foreign = analyze_model(build("b0", True, device="meta"), 224, "My <Net>", True, None)
     write_report([foreign], tmp_path, show_progress=False)

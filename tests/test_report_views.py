@@ -1,5 +1,6 @@
 """The report's computed views without a browser: the decision view and its speeds, the honest paper comparison,
 the article reconciled, and the explorer's data (every card, link and route names a box the drawing really has)."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from helpers import cached_analysis
+
 from effnet_inspect.arch.published import PAPER_TABLE2, printed_range
 from effnet_inspect.arch.specs import OFFICIAL_NAMES
 from effnet_inspect.bench.results import Precision, Status, load_results
@@ -30,8 +31,16 @@ def test_decision_view_takes_one_eager_configuration_for_every_variant():
     rows, source = decisions(variants, [run])
     assert source is not None and (source.precision, source.channels_last) == (Precision.BF16, True)
     for d in rows:
-        same = [r for r in run.results if r.status is Status.OK and r.model == d.v.name and not r.compiled
-                and not r.cuda_graphs and r.precision is Precision.BF16 and r.channels_last]
+        same = [
+            r
+            for r in run.results
+            if r.status is Status.OK
+            and r.model == d.v.name
+            and not r.compiled
+            and not r.cuda_graphs
+            and r.precision is Precision.BF16
+            and r.channels_last
+        ]
         biggest = max(same, key=lambda r: r.measured_batch_size)
         smallest = min(same, key=lambda r: r.measured_batch_size)
         assert d.speed is not None and d.speed.throughput == biggest.throughput

@@ -1,5 +1,6 @@
 """The lecture deck and the page presets, checked on the files written: 16:9 PDF pages with embedded fonts, 1920x1080
 PNGs, SVG text of at least 18 px on a 1920-pixel slide, the slides a course needs, identical bytes on a rerun."""
+
 from __future__ import annotations
 
 import math
@@ -9,20 +10,43 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from helpers import cached_analysis
 from PIL import Image
 from pypdf import PdfReader
 
-from helpers import cached_analysis
 from effnet_inspect.cli import main
 from effnet_inspect.drawing import Selection, figure_dot
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed")
 
 VARIANTS = ("b0", "b2")
-EXPECTED = ["title", "family", "scaling-rules", "rounding", "anatomy", "stem", "blocks", "head", "sub-block-1",
-            "sub-block-2", "sub-block-3", "expansion", "module-1", "module-2", "module-3", "module-4", "module-5",
-            "skip-and-se", "depth", "width", "resolution", "parameters", "macs", "compute-by-stage",
-            "compute-by-module"]
+EXPECTED = [
+    "title",
+    "family",
+    "scaling-rules",
+    "rounding",
+    "anatomy",
+    "stem",
+    "blocks",
+    "head",
+    "sub-block-1",
+    "sub-block-2",
+    "sub-block-3",
+    "expansion",
+    "module-1",
+    "module-2",
+    "module-3",
+    "module-4",
+    "module-5",
+    "skip-and-se",
+    "depth",
+    "width",
+    "resolution",
+    "parameters",
+    "macs",
+    "compute-by-stage",
+    "compute-by-module",
+]
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -147,10 +171,13 @@ def test_a_rerun_gives_identical_bytes(deck, tmp_path):
     assert not changed
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    (["slides", "b0", "--format", "pdf,gif"], "--format 'gif' is not a slide format"),
-    (["slides", "b9"], "unknown variant 'b9'"),
-])
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["slides", "b0", "--format", "pdf,gif"], "--format 'gif' is not a slide format"),
+        (["slides", "b9"], "unknown variant 'b9'"),
+    ],
+)
 def test_slides_cli_bad_input_is_one_line(capsys, argv, fragment):
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -196,16 +223,19 @@ def test_page_preset_is_a4_portrait(tmp_path):
     assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    (["diagram", "b0", "--level", "module", "--size", "slide"], "does not fit a 1920\u00d71080 slide legibly"),
-    (["diagram", "b0", "--module", "m9"], "--module 'm9' is not a module"),
-    (["diagram", "b0", "--sub-block", "block9a"], "--sub-block 'block9a' is not a sub-block of b0"),
-    (["diagram", "b0", "--block", "8"], "--block 8 is not a block of b0; valid: 1-7"),
-    (["diagram", "b0", "--block", "1", "--module", "m5"], "Module 5 is not in block1"),
-    (["diagram", "b0", "--block", "2", "--level", "layer"], "drop --level"),
-    (["diagram", "b0", "--dpi", "200"], "--dpi applies to png output"),
-    (["diagram", "b0", "--size", "slide", "--format", "dot"], "--size applies to svg, png and pdf"),
-])
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["diagram", "b0", "--level", "module", "--size", "slide"], "does not fit a 1920\u00d71080 slide legibly"),
+        (["diagram", "b0", "--module", "m9"], "--module 'm9' is not a module"),
+        (["diagram", "b0", "--sub-block", "block9a"], "--sub-block 'block9a' is not a sub-block of b0"),
+        (["diagram", "b0", "--block", "8"], "--block 8 is not a block of b0; valid: 1-7"),
+        (["diagram", "b0", "--block", "1", "--module", "m5"], "Module 5 is not in block1"),
+        (["diagram", "b0", "--block", "2", "--level", "layer"], "drop --level"),
+        (["diagram", "b0", "--dpi", "200"], "--dpi applies to png output"),
+        (["diagram", "b0", "--size", "slide", "--format", "dot"], "--size applies to svg, png and pdf"),
+    ],
+)
 def test_diagram_preset_and_selection_errors_are_one_line(capsys, argv, fragment):
     assert main(argv) == 2
     err = capsys.readouterr().err

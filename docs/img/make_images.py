@@ -2,6 +2,7 @@
 
 Each PNG is rendered by `dot`, then scaled and reduced to a 256-colour palette so that it stays under 300 KB.
 """
+
 from __future__ import annotations
 
 import io
@@ -9,9 +10,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from effnet_inspect.drawing import DiagramFormat, diagram_dot, render
 from effnet_inspect.analysis.measure import analyze
 from effnet_inspect.arch.specs import OFFICIAL_NAMES
+from effnet_inspect.drawing import DiagramFormat, diagram_dot, render
 
 HERE = Path(__file__).parent
 LIMIT = 300 * 1024
@@ -33,8 +34,11 @@ def main() -> None:
     family = [analyze(n) for n in OFFICIAL_NAMES]
     b0 = family[0]
     save(diagram_dot(family, "stage", side_by_side=True), "b0-b7-side-by-side.png", width=1600)
-    save(diagram_dot([family[0], family[4], family[7]], "stage", side_by_side=True, rankdir="LR"),
-         "b0-b4-b7-side-by-side-lr.png", width=1800)
+    save(
+        diagram_dot([family[0], family[4], family[7]], "stage", side_by_side=True, rankdir="LR"),
+        "b0-b4-b7-side-by-side-lr.png",
+        width=1800,
+    )
     save(diagram_dot(b0, "stage"), "b0-stage.png")
     save(diagram_dot(b0, "module"), "b0-module.png", crop=(0, 0, 1264, 1500))
     # The layer level is too big to show whole at a readable size: its start, and the end of block 2 (the

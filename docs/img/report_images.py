@@ -3,6 +3,7 @@
 Needs the test extra (Playwright) and Debian's chromium (scripts/setup.sh --test); no browser is downloaded.
 Each PNG is reduced to a 256-colour palette so that it stays under 300 KB.
 """
+
 from __future__ import annotations
 
 import io
@@ -19,8 +20,7 @@ LIMIT = 300 * 1024
 
 
 def save(png: bytes, name: str) -> None:
-    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256, method=Image.MEDIANCUT,
-                                                                  dither=Image.NONE)
+    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256, method=Image.MEDIANCUT, dither=Image.NONE)
     image.save(HERE / name, optimize=True)
     size = (HERE / name).stat().st_size
     print(f"{name}: {image.width}x{image.height}, {size // 1024} KiB" + ("  (OVER 300 KB)" if size > LIMIT else ""))

@@ -1,4 +1,5 @@
 """Activations by their common name, so that nn.SiLU, F.silu and a fused x * sigmoid(x) all read "swish"."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ A frozen batch norm written out (timm's FrozenBatchNormAct2d, hand-made ports) i
 scale and shift computed from buffers alone: one BatchNormalization layer, not a Multiply and an Add (which would
 also read as a squeeze-and-excitation product and a skip connection).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,8 +27,12 @@ def _live(graph: fx.Graph) -> set[fx.Node]:
 
 def _binary(node: fx.Node, kind: LayerKind, live: set[fx.Node]) -> tuple[Any, Any] | None:
     """(the live operand, the constant one) of a product or sum with a constant, else None."""
-    if node.op not in ("call_function", "call_method") or call_kind(node.op, node.target) is not kind \
-            or len(node.args) != 2 or node.kwargs:
+    if (
+        node.op not in ("call_function", "call_method")
+        or call_kind(node.op, node.target) is not kind
+        or len(node.args) != 2
+        or node.kwargs
+    ):
         return None
     a, b = node.args
     for x, c in ((a, b), (b, a)):

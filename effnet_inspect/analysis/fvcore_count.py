@@ -5,6 +5,7 @@ inference, scale and shift) and adaptive average pooling (1 per input element); 
 multiplies, adds and our global pooling written as mean(). tests/test_core_fvcore.py pins that relation.
 fvcore is an optional extra: pip install 'effnet-inspect[fvcore]'.
 """
+
 from __future__ import annotations
 
 import logging
@@ -12,18 +13,18 @@ import warnings
 
 import torch
 
-from effnet_inspect.errors import InputError
-
-from effnet_inspect.model.build import build
 from effnet_inspect.arch.specs import ModelSpec
+from effnet_inspect.errors import InputError
+from effnet_inspect.model.build import build
 
 
 def fvcore_flops(spec: ModelSpec, include_top: bool, resolution: int) -> int:
     try:
         from fvcore.nn import FlopCountAnalysis
     except ImportError as exc:
-        raise InputError("needs fvcore, an optional extra: pip install 'effnet-inspect[fvcore]'", param="fvcore") \
-            from exc
+        raise InputError(
+            "needs fvcore, an optional extra: pip install 'effnet-inspect[fvcore]'", param="fvcore"
+        ) from exc
 
     model = build(spec, include_top)
     with warnings.catch_warnings(), torch.inference_mode():

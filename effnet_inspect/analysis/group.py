@@ -11,6 +11,7 @@ Only layer kinds, shapes and connections are used, never names, so the same rule
   sub-block type. Expansion widths may differ from sub-block to sub-block (channel-pruned models) without
   starting a stage; Keras repeats a stage's first sub-block with stride 1 and equal channels.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,8 +23,16 @@ from effnet_inspect.errors import InputError
 
 # Single-input nodes a convolution's output may pass through before its activation: normalisation, reshapes,
 # dropout, unknown element-wise ops, and products / sums with constants (a frozen batch norm written out).
-_PASS = (LayerKind.BATCH_NORM, LayerKind.GROUP_NORM, LayerKind.LAYER_NORM, LayerKind.RESHAPE, LayerKind.OTHER,
-         LayerKind.DROPOUT, LayerKind.MULTIPLY, LayerKind.ADD)
+_PASS = (
+    LayerKind.BATCH_NORM,
+    LayerKind.GROUP_NORM,
+    LayerKind.LAYER_NORM,
+    LayerKind.RESHAPE,
+    LayerKind.OTHER,
+    LayerKind.DROPOUT,
+    LayerKind.MULTIPLY,
+    LayerKind.ADD,
+)
 NOT_AN_EFFICIENTNET = "the model does not look like an EfficientNet"
 
 
@@ -97,8 +106,11 @@ class _Graph:
         self.side: set[str] = set()
         for n in self.order:
             preds = list(graph.predecessors(n))
-            if self.kind(n) is LayerKind.GLOBAL_POOL or (preds and all(p in self.side for p in preds)) or \
-                    (self.kind(n) is LayerKind.RESHAPE and preds and preds[0] in self.side):
+            if (
+                self.kind(n) is LayerKind.GLOBAL_POOL
+                or (preds and all(p in self.side for p in preds))
+                or (self.kind(n) is LayerKind.RESHAPE and preds and preds[0] in self.side)
+            ):
                 self.side.add(n)
         self.residual_adds = {n for n in self.order if self._is_residual_add(n)}
 
@@ -132,8 +144,11 @@ class _Graph:
         return n, bool(self.layer[n].activation) and self.kind(n).is_conv
 
     def _through_activation(self, n: str) -> str:
-        while (succ := self.only_succ(n)) is not None and self.only_pred(succ) == n \
-                and self.kind(succ) in (LayerKind.ACTIVATION, LayerKind.DROPOUT):
+        while (
+            (succ := self.only_succ(n)) is not None
+            and self.only_pred(succ) == n
+            and self.kind(succ) in (LayerKind.ACTIVATION, LayerKind.DROPOUT)
+        ):
             n = succ
         return n
 
@@ -157,11 +172,12 @@ def group(graph: nx.DiGraph) -> Grouping:
     stem_end = g.chain_end(stem_conv)[0]
     ends = _sub_block_ends(g, stem_end)
     if not ends:
-        raise InputError(f"no MBConv sub-block found (no linear projection or skip connection after the stem): "
-                         f"{NOT_AN_EFFICIENTNET}")
+        raise InputError(
+            f"no MBConv sub-block found (no linear projection or skip connection after the stem): {NOT_AN_EFFICIENTNET}"
+        )
     bounds = [g.pos[stem_end] + 1, *(g.pos[e] + 1 for e in ends)]
     segments = [s for a, b in zip(bounds, bounds[1:]) for s in _split_cores(g, g.order[a:b])]
-    stages: list[StageGroup] = [StageGroup("stem", tuple(g.order[:bounds[0]]))]
+    stages: list[StageGroup] = [StageGroup("stem", tuple(g.order[: bounds[0]]))]
     current: list[SubBlockGroup] = []
     previous: SubBlockGroup | None = None
     entry = stem_end
@@ -172,19 +188,24 @@ def group(graph: nx.DiGraph) -> Grouping:
             stages.append(_stage(len(stages), current))
             current = []
         stage, index = len(stages), len(current)
-        block = SubBlockGroup(name=f"block{stage}{_letters(index)}", stage=stage, index=index,
-                              kind=1 if stage == 1 and index == 0 else 2 if index == 0 else 3, **info)
+        block = SubBlockGroup(
+            name=f"block{stage}{_letters(index)}",
+            stage=stage,
+            index=index,
+            kind=1 if stage == 1 and index == 0 else 2 if index == 0 else 3,
+            **info,
+        )
         current.append(block)
         previous = block
     stages.append(_stage(len(stages), current))
-    stages.append(StageGroup("top", tuple(g.order[bounds[-1]:])))
+    stages.append(StageGroup("top", tuple(g.order[bounds[-1] :])))
     return Grouping(tuple(stages), _skip_edges(g, stages))
 
 
 def _sub_block_ends(g: _Graph, stem_end: str) -> list[str]:
     """Linear projections (extended to the skip Add they feed) and skip Adds, after the stem."""
     ends = set()
-    for n in g.order[g.pos[stem_end] + 1:]:
+    for n in g.order[g.pos[stem_end] + 1 :]:
         if n in g.residual_adds:
             ends.add(n)
         elif g.is_main_conv(n) and g.kind(n) is LayerKind.CONV:
@@ -226,41 +247,63 @@ def _sub_block(g: _Graph, segment: list[str], in_channels: int) -> dict:
         core_start, core_end = 0, g.chain_end(cores[-1])[0]
         anchor, kernels = cores[-1:], (g.layer[cores[-1]].kernel_size[0],)
     else:
-        raise InputError(f"sub-block at {segment[0]} has neither a depthwise nor a full convolution followed by "
-                         f"an activation: {NOT_AN_EFFICIENTNET}")
+        raise InputError(
+            f"sub-block at {segment[0]} has neither a depthwise nor a full convolution followed by "
+            f"an activation: {NOT_AN_EFFICIENTNET}"
+        )
     if core_end not in members:
         raise InputError(f"sub-blocks overlap at {segment[0]}: the layer order does not follow the MBConv pattern")
-    rest = segment[segment.index(core_end) + 1:]
+    rest = segment[segment.index(core_end) + 1 :]
     # Squeeze-and-excitation: a pooled side branch that comes back through a Multiply.
-    excite = next((i for i, n in enumerate(rest) if g.kind(n) is LayerKind.MULTIPLY and
-                   any(p in g.side for p in g.graph.predecessors(n)) and any(p in g.side for p in rest[:i])), None)
+    excite = next(
+        (
+            i
+            for i, n in enumerate(rest)
+            if g.kind(n) is LayerKind.MULTIPLY
+            and any(p in g.side for p in g.graph.predecessors(n))
+            and any(p in g.side for p in rest[:i])
+        ),
+        None,
+    )
     has_skip = any(n in g.residual_adds for n in segment)
     stride = max(g.layer[n].stride or 1 for n in anchor)
     modules = []
     if depthwise:
         if core_start:
             modules.append(ModuleGroup(ModuleType.EXPANSION, tuple(segment[:core_start])))
-        modules.append(ModuleGroup(ModuleType.MODULE2 if stride > 1 else ModuleType.MODULE1,
-                                   tuple(segment[core_start:segment.index(core_end) + 1])))
+        modules.append(
+            ModuleGroup(
+                ModuleType.MODULE2 if stride > 1 else ModuleType.MODULE1,
+                tuple(segment[core_start : segment.index(core_end) + 1]),
+            )
+        )
     else:
-        modules.append(ModuleGroup(ModuleType.FUSED, tuple(segment[:segment.index(core_end) + 1])))
+        modules.append(ModuleGroup(ModuleType.FUSED, tuple(segment[: segment.index(core_end) + 1])))
     if excite is not None:
         modules.append(ModuleGroup(ModuleType.MODULE3, tuple(rest[:excite])))
         rest = rest[excite:]
     if rest:
         modules.append(ModuleGroup(ModuleType.MODULE5 if has_skip else ModuleType.MODULE4, tuple(rest)))
     dynamic = sum(1 for n in segment if g.is_main_conv(n) and any(p in g.side for p in g.graph.predecessors(n)))
-    return dict(modules=tuple(modules), has_skip=has_skip, stride=stride, kernel_size=max(kernels),
-                expanded_channels=g.layer[core_end].shape[1],
-                type=SubBlockType.MBCONV if depthwise else SubBlockType.FUSED, kernel_sizes=kernels,
-                in_channels=in_channels, out_channels=g.layer[segment[-1]].shape[1], dynamic_convs=dynamic)
+    return dict(
+        modules=tuple(modules),
+        has_skip=has_skip,
+        stride=stride,
+        kernel_size=max(kernels),
+        expanded_channels=g.layer[core_end].shape[1],
+        type=SubBlockType.MBCONV if depthwise else SubBlockType.FUSED,
+        kernel_sizes=kernels,
+        in_channels=in_channels,
+        out_channels=g.layer[segment[-1]].shape[1],
+        dynamic_convs=dynamic,
+    )
 
 
 def _depthwise_end(g: _Graph, segment: list[str], last: str) -> str:
     """The last activation after the depthwise convolution(s), before anything else (several depthwise
     convolutions of mixed kernels are merged, e.g. concatenated, before their normalisation)."""
     end = last
-    for n in segment[segment.index(last) + 1:]:
+    for n in segment[segment.index(last) + 1 :]:
         excite = g.kind(n) is LayerKind.MULTIPLY and any(p in g.side for p in g.graph.predecessors(n))
         if n in g.side or g.kind(n).is_conv or excite or n in g.residual_adds:
             break
@@ -270,8 +313,12 @@ def _depthwise_end(g: _Graph, segment: list[str], last: str) -> str:
 
 
 def _starts_stage(b: dict, previous: SubBlockGroup) -> bool:
-    return b["stride"] > 1 or b["in_channels"] != b["out_channels"] or b["kernel_sizes"] != previous.kernel_sizes \
+    return (
+        b["stride"] > 1
+        or b["in_channels"] != b["out_channels"]
+        or b["kernel_sizes"] != previous.kernel_sizes
         or b["type"] is not previous.type
+    )
 
 
 def _skip_edges(g: _Graph, stages: list[StageGroup]) -> frozenset[tuple[str, str]]:
@@ -279,8 +326,13 @@ def _skip_edges(g: _Graph, stages: list[StageGroup]) -> frozenset[tuple[str, str
     edges = set()
     for block in (b for s in stages for b in s.sub_blocks if b.has_skip):
         members = set(block.layers)
-        edges |= {(tail, head) for head in block.layers if head in g.residual_adds
-                  for tail in g.graph.predecessors(head) if tail not in members}
+        edges |= {
+            (tail, head)
+            for head in block.layers
+            if head in g.residual_adds
+            for tail in g.graph.predecessors(head)
+            if tail not in members
+        }
     return frozenset(edges)
 
 

@@ -3,23 +3,25 @@
 MACs are the paper's convention (convolutions and dense layers, batch 1, the variant's own resolution);
 FLOPs = 2 x MACs. Element-wise work is kept apart in `elementwise`.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import enum
 import functools
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import networkx as nx
 from torch import nn
 
-from effnet_inspect.model.build import build, resolve
 from effnet_inspect.analysis.group import Grouping, StageGroup, SubBlockGroup, group
+from effnet_inspect.analysis.trace import Layer, trace
 from effnet_inspect.arch.kinds import MODULE_TYPES, LayerKind, ModuleType
 from effnet_inspect.arch.specs import ModelSpec, Variant, check_resolution
-from effnet_inspect.analysis.trace import Layer, trace
+from effnet_inspect.model.build import build, resolve
 
 
 @dataclass(frozen=True, repr=False)
@@ -68,8 +70,10 @@ class Analysis:
         return [nodes[n]["layer"] for n in (self.graph.nodes if names is None else names)]
 
     def __repr__(self) -> str:  # the dataclass repr would print the whole grouping
-        return (f"Analysis({self.name!r}, resolution={self.resolution}, include_top={self.include_top}, "
-                f"layers={len(self.graph)})")
+        return (
+            f"Analysis({self.name!r}, resolution={self.resolution}, include_top={self.include_top}, "
+            f"layers={len(self.graph)})"
+        )
 
     def _repr_html_(self) -> str:
         # The renderer is a later step, imported when Jupyter asks (test_layout allows this in _repr_*_ only).
@@ -78,8 +82,9 @@ class Analysis:
         return analysis_card(self)
 
 
-def analyze(variant: str | Variant | ModelSpec = "b0", include_top: bool = True,
-            resolution: int | None = None) -> Analysis:
+def analyze(
+    variant: str | Variant | ModelSpec = "b0", include_top: bool = True, resolution: int | None = None
+) -> Analysis:
     """Build on the meta device, trace and group one of our variants. The result is shared: treat it as read-only.
 
     >>> [len(a.graph) for a in (ei.analyze("b0"), ei.analyze("b0", include_top=False))]
@@ -96,8 +101,9 @@ def _analyze(spec: ModelSpec, include_top: bool, resolution: int) -> Analysis:
     return analyze_model(build(spec, include_top, device="meta"), resolution, spec.variant.name, include_top, spec)
 
 
-def analyze_model(model: nn.Module, resolution: int, name: str, include_top: bool = True,
-                  spec: ModelSpec | None = None) -> Analysis:
+def analyze_model(
+    model: nn.Module, resolution: int, name: str, include_top: bool = True, spec: ModelSpec | None = None
+) -> Analysis:
     """Trace and group any EfficientNet-like module (on the meta device; its own weights are not touched).
 
     >>> ei.analyze_model(ei.build("b0"), 224, "mine")
@@ -121,8 +127,13 @@ class Totals:
 
 
 def totals(layers: Sequence[Layer]) -> Totals:
-    return Totals(len(layers), sum(l.params for l in layers), sum(l.params_keras for l in layers),
-                  sum(l.macs for l in layers), sum(l.elementwise for l in layers))
+    return Totals(
+        len(layers),
+        sum(l.params for l in layers),
+        sum(l.params_keras for l in layers),
+        sum(l.macs for l in layers),
+        sum(l.elementwise for l in layers),
+    )
 
 
 def _channels_and_resolution(layers: Sequence[Layer]) -> tuple[int | None, int | None, int | None, int | None]:
@@ -130,8 +141,12 @@ def _channels_and_resolution(layers: Sequence[Layer]) -> tuple[int | None, int |
     in_shape = first.in_shape or first.shape
     pooled = {l.shape for l in layers if l.kind is LayerKind.GLOBAL_POOL}  # (N, C, 1, 1) is no 1-pixel map
     shapes = [s for l in layers for s in (l.in_shape, l.shape) if s is not None and len(s) == 4 and s not in pooled]
-    return (in_shape[1] if len(in_shape) > 1 else None, last.shape[1] if len(last.shape) > 1 else None,
-            shapes[0][2] if shapes else None, shapes[-1][2] if shapes else None)
+    return (
+        in_shape[1] if len(in_shape) > 1 else None,
+        last.shape[1] if len(last.shape) > 1 else None,
+        shapes[0][2] if shapes else None,
+        shapes[-1][2] if shapes else None,
+    )
 
 
 # ------------------------------------------------------------------------------------------------ records
@@ -218,10 +233,20 @@ def family_row(a: Analysis) -> FamilyRow:
     t = totals(a.layers())
     v = a.variant
     return FamilyRow(
-        variant=a.name, width_coefficient=v.width if v else None, depth_coefficient=v.depth if v else None,
-        resolution=a.resolution, dropout_rate=v.dropout if v else None, layers=t.layers,
-        sub_blocks=len(a.grouping.sub_blocks), params=t.params, params_keras=t.params_keras, macs=t.macs,
-        flops=t.flops, elementwise=t.elementwise, module_counts=module_counts(a.grouping))
+        variant=a.name,
+        width_coefficient=v.width if v else None,
+        depth_coefficient=v.depth if v else None,
+        resolution=a.resolution,
+        dropout_rate=v.dropout if v else None,
+        layers=t.layers,
+        sub_blocks=len(a.grouping.sub_blocks),
+        params=t.params,
+        params_keras=t.params_keras,
+        macs=t.macs,
+        flops=t.flops,
+        elementwise=t.elementwise,
+        module_counts=module_counts(a.grouping),
+    )
 
 
 def _stage_row(a: Analysis, stage: StageGroup) -> StageRow:
@@ -239,9 +264,25 @@ def _stage_row(a: Analysis, stage: StageGroup) -> StageRow:
         conv = next((l for l in layers if l.kind.is_conv), None)
         if conv is not None and conv.kernel_size is not None:
             kernel, stride = conv.kernel_size[0], conv.stride
-    return StageRow(a.name, stage.name, t.layers, t.params, t.params_keras, t.macs, t.flops, t.elementwise,
-                    len(stage.sub_blocks) or None, cin, cout, rin, rout, kernel, stride, expand,
-                    stage.sub_blocks[0].type.value if stage.sub_blocks else None)
+    return StageRow(
+        a.name,
+        stage.name,
+        t.layers,
+        t.params,
+        t.params_keras,
+        t.macs,
+        t.flops,
+        t.elementwise,
+        len(stage.sub_blocks) or None,
+        cin,
+        cout,
+        rin,
+        rout,
+        kernel,
+        stride,
+        expand,
+        stage.sub_blocks[0].type.value if stage.sub_blocks else None,
+    )
 
 
 def stage_rows(a: Analysis) -> list[StageRow]:
@@ -258,9 +299,27 @@ def _sub_block_row(a: Analysis, stage: StageGroup, block: SubBlockGroup) -> SubB
     layers = a.layers(block.layers)
     t = totals(layers)
     cin, cout, rin, rout = _channels_and_resolution(layers)
-    return SubBlockRow(a.name, stage.name, block.name, block.kind, [m.value for m in block.module_types],
-                       t.layers, t.params, t.params_keras, t.macs, t.flops, t.elementwise, cin, cout, rin, rout,
-                       block.kernel_size, block.stride, expand_ratio(block.expanded_channels, cin), block.has_skip)
+    return SubBlockRow(
+        a.name,
+        stage.name,
+        block.name,
+        block.kind,
+        [m.value for m in block.module_types],
+        t.layers,
+        t.params,
+        t.params_keras,
+        t.macs,
+        t.flops,
+        t.elementwise,
+        cin,
+        cout,
+        rin,
+        rout,
+        block.kernel_size,
+        block.stride,
+        expand_ratio(block.expanded_channels, cin),
+        block.has_skip,
+    )
 
 
 def sub_block_rows(a: Analysis) -> list[SubBlockRow]:
@@ -286,19 +345,26 @@ class Level(enum.Enum):
     SUBBLOCK = "subblock"
 
 
-def analyses(variants: Sequence[str | Variant | ModelSpec | Analysis], include_top: bool = True,
-             resolution: int | None = None) -> list[Analysis]:
+def analyses(
+    variants: Sequence[str | Variant | ModelSpec | Analysis], include_top: bool = True, resolution: int | None = None
+) -> list[Analysis]:
     """One analysis per variant; finished analyses are taken as they are."""
-    return [v if isinstance(v, Analysis) else analyze(v, include_top=include_top, resolution=resolution)
-            for v in variants]
+    return [
+        v if isinstance(v, Analysis) else analyze(v, include_top=include_top, resolution=resolution) for v in variants
+    ]
 
 
 def rows_for(a: Analysis, level: Level) -> list[Any]:
     return [family_row(a)] if level is Level.FAMILY else stage_rows(a) if level is Level.STAGE else sub_block_rows(a)
 
 
-def table_rows(variants: Sequence[str | Variant | ModelSpec | Analysis], level: Level = Level.FAMILY,
-               include_top: bool = True, resolution: int | None = None, fvcore: bool = False) -> list[Any]:
+def table_rows(
+    variants: Sequence[str | Variant | ModelSpec | Analysis],
+    level: Level = Level.FAMILY,
+    include_top: bool = True,
+    resolution: int | None = None,
+    fvcore: bool = False,
+) -> list[Any]:
     """Rows of the given level for each variant; with fvcore, family rows also carry fvcore's FLOP count.
 
     >>> [(r.variant, r.stage, r.params) for r in ei.table_rows(["b0", "b1"], ei.Level.STAGE)][:2]
@@ -315,6 +381,7 @@ def table_rows(variants: Sequence[str | Variant | ModelSpec | Analysis], level: 
                 raise RuntimeError(f"{a.name} has no spec for fvcore to build")
             return dataclasses.replace(row, fvcore_flops=fvcore_flops(a.spec, include_top, a.resolution))
 
-        rows = [with_fvcore(r, a)
-                for r, a in progress(list(zip(rows, found)), desc="fvcore", label=lambda ra: ra[1].name)]
+        rows = [
+            with_fvcore(r, a) for r, a in progress(list(zip(rows, found)), desc="fvcore", label=lambda ra: ra[1].name)
+        ]
     return rows

@@ -9,6 +9,7 @@ have produced, specialised to this input size, so the tracer's shape propagation
 
 What cannot work without data (Python control flow on tensor values) fails with the op and the module named.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,8 +32,13 @@ class _Recorder(TorchFunctionMode):
         self.graph = fx.Graph()
         self.node_of: dict[int, fx.Node] = {}  # id(tensor) -> the node that produced it
         self.alive: list[torch.Tensor] = []  # keeps recorded tensors alive so that their ids stay unique
-        self.attr_name = {id(t): name for name, t in (*model.named_parameters(remove_duplicate=False),
-                                                      *model.named_buffers(remove_duplicate=False))}
+        self.attr_name = {
+            id(t): name
+            for name, t in (
+                *model.named_parameters(remove_duplicate=False),
+                *model.named_buffers(remove_duplicate=False),
+            )
+        }
         self.attr_node: dict[str, fx.Node] = {}
         self.paths: list[str] = []  # the modules being run, outermost first
         self.in_leaf = 0
@@ -51,6 +57,7 @@ class _Recorder(TorchFunctionMode):
         def hook(module: nn.Module, args: tuple, kwargs: dict) -> None:
             self.paths.append(path)
             self.in_leaf += leaf
+
         return hook
 
     def _leave(self, path: str, leaf: bool):
@@ -59,6 +66,7 @@ class _Recorder(TorchFunctionMode):
             if leaf and not self.in_leaf:
                 self._add("call_module", path, args, kwargs, output, self.paths)
             self.paths.pop()
+
         return hook
 
     # ---------------------------------------------------------------------------------- function calls
@@ -145,8 +153,11 @@ def record(model: nn.Module, example: torch.Tensor) -> fx.Graph:
 
 
 def _failure(model: nn.Module, recorder: _Recorder, exc: Exception) -> str:
-    where = f"in module '{recorder.paths[-1]}'" if recorder.paths and recorder.paths[-1] \
+    where = (
+        f"in module '{recorder.paths[-1]}'"
+        if recorder.paths and recorder.paths[-1]
         else f"in {type(model).__name__}.forward()"
+    )
     op = recorder.failed
     hint = ""
     if op and op.split(".")[-1] in _VALUE_READS:

@@ -8,12 +8,14 @@ Element-wise work (batch norm, activations, SE multiply, add, scaling, pooling) 
 output element (per input element for pooling). What the table does not know is LayerKind.OTHER: it is charged
 nothing, and the tracer reports it.
 """
+
 from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -58,8 +60,10 @@ def _conv(module: nn.Conv2d, shapes: list[Shape]) -> Shape | None:
     if len(shapes) != 1 or len(shapes[0]) != 4 or isinstance(module.padding, str) or module.padding_mode != "zeros":
         return None
     x = shapes[0]
-    h, w = (_conv_size(s, k, st, p, d) for s, k, st, p, d in
-            zip(x[2:], module.kernel_size, module.stride, module.padding, module.dilation))
+    h, w = (
+        _conv_size(s, k, st, p, d)
+        for s, k, st, p, d in zip(x[2:], module.kernel_size, module.stride, module.padding, module.dilation)
+    )
     return (x[0], module.out_channels, h, w)
 
 
@@ -87,8 +91,13 @@ def _dense(module: nn.Linear, shapes: list[Shape]) -> Shape | None:
 
 # ------------------------------------------------------------------- geometry of convolutions and dense layers
 def _conv_module(m: nn.Conv2d) -> Geometry:
-    return dict(kernel_size=tuple(m.kernel_size), stride=m.stride[0], groups=m.groups, in_channels=m.in_channels,
-                out_channels=m.out_channels)
+    return dict(
+        kernel_size=tuple(m.kernel_size),
+        stride=m.stride[0],
+        groups=m.groups,
+        in_channels=m.in_channels,
+        out_channels=m.out_channels,
+    )
 
 
 def _weight(args: tuple, kwargs: dict) -> torch.Tensor | None:
@@ -106,8 +115,13 @@ def _conv_call(args: tuple, kwargs: dict) -> Geometry:
     stride = kwargs.get("stride", args[3] if args[3] is not None else 1)
     groups = int(kwargs.get("groups", args[6] if args[6] is not None else 1))
     out_channels, per_group, kh, kw = weight.shape
-    return dict(kernel_size=(kh, kw), stride=int(stride[0] if isinstance(stride, (tuple, list)) else stride),
-                groups=groups, in_channels=per_group * groups, out_channels=out_channels)
+    return dict(
+        kernel_size=(kh, kw),
+        stride=int(stride[0] if isinstance(stride, (tuple, list)) else stride),
+        groups=groups,
+        in_channels=per_group * groups,
+        out_channels=out_channels,
+    )
 
 
 def _dense_module(m: nn.Linear) -> Geometry:
@@ -172,8 +186,15 @@ class Entry:
 
 
 def _convolution(kind: LayerKind, modules: tuple[type[nn.Module], ...] = (), functions: tuple[Any, ...] = ()) -> Entry:
-    return Entry(kind, modules, functions=functions, shape=_conv, module_geometry=_conv_module,
-                 call_geometry=_conv_call, macs=_conv_macs)
+    return Entry(
+        kind,
+        modules,
+        functions=functions,
+        shape=_conv,
+        module_geometry=_conv_module,
+        call_geometry=_conv_call,
+        macs=_conv_macs,
+    )
 
 
 K = LayerKind
@@ -186,31 +207,81 @@ ENTRIES = (
     _convolution(K.CONV, (nn.Conv2d, layers.ActivatedConv2d), (F.conv2d,)),
     _convolution(K.DEPTHWISE),  # a CONV whose groups equal its input channels (see refined_kind)
     # A frozen batch norm (torchvision.ops, detectron2; or x * scale + shift, see fuse.py) computes the same.
-    Entry(K.BATCH_NORM, (nn.modules.batchnorm._BatchNorm,), foreign=("FrozenBatchNorm2d",),
-          functions=(F.batch_norm, frozen_batch_norm), shape=_same, elementwise=_per_output),
-    Entry(K.GROUP_NORM, (nn.GroupNorm,), functions=(F.group_norm,), shape=_same, module_geometry=_group_norm_module,
-          call_geometry=_group_norm_call, elementwise=_per_output),
+    Entry(
+        K.BATCH_NORM,
+        (nn.modules.batchnorm._BatchNorm,),
+        foreign=("FrozenBatchNorm2d",),
+        functions=(F.batch_norm, frozen_batch_norm),
+        shape=_same,
+        elementwise=_per_output,
+    ),
+    Entry(
+        K.GROUP_NORM,
+        (nn.GroupNorm,),
+        functions=(F.group_norm,),
+        shape=_same,
+        module_geometry=_group_norm_module,
+        call_geometry=_group_norm_call,
+        elementwise=_per_output,
+    ),
     Entry(K.LAYER_NORM, (nn.LayerNorm,), functions=(F.layer_norm,), shape=_same, elementwise=_per_output),
-    Entry(K.ACTIVATION, tuple(c for a in ACTIVATIONS for c in a.modules),
-          functions=tuple(f for a in ACTIVATIONS for f in a.functions),
-          methods=tuple(m for a in ACTIVATIONS for m in a.methods), shape=_same, elementwise=_per_output),
-    Entry(K.GLOBAL_POOL, (layers.GlobalAveragePooling2D, nn.AdaptiveAvgPool2d),
-          functions=(F.adaptive_avg_pool2d, torch.mean), methods=("mean",), shape=_global_pool,
-          elementwise=_per_input),
-    Entry(K.RESHAPE, (layers.Reshape, nn.Flatten, nn.Unflatten),
-          functions=(torch.flatten, torch.reshape, torch.squeeze, torch.unsqueeze),
-          methods=("view", "reshape", "flatten", "squeeze", "unsqueeze", "expand", "expand_as")),
+    Entry(
+        K.ACTIVATION,
+        tuple(c for a in ACTIVATIONS for c in a.modules),
+        functions=tuple(f for a in ACTIVATIONS for f in a.functions),
+        methods=tuple(m for a in ACTIVATIONS for m in a.methods),
+        shape=_same,
+        elementwise=_per_output,
+    ),
+    Entry(
+        K.GLOBAL_POOL,
+        (layers.GlobalAveragePooling2D, nn.AdaptiveAvgPool2d),
+        functions=(F.adaptive_avg_pool2d, torch.mean),
+        methods=("mean",),
+        shape=_global_pool,
+        elementwise=_per_input,
+    ),
+    Entry(
+        K.RESHAPE,
+        (layers.Reshape, nn.Flatten, nn.Unflatten),
+        functions=(torch.flatten, torch.reshape, torch.squeeze, torch.unsqueeze),
+        methods=("view", "reshape", "flatten", "squeeze", "unsqueeze", "expand", "expand_as"),
+    ),
     # Operators appear as methods in a recorded (not symbolically traced) run.
-    Entry(K.MULTIPLY, (layers.Multiply,), functions=(operator.mul, operator.imul, torch.mul),
-          methods=("mul", "mul_", "__mul__", "__rmul__", "__imul__"), shape=_broadcast, elementwise=_per_output),
+    Entry(
+        K.MULTIPLY,
+        (layers.Multiply,),
+        functions=(operator.mul, operator.imul, torch.mul),
+        methods=("mul", "mul_", "__mul__", "__rmul__", "__imul__"),
+        shape=_broadcast,
+        elementwise=_per_output,
+    ),
     # torchvision's StochasticDepth and timm's DropPath are the identity at inference, so without this entry
     # they would leave no node at all, while Keras has a Dropout layer in their place.
-    Entry(K.DROPOUT, (layers.SampleDropout, nn.Dropout), foreign=("StochasticDepth", "DropPath"),
-          functions=(F.dropout,), shape=_same),
-    Entry(K.ADD, (layers.Add,), functions=(operator.add, operator.iadd, torch.add),
-          methods=("add", "add_", "__add__", "__radd__", "__iadd__"), shape=_broadcast, elementwise=_per_output),
-    Entry(K.DENSE, (nn.Linear,), functions=(F.linear,), shape=_dense, module_geometry=_dense_module,
-          call_geometry=_dense_call, macs=_dense_macs),
+    Entry(
+        K.DROPOUT,
+        (layers.SampleDropout, nn.Dropout),
+        foreign=("StochasticDepth", "DropPath"),
+        functions=(F.dropout,),
+        shape=_same,
+    ),
+    Entry(
+        K.ADD,
+        (layers.Add,),
+        functions=(operator.add, operator.iadd, torch.add),
+        methods=("add", "add_", "__add__", "__radd__", "__iadd__"),
+        shape=_broadcast,
+        elementwise=_per_output,
+    ),
+    Entry(
+        K.DENSE,
+        (nn.Linear,),
+        functions=(F.linear,),
+        shape=_dense,
+        module_geometry=_dense_module,
+        call_geometry=_dense_call,
+        macs=_dense_macs,
+    ),
 )
 
 
@@ -222,8 +293,12 @@ def index(entries: tuple[Entry, ...]) -> dict[LayerKind, Entry]:
         if entry.kind in by_kind or entry.kind is LayerKind.OTHER:
             raise ValueError(f"{entry.kind} has more than one entry, or is OTHER (what no entry describes)")
         by_kind[entry.kind] = entry
-        for key in (*entry.modules, *entry.functions, *(("foreign", n) for n in entry.foreign),
-                    *(("method", n) for n in entry.methods)):
+        for key in (
+            *entry.modules,
+            *entry.functions,
+            *(("foreign", n) for n in entry.foreign),
+            *(("method", n) for n in entry.methods),
+        ):
             if claimed.setdefault(key, entry.kind) is not entry.kind:
                 raise ValueError(f"{key} is claimed by both {claimed[key]} and {entry.kind}")
     return by_kind

@@ -7,6 +7,7 @@ no weights, no real arithmetic. FX symbolic tracing is tried first; code it cann
 real run on meta tensors instead (record.py). Nodes of a kind the registry does not know are charged nothing and
 counted in graph.graph["unknown"].
 """
+
 from __future__ import annotations
 
 import copy
@@ -22,9 +23,19 @@ from torch import fx, nn
 
 from effnet_inspect.analysis.activations import activation_name
 from effnet_inspect.analysis.fuse import fuse_affine
-from effnet_inspect.analysis.registry import (Geometry, call_geometry, call_kind, elementwise_ops, frozen_batch_norm,
-                                              is_leaf, macs, module_geometry, module_kind, module_output_shape,
-                                              refined_kind)
+from effnet_inspect.analysis.registry import (
+    Geometry,
+    call_geometry,
+    call_kind,
+    elementwise_ops,
+    frozen_batch_norm,
+    is_leaf,
+    macs,
+    module_geometry,
+    module_kind,
+    module_output_shape,
+    refined_kind,
+)
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.errors import InputError, printable
 from effnet_inspect.model.layers import ActivatedConv2d
@@ -95,8 +106,7 @@ def _tensor_shape(value: Any) -> tuple[int, ...] | None:
     return tuple(value.shape) if isinstance(value, torch.Tensor) else None
 
 
-def trace(model: nn.Module, input_size: int | tuple[int, int], batch_size: int = 1,
-          in_channels: int = 3) -> nx.DiGraph:
+def trace(model: nn.Module, input_size: int | tuple[int, int], batch_size: int = 1, in_channels: int = 3) -> nx.DiGraph:
     """Trace model on a (batch, in_channels, H, W) input into a DiGraph of Layer records.
 
     FX symbolic tracing first (fast); when it fails (shape arithmetic or control flow on traced values) or
@@ -107,8 +117,10 @@ def trace(model: nn.Module, input_size: int | tuple[int, int], batch_size: int =
     (240, ['input_layer', 'rescaling', 'normalization'])
     """
     if isinstance(model, torch.jit.ScriptModule):  # its Python structure is compiled away: nothing to follow
-        raise InputError(f"{type(model).__name__} is a TorchScript module (torch.jit.script / torch.jit.trace), "
-                         "which cannot be traced into layers; pass the eager nn.Module it was made from")
+        raise InputError(
+            f"{type(model).__name__} is a TorchScript module (torch.jit.script / torch.jit.trace), "
+            "which cannot be traced into layers; pass the eager nn.Module it was made from"
+        )
     height, width = (input_size, input_size) if isinstance(input_size, int) else input_size
     model = _on_meta(model)
     example = torch.empty((batch_size, in_channels, height, width), device="meta")
@@ -139,8 +151,13 @@ def fuse_swish(fx_graph: fx.Graph) -> fx.Graph:
         if not (_call_kind(node) is LayerKind.MULTIPLY and len(node.args) == 2 and not node.kwargs):
             continue
         for x, gate in (node.args, node.args[::-1]):
-            if isinstance(gate, fx.Node) and _is_sigmoid(gate) and gate.args == (x,) \
-                    and not gate.kwargs and len(gate.users) == 1:
+            if (
+                isinstance(gate, fx.Node)
+                and _is_sigmoid(gate)
+                and gate.args == (x,)
+                and not gate.kwargs
+                and len(gate.users) == 1
+            ):
                 with fx_graph.inserting_before(node):
                     silu = fx_graph.call_function(F.silu, (x,))
                 silu.meta = dict(node.meta)
@@ -157,8 +174,11 @@ def _call_kind(node: fx.Node) -> LayerKind | None:
 
 def _is_sigmoid(node: fx.Node) -> bool:
     # Not x.sigmoid_(): it overwrites the x the product reads, so x * x.sigmoid_() is no swish.
-    return _call_kind(node) is LayerKind.ACTIVATION and activation_name(node.target) == "sigmoid" \
+    return (
+        _call_kind(node) is LayerKind.ACTIVATION
+        and activation_name(node.target) == "sigmoid"
         and node.target != "sigmoid_"
+    )
 
 
 def _layer_graph(model: nn.Module, fx_graph: fx.Graph, example: torch.Tensor, tracer: Tracer) -> nx.DiGraph:
@@ -206,9 +226,13 @@ def _layer_graph(model: nn.Module, fx_graph: fx.Graph, example: torch.Tensor, tr
             path = _module_path(node)
             where += f" in module '{path}'" if path else ""
             raise ShapePropagationError(
-                f"shape propagation failed at {where}: {type(exc).__name__}: {exc}".splitlines()[0]) from exc
-        if node.op != "get_attr" and isinstance(values[node], (tuple, list)) and \
-                any(isinstance(v, torch.Tensor) for v in values[node]):
+                f"shape propagation failed at {where}: {type(exc).__name__}: {exc}".splitlines()[0]
+            ) from exc
+        if (
+            node.op != "get_attr"
+            and isinstance(values[node], (tuple, list))
+            and any(isinstance(v, torch.Tensor) for v in values[node])
+        ):
             # torch.split and the like: no layer; the items taken out of it connect to what was split
             source = next((n for n in node.all_input_nodes if n in layer_of), None)
             if source is not None:
@@ -261,8 +285,14 @@ def _trainable(value: Any) -> bool:
     return isinstance(value, nn.Parameter) and value.requires_grad
 
 
-def _make_layer(node: fx.Node, modules: dict[str, nn.Module], values: dict[fx.Node, Any], index: int,
-                taken: set[str], read_by: dict[fx.Node, set[fx.Node]]) -> Layer:
+def _make_layer(
+    node: fx.Node,
+    modules: dict[str, nn.Module],
+    values: dict[fx.Node, Any],
+    index: int,
+    taken: set[str],
+    read_by: dict[fx.Node, set[fx.Node]],
+) -> Layer:
     out_shape = tuple(values[node].shape)  # only tensor-valued nodes are layers
     inputs = [values[n] for n in node.all_input_nodes if isinstance(values.get(n), torch.Tensor)]
     in_shape = _tensor_shape(inputs[0]) if inputs else None
@@ -297,13 +327,27 @@ def _make_layer(node: fx.Node, modules: dict[str, nn.Module], values: dict[fx.No
         weights = [(str(n.target), values[n]) for n in sorted(attrs, key=lambda a: str(a.target))]
         params = sum(w.numel() for _, w in weights if _trainable(w))
         # F.batch_norm on a module's running statistics: Keras lists them, as for a BatchNorm2d module
-        stats = sum(w.numel() for target, w in weights if isinstance(w, torch.Tensor) and not _trainable(w)
-                    and not target.endswith("num_batches_tracked"))
+        stats = sum(
+            w.numel()
+            for target, w in weights
+            if isinstance(w, torch.Tensor) and not _trainable(w) and not target.endswith("num_batches_tracked")
+        )
         if fn is frozen_batch_norm:  # folded from BatchNorm's scale, shift, mean and variance: count those
             params = stats = 2 * out_shape[1]
     # Names come from other people's module names: newlines, control characters and lone surrogates are written
     # as escapes here, once, so every table, summary, diagram and page downstream gets one printable line.
-    return Layer(name=_unique(printable(name), taken), kind=kind, type=type_name, path=path, index=index,
-                 in_shape=in_shape, shape=out_shape, params=params, params_keras=params + stats,
-                 macs=macs(kind, out_shape, geometry),
-                 elementwise=elementwise_ops(kind, in_shape, out_shape, fused), activation=activation, **geometry)
+    return Layer(
+        name=_unique(printable(name), taken),
+        kind=kind,
+        type=type_name,
+        path=path,
+        index=index,
+        in_shape=in_shape,
+        shape=out_shape,
+        params=params,
+        params_keras=params + stats,
+        macs=macs(kind, out_shape, geometry),
+        elementwise=elementwise_ops(kind, in_shape, out_shape, fused),
+        activation=activation,
+        **geometry,
+    )

@@ -1,4 +1,5 @@
 """effnet_inspect.diagram(): a Graphviz drawing as an object with its DOT source, its SVG and a save()."""
+
 from __future__ import annotations
 
 import functools
@@ -54,8 +55,11 @@ class Diagram:
     @property
     def title(self) -> str:
         joined = ", ".join(self.names)
-        return f"Side-by-side diagram of {joined}" if self.side_by_side else \
-            f"{self.level.value.capitalize()}-level diagram of {joined}"
+        return (
+            f"Side-by-side diagram of {joined}"
+            if self.side_by_side
+            else f"{self.level.value.capitalize()}-level diagram of {joined}"
+        )
 
     def __repr__(self) -> str:
         return f"<Diagram: {self.title}; {len(self.dot.splitlines())} lines of DOT in .dot, SVG in .svg>"
@@ -66,17 +70,28 @@ class Diagram:
         return svg_or_reason(self.dot)[0]  # None: no SVG to show (Graphviz missing); the HTML says why
 
     def _repr_html_(self) -> str:
-        from effnet_inspect.api.display import render as render_html, svg_or_reason
+        from effnet_inspect.api.display import render as render_html
+        from effnet_inspect.api.display import svg_or_reason
 
         svg, missing = svg_or_reason(self.dot)
-        return render_html("diagram.html", svg=svg, label=self.title, missing=missing,
-                           scroll=self.level is not DiagramLevel.STAGE)
+        return render_html(
+            "diagram.html", svg=svg, label=self.title, missing=missing, scroll=self.level is not DiagramLevel.STAGE
+        )
 
 
-def diagram(variants: Sources = None, level: DiagramLevel | str = DiagramLevel.STAGE, *, side_by_side: bool = False,
-            rankdir: RankDir | str = RankDir.TB, expand: bool = False, include_top: bool = True,
-            resolution: int | None = None, model: Model | None = None, kwargs: Kwargs = None,
-            name: str | None = None) -> Diagram:
+def diagram(
+    variants: Sources = None,
+    level: DiagramLevel | str = DiagramLevel.STAGE,
+    *,
+    side_by_side: bool = False,
+    rankdir: RankDir | str = RankDir.TB,
+    expand: bool = False,
+    include_top: bool = True,
+    resolution: int | None = None,
+    model: Model | None = None,
+    kwargs: Kwargs = None,
+    name: str | None = None,
+) -> Diagram:
     """A Graphviz drawing of one model at stage, module or layer level, or of several side by side
     (`effnet-inspect diagram`).
 
@@ -91,8 +106,9 @@ def diagram(variants: Sources = None, level: DiagramLevel | str = DiagramLevel.S
     """
     level, rankdir = choice(DiagramLevel, level, "level"), choice(RankDir, rankdir, "rankdir")
     if side_by_side and level is not DiagramLevel.STAGE:
-        raise InputError(f"{level.value}: side-by-side figures are drawn at stage level only; use stage "
-                         "(the default)", param="level")
+        raise InputError(
+            f"{level.value}: side-by-side figures are drawn at stage level only; use stage (the default)", param="level"
+        )
     if expand and level is not DiagramLevel.MODULE:
         raise InputError(f"applies to the module level only, not {level.value}", param="expand")
     if variants is None and model is None and not side_by_side:

@@ -5,10 +5,12 @@ _repr_html_ imports `analysis_card` from this module when a notebook asks for it
 its renderer, never its code. The tables reuse the report's column definitions and module chips
 (report.html.records_table), so a notebook shows the headers and number formats of `effnet-inspect table`.
 """
+
 from __future__ import annotations
 
 import functools
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from effnet_inspect.analysis.measure import Analysis, Level, family_row, stage_rows
 from effnet_inspect.errors import InputError
@@ -20,8 +22,13 @@ from effnet_inspect.report.html import HtmlTable, records_table, table
 def environment() -> Any:
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.PackageLoader("effnet_inspect.api", "templates"), autoescape=True,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("effnet_inspect.api", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def render(template: str, **context: Any) -> str:
@@ -55,11 +62,14 @@ def analysis_card(a: Analysis) -> str:
     f = family_row(a)
     top = "with the classifier top" if a.include_top else "without the classifier top"
     subtitle = f"{a.resolution}×{a.resolution} input, {top}: {f.layers:,} layers, {f.sub_blocks} sub-blocks"
-    totals = totals_table([("Parameters (trainable)", f"{thousands(f.params)} ({in_millions(f.params)})"),
-                           ("Keras params (with BN statistics)", thousands(f.params_keras)),
-                           ("MACs", f"{thousands(f.macs)} ({giga(f.macs)})"),
-                           ("FLOPs (2 × MACs)", thousands(f.flops))])
+    totals = totals_table(
+        [
+            ("Parameters (trainable)", f"{thousands(f.params)} ({in_millions(f.params)})"),
+            ("Keras params (with BN statistics)", thousands(f.params_keras)),
+            ("MACs", f"{thousands(f.macs)} ({giga(f.macs)})"),
+            ("FLOPs (2 × MACs)", thousands(f.flops)),
+        ]
+    )
     stages = records_table(stage_rows(a), Level.STAGE, "Stages", drop=("variant", "params_keras"))
     svg, missing = svg_or_reason(diagram_dot(a, "stage"))
-    return render("card.html", title=a.title, subtitle=subtitle, totals=totals, stages=stages, svg=svg,
-                  missing=missing)
+    return render("card.html", title=a.title, subtitle=subtitle, totals=totals, stages=stages, svg=svg, missing=missing)

@@ -1,4 +1,5 @@
 """effnet_inspect.inspect(): is another implementation EfficientNet-Bx, and where does it differ?"""
+
 from __future__ import annotations
 
 import functools
@@ -69,25 +70,52 @@ class Verdict:
 
         c = self.conformance
         label = c.closest_variant.upper()
-        totals = totals_table([("Parameters", f"{c.params:,} ({label}: {c.reference_params:,})"),
-                               ("MACs", f"{c.macs:,} ({label}: {c.reference_macs:,})"),
-                               ("Modules", ", ".join(f"{k} ×{v}" for k, v in c.module_counts.items()))])
-        stages = table("Stages", ("Stage", "Layers", "Params", f"{label} params", "MACs (M)", f"{label} MACs (M)"),
-                       [(s.stage, thousands(s.layers, "-"), thousands(s.params, "-"),
-                         thousands(s.reference_params, "-"), millions(s.macs, missing="-"),
-                         millions(s.reference_macs, missing="-")) for s in c.stages], (False, *[True] * 5))
+        totals = totals_table(
+            [
+                ("Parameters", f"{c.params:,} ({label}: {c.reference_params:,})"),
+                ("MACs", f"{c.macs:,} ({label}: {c.reference_macs:,})"),
+                ("Modules", ", ".join(f"{k} ×{v}" for k, v in c.module_counts.items())),
+            ]
+        )
+        stages = table(
+            "Stages",
+            ("Stage", "Layers", "Params", f"{label} params", "MACs (M)", f"{label} MACs (M)"),
+            [
+                (
+                    s.stage,
+                    thousands(s.layers, "-"),
+                    thousands(s.params, "-"),
+                    thousands(s.reference_params, "-"),
+                    millions(s.macs, missing="-"),
+                    millions(s.reference_macs, missing="-"),
+                )
+                for s in c.stages
+            ],
+            (False, *[True] * 5),
+        )
         k = c.keras
-        keras = (f"Keras-equivalent layers: {k.layers} (this implementation has {k.nodes} nodes, {k.matched} of "
-                 "them Keras layers)")
-        groups = [(title, [f"{d.count} {d.kind}: {d.reason}" for d in found]) for title, found in
-                  (("Has, Keras lacks", k.extra), ("Keras has, this lacks", k.missing)) if found]
+        keras = (
+            f"Keras-equivalent layers: {k.layers} (this implementation has {k.nodes} nodes, {k.matched} of "
+            "them Keras layers)"
+        )
+        groups = [
+            (title, [f"{d.count} {d.kind}: {d.reason}" for d in found])
+            for title, found in (("Has, Keras lacks", k.extra), ("Keras has, this lacks", k.missing))
+            if found
+        ]
         sentence = headline(c)
-        return render("verdict.html", c=c, verdict=sentence[:1].upper() + sentence[1:], totals=totals, stages=stages,
-                      keras=keras, keras_groups=groups)
+        return render(
+            "verdict.html",
+            c=c,
+            verdict=sentence[:1].upper() + sentence[1:],
+            totals=totals,
+            stages=stages,
+            keras=keras,
+            keras_groups=groups,
+        )
 
 
-def inspect(model: Model, *, kwargs: Kwargs = None, resolution: int | None = None,
-            name: str | None = None) -> Verdict:
+def inspect(model: Model, *, kwargs: Kwargs = None, resolution: int | None = None, name: str | None = None) -> Verdict:
     """Trace, group and judge another implementation against B0-B7 (`effnet-inspect inspect`).
 
     model: an nn.Module (its weights are not touched: it is traced on the meta device), or a factory as

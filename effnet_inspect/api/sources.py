@@ -4,26 +4,29 @@ Variants are names ('b3', 'phi=2.5', 'w=1.3,d=1.5,r=320'), Variant or ModelSpec 
 objects; one or a list. Another implementation is a model: an nn.Module object, or 'MODULE:CALLABLE' naming a
 factory that is called on the meta device (as the command line's --model).
 """
+
 from __future__ import annotations
 
 import dataclasses
 import enum
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence, TypeVar, Union
+from typing import Any, TypeVar
 
 from torch import nn
 
-from effnet_inspect.analysis.measure import Analysis, analyses as analyse_all
+from effnet_inspect.analysis.measure import Analysis
+from effnet_inspect.analysis.measure import analyses as analyse_all
 from effnet_inspect.arch.specs import OFFICIAL_NAMES, ModelSpec, Variant, parse_variant
 from effnet_inspect.errors import InputError
 from effnet_inspect.ports.factory import parse_factory, refuse_weights
 from effnet_inspect.ports.verdict import Inspection, inspect_factory, inspect_model
 
-Source = Union[str, Variant, ModelSpec, Analysis]
-Sources = Union[Source, Sequence[Source], None]
-Model = Union[str, nn.Module]
-Kwargs = Union[Mapping[str, Any], str, None]
+Source = str | Variant | ModelSpec | Analysis
+Sources = Source | Sequence[Source] | None
+Model = str | nn.Module
+Kwargs = Mapping[str, Any] | str | None
 E = TypeVar("E", bound=enum.Enum)
 
 
@@ -38,8 +41,9 @@ def choice(kind: type[E], value: E | str, param: str) -> E:
         raise InputError(f"{value!r} is not one of {choices}", param=param) from None
 
 
-def save_format(kind: type[E], path: str | os.PathLike, given: E | str | None, by_suffix: Mapping[str, E],
-                default: E) -> E:
+def save_format(
+    kind: type[E], path: str | os.PathLike, given: E | str | None, by_suffix: Mapping[str, E], default: E
+) -> E:
     """What a save() writes: the format asked for, else the one the file name's extension implies, else the
     default; a format that contradicts the extension is refused rather than written under a misleading name."""
     implied = by_suffix.get(Path(path).suffix.lower())
@@ -66,19 +70,28 @@ def source_list(variants: Sources) -> list[Source]:
     return found
 
 
-def our_variants(variants: Sources = None, kwargs: Kwargs = None, include_top: bool = True,
-                 resolution: int | None = None) -> list[Source]:
+def our_variants(
+    variants: Sources = None, kwargs: Kwargs = None, include_top: bool = True, resolution: int | None = None
+) -> list[Source]:
     """The given variants (default B0-B7), checked against the options that go with them."""
     reject_kwargs(kwargs)
     found = source_list(variants) or list(OFFICIAL_NAMES)
     if any(isinstance(v, Analysis) for v in found) and (resolution is not None or not include_top):
-        raise InputError("cannot change a finished Analysis; give the variant instead",
-                         param="resolution" if resolution is not None else "include_top")
+        raise InputError(
+            "cannot change a finished Analysis; give the variant instead",
+            param="resolution" if resolution is not None else "include_top",
+        )
     return found
 
 
-def analyses(variants: Sources = None, model: Model | None = None, kwargs: Kwargs = None,
-             include_top: bool = True, resolution: int | None = None, name: str | None = None) -> list[Analysis]:
+def analyses(
+    variants: Sources = None,
+    model: Model | None = None,
+    kwargs: Kwargs = None,
+    include_top: bool = True,
+    resolution: int | None = None,
+    name: str | None = None,
+) -> list[Analysis]:
     """The analyses a call works on: the given variants (default B0-B7), or the model (called name)."""
     if model is not None:
         return [inspection(model, kwargs, resolution, name, variants=variants, include_top=include_top).analysis]
@@ -87,9 +100,14 @@ def analyses(variants: Sources = None, model: Model | None = None, kwargs: Kwarg
     return analyse_all(our_variants(variants, kwargs, include_top, resolution), include_top, resolution)
 
 
-def side_by_side(variants: Sources = None, model: Model | None = None, kwargs: Kwargs = None,
-                 include_top: bool = True, resolution: int | None = None,
-                 name: str | None = None) -> list[Analysis | Inspection]:
+def side_by_side(
+    variants: Sources = None,
+    model: Model | None = None,
+    kwargs: Kwargs = None,
+    include_top: bool = True,
+    resolution: int | None = None,
+    name: str | None = None,
+) -> list[Analysis | Inspection]:
     """Variants and another implementation together (table, compare, report): the variants' analyses (B0-B7 by
     default, none by default beside a model), then the model's Inspection (its analysis with the verdict)."""
     if model is None:
@@ -100,20 +118,30 @@ def side_by_side(variants: Sources = None, model: Model | None = None, kwargs: K
     return found + [inspection(model, kwargs, resolution, name, include_top=include_top)]
 
 
-def inspection(model: Model, kwargs: Kwargs = None, resolution: int | None = None, name: str | None = None,
-               variants: Sources = None, include_top: bool = True) -> Inspection:
+def inspection(
+    model: Model,
+    kwargs: Kwargs = None,
+    resolution: int | None = None,
+    name: str | None = None,
+    variants: Sources = None,
+    include_top: bool = True,
+) -> Inspection:
     """Trace, group and judge another implementation (see effnet_inspect.ports.verdict)."""
     if variants:
         raise InputError("is given together with variants; give one or the other", param="model")
     if not include_top:
-        raise InputError("cannot remove the classifier of another implementation; build it without one through "
-                         "the factory's own keyword arguments, e.g. {\"include_top\": false}", param="include_top")
+        raise InputError(
+            "cannot remove the classifier of another implementation; build it without one through "
+            'the factory\'s own keyword arguments, e.g. {"include_top": false}',
+            param="include_top",
+        )
     if isinstance(model, nn.Module):
         reject_kwargs(kwargs)
         return inspect_model(model, name or type(model).__name__, resolution)
     if not isinstance(model, str):
-        raise InputError(f"must be an nn.Module or a factory as 'MODULE:CALLABLE', not {type(model).__name__}",
-                         param="model")
+        raise InputError(
+            f"must be an nn.Module or a factory as 'MODULE:CALLABLE', not {type(model).__name__}", param="model"
+        )
     factory = parse_factory(model, kwargs if isinstance(kwargs, str) else None, name)
     if isinstance(kwargs, Mapping):  # from Python: taken as it is (a JSON round trip would turn tuples into lists)
         factory = dataclasses.replace(factory, kwargs=refuse_weights(dict(kwargs)))

@@ -1,4 +1,5 @@
 """effnet_inspect.summary(): the Keras model.summary()-style listing of one model."""
+
 from __future__ import annotations
 
 import functools
@@ -7,7 +8,8 @@ from dataclasses import dataclass
 from effnet_inspect.analysis.measure import Analysis
 from effnet_inspect.api.sources import Kwargs, Model, Source, analyses
 from effnet_inspect.errors import InputError
-from effnet_inspect.render.summary import HEADERS, model_name, summary_rows, summary_totals, summary as summary_text
+from effnet_inspect.render.summary import HEADERS, model_name, summary_rows, summary_totals
+from effnet_inspect.render.summary import summary as summary_text
 
 
 @dataclass(frozen=True, repr=False)
@@ -38,12 +40,23 @@ class Summary:
         from effnet_inspect.report.html import table
 
         layers = table("", HEADERS, summary_rows(self.analysis), (False, False, True, False))
-        return render("summary.html", name=model_name(self.analysis), layers=layers,
-                      totals=totals_table(summary_totals(self.analysis)))
+        return render(
+            "summary.html",
+            name=model_name(self.analysis),
+            layers=layers,
+            totals=totals_table(summary_totals(self.analysis)),
+        )
 
 
-def summary(variant: Source | None = None, *, include_top: bool = True, resolution: int | None = None,
-            model: Model | None = None, kwargs: Kwargs = None, name: str | None = None) -> Summary:
+def summary(
+    variant: Source | None = None,
+    *,
+    include_top: bool = True,
+    resolution: int | None = None,
+    model: Model | None = None,
+    kwargs: Kwargs = None,
+    name: str | None = None,
+) -> Summary:
     """The Keras-style layer listing of one variant, or of another implementation (`effnet-inspect summary`).
 
     variant: 'b0'-'b7', a custom variant ('phi=2.5'), a Variant or an Analysis. model: another implementation
@@ -55,8 +68,9 @@ def summary(variant: Source | None = None, *, include_top: bool = True, resoluti
     Total params: 5,330,571
     """
     if variant is None and model is None:
-        raise InputError("give a variant (b0-b7 or a custom one such as 'phi=2.5') or a model ('MODULE:CALLABLE' "
-                         "or an nn.Module)")
+        raise InputError(
+            "give a variant (b0-b7 or a custom one such as 'phi=2.5') or a model ('MODULE:CALLABLE' or an nn.Module)"
+        )
     found = analyses(variant, model, kwargs, include_top, resolution, name)
     if len(found) != 1:
         raise InputError(f"lists one model at a time, not {len(found)}", param="variant")

@@ -1,4 +1,5 @@
 """effnet_inspect.table(): the records of `effnet-inspect table` as an object that renders itself."""
+
 from __future__ import annotations
 
 import os
@@ -7,13 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from effnet_inspect.analysis.measure import Analysis, Level, rows_for, table_rows
-from effnet_inspect.api.sources import Kwargs, Model, Sources, choice, save_format, our_variants, side_by_side
+from effnet_inspect.api.sources import Kwargs, Model, Sources, choice, our_variants, save_format, side_by_side
 from effnet_inspect.errors import InputError
 from effnet_inspect.ports.verdict import Conformance, Inspection
 from effnet_inspect.render.tables import Format, render
 
-FORMAT_BY_SUFFIX = {".txt": Format.TEXT, ".md": Format.MD, ".csv": Format.CSV, ".json": Format.JSON,
-                    ".tex": Format.LATEX}
+FORMAT_BY_SUFFIX = {
+    ".txt": Format.TEXT,
+    ".md": Format.MD,
+    ".csv": Format.CSV,
+    ".json": Format.JSON,
+    ".tex": Format.LATEX,
+}
 
 
 @dataclass(frozen=True, repr=False)
@@ -69,8 +75,9 @@ class Table:
         try:
             import pandas
         except ImportError as exc:
-            raise ImportError("Table.to_pandas() needs pandas, an optional extra: "
-                              "pip install 'effnet-inspect[pandas]'", name="pandas") from exc
+            raise ImportError(
+                "Table.to_pandas() needs pandas, an optional extra: pip install 'effnet-inspect[pandas]'", name="pandas"
+            ) from exc
         flat = [_columns(r) for r in self.rows]
         # convert_dtypes: nullable integers, so that the stem's missing repeats do not turn the column into floats
         return pandas.DataFrame(flat, columns=list(flat[0])).convert_dtypes()
@@ -104,9 +111,17 @@ def _columns(row: Any) -> dict[str, Any]:
     return out
 
 
-def table(variants: Sources = None, level: Level | str = Level.FAMILY, *, include_top: bool = True,
-          resolution: int | None = None, fvcore: bool = False, model: Model | None = None,
-          kwargs: Kwargs = None, name: str | None = None) -> Table:
+def table(
+    variants: Sources = None,
+    level: Level | str = Level.FAMILY,
+    *,
+    include_top: bool = True,
+    resolution: int | None = None,
+    fvcore: bool = False,
+    model: Model | None = None,
+    kwargs: Kwargs = None,
+    name: str | None = None,
+) -> Table:
     """Parameters, MACs, channels and resolutions per variant, stage or sub-block (`effnet-inspect table`).
 
     variants: 'b0'-'b7', custom ones ('phi=2.5', 'w=1.3,d=1.5,r=320'), Variant or Analysis objects; one or a list

@@ -1,4 +1,5 @@
 """Layer kinds: what a traced node is, in Keras' vocabulary, whatever module or function produced it."""
+
 from __future__ import annotations
 
 import enum

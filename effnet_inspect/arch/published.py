@@ -11,6 +11,7 @@ the counts measured here (B4: 19,341,616 parameters, 4.39 GFLOPS; B7: 37.75), so
 independent implementation; the paper does not say how it counted, and we know of no published explanation of
 the gap: it is unexplained. The report computes which figures fall outside the printed range (printed_range).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

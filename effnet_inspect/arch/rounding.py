@@ -4,12 +4,22 @@ The final numbers always come from effnet_inspect.specs (round_filters, round_re
 exposes the intermediate values those functions pass through, so a reader can follow e.g. B3's block 4:
 80 channels x 1.2 = 96.0 -> nearest multiple of 8 = 96 -> no bump -> 96; 3 repeats x 1.4 = 4.2 -> ceil -> 5.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from effnet_inspect.arch.specs import (BASE_BLOCKS, CHANNEL_DIVISOR, HEAD_CHANNELS, STEM_CHANNELS, Variant, nearest_multiple,
-                    round_filters, round_repeats, scale)
+from effnet_inspect.arch.specs import (
+    BASE_BLOCKS,
+    CHANNEL_DIVISOR,
+    HEAD_CHANNELS,
+    STEM_CHANNELS,
+    Variant,
+    nearest_multiple,
+    round_filters,
+    round_repeats,
+    scale,
+)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 Nothing here imports torch: what B5's block 6 looks like is a pure function of the rules in the paper and the
 Keras applications code (round_filters, round_repeats, the drop-connect schedule).
 """
+
 from __future__ import annotations
 
 import math
@@ -170,21 +171,30 @@ def scale(variant: Variant) -> ModelSpec:
     [2, 3, 3, 5, 5, 6, 2]
     """
     w, d = variant.width, variant.depth
-    rows = [(b, round_filters(b.in_channels, w), round_filters(b.out_channels, w), round_repeats(b.repeats, d))
-            for b in BASE_BLOCKS]
+    rows = [
+        (b, round_filters(b.in_channels, w), round_filters(b.out_channels, w), round_repeats(b.repeats, d))
+        for b in BASE_BLOCKS
+    ]
     total = sum(r for *_, r in rows)
     stages, position = [], 0
     for number, (base, cin, cout, repeats) in enumerate(rows, start=1):
         subs = []
         for i in range(repeats):
             block_in = cin if i == 0 else cout
-            subs.append(SubBlockSpec(
-                stage=number, index=i, global_index=position,
-                in_channels=block_in, out_channels=cout, expand_ratio=base.expand_ratio,
-                kernel_size=base.kernel_size, stride=base.stride if i == 0 else 1,
-                se_channels=max(1, int(block_in * base.se_ratio)),
-                drop_rate=DROP_CONNECT_RATE * position / total,
-            ))
+            subs.append(
+                SubBlockSpec(
+                    stage=number,
+                    index=i,
+                    global_index=position,
+                    in_channels=block_in,
+                    out_channels=cout,
+                    expand_ratio=base.expand_ratio,
+                    kernel_size=base.kernel_size,
+                    stride=base.stride if i == 0 else 1,
+                    se_channels=max(1, int(block_in * base.se_ratio)),
+                    drop_rate=DROP_CONNECT_RATE * position / total,
+                )
+            )
             position += 1
         stages.append(StageSpec(number, base, cin, cout, repeats, tuple(subs)))
     return ModelSpec(variant, round_filters(STEM_CHANNELS, w), tuple(stages), round_filters(HEAD_CHANNELS, w))
@@ -192,8 +202,16 @@ def scale(variant: Variant) -> ModelSpec:
 
 # ---------------------------------------------------------------------------------------------- parsing
 CUSTOM_SYNTAX = "'phi=2.5' or 'w=1.3,d=1.5,r=320' (optionally ',dropout=0.3')"
-_KEYS = {"w": "width", "width": "width", "d": "depth", "depth": "depth", "r": "resolution",
-         "resolution": "resolution", "phi": "phi", "dropout": "dropout"}
+_KEYS = {
+    "w": "width",
+    "width": "width",
+    "d": "depth",
+    "depth": "depth",
+    "r": "resolution",
+    "resolution": "resolution",
+    "phi": "phi",
+    "dropout": "dropout",
+}
 
 
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?|[+-]?(nan|inf|infinity)", re.ASCII | re.IGNORECASE)
@@ -242,8 +260,13 @@ def check_resolution(resolution: float) -> int:
     return int(resolution)
 
 
-def custom_variant(phi: float | None = None, width: float | None = None, depth: float | None = None,
-                   resolution: float | None = None, dropout: float | None = None) -> Variant:
+def custom_variant(
+    phi: float | None = None,
+    width: float | None = None,
+    depth: float | None = None,
+    resolution: float | None = None,
+    dropout: float | None = None,
+) -> Variant:
     """A compound-scaled variant from phi, or from explicit width / depth / resolution (missing ones are B0's)."""
     if dropout is not None:
         _check("dropout", dropout, (0.0, 0.99))
@@ -251,8 +274,8 @@ def custom_variant(phi: float | None = None, width: float | None = None, depth: 
         if any(v is not None for v in (width, depth, resolution)):
             raise InputError(f"give either phi or w/d/r, not both; expected {CUSTOM_SYNTAX}")
         _check("phi", phi, PHI_RANGE)
-        width, depth = BETA ** phi, ALPHA ** phi
-        resolution = round(BASE_RESOLUTION * GAMMA ** phi)
+        width, depth = BETA**phi, ALPHA**phi
+        resolution = round(BASE_RESOLUTION * GAMMA**phi)
         name = f"phi={phi:g}"
     else:
         width = 1.0 if width is None else width

@@ -1,23 +1,24 @@
 """The device side of a benchmark: which device, what it is (environment, spec-sheet peaks), how to set it up
 (precision flags, default settings) and what it can do (ceilings: a large copy and a large matmul, measured).
 """
+
 from __future__ import annotations
 
 import contextlib
+import functools
 import platform
 import re
 import shutil
 import statistics
 import subprocess
 import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence
 
 import torch
 
-from effnet_inspect.bench.results import (BenchEnvironment, BenchSettings, Ceilings, Device, Precision, Timer,
-                                          rounded)
+from effnet_inspect.bench.results import BenchEnvironment, BenchSettings, Ceilings, Device, Precision, Timer, rounded
 from effnet_inspect.errors import InputError
 
 
@@ -25,8 +26,9 @@ def resolve_device(choice: Device) -> torch.device:
     cuda = torch.cuda.is_available()
     if choice is Device.CUDA and not cuda:
         build = f"CUDA {torch.version.cuda}" if torch.version.cuda else "a CPU-only build"
-        raise InputError(f"cuda: no CUDA device is available (torch {torch.__version__}, {build}); "
-                         f"use cpu or auto", param="device")
+        raise InputError(
+            f"cuda: no CUDA device is available (torch {torch.__version__}, {build}); use cpu or auto", param="device"
+        )
     return torch.device("cuda" if choice is Device.CUDA or (choice is Device.AUTO and cuda) else "cpu")
 
 
@@ -44,11 +46,11 @@ def default_settings(device: torch.device) -> BenchSettings:
     """A short run on the CPU (seconds), a careful one on the GPU."""
     if device.type == "cuda":
         # 1 s per round: B7 in fp32 at batch 128 takes about half a second a pass, fifty would be minutes.
-        return BenchSettings(warmup=10, iters=50, repeats=3, budget_s=1.0, timer=Timer.CUDA_EVENTS,
-                             cudnn_benchmark=True)
+        return BenchSettings(
+            warmup=10, iters=50, repeats=3, budget_s=1.0, timer=Timer.CUDA_EVENTS, cudnn_benchmark=True
+        )
     # 2 s per round: a large model (B7, phi=10) gets 3 passes a round instead of 10, and the run stays minutes
-    return BenchSettings(warmup=2, iters=10, repeats=3, budget_s=2.0, timer=Timer.PERF_COUNTER,
-                         cudnn_benchmark=False)
+    return BenchSettings(warmup=2, iters=10, repeats=3, budget_s=2.0, timer=Timer.PERF_COUNTER, cudnn_benchmark=False)
 
 
 # --------------------------------------------------------------------------------------- spec-sheet peaks
@@ -65,11 +67,15 @@ class DevicePeaks:
 # and element-wise work cannot, which is why EfficientNets reach a small fraction of it).
 # PCIe / NVL boards have lower clocks and other peaks, so the patterns exclude them rather than guess.
 PEAKS: tuple[DevicePeaks, ...] = (
-    DevicePeaks("H100/H200 SXM", r"\bH200\b(?!.*\bNVL\b)|\bH100\b.*\b(SXM|HBM3)\b",
-                {Precision.FP32: 67.0, Precision.TF32: 495.0, Precision.BF16: 989.0, Precision.FP16: 989.0}),
+    DevicePeaks(
+        "H100/H200 SXM",
+        r"\bH200\b(?!.*\bNVL\b)|\bH100\b.*\b(SXM|HBM3)\b",
+        {Precision.FP32: 67.0, Precision.TF32: 495.0, Precision.BF16: 989.0, Precision.FP16: 989.0},
+    ),
     # A100: FP16 tensor peak equals BF16 (312) on the NVIDIA datasheet; PCIe and SXM share these figures.
-    DevicePeaks("A100", r"\bA100\b",
-                {Precision.FP32: 19.5, Precision.TF32: 156.0, Precision.BF16: 312.0, Precision.FP16: 312.0}),
+    DevicePeaks(
+        "A100", r"\bA100\b", {Precision.FP32: 19.5, Precision.TF32: 156.0, Precision.BF16: 312.0, Precision.FP16: 312.0}
+    ),
 )
 
 
@@ -91,8 +97,15 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-NVIDIA_SMI_FIELDS = ("driver_version", "clocks.sm", "clocks.mem", "clocks.max.sm", "clocks.max.mem",
-                     "power.limit", "pstate")
+NVIDIA_SMI_FIELDS = (
+    "driver_version",
+    "clocks.sm",
+    "clocks.mem",
+    "clocks.max.sm",
+    "clocks.max.mem",
+    "power.limit",
+    "pstate",
+)
 
 
 def nvidia_smi(index: int) -> dict[str, str]:
@@ -101,8 +114,13 @@ def nvidia_smi(index: int) -> dict[str, str]:
     if exe is None:
         return {}
     try:
-        out = subprocess.run([exe, f"--id={index}", f"--query-gpu={','.join(NVIDIA_SMI_FIELDS)}",
-                              "--format=csv,noheader"], capture_output=True, text=True, timeout=15, check=True)
+        out = subprocess.run(
+            [exe, f"--id={index}", f"--query-gpu={','.join(NVIDIA_SMI_FIELDS)}", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=15,
+            check=True,
+        )
     except (OSError, subprocess.SubprocessError):
         return {}
     values = [v.strip() for v in out.stdout.strip().split(",")]
@@ -114,20 +132,41 @@ def nvidia_smi(index: int) -> dict[str, str]:
 def environment(device: torch.device) -> BenchEnvironment:
     cpu = _cpu_model()
     if device.type != "cuda":
-        return BenchEnvironment(device_type="cpu", device_name=cpu, peak_key=None, gpu_memory_bytes=None,
-                                compute_capability=None, driver=None, cuda=None, cudnn=None, torch=torch.__version__,
-                                python=platform.python_version(), cpu=cpu, threads=torch.get_num_threads())
+        return BenchEnvironment(
+            device_type="cpu",
+            device_name=cpu,
+            peak_key=None,
+            gpu_memory_bytes=None,
+            compute_capability=None,
+            driver=None,
+            cuda=None,
+            cudnn=None,
+            torch=torch.__version__,
+            python=platform.python_version(),
+            cpu=cpu,
+            threads=torch.get_num_threads(),
+        )
     index = device.index if device.index is not None else torch.cuda.current_device()
     props = torch.cuda.get_device_properties(index)
     smi = nvidia_smi(index)
     driver = smi.pop("driver_version", None)
     peaks = peaks_for(props.name)
     cudnn = torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None
-    return BenchEnvironment(device_type="cuda", device_name=props.name, peak_key=peaks.key if peaks else None,
-                            gpu_memory_bytes=props.total_memory, compute_capability=f"{props.major}.{props.minor}",
-                            driver=driver, cuda=torch.version.cuda, cudnn=str(cudnn) if cudnn else None,
-                            torch=torch.__version__, python=platform.python_version(), cpu=cpu,
-                            threads=torch.get_num_threads(), clocks=smi)
+    return BenchEnvironment(
+        device_type="cuda",
+        device_name=props.name,
+        peak_key=peaks.key if peaks else None,
+        gpu_memory_bytes=props.total_memory,
+        compute_capability=f"{props.major}.{props.minor}",
+        driver=driver,
+        cuda=torch.version.cuda,
+        cudnn=str(cudnn) if cudnn else None,
+        torch=torch.__version__,
+        python=platform.python_version(),
+        cpu=cpu,
+        threads=torch.get_num_threads(),
+        clocks=smi,
+    )
 
 
 # ----------------------------------------------------------------------------------------------- precision
@@ -167,8 +206,12 @@ def autocast(precision: Precision, device: torch.device) -> contextlib.AbstractC
 
 
 # ------------------------------------------------------------------------------------------------ ceilings
-MATMUL_DTYPES = {Precision.FP32: torch.float32, Precision.TF32: torch.float32, Precision.BF16: torch.bfloat16,
-                 Precision.FP16: torch.float16}
+MATMUL_DTYPES = {
+    Precision.FP32: torch.float32,
+    Precision.TF32: torch.float32,
+    Precision.BF16: torch.bfloat16,
+    Precision.FP16: torch.float16,
+}
 
 
 def _median_seconds(work: Callable[[], object], device: torch.device, repeats: int) -> float:
@@ -190,8 +233,13 @@ def _median_seconds(work: Callable[[], object], device: torch.device, repeats: i
     return statistics.median(times)
 
 
-def measure_ceilings(device: torch.device, precisions: Sequence[Precision], copy_bytes: int | None = None,
-                     matmul_size: int | None = None, repeats: int = 5) -> Ceilings:
+def measure_ceilings(
+    device: torch.device,
+    precisions: Sequence[Precision],
+    copy_bytes: int | None = None,
+    matmul_size: int | None = None,
+    repeats: int = 5,
+) -> Ceilings:
     """The roofs for the roofline: a device-to-device copy (1 GiB on a GPU, 256 MiB on the CPU; bytes read and
     written per second) and an n x n matmul per precision (n = 8192 on a GPU, 2048 on the CPU)."""
     gpu = device.type == "cuda"
@@ -199,14 +247,19 @@ def measure_ceilings(device: torch.device, precisions: Sequence[Precision], copy
     n = matmul_size or (8192 if gpu else 2048)
     source = torch.empty(copy_bytes // 4, dtype=torch.float32, device=device)
     target = torch.empty_like(source)
-    copy_s = _median_seconds(lambda: target.copy_(source), device, repeats)
+    copy_s = _median_seconds(functools.partial(target.copy_, source), device, repeats)
     del source, target
     tflops = {}
     for precision in dict.fromkeys(precisions):
         a = torch.randn(n, n, device=device, dtype=MATMUL_DTYPES[precision])
         b = torch.randn(n, n, device=device, dtype=MATMUL_DTYPES[precision])
         with precision_flags(precision, device):
-            seconds = _median_seconds(lambda: a @ b, device, repeats)
+            seconds = _median_seconds(functools.partial(torch.matmul, a, b), device, repeats)
         tflops[precision.value] = 2 * n**3 / seconds / 1e12
-    return Ceilings(source="measured in this run", copy_gb_s=rounded(2 * copy_bytes / copy_s / 1e9),
-                    matmul_tflops={k: rounded(v) for k, v in tflops.items()}, copy_bytes=copy_bytes, matmul_size=n)
+    return Ceilings(
+        source="measured in this run",
+        copy_gb_s=rounded(2 * copy_bytes / copy_s / 1e9),
+        matmul_tflops={k: rounded(v) for k, v in tflops.items()},
+        copy_bytes=copy_bytes,
+        matmul_size=n,
+    )

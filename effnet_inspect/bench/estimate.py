@@ -5,10 +5,11 @@ model can itself take seconds (phi=10: about ten), so the run is estimated from 
 timed on this machine now (under whatever else is running) and the other configurations are scaled from it by
 MACs x batch. Larger tensors run more efficiently than B0's, so this errs on the long side.
 """
+
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 from effnet_inspect.bench.results import BenchSettings
 
@@ -66,6 +67,8 @@ def cpu_warning(configs: Sequence, settings: BenchSettings) -> str | None:
     if seconds < WARN_S:
         return None
     minutes = max(1, round(seconds / 60))
-    return (f"this run will take about {minutes} minute{'s' if minutes > 1 else ''} on this CPU ({len(configs)} "
-            f"configuration{'s' if len(configs) > 1 else ''}, estimated from the MACs); Ctrl-C stops it and keeps "
-            f"what was measured")
+    return (
+        f"this run will take about {minutes} minute{'s' if minutes > 1 else ''} on this CPU ({len(configs)} "
+        f"configuration{'s' if len(configs) > 1 else ''}, estimated from the MACs); Ctrl-C stops it and keeps "
+        f"what was measured"
+    )

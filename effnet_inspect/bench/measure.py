@@ -9,19 +9,20 @@ Per configuration (implementation, resolution, batch, precision, channels-last, 
 - the per-stage split (stages.py), measured again (up to SPLIT_TRIES times) while its sum is off the whole by
   more than the tolerance; compiled models get none, as torch.compile fuses work across the stage boundaries.
 """
+
 from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch import nn
 
 from effnet_inspect.bench.device import autocast, precision_flags
 from effnet_inspect.bench.models import Implementation, model_facts
-from effnet_inspect.bench.results import BenchSettings, Precision, STAGE_SUM_TOLERANCE
+from effnet_inspect.bench.results import STAGE_SUM_TOLERANCE, BenchSettings, Precision
 from effnet_inspect.bench.stages import StageSplit, StageSplitError, graph_split, wall_clock_split
 
 MIN_ITERS = 3  # a time budget never cuts a round below this many passes
@@ -131,8 +132,11 @@ class Measurer:
         # One autocast context for everything: CUDA graphs are captured after an eager warm-up inside it, so they
         # read the weights autocast cast and cached then (no cast kernels in the graph, as in the eager passes),
         # and they are dropped before it exits and empties its cache.
-        with precision_flags(config.precision, self.device), torch.inference_mode(), \
-                autocast(config.precision, self.device):
+        with (
+            precision_flags(config.precision, self.device),
+            torch.inference_mode(),
+            autocast(config.precision, self.device),
+        ):
             x = torch.randn(batch_size, 3, config.resolution, config.resolution, device=self.device)
             x = x.contiguous(memory_format=layout)
             if cuda:
@@ -147,13 +151,19 @@ class Measurer:
             peak = torch.cuda.max_memory_allocated(self.device) if cuda else None
             del forward  # a captured graph's memory pool goes before the split captures its own
             if config.compiled:
-                return Measurement(batch_size, first_call_s, rounds, peak,
-                                   split_note="not split: torch.compile fuses work across the stage boundaries")
+                return Measurement(
+                    batch_size,
+                    first_call_s,
+                    rounds,
+                    peak,
+                    split_note="not split: torch.compile fuses work across the stage boundaries",
+                )
             split, tries, note = self.split(model, x, config, iters)
         return Measurement(batch_size, first_call_s, rounds, peak, split, tries, note)
 
-    def split(self, model: nn.Module, x: torch.Tensor, config: BenchConfig,
-              iters: int) -> tuple[StageSplit | None, int, str | None]:
+    def split(
+        self, model: nn.Module, x: torch.Tensor, config: BenchConfig, iters: int
+    ) -> tuple[StageSplit | None, int, str | None]:
         facts = model_facts(config.implementation, config.resolution)
         if facts.boundaries is None:
             return None, 0, f"not split: {facts.unsplittable}"

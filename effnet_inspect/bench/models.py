@@ -5,12 +5,13 @@ An Implementation is a label, a way to build the model with random weights on a 
 (`--model MODULE:CALLABLE`), inspected as `effnet-inspect inspect` does: traced and grouped on the meta device,
 judged against B0-B7, whose closest variant gives the default resolution.
 """
+
 from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 from torch import nn
@@ -41,9 +42,13 @@ def ours(variant: Variant) -> Implementation:
     from effnet_inspect.analysis.measure import analyze
     from effnet_inspect.model.build import build
 
-    return Implementation(variant.name, f"effnet-inspect {variant.name}", variant.resolution,
-                          lambda device: build(variant, include_top=True, device=device).eval(),
-                          lambda resolution: analyze(variant, include_top=True, resolution=resolution))
+    return Implementation(
+        variant.name,
+        f"effnet-inspect {variant.name}",
+        variant.resolution,
+        lambda device: build(variant, include_top=True, device=device).eval(),
+        lambda resolution: analyze(variant, include_top=True, resolution=resolution),
+    )
 
 
 def from_factory(factory: Factory, resolution: int | None = None) -> Implementation:
@@ -65,8 +70,14 @@ def from_factory(factory: Factory, resolution: int | None = None) -> Implementat
         with user_code(factory):
             return analyze_foreign(load(factory), factory.name, pixels)
 
-    return Implementation(factory.name, f"{factory.spec} {json.dumps(factory.kwargs, sort_keys=True)}",
-                          analysis.resolution, build_on, analyze_at, headline(inspection.conformance))
+    return Implementation(
+        factory.name,
+        f"{factory.spec} {json.dumps(factory.kwargs, sort_keys=True)}",
+        analysis.resolution,
+        build_on,
+        analyze_at,
+        headline(inspection.conformance),
+    )
 
 
 @dataclass(frozen=True)

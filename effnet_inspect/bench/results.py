@@ -4,15 +4,17 @@ The benchmark (effnet_inspect/bench/run.py) writes these records, the report rea
 one device. The JSON is the records as they are (asdict, enums by value), keys sorted, indent 2, floats to 6
 significant figures, with "schema" and "version" beside them. Times are milliseconds, sizes bytes.
 """
+
 from __future__ import annotations
 
 import enum
 import json
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence, overload
+from typing import Any, overload
 
 SCHEMA = "effnet-inspect-bench"
 VERSION = 2  # 2: any implementation (model, source), stage method and roofline per stage, device ceilings
@@ -118,13 +120,19 @@ class Latency:  # one forward pass of the whole batch
     samples: int
 
     @classmethod
-    def of(cls, samples_ms: Sequence[float]) -> "Latency":
+    def of(cls, samples_ms: Sequence[float]) -> Latency:
         if not samples_ms:
             raise ValueError("no latency samples")
         ordered = sorted(samples_ms)
-        return cls(rounded(sum(ordered) / len(ordered)), rounded(percentile(ordered, 50)),
-                   rounded(percentile(ordered, 90)), rounded(percentile(ordered, 99)), rounded(ordered[0]),
-                   rounded(ordered[-1]), len(ordered))
+        return cls(
+            rounded(sum(ordered) / len(ordered)),
+            rounded(percentile(ordered, 50)),
+            rounded(percentile(ordered, 90)),
+            rounded(percentile(ordered, 99)),
+            rounded(ordered[0]),
+            rounded(ordered[-1]),
+            len(ordered),
+        )
 
 
 def percentile(ordered: Sequence[float], q: float) -> float:
@@ -211,8 +219,15 @@ class BenchResult:
     @property
     def flags(self) -> list[str]:
         """The options this configuration ran with, in one spelling for every table and chart."""
-        return [name for name, on in (("channels-last", self.channels_last), ("compiled", self.compiled),
-                                      ("cuda-graphs", self.cuda_graphs)) if on]
+        return [
+            name
+            for name, on in (
+                ("channels-last", self.channels_last),
+                ("compiled", self.compiled),
+                ("cuda-graphs", self.cuda_graphs),
+            )
+            if on
+        ]
 
     @property
     def label(self) -> str:
@@ -228,7 +243,7 @@ class BenchRun:
     results: tuple[BenchResult, ...] = ()
     note: str | None = None  # provenance, when the file was not written by one run of this version
 
-    def with_result(self, result: BenchResult) -> "BenchRun":
+    def with_result(self, result: BenchResult) -> BenchRun:
         return BenchRun(self.environment, self.settings, self.ceilings, (*self.results, result), self.note)
 
 

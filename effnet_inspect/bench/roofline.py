@@ -6,11 +6,12 @@ flatten) and inference dropout move nothing. FLOPs are 2 x MACs, the paper's ari
 left out, as everywhere in this project). Bytes are at the benchmark's dtype (element_bytes). Fused kernels
 move less than this, so the counted bytes are what an unfused execution needs, an upper bound for a fused one.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from effnet_inspect.analysis.measure import Analysis
 from effnet_inspect.arch.kinds import LayerKind
@@ -64,8 +65,9 @@ def stage_work(analysis: Analysis) -> tuple[StageWork, ...]:
     return tuple(work)
 
 
-def stage_times(work: Sequence[StageWork], times_ms: Sequence[float], batch: int, precision: Precision,
-                ceilings: Ceilings | None) -> tuple[StageTime, ...]:
+def stage_times(
+    work: Sequence[StageWork], times_ms: Sequence[float], batch: int, precision: Precision, ceilings: Ceilings | None
+) -> tuple[StageTime, ...]:
     """Each stage's measured time beside its counted work and, with ceilings, its roofline verdict."""
     total_ms = sum(times_ms)
     total_macs = sum(w.macs for w in work)
@@ -79,8 +81,18 @@ def stage_times(work: Sequence[StageWork], times_ms: Sequence[float], batch: int
             memory_ms = moved / (ceilings.copy_gb_s * 1e9) * 1e3
             attainable = max(compute_ms, memory_ms)
             bound = Bound.MEMORY if memory_ms >= compute_ms else Bound.COMPUTE
-        rows.append(StageTime(
-            w.stage, rounded(ms), rounded(ms / total_ms if total_ms else 0.0), w.macs,
-            rounded(w.macs / total_macs if total_macs else 0.0), flops, moved,
-            rounded(flops / moved if moved else 0.0), rounded(attainable), bound))
+        rows.append(
+            StageTime(
+                w.stage,
+                rounded(ms),
+                rounded(ms / total_ms if total_ms else 0.0),
+                w.macs,
+                rounded(w.macs / total_macs if total_macs else 0.0),
+                flops,
+                moved,
+                rounded(flops / moved if moved else 0.0),
+                rounded(attainable),
+                bound,
+            )
+        )
     return tuple(rows)

@@ -4,6 +4,7 @@ Robustness: an out-of-memory error halves the batch and retries (down to 1); any
 the run goes on with the next configuration; the results file is rewritten atomically after every configuration.
 The measuring function is a parameter of run_bench (the `Measure` seam), so tests inject failures without a GPU.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -11,19 +12,30 @@ import os
 import re
 import statistics
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 
 from effnet_inspect.bench.device import peak_tflops
 from effnet_inspect.bench.measure import BenchConfig, Measure, Measurement
 from effnet_inspect.bench.models import model_facts
-from effnet_inspect.bench.results import (Attempt, BenchEnvironment, BenchResult, BenchRun, BenchSettings, Ceilings,
-                                          Latency, StageMethod, StageTiming, Status, percentile, rounded,
-                                          save_results)
+from effnet_inspect.bench.results import (
+    Attempt,
+    BenchEnvironment,
+    BenchResult,
+    BenchRun,
+    BenchSettings,
+    Ceilings,
+    Latency,
+    StageMethod,
+    StageTiming,
+    Status,
+    percentile,
+    rounded,
+    save_results,
+)
 from effnet_inspect.bench.roofline import stage_times
 from effnet_inspect.bench.stages import StageSplit
-
 
 # How allocators on every device say they ran out: CUDA, XPU and MPS raise torch.OutOfMemoryError (a
 # RuntimeError); the CPU allocator raises a plain RuntimeError ("DefaultCPUAllocator: can't allocate memory").
@@ -47,16 +59,25 @@ def describe(exc: BaseException, limit: int = 240) -> str:
     lines = str(exc).strip().splitlines()
     first = lines[0] if lines else ""
     if len(first) > limit:
-        first = first[:limit - 3].rstrip() + "..."
+        first = first[: limit - 3].rstrip() + "..."
     return f"{type(exc).__name__}: {first}".rstrip(": ")
 
 
 def _result(config: BenchConfig, status: Status, **kwargs) -> BenchResult:
     impl = config.implementation
-    return BenchResult(model=impl.name, source=impl.source, resolution=config.resolution,
-                       batch_size=config.batch_size, precision=config.precision, channels_last=config.channels_last,
-                       compiled=config.compiled, cuda_graphs=config.cuda_graphs, status=status,
-                       macs_per_image=model_facts(impl, config.resolution).macs_per_image, **kwargs)
+    return BenchResult(
+        model=impl.name,
+        source=impl.source,
+        resolution=config.resolution,
+        batch_size=config.batch_size,
+        precision=config.precision,
+        channels_last=config.channels_last,
+        compiled=config.compiled,
+        cuda_graphs=config.cuda_graphs,
+        status=status,
+        macs_per_image=model_facts(impl, config.resolution).macs_per_image,
+        **kwargs,
+    )
 
 
 def why_off(split: StageSplit, timing: StageTiming) -> str:
@@ -64,17 +85,24 @@ def why_off(split: StageSplit, timing: StageTiming) -> str:
     whole = sorted(split.whole_ms)
     median = percentile(whole, 50)
     spread = (percentile(whole, 90) - percentile(whole, 10)) / median if median else 0.0
-    text = (f"stage sum is {timing.ratio:.3f}x the whole after {timing.tries} "
-            f"{'try' if timing.tries == 1 else 'tries'}; the whole-model passes alone spread {spread:.1%} "
-            f"(p10 to p90)")
+    text = (
+        f"stage sum is {timing.ratio:.3f}x the whole after {timing.tries} "
+        f"{'try' if timing.tries == 1 else 'tries'}; the whole-model passes alone spread {spread:.1%} "
+        f"(p10 to p90)"
+    )
     if split.method is StageMethod.GRAPH_REPLAY and len(split.stages) > 1:
         gap_us = (timing.sum_ms - timing.whole_ms) / (len(split.stages) - 1) * 1000
         text += f"; {gap_us:+.1f} us per stage boundary between graph replays"
     return text
 
 
-def summarize(config: BenchConfig, m: Measurement, attempts: Sequence[Attempt], env: BenchEnvironment,
-              ceilings: Ceilings | None = None) -> BenchResult:
+def summarize(
+    config: BenchConfig,
+    m: Measurement,
+    attempts: Sequence[Attempt],
+    env: BenchEnvironment,
+    ceilings: Ceilings | None = None,
+) -> BenchResult:
     """Turn raw pass times into the recorded statistics."""
     facts = model_facts(config.implementation, config.resolution)
     samples = [ms for repeat in m.latencies_ms for ms in repeat]
@@ -89,20 +117,40 @@ def summarize(config: BenchConfig, m: Measurement, attempts: Sequence[Attempt], 
             raise RuntimeError(f"split stages {m.split.stages} are not the grouping's")
         medians = [statistics.median(s) for s in m.split.stage_ms]
         whole = statistics.median(m.split.whole_ms)
-        timing = StageTiming(m.split.method, rounded(whole), rounded(sum(medians)),
-                             rounded(sum(medians) / whole if whole else 0.0),
-                             stage_times(facts.work, medians, m.batch_size, config.precision, ceilings),
-                             m.split_tries)
+        timing = StageTiming(
+            m.split.method,
+            rounded(whole),
+            rounded(sum(medians)),
+            rounded(sum(medians) / whole if whole else 0.0),
+            stage_times(facts.work, medians, m.batch_size, config.precision, ceilings),
+            m.split_tries,
+        )
         note = None if timing.adds_up else why_off(m.split, timing)
-    return _result(config, Status.OK, attempts=tuple(attempts), measured_batch_size=m.batch_size,
-                   first_call_s=rounded(m.first_call_s), throughput=rounded(m.batch_size / mean_s),
-                   repeat_throughputs=per_repeat, latency=latency, peak_memory_bytes=m.peak_memory_bytes,
-                   achieved_tflops=rounded(achieved), peak_tflops=peak,
-                   peak_fraction=rounded(achieved / peak) if peak else None, stages=timing, stage_note=note)
+    return _result(
+        config,
+        Status.OK,
+        attempts=tuple(attempts),
+        measured_batch_size=m.batch_size,
+        first_call_s=rounded(m.first_call_s),
+        throughput=rounded(m.batch_size / mean_s),
+        repeat_throughputs=per_repeat,
+        latency=latency,
+        peak_memory_bytes=m.peak_memory_bytes,
+        achieved_tflops=rounded(achieved),
+        peak_tflops=peak,
+        peak_fraction=rounded(achieved / peak) if peak else None,
+        stages=timing,
+        stage_note=note,
+    )
 
 
-def bench_config(config: BenchConfig, measure: Measure, env: BenchEnvironment,
-                 release: Callable[[], None] = lambda: None, ceilings: Ceilings | None = None) -> BenchResult:
+def bench_config(
+    config: BenchConfig,
+    measure: Measure,
+    env: BenchEnvironment,
+    release: Callable[[], None] = lambda: None,
+    ceilings: Ceilings | None = None,
+) -> BenchResult:
     """Measure one configuration; on out-of-memory halve the batch and retry; never raise for a failure."""
     attempts: list[Attempt] = []
     batch = config.batch_size
@@ -120,10 +168,18 @@ def bench_config(config: BenchConfig, measure: Measure, env: BenchEnvironment,
         batch //= 2
 
 
-def run_bench(configs: Sequence[BenchConfig], measure: Measure, env: BenchEnvironment, settings: BenchSettings,
-              out: str | os.PathLike | None = None, deadline: float | None = None,
-              release: Callable[[], None] = lambda: None, show_progress: bool | None = None,
-              resume: BenchRun | None = None, ceilings: Ceilings | None = None) -> BenchRun:
+def run_bench(
+    configs: Sequence[BenchConfig],
+    measure: Measure,
+    env: BenchEnvironment,
+    settings: BenchSettings,
+    out: str | os.PathLike | None = None,
+    deadline: float | None = None,
+    release: Callable[[], None] = lambda: None,
+    show_progress: bool | None = None,
+    resume: BenchRun | None = None,
+    ceilings: Ceilings | None = None,
+) -> BenchRun:
     """Run every configuration in order, writing the results file after each one.
 
     deadline (time.monotonic()): configurations not started by then are recorded as skipped.

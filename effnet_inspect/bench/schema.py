@@ -4,6 +4,7 @@ is finite, tuple is a list, Enum is one of its values, nested records recursivel
 measurement can leave (counts positive, nothing negative). Whatever is wrong is one InputError line naming the
 field: "results[0].latency.p50_ms should be a number, not \"2.2\"".
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -34,11 +35,15 @@ def load(path: str | os.PathLike) -> BenchRun:
     try:
         data = read_json(text)
     except JsonError as exc:
-        raise InputError(f"{source!r} is {exc}" if str(exc).startswith("not JSON") else
-                         f"{source!r} is not a valid effnet-inspect bench file: {exc}", param="bench") from None
+        raise InputError(
+            f"{source!r} is {exc}"
+            if str(exc).startswith("not JSON")
+            else f"{source!r} is not a valid effnet-inspect bench file: {exc}",
+            param="bench",
+        ) from None
     try:
         if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-            raise JsonError(f"no \"schema\": \"{SCHEMA}\"")
+            raise JsonError(f'no "schema": "{SCHEMA}"')
         if data.get("version") != VERSION:
             raise JsonError(f"version {data.get('version')!r}, this effnet-inspect reads version {VERSION}")
         run = build(BenchRun, data, "")
@@ -123,7 +128,8 @@ _NAMES = {int: "a whole number", float: "a number", str: "a string", bool: "true
 
 def _json_type(data: Any) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null"}.get(
-        type(data), "a number")
+        type(data), "a number"
+    )
 
 
 def _shown(data: Any) -> str:

@@ -12,12 +12,13 @@ port). A forward pre-hook on it marks the boundary while the model runs as it is
   in order with events between them, alternating with a replay of the whole pass captured as one graph. The
   split is of the GPU's execution time; launch overhead, which a graph removes, is in neither side.
 """
+
 from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import torch
 from torch import nn
@@ -50,8 +51,9 @@ def boundaries(analysis: Analysis) -> tuple[Boundary, ...]:
             raise StageSplitError(f"{stage.name} has no layer inside a module to mark its start")
         others = [p for j, ps in enumerate(paths) if j != i for p in ps]
         parts = paths[i][0].split(".")
-        candidates = tuple(c for c in (".".join(parts[:n]) for n in range(1, len(parts) + 1))
-                           if not any(_inside(p, c) for p in others))
+        candidates = tuple(
+            c for c in (".".join(parts[:n]) for n in range(1, len(parts) + 1)) if not any(_inside(p, c) for p in others)
+        )
         if not candidates:
             raise StageSplitError(f"{stage.name} starts in module {paths[i][0]!r}, which other stages also run")
         found.append(Boundary(stage.name, candidates))
@@ -69,8 +71,11 @@ class BoundaryHooks:
         self.active = False
         self.handles = []
         for i, b in enumerate(marks[1:], start=1):
-            called = [modules[p] for p in b.paths  # a container's forward never runs, its children's do
-                      if p in modules and not isinstance(modules[p], (nn.ModuleList, nn.ModuleDict))]
+            called = [
+                modules[p]
+                for p in b.paths  # a container's forward never runs, its children's do
+                if p in modules and not isinstance(modules[p], (nn.ModuleList, nn.ModuleDict))
+            ]
             if not called:
                 self.close()
                 raise StageSplitError(f"{b.stage} starts in {b.paths[-1]!r}, which is not a module the model calls")
@@ -85,6 +90,7 @@ class BoundaryHooks:
                 raise StageSplitError(f"{self.names[index]} started before {self.names[self.next]}")
             self.next += 1
             self.on_stage(index)
+
         return hook
 
     def run(self, forward: Callable[[], object]) -> object:
@@ -127,7 +133,7 @@ def wall_clock_split(model: nn.Module, x: torch.Tensor, marks: Sequence[Boundary
     whole, rows = [], []
     try:
         for i in range(iters):
-            for instrumented in ((True, False) if i % 2 else (False, True)):
+            for instrumented in (True, False) if i % 2 else (False, True):
                 if instrumented:
                     stamps.clear()
                     stamps.append(time.perf_counter())
@@ -140,8 +146,7 @@ def wall_clock_split(model: nn.Module, x: torch.Tensor, marks: Sequence[Boundary
                     whole.append((time.perf_counter() - begin) * 1e3)
     finally:
         hooks.close()
-    return StageSplit(StageMethod.WALL_CLOCK, tuple(b.stage for b in marks), tuple(whole),
-                      tuple(zip(*rows)))
+    return StageSplit(StageMethod.WALL_CLOCK, tuple(b.stage for b in marks), tuple(whole), tuple(zip(*rows)))
 
 
 def check_boundaries(model: nn.Module, forward: Callable[[], object], marks: Sequence[Boundary]) -> None:
@@ -198,7 +203,7 @@ def graph_split(model: nn.Module, x: torch.Tensor, marks: Sequence[Boundary], it
     event = lambda: torch.cuda.Event(enable_timing=True)  # noqa: E731
     whole_events, stage_events = [], []
     for i in range(iters):
-        for staged in ((True, False) if i % 2 else (False, True)):
+        for staged in (True, False) if i % 2 else (False, True):
             if staged:
                 events = [event() for _ in range(len(stage_graphs) + 1)]
                 events[0].record()

@@ -3,6 +3,7 @@ side by side, stage by stage: share of time beside share of MACs, and each stage
 
 Reads BenchRun records only (never torch), so it also renders a results file loaded from disk.
 """
+
 from __future__ import annotations
 
 from effnet_inspect.bench.results import BenchResult, BenchRun, Status
@@ -30,18 +31,45 @@ def note(r: BenchResult) -> str:
 
 
 def results_table(run: BenchRun) -> str:
-    header = ["Model", "Res", "Batch", "Dtype", "Flags", "img/s", "Mean ms", "p50 ms", "p90 ms", "p99 ms",
-              "Peak MiB", "TFLOP/s", "% peak", "Stage sum", "Note"]
+    header = [
+        "Model",
+        "Res",
+        "Batch",
+        "Dtype",
+        "Flags",
+        "img/s",
+        "Mean ms",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "Peak MiB",
+        "TFLOP/s",
+        "% peak",
+        "Stage sum",
+        "Note",
+    ]
     body = []
     for r in run.results:
         lat = r.latency
-        body.append([
-            r.model, str(r.resolution), str(r.measured_batch_size or r.batch_size), r.precision.value,
-            " ".join(r.flags), _num(r.throughput, ",.1f"), _num(lat.mean_ms if lat else None, ".3f"),
-            _num(lat.p50_ms if lat else None, ".3f"), _num(lat.p90_ms if lat else None, ".3f"), _num(lat.p99_ms if lat else None, ".3f"),
-            _num(r.peak_memory_bytes and r.peak_memory_bytes / 2**20, ",.0f"), _num(r.achieved_tflops, ".3g"),
-            _num(r.peak_fraction and 100 * r.peak_fraction, ".2f"), _num(r.split().ratio if r.stages else None, ".3f"),
-            note(r)])
+        body.append(
+            [
+                r.model,
+                str(r.resolution),
+                str(r.measured_batch_size or r.batch_size),
+                r.precision.value,
+                " ".join(r.flags),
+                _num(r.throughput, ",.1f"),
+                _num(lat.mean_ms if lat else None, ".3f"),
+                _num(lat.p50_ms if lat else None, ".3f"),
+                _num(lat.p90_ms if lat else None, ".3f"),
+                _num(lat.p99_ms if lat else None, ".3f"),
+                _num(r.peak_memory_bytes and r.peak_memory_bytes / 2**20, ",.0f"),
+                _num(r.achieved_tflops, ".3g"),
+                _num(r.peak_fraction and 100 * r.peak_fraction, ".2f"),
+                _num(r.split().ratio if r.stages else None, ".3f"),
+                note(r),
+            ]
+        )
     return text_table(header, body)
 
 
@@ -60,20 +88,32 @@ def stage_table(label: str, results: list[BenchResult]) -> str:
     stages = list(dict.fromkeys(s.stage for r in results for s in r.split().stages))
     header = ["Stage"] + (["MAC %"] if same_macs else [])
     for r in results:
-        header += ([] if same_macs else [f"{r.model} MAC %"]) + [f"{r.model} time %", f"{r.model} ms",
-                                                                 f"{r.model} FLOP/B", f"{r.model} bound"]
+        header += ([] if same_macs else [f"{r.model} MAC %"]) + [
+            f"{r.model} time %",
+            f"{r.model} ms",
+            f"{r.model} FLOP/B",
+            f"{r.model} bound",
+        ]
     body = []
     for name in stages:
         found = [next((s for s in r.split().stages if s.stage == name), None) for r in results]
         row = [name] + ([f"{100 * next(s for s in found if s).mac_share:.1f}"] if same_macs else [])
         for s in found:
             mac = [] if same_macs else [f"{100 * s.mac_share:.1f}" if s else ""]
-            row += mac + ([f"{100 * s.time_share:.1f}", f"{s.time_ms:.3f}", f"{s.intensity:.1f}",
-                           s.bound.value if s.bound else ""] if s else [""] * 4)
+            row += mac + (
+                [
+                    f"{100 * s.time_share:.1f}",
+                    f"{s.time_ms:.3f}",
+                    f"{s.intensity:.1f}",
+                    s.bound.value if s.bound else "",
+                ]
+                if s
+                else [""] * 4
+            )
         body.append(row)
     ratios = ", ".join(f"{r.model} {r.split().ratio:.3f}" for r in results)
     methods = ", ".join(dict.fromkeys(r.split().method.value for r in results))
-    return (f"per stage, batch {label} ({methods}; stage sum / whole: {ratios})\n" + text_table(header, body))
+    return f"per stage, batch {label} ({methods}; stage sum / whole: {ratios})\n" + text_table(header, body)
 
 
 def ceilings_line(run: BenchRun) -> str:
@@ -87,8 +127,10 @@ def ceilings_line(run: BenchRun) -> str:
 def render_run(run: BenchRun) -> str:
     env = run.environment
     s = run.settings
-    head = (f"device: {env.device_name} ({env.device_type}), torch {env.torch}"
-            + (f", CUDA {env.cuda}, cuDNN {env.cudnn}, driver {env.driver}" if env.device_type == "cuda" else "")
-            + f"; {s.warmup} warm-up, {s.repeats} x {s.iters} passes, timer {s.timer.value}\n")
+    head = (
+        f"device: {env.device_name} ({env.device_type}), torch {env.torch}"
+        + (f", CUDA {env.cuda}, cuDNN {env.cudnn}, driver {env.driver}" if env.device_type == "cuda" else "")
+        + f"; {s.warmup} warm-up, {s.repeats} x {s.iters} passes, timer {s.timer.value}\n"
+    )
     stages = [stage_table(label, results) for label, results in split_groups(run.results).items()]
     return head + ceilings_line(run) + results_table(run) + "\n" + "".join("\n" + t + "\n" for t in stages)

@@ -3,22 +3,41 @@
 Exit status: 0 done; 2 bad input of any kind (InputError anywhere below, or an argparse error), printed as one
 line on stderr; 130 interrupted (Ctrl-C), also when the interrupt reached Python somewhere it was swallowed.
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from effnet_inspect import __version__
 from effnet_inspect.errors import InputError, printable
 
 PROG = "effnet-inspect"
 # Library errors name the parameter; the command line names its flag.
-FLAGS = {"out": "--out", "model": "--model", "kwargs": "--kwargs", "device": "--device", "precision": "--dtype",
-         "cuda_graphs": "--cuda-graphs", "level": "--level", "fvcore": "--fvcore", "include_top": "--no-top",
-         "expand": "--expand", "format": "--format", "rankdir": "--rankdir", "size": "--size", "dpi": "--dpi",
-         "block": "--block", "sub_block": "--sub-block", "module": "--module", "formats": "--format", "name": "--name",
-         "bench": "--bench", "resolution": "--resolution"}
+FLAGS = {
+    "out": "--out",
+    "model": "--model",
+    "kwargs": "--kwargs",
+    "device": "--device",
+    "precision": "--dtype",
+    "cuda_graphs": "--cuda-graphs",
+    "level": "--level",
+    "fvcore": "--fvcore",
+    "include_top": "--no-top",
+    "expand": "--expand",
+    "format": "--format",
+    "rankdir": "--rankdir",
+    "size": "--size",
+    "dpi": "--dpi",
+    "block": "--block",
+    "sub_block": "--sub-block",
+    "module": "--module",
+    "formats": "--format",
+    "name": "--name",
+    "bench": "--bench",
+    "resolution": "--resolution",
+}
 
 
 class Parser(argparse.ArgumentParser):
@@ -41,8 +60,11 @@ COMMANDS = (summary, table, diagram, slides, report, compare, bench, inspect)
 
 def build_parser() -> tuple[Parser, dict[str, Parser]]:
     """The top-level parser and each command's own (to report errors in the command's name)."""
-    parser = Parser(prog=PROG, description="Take the EfficientNet family apart: layers, modules, parameters, "
-                                           "MACs, diagrams, reports and benchmarks.")
+    parser = Parser(
+        prog=PROG,
+        description="Take the EfficientNet family apart: layers, modules, parameters, "
+        "MACs, diagrams, reports and benchmarks.",
+    )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=Parser)
     for command in COMMANDS:

@@ -8,13 +8,15 @@ something else. --model adds another implementation (random weights, built on th
 split into stages as `inspect` groups it. The results table is printed before anything that can fail (a full
 disk, Ctrl-C), and a run in which no configuration ran exits with status 2.
 """
+
 from __future__ import annotations
 
 import argparse
 import re
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from effnet_inspect.bench.results import BenchRun, Device, Precision
 from effnet_inspect.cli.common import add_resolution, check_suffix, enum_arg, out_file, variants_or_all
@@ -44,7 +46,8 @@ def batch_sizes_arg(text: str) -> tuple[int, ...]:
         size = _whole(part) or 0
         if not 1 <= size <= MAX_BATCH:
             raise argparse.ArgumentTypeError(
-                f"bad batch size {part.strip()!r} in {text!r}; give whole numbers 1-{MAX_BATCH}, e.g. 1,8,32")
+                f"bad batch size {part.strip()!r} in {text!r}; give whole numbers 1-{MAX_BATCH}, e.g. 1,8,32"
+            )
         sizes.append(size)
     return tuple(dict.fromkeys(sizes))
 
@@ -60,6 +63,7 @@ def count_arg(minimum: int):
         if value is None or value < minimum:
             raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {text!r}")
         return value
+
     convert.__name__ = "count"
     return convert
 
@@ -88,41 +92,85 @@ class ModelArg(argparse.Action):
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("bench", help="measure forward-pass throughput, latency and per-stage time (GPU or CPU)",
-                       description=__doc__.split("\n\n", 1)[1].replace("\n", " "))
-    p.add_argument("variants", nargs="*", metavar="VARIANT",
-                   help="b0-b7 or a custom variant ('phi=2.5', 'w=1.3,d=1.5,r=320'); default: b0-b7 on a GPU, "
-                        "b0 on the CPU")
-    p.add_argument("--model", action=ModelArg, dest="model", metavar="MODULE:CALLABLE",
-                   help="another implementation, e.g. 'tests.ports.torchvision_style:efficientnet_b0' (called on the "
-                        "device: random weights, nothing downloaded); give it several times to compare them")
-    p.add_argument("--kwargs", action=ModelArg, dest="kwargs", metavar="JSON",
-                   help="keyword arguments for the --model before it, as a JSON object")
-    p.add_argument("--name", action=ModelArg, dest="name", metavar="LABEL",
-                   help="label of the --model before it (default: MODULE:CALLABLE, or MODULE:MODEL_NAME)")
-    p.add_argument("--device", type=enum_arg(Device), default=Device.AUTO, metavar="DEVICE",
-                   help="auto | cuda | cpu (default: auto, CUDA when available)")
-    p.add_argument("--batch-sizes", type=batch_sizes_arg, metavar="N,N,...",
-                   help="batch sizes (default: 1,8,32,128 on a GPU, 1 on the CPU)")
-    p.add_argument("--dtype", type=precisions_arg, metavar="DTYPE,...",
-                   help="fp32 (TF32 off) | tf32 | fp16 | bf16 (autocast); default: fp32,bf16 on a GPU, fp32 on the "
-                        "CPU, where tf32 and fp16 are refused")
+    p = sub.add_parser(
+        "bench",
+        help="measure forward-pass throughput, latency and per-stage time (GPU or CPU)",
+        description=__doc__.split("\n\n", 1)[1].replace("\n", " "),
+    )
+    p.add_argument(
+        "variants",
+        nargs="*",
+        metavar="VARIANT",
+        help="b0-b7 or a custom variant ('phi=2.5', 'w=1.3,d=1.5,r=320'); default: b0-b7 on a GPU, b0 on the CPU",
+    )
+    p.add_argument(
+        "--model",
+        action=ModelArg,
+        dest="model",
+        metavar="MODULE:CALLABLE",
+        help="another implementation, e.g. 'tests.ports.torchvision_style:efficientnet_b0' (called on the "
+        "device: random weights, nothing downloaded); give it several times to compare them",
+    )
+    p.add_argument(
+        "--kwargs",
+        action=ModelArg,
+        dest="kwargs",
+        metavar="JSON",
+        help="keyword arguments for the --model before it, as a JSON object",
+    )
+    p.add_argument(
+        "--name",
+        action=ModelArg,
+        dest="name",
+        metavar="LABEL",
+        help="label of the --model before it (default: MODULE:CALLABLE, or MODULE:MODEL_NAME)",
+    )
+    p.add_argument(
+        "--device",
+        type=enum_arg(Device),
+        default=Device.AUTO,
+        metavar="DEVICE",
+        help="auto | cuda | cpu (default: auto, CUDA when available)",
+    )
+    p.add_argument(
+        "--batch-sizes",
+        type=batch_sizes_arg,
+        metavar="N,N,...",
+        help="batch sizes (default: 1,8,32,128 on a GPU, 1 on the CPU)",
+    )
+    p.add_argument(
+        "--dtype",
+        type=precisions_arg,
+        metavar="DTYPE,...",
+        help="fp32 (TF32 off) | tf32 | fp16 | bf16 (autocast); default: fp32,bf16 on a GPU, fp32 on the "
+        "CPU, where tf32 and fp16 are refused",
+    )
     p.add_argument("--channels-last", action="store_true", help="channels-last memory format for weights and input")
-    p.add_argument("--compile", action="store_true",
-                   help="torch.compile (inductor, static shapes); no per-stage split then")
-    p.add_argument("--cuda-graphs", action="store_true",
-                   help="replay a captured CUDA graph (with --compile: mode reduce-overhead); GPU only")
+    p.add_argument(
+        "--compile", action="store_true", help="torch.compile (inductor, static shapes); no per-stage split then"
+    )
+    p.add_argument(
+        "--cuda-graphs",
+        action="store_true",
+        help="replay a captured CUDA graph (with --compile: mode reduce-overhead); GPU only",
+    )
     p.add_argument("--warmup", type=count_arg(0), metavar="N", help="warm-up passes (default: 10 GPU, 2 CPU)")
-    p.add_argument("--iters", type=count_arg(1), metavar="N",
-                   help="timed passes per repeat (default: 50 GPU, 10 CPU)")
+    p.add_argument("--iters", type=count_arg(1), metavar="N", help="timed passes per repeat (default: 50 GPU, 10 CPU)")
     p.add_argument("--repeats", type=count_arg(1), metavar="N", help="rounds of timed passes (default: 3)")
-    p.add_argument("--budget", type=seconds_arg, metavar="SECONDS",
-                   help="time cap per round: slow configurations get fewer passes, at least 3 (default: 1 on a "
-                        "GPU, 2 on the CPU)")
+    p.add_argument(
+        "--budget",
+        type=seconds_arg,
+        metavar="SECONDS",
+        help="time cap per round: slow configurations get fewer passes, at least 3 (default: 1 on a GPU, 2 on the CPU)",
+    )
     add_resolution(p)
-    p.add_argument("--out", type=out_file, metavar="FILE.json",
-                   help="write the results here, rewritten after every configuration (atomically); '-': the "
-                        "JSON on stdout at the end, the table on stderr")
+    p.add_argument(
+        "--out",
+        type=out_file,
+        metavar="FILE.json",
+        help="write the results here, rewritten after every configuration (atomically); '-': the "
+        "JSON on stdout at the end, the table on stderr",
+    )
     p.set_defaults(run=run, models=[])
 
 
@@ -146,8 +194,13 @@ def implementations(args: argparse.Namespace, gpu: bool) -> list:
 def run(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from effnet_inspect.bench.device import (check_options, default_settings, environment, measure_ceilings,
-                                             resolve_device)
+    from effnet_inspect.bench.device import (
+        check_options,
+        default_settings,
+        environment,
+        measure_ceilings,
+        resolve_device,
+    )
     from effnet_inspect.bench.measure import BenchConfig, Measurer, release_memory
     from effnet_inspect.bench.tables import render_run
     from effnet_inspect.files import check_writable, is_stdout
@@ -161,14 +214,26 @@ def run(args: argparse.Namespace) -> int:
     precisions = args.dtype or (GPU_PRECISIONS if gpu else CPU_PRECISIONS)
     for precision in precisions:
         check_options(precision, args.cuda_graphs, device)
-    configs = [BenchConfig(impl, args.resolution or impl.resolution, batch, precision, args.channels_last,
-                           args.compile, args.cuda_graphs)
-               for impl in implementations(args, gpu)  # outermost: each model is built once
-               for precision in precisions
-               for batch in args.batch_sizes or (GPU_BATCHES if gpu else CPU_BATCHES)]
+    configs = [
+        BenchConfig(
+            impl,
+            args.resolution or impl.resolution,
+            batch,
+            precision,
+            args.channels_last,
+            args.compile,
+            args.cuda_graphs,
+        )
+        for impl in implementations(args, gpu)  # outermost: each model is built once
+        for precision in precisions
+        for batch in args.batch_sizes or (GPU_BATCHES if gpu else CPU_BATCHES)
+    ]
     settings = default_settings(device)
-    overrides = {k: getattr(args, a) for k, a in (("warmup", "warmup"), ("iters", "iters"), ("repeats", "repeats"),
-                                                  ("budget_s", "budget")) if getattr(args, a) is not None}
+    overrides = {
+        k: getattr(args, a)
+        for k, a in (("warmup", "warmup"), ("iters", "iters"), ("repeats", "repeats"), ("budget_s", "budget"))
+        if getattr(args, a) is not None
+    }
     settings = dataclasses.replace(settings, **overrides)
     if not gpu:
         from effnet_inspect.bench.estimate import cpu_warning
@@ -179,10 +244,13 @@ def run(args: argparse.Namespace) -> int:
     ceilings = measure_ceilings(device, precisions)  # the roofline's roofs, in the same run
     measurer = Measurer(device, settings)
     try:
-        result, write_error, interrupted = measure_all(configs, measurer,
-                                                       BenchRun(environment(device), settings, ceilings),
-                                                       None if to_stdout else args.out,
-                                                       release=lambda: release_memory(device))
+        result, write_error, interrupted = measure_all(
+            configs,
+            measurer,
+            BenchRun(environment(device), settings, ceilings),
+            None if to_stdout else args.out,
+            release=lambda: release_memory(device),
+        )
     finally:
         measurer.close()
     # The results are printed before anything that can still fail: a full disk or Ctrl-C loses nothing.
@@ -199,16 +267,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {args.out}", file=sys.stderr)
     failed = [r for r in result.results if r.error is not None]
     if failed and len(failed) == len(result.results):
-        raise InputError(f"none of the {len(failed)} configurations ran (first: {failed[0].label}: "
-                         f"{failed[0].error})")
+        raise InputError(f"none of the {len(failed)} configurations ran (first: {failed[0].label}: {failed[0].error})")
     if failed:
-        print(f"{len(failed)} of {len(result.results)} configurations did not run; see the Note column",
-              file=sys.stderr)
+        print(
+            f"{len(failed)} of {len(result.results)} configurations did not run; see the Note column", file=sys.stderr
+        )
     return 0
 
 
-def measure_all(configs: Sequence[BenchConfig], measure: Measure, run: BenchRun, out: Path | None,
-                release: Callable[[], None]) -> tuple[BenchRun, InputError | None, bool]:
+def measure_all(
+    configs: Sequence[BenchConfig], measure: Measure, run: BenchRun, out: Path | None, release: Callable[[], None]
+) -> tuple[BenchRun, InputError | None, bool]:
     """Every configuration in order, the results file rewritten after each one. Returns (run, the InputError of a
     write that failed or None, whether Ctrl-C stopped it): measuring stops at either, keeping what it has."""
     import itertools
@@ -221,8 +290,9 @@ def measure_all(configs: Sequence[BenchConfig], measure: Measure, run: BenchRun,
     try:
         for group in progress(groups, desc="bench", label=lambda g: g[0].implementation.name):
             for config in group:
-                run = run_bench([config], measure, run.environment, run.settings, release=release,
-                                show_progress=False, resume=run)
+                run = run_bench(
+                    [config], measure, run.environment, run.settings, release=release, show_progress=False, resume=run
+                )
                 if out is not None:
                     try:
                         save_results(run, out)

@@ -1,21 +1,24 @@
 """Arguments and helpers shared by several commands."""
+
 from __future__ import annotations
 
 import argparse
 import enum
 import re
 import sys
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Callable, Mapping, Sequence, TypeVar
+from typing import TypeVar
 
-from effnet_inspect.errors import InputError
 from effnet_inspect.arch.specs import OFFICIAL_NAMES, Variant, check_resolution
+from effnet_inspect.errors import InputError
 
 E = TypeVar("E", bound=enum.Enum)
 
 
 def enum_arg(enum_type: type[enum.Enum]) -> Callable[[str], enum.Enum]:
     """An argparse type for an Enum whose error names the valid choices."""
+
     def convert(text: str) -> enum.Enum:
         try:
             return enum_type(text.lower())
@@ -24,6 +27,7 @@ def enum_arg(enum_type: type[enum.Enum]) -> Callable[[str], enum.Enum]:
             if all(e.value == e.value.lower() for e in enum_type) and text.upper() == text:
                 choices = choices.upper()  # answer in the user's case: --rankdir BT -> TB, LR
             raise argparse.ArgumentTypeError(f"invalid choice {text!r} (choose from {choices})") from None
+
     convert.__name__ = enum_type.__name__.lower()
     return convert
 
@@ -65,9 +69,13 @@ def resolution_arg(text: str) -> int:
 
 def add_variants(parser: argparse.ArgumentParser, default_all: bool = True) -> None:
     # Variants stay text until the command runs, so that argparse reports a mistyped option first.
-    parser.add_argument("variants", nargs="*" if default_all else "+", metavar="VARIANT",
-                        help="b0-b7 (case-insensitive, 'efficientnet-b3' too) or a custom variant: 'phi=2.5', "
-                             "'w=1.3,d=1.5,r=320'" + (" (default: b0-b7)" if default_all else ""))
+    parser.add_argument(
+        "variants",
+        nargs="*" if default_all else "+",
+        metavar="VARIANT",
+        help="b0-b7 (case-insensitive, 'efficientnet-b3' too) or a custom variant: 'phi=2.5', "
+        "'w=1.3,d=1.5,r=320'" + (" (default: b0-b7)" if default_all else ""),
+    )
 
 
 def variants_or_all(variants: Sequence[str]) -> list[Variant]:
@@ -78,14 +86,17 @@ def variants_or_all(variants: Sequence[str]) -> list[Variant]:
 
 
 def add_resolution(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--resolution", type=resolution_arg, metavar="N",
-                        help="input size in pixels (default: each variant's own)")
+    parser.add_argument(
+        "--resolution", type=resolution_arg, metavar="N", help="input size in pixels (default: each variant's own)"
+    )
 
 
 def add_no_top(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--no-top", action="store_true",
-                        help="leave out the classifier (avg_pool, top_dropout, predictions), "
-                             "as Keras' include_top=False")
+    parser.add_argument(
+        "--no-top",
+        action="store_true",
+        help="leave out the classifier (avg_pool, top_dropout, predictions), as Keras' include_top=False",
+    )
 
 
 def emit(data: str | bytes, out: Path | None) -> None:
@@ -97,8 +108,9 @@ def emit(data: str | bytes, out: Path | None) -> None:
             sys.stdout.write(data)
             return
         if sys.stdout.isatty():
-            raise InputError("is '-' but the output is binary and stdout is a terminal; redirect it or name a file",
-                             param="out")
+            raise InputError(
+                "is '-' but the output is binary and stdout is a terminal; redirect it or name a file", param="out"
+            )
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
@@ -118,11 +130,14 @@ def format_for(out: Path | None, given: E | None, by_suffix: Mapping[str, E], de
     suffix = out.suffix.lower() if out is not None and not is_stdout(out) else ""
     implied = by_suffix.get(suffix)
     if given is not None and implied is not None and given is not implied:
-        raise InputError(f"--out {str(out)!r} looks like {implied.value} but --format is {given.value}; "
-                         f"make them agree")
+        raise InputError(
+            f"--out {str(out)!r} looks like {implied.value} but --format is {given.value}; make them agree"
+        )
     if suffix and implied is None and given is None:
-        raise InputError(f"--out {str(out)!r}: {suffix} is not a format this command writes; end the name in "
-                         f"{', '.join(sorted(by_suffix))} (or give --format)")
+        raise InputError(
+            f"--out {str(out)!r}: {suffix} is not a format this command writes; end the name in "
+            f"{', '.join(sorted(by_suffix))} (or give --format)"
+        )
     return given or implied or default
 
 
@@ -136,30 +151,54 @@ def check_suffix(out: Path | None, allowed: Sequence[str], what: str) -> None:
 
 def add_model_args(parser: argparse.ArgumentParser, required: bool = False) -> None:
     """--model MODULE:CALLABLE and --kwargs JSON: inspect another implementation instead of our builder."""
-    parser.add_argument("--model", metavar="MODULE:CALLABLE", required=required,
-                        help="inspect another implementation: a factory returning an nn.Module, e.g. "
-                             "'package.models:efficientnet_b3' or 'package.models:Factory.from_name' (called on the "
-                             "meta device: no weights are allocated or downloaded)")
-    parser.add_argument("--kwargs", metavar="JSON", default=None,
-                        help="keyword arguments for --model, as a JSON object, e.g. '{\"num_classes\": 10}' "
-                             "(weight-loading ones such as pretrained are refused: only the architecture is read)")
-    parser.add_argument("--name", metavar="LABEL", default=None,
-                        help="what to call the --model in tables, pages and default file names (default: MODULE:"
-                             "CALLABLE, or MODULE:MODEL_NAME when --kwargs has a model_name, plus any other "
-                             "--kwargs)")
+    parser.add_argument(
+        "--model",
+        metavar="MODULE:CALLABLE",
+        required=required,
+        help="inspect another implementation: a factory returning an nn.Module, e.g. "
+        "'package.models:efficientnet_b3' or 'package.models:Factory.from_name' (called on the "
+        "meta device: no weights are allocated or downloaded)",
+    )
+    parser.add_argument(
+        "--kwargs",
+        metavar="JSON",
+        default=None,
+        help="keyword arguments for --model, as a JSON object, e.g. '{\"num_classes\": 10}' "
+        "(weight-loading ones such as pretrained are refused: only the architecture is read)",
+    )
+    parser.add_argument(
+        "--name",
+        metavar="LABEL",
+        default=None,
+        help="what to call the --model in tables, pages and default file names (default: MODULE:"
+        "CALLABLE, or MODULE:MODEL_NAME when --kwargs has a model_name, plus any other "
+        "--kwargs)",
+    )
 
 
 def models_from_args(args: argparse.Namespace, include_top: bool = True) -> list:
     """Variants and --model side by side (Analysis objects, then the model's Inspection with its verdict)."""
     from effnet_inspect.api.sources import side_by_side
 
-    return side_by_side(args.variants, args.model, args.kwargs, include_top, getattr(args, "resolution", None),
-                        getattr(args, "name", None))
+    return side_by_side(
+        args.variants,
+        args.model,
+        args.kwargs,
+        include_top,
+        getattr(args, "resolution", None),
+        getattr(args, "name", None),
+    )
 
 
 def analyses_from_args(args: argparse.Namespace, include_top: bool = True):
     """The Analysis objects a command works on: the given variants (default b0-b7), or the --model factory."""
     from effnet_inspect.api.sources import analyses
 
-    return analyses(args.variants, getattr(args, "model", None), getattr(args, "kwargs", None), include_top,
-                    getattr(args, "resolution", None), name=getattr(args, "name", None))
+    return analyses(
+        args.variants,
+        getattr(args, "model", None),
+        getattr(args, "kwargs", None),
+        include_top,
+        getattr(args, "resolution", None),
+        name=getattr(args, "name", None),
+    )

@@ -6,16 +6,25 @@ Output: --format dot without --out prints the DOT text. Otherwise one file per f
 sub-block) in the current directory, or written to --out (a file name, or an existing directory to put the default
 name in). Several variants without --side-by-side give one file per variant, in the directory --out names.
 """
+
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from effnet_inspect.cli.common import (
+    OutPath,
+    add_model_args,
+    add_no_top,
+    add_resolution,
+    add_variants,
+    emit,
+    enum_arg,
+    format_for,
+    variants_or_all,
+)
 from effnet_inspect.drawing import DiagramFormat, DiagramLevel, PageSize, RankDir, Selection
 from effnet_inspect.errors import InputError
-from effnet_inspect.cli.common import (add_model_args, add_no_top, add_resolution, add_variants, emit, enum_arg,
-                                       format_for, OutPath, variants_or_all)
-
 
 FORMAT_BY_SUFFIX = {f".{f.value}": f for f in DiagramFormat} | {".gv": DiagramFormat.DOT}
 
@@ -31,38 +40,79 @@ def positive_int(text: str) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("diagram", help="Graphviz diagrams: layer, module or stage level, variants side by side, "
-                                       "or one block, sub-block or module",
-                       description="Draw one or more variants with Graphviz. Several variants without "
-                                   "--side-by-side give one file per variant (in the --out directory).")
+    p = sub.add_parser(
+        "diagram",
+        help="Graphviz diagrams: layer, module or stage level, variants side by side, "
+        "or one block, sub-block or module",
+        description="Draw one or more variants with Graphviz. Several variants without "
+        "--side-by-side give one file per variant (in the --out directory).",
+    )
     add_variants(p)
-    p.add_argument("--level", type=enum_arg(DiagramLevel), default=None, metavar="LEVEL",
-                   help="stage | module | layer (default: stage)")
-    p.add_argument("--side-by-side", action="store_true",
-                   help="all given variants in one stage-level figure, one column each (default variants: b0-b7)")
+    p.add_argument(
+        "--level",
+        type=enum_arg(DiagramLevel),
+        default=None,
+        metavar="LEVEL",
+        help="stage | module | layer (default: stage)",
+    )
+    p.add_argument(
+        "--side-by-side",
+        action="store_true",
+        help="all given variants in one stage-level figure, one column each (default variants: b0-b7)",
+    )
     part = p.add_argument_group("one part of a model (instead of --level)")
     part.add_argument("--block", type=positive_int, metavar="N", help="one block (1-7) with its sub-blocks")
-    part.add_argument("--sub-block", metavar="NAME|KIND",
-                      help="one sub-block as a chain of modules: a name (block2a) or the article's kind: 1 (first "
-                           "of block 1), 2 (first of blocks 2-7), 3 (the others)")
-    part.add_argument("--module", metavar="M1..M5|exp",
-                      help="one module with its layers and the tensor shapes on the edges (of --sub-block or "
-                           "--block if given, else the first that has it)")
-    p.add_argument("--format", type=enum_arg(DiagramFormat), metavar="FORMAT",
-                   help="svg | png | pdf | dot (default: from the --out extension, else svg; dot needs no Graphviz)")
-    p.add_argument("--size", type=enum_arg(PageSize), metavar="SIZE",
-                   help="fit the figure onto a page: slide (16:9, 1920x1080 px, text at least 18 px) | page "
-                        "(A4/Letter portrait) | poster (A0 portrait); refused if its text would be too small")
-    p.add_argument("--dpi", type=positive_int, metavar="N",
-                   help="PNG resolution in pixels per inch (default 96: a slide is 1920x1080)")
-    p.add_argument("--out", action=OutPath, metavar="PATH",
-                   help="output file, '-' for stdout, or a directory (existing, or written with a trailing '/'); "
-                        "several variants without --side-by-side give several files, so --out is then a directory")
-    p.add_argument("--rankdir", type=enum_arg(RankDir), default=RankDir.TB, metavar="DIR",
-                   help="the way the network progresses: TB (stages and lines of layers stacked downwards, "
-                        "default) | LR (left to right)")
-    p.add_argument("--expand", action="store_true",
-                   help="module level: draw every sub-block instead of collapsing identical ones into 'x N'")
+    part.add_argument(
+        "--sub-block",
+        metavar="NAME|KIND",
+        help="one sub-block as a chain of modules: a name (block2a) or the article's kind: 1 (first "
+        "of block 1), 2 (first of blocks 2-7), 3 (the others)",
+    )
+    part.add_argument(
+        "--module",
+        metavar="M1..M5|exp",
+        help="one module with its layers and the tensor shapes on the edges (of --sub-block or "
+        "--block if given, else the first that has it)",
+    )
+    p.add_argument(
+        "--format",
+        type=enum_arg(DiagramFormat),
+        metavar="FORMAT",
+        help="svg | png | pdf | dot (default: from the --out extension, else svg; dot needs no Graphviz)",
+    )
+    p.add_argument(
+        "--size",
+        type=enum_arg(PageSize),
+        metavar="SIZE",
+        help="fit the figure onto a page: slide (16:9, 1920x1080 px, text at least 18 px) | page "
+        "(A4/Letter portrait) | poster (A0 portrait); refused if its text would be too small",
+    )
+    p.add_argument(
+        "--dpi",
+        type=positive_int,
+        metavar="N",
+        help="PNG resolution in pixels per inch (default 96: a slide is 1920x1080)",
+    )
+    p.add_argument(
+        "--out",
+        action=OutPath,
+        metavar="PATH",
+        help="output file, '-' for stdout, or a directory (existing, or written with a trailing '/'); "
+        "several variants without --side-by-side give several files, so --out is then a directory",
+    )
+    p.add_argument(
+        "--rankdir",
+        type=enum_arg(RankDir),
+        default=RankDir.TB,
+        metavar="DIR",
+        help="the way the network progresses: TB (stages and lines of layers stacked downwards, "
+        "default) | LR (left to right)",
+    )
+    p.add_argument(
+        "--expand",
+        action="store_true",
+        help="module level: draw every sub-block instead of collapsing identical ones into 'x N'",
+    )
     add_no_top(p)
     add_resolution(p)
     add_model_args(p)
@@ -73,8 +123,7 @@ def _check(args: argparse.Namespace) -> None:
     """Options that do not go together, named before any work is done."""
     selection = Selection(args.block, args.sub_block, args.module)
     if selection and (args.level is not None or args.side_by_side or args.expand):
-        raise InputError("--block, --sub-block and --module draw one part; drop --level, --side-by-side and "
-                         "--expand")
+        raise InputError("--block, --sub-block and --module draw one part; drop --level, --side-by-side and --expand")
     if args.block is not None and args.sub_block is not None:
         raise InputError("give --block or --sub-block, not both (--module works with either)")
     level = args.level or DiagramLevel.STAGE
@@ -107,26 +156,47 @@ def run(args: argparse.Namespace) -> int:
         figures = [variants] if args.side_by_side or len(variants) == 1 else [[v] for v in variants]
     several = len(figures) > 1
     if several and to_stdout:
-        raise InputError(f"--out - (stdout) takes one figure, but {len(figures)} variants give {len(figures)}: "
-                         f"add --side-by-side, or name a directory")
+        raise InputError(
+            f"--out - (stdout) takes one figure, but {len(figures)} variants give {len(figures)}: "
+            f"add --side-by-side, or name a directory"
+        )
     if several and out is not None and out.suffix and not out_is_dir:
-        raise InputError(f"{len(figures)} variants give {len(figures)} files: --out must be a directory, not "
-                         f"{str(out)!r} (or add --side-by-side for one figure)")
+        raise InputError(
+            f"{len(figures)} variants give {len(figures)} files: --out must be a directory, not "
+            f"{str(out)!r} (or add --side-by-side for one figure)"
+        )
     if not several and args.format is DiagramFormat.DOT and out is None:
         to_stdout = True  # DOT text is for piping (`> b0.dot`), like every other text command
-    for group in progress(figures, desc="diagram",
-                          label=lambda f: " ".join(getattr(v, "name", v) for v in f) or args.model):
-        drawn = diagram(group or None, args.level, side_by_side=args.side_by_side, rankdir=args.rankdir,
-                        expand=args.expand, include_top=not args.no_top, resolution=args.resolution,
-                        model=args.model, kwargs=args.kwargs, name=args.name)
+    for group in progress(
+        figures, desc="diagram", label=lambda f: " ".join(getattr(v, "name", v) for v in f) or args.model
+    ):
+        drawn = diagram(
+            group or None,
+            args.level,
+            side_by_side=args.side_by_side,
+            rankdir=args.rankdir,
+            expand=args.expand,
+            include_top=not args.no_top,
+            resolution=args.resolution,
+            model=args.model,
+            kwargs=args.kwargs,
+            name=args.name,
+        )
         source, name = drawn.dot, drawn.file_name(args.format)
         if preset:  # a page size, a part of the model or a resolution: drawn from the same analyses
             from effnet_inspect.api.sources import analyses
 
-            found = analyses(group or None, include_top=not args.no_top, resolution=args.resolution,
-                             model=args.model, kwargs=args.kwargs, name=args.name)
-            source, stem = figure_dot(found, args.level, args.side_by_side, args.rankdir, args.expand,
-                                      args.selection, args.size)
+            found = analyses(
+                group or None,
+                include_top=not args.no_top,
+                resolution=args.resolution,
+                model=args.model,
+                kwargs=args.kwargs,
+                name=args.name,
+            )
+            source, stem = figure_dot(
+                found, args.level, args.side_by_side, args.rankdir, args.expand, args.selection, args.size
+            )
             name = f"{stem}.{args.format.value}"
         if to_stdout:
             target = None

@@ -1,28 +1,48 @@
 """effnet-inspect report: the HTML report (index, one page per variant, compare pages, tables, charts)."""
+
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
-from effnet_inspect.cli.common import add_model_args, add_no_top, add_resolution, add_variants, models_from_args, out_path
+from effnet_inspect.cli.common import (
+    add_model_args,
+    add_no_top,
+    add_resolution,
+    add_variants,
+    models_from_args,
+    out_path,
+)
 
 DEFAULT_OUT = Path("reports")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("report", help="HTML report comparing the variants, with tables, charts and diagrams",
-                       description="Write a static HTML report (open index.html in any browser, offline): the "
-                                   "family table beside the paper's, charts, diagrams, one page per variant, "
-                                   "compare pages, and every table as CSV, JSON, Markdown and LaTeX.")
+    p = sub.add_parser(
+        "report",
+        help="HTML report comparing the variants, with tables, charts and diagrams",
+        description="Write a static HTML report (open index.html in any browser, offline): the "
+        "family table beside the paper's, charts, diagrams, one page per variant, "
+        "compare pages, and every table as CSV, JSON, Markdown and LaTeX.",
+    )
     add_variants(p)
-    p.add_argument("--out", type=out_path, default=DEFAULT_OUT, metavar="DIR",
-                   help=f"folder to write into (default: {DEFAULT_OUT}/); only the report's own files are "
-                        "overwritten")
+    p.add_argument(
+        "--out",
+        type=out_path,
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help=f"folder to write into (default: {DEFAULT_OUT}/); only the report's own files are overwritten",
+    )
     bench = p.add_mutually_exclusive_group()
-    bench.add_argument("--bench", type=Path, nargs="+", metavar="FILE",
-                       help="results of 'effnet-inspect bench' (JSON) for the benchmark page, one section each "
-                            "(default: DIR/bench/*.json when there are any)")
+    bench.add_argument(
+        "--bench",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="results of 'effnet-inspect bench' (JSON) for the benchmark page, one section each "
+        "(default: DIR/bench/*.json when there are any)",
+    )
     bench.add_argument("--no-bench", action="store_true", help="no benchmark page, even with DIR/bench/*.json")
     add_no_top(p)
     add_resolution(p)

@@ -1,4 +1,5 @@
 """effnet-inspect slides: the lecture deck, as slides.pdf (16:9 pages) and NN-name.svg / NN-name.png per slide."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,15 +10,28 @@ from effnet_inspect.cli.common import add_variants, out_path, variants_or_all
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("slides", help="a lecture deck on the architecture: slides.pdf and one SVG and PNG per slide",
-                       description="Write a lecture deck that walks through EfficientNet: the family, the scaling "
-                                   "rules, the first variant's stem, blocks, sub-blocks and modules, how it grows, "
-                                   "parameters and MACs. Every number is computed.")
+    p = sub.add_parser(
+        "slides",
+        help="a lecture deck on the architecture: slides.pdf and one SVG and PNG per slide",
+        description="Write a lecture deck that walks through EfficientNet: the family, the scaling "
+        "rules, the first variant's stem, blocks, sub-blocks and modules, how it grows, "
+        "parameters and MACs. Every number is computed.",
+    )
     add_variants(p)
-    p.add_argument("--out", type=out_path, default=Path("slides"), metavar="DIR",
-                   help="the directory to write into (default: slides/)")
-    p.add_argument("--format", dest="formats", default="pdf,png,svg", metavar="LIST",
-                   help="comma-separated: pdf (one slides.pdf), png (1920x1080 per slide), svg (default: all three)")
+    p.add_argument(
+        "--out",
+        type=out_path,
+        default=Path("slides"),
+        metavar="DIR",
+        help="the directory to write into (default: slides/)",
+    )
+    p.add_argument(
+        "--format",
+        dest="formats",
+        default="pdf,png,svg",
+        metavar="LIST",
+        help="comma-separated: pdf (one slides.pdf), png (1920x1080 per slide), svg (default: all three)",
+    )
     p.set_defaults(run=run)
 
 

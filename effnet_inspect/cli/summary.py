@@ -1,4 +1,5 @@
 """effnet-inspect summary VARIANT: the Keras model.summary()-style layer listing."""
+
 from __future__ import annotations
 
 import argparse
@@ -7,10 +8,14 @@ from effnet_inspect.cli.common import add_model_args, add_no_top, add_resolution
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("summary", help="Keras-style layer table of one variant",
-                       description="List every layer as Keras' model.summary() does.")
-    p.add_argument("variant", metavar="VARIANT", nargs="?",
-                   help="b0-b7 or a custom variant ('phi=2.5'); or give --model instead")
+    p = sub.add_parser(
+        "summary",
+        help="Keras-style layer table of one variant",
+        description="List every layer as Keras' model.summary() does.",
+    )
+    p.add_argument(
+        "variant", metavar="VARIANT", nargs="?", help="b0-b7 or a custom variant ('phi=2.5'); or give --model instead"
+    )
     add_no_top(p)
     add_resolution(p)
     p.add_argument("--out", type=out_file, metavar="PATH", help="write to a file instead of stdout")
@@ -22,7 +27,13 @@ def run(args: argparse.Namespace) -> int:
     from effnet_inspect.api.summary import summary
 
     check_suffix(args.out, (".txt",), "text")
-    found = summary(args.variant, include_top=not args.no_top, resolution=args.resolution, model=args.model,
-                    kwargs=args.kwargs, name=args.name)
+    found = summary(
+        args.variant,
+        include_top=not args.no_top,
+        resolution=args.resolution,
+        model=args.model,
+        kwargs=args.kwargs,
+        name=args.name,
+    )
     emit(found.text, args.out)
     return 0

@@ -15,10 +15,12 @@ level then uses the compact layouts of family.py, and figures whose text would b
 The DOT text is built with graphviz.Digraph from the Analysis records; statements come out in insertion order, so
 it is byte-identical from run to run.
 """
+
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Sequence, TypeVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from effnet_inspect.drawing.dot import RankDir
 from effnet_inspect.drawing.output import DOT_MISSING, DiagramFormat, render, render_svg
@@ -29,8 +31,20 @@ from effnet_inspect.errors import InputError
 if TYPE_CHECKING:  # the level builders (and torch, through measure) load only when a diagram is drawn
     from effnet_inspect.analysis.measure import Analysis
 
-__all__ = ["DiagramLevel", "DiagramFormat", "RankDir", "PageSize", "Selection", "diagram_dot", "figure_dot",
-           "render", "render_figure", "render_svg", "DOT_MISSING", "default_file_name"]
+__all__ = [
+    "DiagramLevel",
+    "DiagramFormat",
+    "RankDir",
+    "PageSize",
+    "Selection",
+    "diagram_dot",
+    "figure_dot",
+    "render",
+    "render_figure",
+    "render_svg",
+    "DOT_MISSING",
+    "default_file_name",
+]
 
 
 class DiagramLevel(enum.Enum):
@@ -62,15 +76,22 @@ def _as_list(analyses: Analysis | Sequence[Analysis]) -> list[Analysis]:
     return found
 
 
-def diagram_dot(analyses: Analysis | Sequence[Analysis], level: DiagramLevel | str = DiagramLevel.STAGE,
-                side_by_side: bool = False, rankdir: RankDir | str = RankDir.TB, expand_all: bool = False) -> str:
+def diagram_dot(
+    analyses: Analysis | Sequence[Analysis],
+    level: DiagramLevel | str = DiagramLevel.STAGE,
+    side_by_side: bool = False,
+    rankdir: RankDir | str = RankDir.TB,
+    expand_all: bool = False,
+) -> str:
     """DOT source of one model at the given level, or of several side by side (stage level only)."""
     level, rankdir = _choice(DiagramLevel, level), _choice(RankDir, rankdir)
     found = _as_list(analyses)
     if side_by_side:
         if level is not DiagramLevel.STAGE:
-            raise InputError(f"{level.value}: side-by-side figures are drawn at stage level only; use stage "
-                             "(the default)", param="level")
+            raise InputError(
+                f"{level.value}: side-by-side figures are drawn at stage level only; use stage (the default)",
+                param="level",
+            )
         from effnet_inspect.drawing.stage import columns_dot
 
         return columns_dot(found, rankdir)
@@ -92,8 +113,10 @@ def diagram_dot(analyses: Analysis | Sequence[Analysis], level: DiagramLevel | s
 
 def default_file_name(names: Sequence[str], level: DiagramLevel, side_by_side: bool, fmt: DiagramFormat) -> str:
     """b0-stage.svg, b0-b7-side-by-side.svg: custom names ('w=1.3,d=1.5') become file-safe ('w1.3_d1.5')."""
-    safe = ["".join(c if c.isalnum() or c in ".-" else "_" for c in n.replace("=", "")).strip("_.") or "model"
-            for n in names]
+    safe = [
+        "".join(c if c.isalnum() or c in ".-" else "_" for c in n.replace("=", "")).strip("_.") or "model"
+        for n in names
+    ]
     if side_by_side:
         stem = "-".join(safe) + "-side-by-side"
     else:
@@ -101,9 +124,15 @@ def default_file_name(names: Sequence[str], level: DiagramLevel, side_by_side: b
     return f"{stem}.{fmt.value}"
 
 
-def figure_dot(analyses: Analysis | Sequence[Analysis], level: DiagramLevel | str = DiagramLevel.STAGE,
-               side_by_side: bool = False, rankdir: RankDir | str = RankDir.TB, expand_all: bool = False,
-               selection: Selection | None = None, size: PageSize | str | None = None) -> tuple[str, str]:
+def figure_dot(
+    analyses: Analysis | Sequence[Analysis],
+    level: DiagramLevel | str = DiagramLevel.STAGE,
+    side_by_side: bool = False,
+    rankdir: RankDir | str = RankDir.TB,
+    expand_all: bool = False,
+    selection: Selection | None = None,
+    size: PageSize | str | None = None,
+) -> tuple[str, str]:
     """(DOT source, file-name stem such as 'b0-stage' or 'b0-block2a-module3') of one figure.
 
     Without a size this is diagram_dot. With one, the stage level becomes the compact strip (one model) or grid
@@ -129,8 +158,13 @@ def figure_dot(analyses: Analysis | Sequence[Analysis], level: DiagramLevel | st
     return diagram_dot(found, level, side_by_side, rankdir, expand_all), stem
 
 
-def render_figure(dot_source: str, fmt: DiagramFormat | str = DiagramFormat.SVG, size: PageSize | str | None = None,
-                  dpi: int | None = None, what: str = "the figure") -> bytes:
+def render_figure(
+    dot_source: str,
+    fmt: DiagramFormat | str = DiagramFormat.SVG,
+    size: PageSize | str | None = None,
+    dpi: int | None = None,
+    what: str = "the figure",
+) -> bytes:
     """The figure as bytes: as drawn, or fitted onto a page of the given size (InputError if it would be
     illegible there). dpi sets the PNG resolution (default: 96, so a slide is 1920 x 1080 pixels)."""
     fmt = _choice(DiagramFormat, fmt)

@@ -4,10 +4,11 @@ of numbers, HTML-like and plain labels, rank=same groups.
 graphviz.Digraph writes statements in the order they are added (a `with g.subgraph()` block lands where it closes)
 and sorts the attributes of each statement, so the same drawing gives the same DOT text on every run.
 """
+
 from __future__ import annotations
 
 import enum
-from typing import Iterable
+from collections.abc import Iterable
 
 import graphviz
 from graphviz.quoting import quote

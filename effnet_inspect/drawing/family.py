@@ -6,16 +6,17 @@ text shrinks to a few pixels on a slide. Here a cell says only what scaling chan
 (depth) and the channels (width), with a bar as long as the channels relative to the widest cell of its row, so
 growth is seen before it is read; each column's header gives the resolution, parameters and MACs.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
+from effnet_inspect.analysis.measure import Analysis, StageRow, stage_rows, totals
 from effnet_inspect.drawing.dot import RankDir, html, html_escape
 from effnet_inspect.drawing.stage import _operation
 from effnet_inspect.drawing.style import MUTED, SLIDE, Look, line_edge, new_graph, stack_lines, title_label
 from effnet_inspect.render.numbers import compact, giga, ratio_text
 from effnet_inspect.render.palette import stage_color
-from effnet_inspect.analysis.measure import Analysis, StageRow, stage_rows, totals
 
 BAR = 110  # points: the bar of the widest cell in a row
 
@@ -36,11 +37,13 @@ def _header(a: Analysis, look: Look) -> str:
 def _cell(row: StageRow, channels: int, widest: int, color: str, look: Look) -> str:
     repeats = f"<b>\u00d7{row.repeats}</b>  " if row.repeats else ""
     bar = max(4, round(BAR * channels / widest)) if widest else 4
-    return (f'<td bgcolor="{color}" border="1" color="#666666" cellpadding="{round(3 * look.scale)}">'
-            f'<table border="0" cellborder="0" cellspacing="0" cellpadding="0">'
-            f'<tr><td colspan="2">{_font(look.text, f"{repeats}{channels} ch")}</td></tr>'
-            f'<tr><td width="{bar}" height="5" bgcolor="#333333"></td>'
-            f'<td width="{BAR - bar + 1}" height="5"></td></tr></table></td>')
+    return (
+        f'<td bgcolor="{color}" border="1" color="#666666" cellpadding="{round(3 * look.scale)}">'
+        f'<table border="0" cellborder="0" cellspacing="0" cellpadding="0">'
+        f'<tr><td colspan="2">{_font(look.text, f"{repeats}{channels} ch")}</td></tr>'
+        f'<tr><td width="{bar}" height="5" bgcolor="#333333"></td>'
+        f'<td width="{BAR - bar + 1}" height="5"></td></tr></table></td>'
+    )
 
 
 def family_dot(analyses: Sequence[Analysis], look: Look = SLIDE, title: bool = True) -> str:
@@ -48,7 +51,7 @@ def family_dot(analyses: Sequence[Analysis], look: Look = SLIDE, title: bool = T
     columns = [{r.stage: r for r in stage_rows(a)} for a in analyses]
     names = list(dict.fromkeys(r for c in columns for r in c))
     pad = round(4 * look.scale)
-    cells = ['<td></td>' + "".join(f'<td cellpadding="{pad}">{_header(a, look)}</td>' for a in analyses)]
+    cells = ["<td></td>" + "".join(f'<td cellpadding="{pad}">{_header(a, look)}</td>' for a in analyses)]
     for index, stage in enumerate(names):
         rows = [c.get(stage) for c in columns]
         channels = [head_channels(a, r) or 0 if r is not None else 0 for a, r in zip(analyses, rows)]
@@ -57,15 +60,23 @@ def family_dot(analyses: Sequence[Analysis], look: Look = SLIDE, title: bool = T
         label = _font(look.text, f"<b>{stage}</b>") + '<br align="left"/>'
         if operation:
             label += _font(look.small, operation, MUTED) + '<br align="left"/>'
-        body = "".join(_cell(r, c, widest, stage_color(index, len(names)), look) if r is not None else "<td></td>"
-                       for r, c in zip(rows, channels))
+        body = "".join(
+            _cell(r, c, widest, stage_color(index, len(names)), look) if r is not None else "<td></td>"
+            for r, c in zip(rows, channels)
+        )
         cells.append(f'<td align="left" cellpadding="{pad}">{label}</td>{body}')
-    table = ('<table border="0" cellborder="0" cellspacing="4">'
-             + "".join(f"<tr>{c}</tr>" for c in cells) + "</table>")
+    table = '<table border="0" cellborder="0" cellspacing="4">' + "".join(f"<tr>{c}</tr>" for c in cells) + "</table>"
     first, last = analyses[0], analyses[-1]
-    heading = title_label(f"{first.title} to {last.short_name}" if len(analyses) > 1 else first.title,
-                          "per stage: \u00d7repeats (depth) and output channels (width); the bar is the channels "
-                          "relative to the widest in its row", look) if title else ""
+    heading = (
+        title_label(
+            f"{first.title} to {last.short_name}" if len(analyses) > 1 else first.title,
+            "per stage: \u00d7repeats (depth) and output channels (width); the bar is the channels "
+            "relative to the widest in its row",
+            look,
+        )
+        if title
+        else ""
+    )
     graph = new_graph("_".join(a.name for a in analyses) + "_family", RankDir.TB, 0.2, 0.2, heading, look)
     graph.node("grid", shape="plain", style="", label=html(table))
     return graph.source
@@ -85,16 +96,26 @@ def strip_dot(a: Analysis, look: Look = SLIDE, title: bool = True) -> str:
     """One model's stages in two lines of five boxes: what each does, how often, what comes out."""
     rows = stage_rows(a)
     t = totals(a.layers())
-    heading = title_label(f"{a.title}: stem, seven blocks, head", f"{t.layers} layers  \u00b7  "
-                          f"{compact(t.params)} params  \u00b7  {giga(t.macs)}MACs", look) if title else ""
-    graph = new_graph(f"{a.name}_strip", RankDir.TB, nodesep=0.45 * look.scale, ranksep=0.5 * look.scale,
-                      title=heading, look=look)
+    heading = (
+        title_label(
+            f"{a.title}: stem, seven blocks, head",
+            f"{t.layers} layers  \u00b7  {compact(t.params)} params  \u00b7  {giga(t.macs)}MACs",
+            look,
+        )
+        if title
+        else ""
+    )
+    graph = new_graph(
+        f"{a.name}_strip", RankDir.TB, nodesep=0.45 * look.scale, ranksep=0.5 * look.scale, title=heading, look=look
+    )
     size = _font(look.small, f"{a.resolution}\u00b2 \u00d7 3")
     graph.node("input", label=html(f"<b>input</b><br/>{size}"), fillcolor="#eef2f7", color="#8899aa")
     for index, row in enumerate(rows):
         if row.repeats:
-            lines = [f"MBConv{ratio_text(row.expand_ratio)} {row.kernel_size}\u00d7{row.kernel_size}",
-                     f"stride {row.stride} \u00b7 <b>\u00d7{row.repeats}</b>"]
+            lines = [
+                f"MBConv{ratio_text(row.expand_ratio)} {row.kernel_size}\u00d7{row.kernel_size}",
+                f"stride {row.stride} \u00b7 <b>\u00d7{row.repeats}</b>",
+            ]
         else:
             lines = [f"conv {row.kernel_size}\u00d7{row.kernel_size}, stride {row.stride}"]
         lines.append(f"{head_channels(a, row)} ch \u00b7 {row.out_resolution}\u00b2")

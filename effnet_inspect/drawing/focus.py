@@ -5,16 +5,28 @@ module. They are what the lecture slides show, and `diagram --block / --sub-bloc
 Whatever the part receives from outside, or sends out, ends in a small stub node saying where it comes from or goes
 to ("from block2a · Module 4"), so the skip and squeeze-and-excitation paths stay visible in a cut-out.
 """
+
 from __future__ import annotations
 
-from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape
-from effnet_inspect.drawing.module import SKIP_STYLE, Drawing, Row, label_node, order
-from effnet_inspect.drawing.style import (DEFAULT, MODULE_COLORS, MUTED, STEM_COLOR, TOP_COLOR, Look, layer_type,
-                                          line_edge, new_graph, stack_lines, title_label)
-from effnet_inspect.render.numbers import compact, keras_shape
 from effnet_inspect.analysis.group import StageGroup, SubBlockGroup
 from effnet_inspect.analysis.measure import Analysis, totals
 from effnet_inspect.arch.kinds import LayerKind
+from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape
+from effnet_inspect.drawing.module import SKIP_STYLE, Drawing, Row, label_node, order
+from effnet_inspect.drawing.style import (
+    DEFAULT,
+    MODULE_COLORS,
+    MUTED,
+    STEM_COLOR,
+    TOP_COLOR,
+    Look,
+    layer_type,
+    line_edge,
+    new_graph,
+    stack_lines,
+    title_label,
+)
+from effnet_inspect.render.numbers import compact, keras_shape
 
 STUB = dict(shape="box", style="rounded,dashed", color="#888888", fontcolor=MUTED)
 
@@ -45,8 +57,15 @@ def _stubs(graph: Digraph, a: Analysis, members: set[str], look: Look) -> dict[s
     return stubs
 
 
-def _stub_edges(graph: Digraph, a: Analysis, members: set[str], box_of: dict[str, str], stubs: dict[str, str],
-                rankdir: RankDir, shapes: bool) -> None:
+def _stub_edges(
+    graph: Digraph,
+    a: Analysis,
+    members: set[str],
+    box_of: dict[str, str],
+    stubs: dict[str, str],
+    rankdir: RankDir,
+    shapes: bool,
+) -> None:
     """Edges between the part and its stubs, skip connections dashed; with shapes, each carries its tensor's shape."""
     for tail, head in a.graph.edges:
         if (tail in members) == (head in members) or (tail not in members and head not in members):
@@ -62,11 +81,23 @@ def _stub_edges(graph: Digraph, a: Analysis, members: set[str], box_of: dict[str
 # ------------------------------------------------------------------------------------------------ module rows
 def block_dot(a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: bool = True) -> str:
     """One block (stage) as its rows of module boxes, identical sub-blocks collapsed, between its neighbours."""
-    rows_title = title_label(f"{a.title}: {stage.name}", f"{len(stage.sub_blocks)} sub-blocks  \u00b7  "
-                                                          f"{compact(totals(a.layers(stage.layers)).params)} params",
-                             look) if title else ""
-    graph = new_graph(f"{a.name}_{stage.name}", RankDir.TB, nodesep=0.22 * look.scale, ranksep=0.4 * look.scale,
-                      title=rows_title, look=look)
+    rows_title = (
+        title_label(
+            f"{a.title}: {stage.name}",
+            f"{len(stage.sub_blocks)} sub-blocks  \u00b7  {compact(totals(a.layers(stage.layers)).params)} params",
+            look,
+        )
+        if title
+        else ""
+    )
+    graph = new_graph(
+        f"{a.name}_{stage.name}",
+        RankDir.TB,
+        nodesep=0.22 * look.scale,
+        ranksep=0.4 * look.scale,
+        title=rows_title,
+        look=look,
+    )
     drawing = Drawing(RankDir.TB, look)
     drawing.stage(graph, a, stage, expand_all=False)
     _around(graph, a, drawing, set(stage.layers), look)
@@ -77,8 +108,9 @@ def sub_block_dot(a: Analysis, block: SubBlockGroup, look: Look = DEFAULT, title
     """One sub-block as a chain of module boxes, with the skip and bypass edges it has."""
     kinds = " \u2192 ".join(m.type.label for m in block.modules)
     head = title_label(f"{a.title}: {block.name} (sub-block kind {block.kind})", kinds, look) if title else ""
-    graph = new_graph(f"{a.name}_{block.name}", RankDir.TB, nodesep=0.3 * look.scale, ranksep=0.45 * look.scale,
-                      title=head, look=look)
+    graph = new_graph(
+        f"{a.name}_{block.name}", RankDir.TB, nodesep=0.3 * look.scale, ranksep=0.45 * look.scale, title=head, look=look
+    )
     drawing = Drawing(RankDir.TB, look)
     drawing.lines.append(drawing.row(graph, a, Row((block,)), []))
     _around(graph, a, drawing, set(block.layers), look)
@@ -100,15 +132,25 @@ def _around(graph: Digraph, a: Analysis, drawing: Drawing, members: set[str], lo
 def _layer_label(a: Analysis, name: str, prefix: str, look: Look) -> str:
     layer = a.graph.nodes[name]["layer"]
     kind = layer_type(layer) + (f" + {layer.activation}" if layer.activation and layer.kind.is_conv else "")
-    short = name[len(prefix):] if prefix and name.startswith(prefix) else name
+    short = name[len(prefix) :] if prefix and name.startswith(prefix) else name
     extra = f"  \u00b7  {compact(layer.params)} params" if layer.params else ""
-    return html(f'<table border="0" cellborder="0" cellspacing="0" cellpadding="{round(look.scale)}">'
-                f"<tr><td><b>{html_escape(kind)}</b></td></tr>"
-                f'<tr><td><font point-size="{look.small}">{html_escape(short)}{extra}</font></td></tr></table>')
+    return html(
+        f'<table border="0" cellborder="0" cellspacing="0" cellpadding="{round(look.scale)}">'
+        f"<tr><td><b>{html_escape(kind)}</b></td></tr>"
+        f'<tr><td><font point-size="{look.small}">{html_escape(short)}{extra}</font></td></tr></table>'
+    )
 
 
-def layers_dot(a: Analysis, lines: list[tuple[str, tuple[str, ...], str]], heading: str, subtitle: str,
-               prefix: str = "", look: Look = DEFAULT, title: bool = True, shapes: bool = False) -> str:
+def layers_dot(
+    a: Analysis,
+    lines: list[tuple[str, tuple[str, ...], str]],
+    heading: str,
+    subtitle: str,
+    prefix: str = "",
+    look: Look = DEFAULT,
+    title: bool = True,
+    shapes: bool = False,
+) -> str:
     """Layers as nodes, one line per (label, layer names, colour); the tensor shapes on the edges.
 
     A single line runs top to bottom (a chain of layers is narrow and tall); several lines are stacked like lines
@@ -117,13 +159,19 @@ def layers_dot(a: Analysis, lines: list[tuple[str, tuple[str, ...], str]], headi
     """
     single = len(lines) == 1
     rankdir = RankDir.TB
-    graph = new_graph(f"{a.name}_{'_'.join(lines[0][1][:1])}", rankdir, nodesep=0.35 * look.scale,
-                      ranksep=(0.3 if single else 0.55) * look.scale,
-                      title=title_label(heading, subtitle, look) if title else "", look=look)
+    graph = new_graph(
+        f"{a.name}_{'_'.join(lines[0][1][:1])}",
+        rankdir,
+        nodesep=0.35 * look.scale,
+        ranksep=(0.3 if single else 0.55) * look.scale,
+        title=title_label(heading, subtitle, look) if title else "",
+        look=look,
+    )
     members = {n for _, names, _ in lines for n in names}
     for label, names, color in lines:
-        with graph.subgraph(name=f"cluster_{names[0]}", graph_attr=dict(label="", style="rounded,dashed",
-                                                                       color="#aaaaaa")) as frame:
+        with graph.subgraph(
+            name=f"cluster_{names[0]}", graph_attr=dict(label="", style="rounded,dashed", color="#aaaaaa")
+        ) as frame:
             if not single:
                 label_node(frame, f"label_{names[0]}", [f"<b>{html_escape(label)}</b>"], look)
             for name in names:
@@ -150,23 +198,35 @@ def layers_dot(a: Analysis, lines: list[tuple[str, tuple[str, ...], str]], headi
     return graph.source
 
 
-def module_layers_dot(a: Analysis, block: SubBlockGroup, index: int, look: Look = DEFAULT,
-                      title: bool = True) -> str:
+def module_layers_dot(a: Analysis, block: SubBlockGroup, index: int, look: Look = DEFAULT, title: bool = True) -> str:
     """One module of a sub-block as a chain of its layers."""
     module = block.modules[index]
     names = module.layers
     first = a.graph.nodes[names[0]]["layer"]
-    return layers_dot(a, [(module.type.label, names, MODULE_COLORS[module.type])],
-                      f"{module.type.label} of {block.name} ({a.title})",
-                      f"{len(names)} layers  \u00b7  {keras_shape(first.in_shape)} in, "
-                      f"{keras_shape(a.graph.nodes[names[-1]]['layer'].shape)} out", f"{block.name}_", look, title)
+    return layers_dot(
+        a,
+        [(module.type.label, names, MODULE_COLORS[module.type])],
+        f"{module.type.label} of {block.name} ({a.title})",
+        f"{len(names)} layers  \u00b7  {keras_shape(first.in_shape)} in, "
+        f"{keras_shape(a.graph.nodes[names[-1]]['layer'].shape)} out",
+        f"{block.name}_",
+        look,
+        title,
+    )
 
 
 def sub_block_layers_dot(a: Analysis, block: SubBlockGroup, look: Look = DEFAULT, title: bool = True) -> str:
     """Every layer of one sub-block, one line per module: the squeeze-and-excitation branch and the skip for real."""
     lines = [(m.type.label, m.layers, MODULE_COLORS[m.type]) for m in block.modules]
-    return layers_dot(a, lines, f"{block.name} of {a.title}, layer by layer",
-                      " \u2192 ".join(m.type.label for m in block.modules), f"{block.name}_", look, title)
+    return layers_dot(
+        a,
+        lines,
+        f"{block.name} of {a.title}, layer by layer",
+        " \u2192 ".join(m.type.label for m in block.modules),
+        f"{block.name}_",
+        look,
+        title,
+    )
 
 
 def end_layers_dot(a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: bool = True) -> str:
@@ -174,8 +234,9 @@ def end_layers_dot(a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: 
     color = STEM_COLOR if stage is a.grouping.stages[0] else TOP_COLOR
     names = stage.layers
     kinds = [l.kind for l in a.layers(names)]
-    cuts = sorted({0, len(names), *(kinds.index(k) for k in (LayerKind.PAD, LayerKind.CONV, LayerKind.GLOBAL_POOL)
-                                    if k in kinds)})
+    cuts = sorted(
+        {0, len(names), *(kinds.index(k) for k in (LayerKind.PAD, LayerKind.CONV, LayerKind.GLOBAL_POOL) if k in kinds)}
+    )
     parts = [names[i:j] for i, j in zip(cuts, cuts[1:]) if j > i]
     merged: list[tuple[str, ...]] = []
     for part in parts:  # padding belongs to the convolution after it
@@ -183,9 +244,20 @@ def end_layers_dot(a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: 
             merged[-1] = merged[-1] + part
         else:
             merged.append(part)
-    words = {LayerKind.INPUT: "preprocessing", LayerKind.PAD: "convolution", LayerKind.CONV: "convolution",
-             LayerKind.GLOBAL_POOL: "classifier"}
+    words = {
+        LayerKind.INPUT: "preprocessing",
+        LayerKind.PAD: "convolution",
+        LayerKind.CONV: "convolution",
+        LayerKind.GLOBAL_POOL: "classifier",
+    }
     lines = [(words.get(a.graph.nodes[p[0]]["layer"].kind, stage.name), p, color) for p in merged]
-    return layers_dot(a, lines, f"The {stage.name} of {a.title}",
-                      f"{len(names)} layers  \u00b7  {compact(totals(a.layers(names)).params)} params", "", look,
-                      title, shapes=True)
+    return layers_dot(
+        a,
+        lines,
+        f"The {stage.name} of {a.title}",
+        f"{len(names)} layers  \u00b7  {compact(totals(a.layers(names)).params)} params",
+        "",
+        look,
+        title,
+        shapes=True,
+    )

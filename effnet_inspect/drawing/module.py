@@ -9,17 +9,33 @@ its first row, then the sub-block names), and no cluster has a label an edge cou
 squeeze-and-excitation branch runs below its row (beside it under rankdir=LR), apart from the edge coming in from
 the row above. Boxes are filled with their module colour as a whole, so no square strip sticks out of a rounded box.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape
-from effnet_inspect.drawing.style import (DEFAULT, MODULE_COLORS, MUTED, SKIP_EDGE, STAGE_FRAME, STEM_COLOR, TOP_COLOR,
-                                          Look, add_legend, block_caption, layer_type, layer_unit, line_edge,
-                                          new_graph, stack_lines, title_label)
-from effnet_inspect.render.numbers import compact, keras_shape
 from effnet_inspect.analysis.group import StageGroup, SubBlockGroup
 from effnet_inspect.analysis.measure import Analysis, stage_rows, totals
+from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape
+from effnet_inspect.drawing.style import (
+    DEFAULT,
+    MODULE_COLORS,
+    MUTED,
+    SKIP_EDGE,
+    STAGE_FRAME,
+    STEM_COLOR,
+    TOP_COLOR,
+    Look,
+    add_legend,
+    block_caption,
+    layer_type,
+    layer_unit,
+    line_edge,
+    new_graph,
+    stack_lines,
+    title_label,
+)
+from effnet_inspect.render.numbers import compact, keras_shape
 
 SKIP_STYLE = dict(style="dashed", color=SKIP_EDGE)
 
@@ -71,29 +87,42 @@ def box_label(a: Analysis, title: str, names: tuple[str, ...], look: Look = DEFA
     pad = round(2 * look.scale)
     body = "".join(f'<tr><td align="left">{html_escape(layer_type(l))}</td></tr>' for l in layers)
     footer = f"\u2192 {keras_shape(layers[-1].shape)}" + (f"  \u00b7  {compact(params)} params" if params else "")
-    return html(f'<table border="0" cellborder="0" cellspacing="0" cellpadding="{pad}">'
-                f'<tr><td align="left"><font point-size="{look.heading}"><b>{html_escape(title)}</b></font></td></tr>'
-                f'{body}<tr><td align="left"><font point-size="{look.small}">{footer}</font></td></tr></table>')
+    return html(
+        f'<table border="0" cellborder="0" cellspacing="0" cellpadding="{pad}">'
+        f'<tr><td align="left"><font point-size="{look.heading}"><b>{html_escape(title)}</b></font></td></tr>'
+        f'{body}<tr><td align="left"><font point-size="{look.small}">{footer}</font></td></tr></table>'
+    )
 
 
-def module_box(graph: Digraph, node_id: str, a: Analysis, title: str, names: tuple[str, ...], color: str,
-               look: Look = DEFAULT) -> None:
+def module_box(
+    graph: Digraph, node_id: str, a: Analysis, title: str, names: tuple[str, ...], color: str, look: Look = DEFAULT
+) -> None:
     graph.node(node_id, label=box_label(a, title, names, look), fillcolor=color)
 
 
 def label_node(graph: Digraph, node_id: str, lines: list[str], look: Look = DEFAULT) -> None:
     """Left-aligned text lines as a node (HTML markup allowed), so that edges go around it."""
     rows = "".join(f'<tr><td align="left">{line}</td></tr>' for line in lines)
-    graph.node(node_id, shape="plaintext", style="", label=html(
-        f'<table border="0" cellborder="0" cellspacing="0" cellpadding="{round(2 * look.scale)}">{rows}</table>'))
+    graph.node(
+        node_id,
+        shape="plaintext",
+        style="",
+        label=html(
+            f'<table border="0" cellborder="0" cellspacing="0" cellpadding="{round(2 * look.scale)}">{rows}</table>'
+        ),
+    )
 
 
 def stage_caption(a: Analysis, stage: StageGroup, look: Look = DEFAULT) -> list[str]:
     """The lines naming a block: 'block2', 'MBConv6 3x3, stride 2', '16 -> 24 channels  x2', '16.7K params'."""
     info = next(r for r in stage_rows(a) if r.stage == stage.name)
     name, operation, channels, repeats = block_caption(info).split("  \u00b7  ")
-    return [f'<font point-size="{look.heading}"><b>{html_escape(name)}</b></font>', html_escape(operation),
-            f"{html_escape(channels)}  {repeats}", f'<font color="{MUTED}">{compact(info.params)} params</font>']
+    return [
+        f'<font point-size="{look.heading}"><b>{html_escape(name)}</b></font>',
+        html_escape(operation),
+        f"{html_escape(channels)}  {repeats}",
+        f'<font color="{MUTED}">{compact(info.params)} params</font>',
+    ]
 
 
 @dataclass
@@ -115,16 +144,18 @@ class Drawing:
 
     def row(self, graph: Digraph, a: Analysis, row: Row, caption: list[str]) -> list[str]:
         many = len(row.blocks) > 1
-        look = (dict(style="rounded,filled", fillcolor="#fff8e1", color="#c9a227", penwidth="1.6") if many
-                else dict(style="rounded,dashed", color="#999999", penwidth="1"))
+        look = (
+            dict(style="rounded,filled", fillcolor="#fff8e1", color="#c9a227", penwidth="1.6")
+            if many
+            else dict(style="rounded,dashed", color="#999999", penwidth="1")
+        )
         look["label"] = ""  # a cluster would show the graph's title otherwise
         ids = [row.node_id(index) for index in range(len(row.first.modules))]
         name = f"<b>{html_escape(row.label)}</b>" if many else f'<font color="{MUTED}">{html_escape(row.label)}</font>'
         with graph.subgraph(name=f"cluster_{row.first.name}", graph_attr=look) as frame:
             label_node(frame, row.label_id, [*caption, name], self.look)
             for node_id, module in zip(ids, row.first.modules):
-                module_box(frame, node_id, a, module.type.label, module.layers, MODULE_COLORS[module.type],
-                           self.look)
+                module_box(frame, node_id, a, module.type.label, module.layers, MODULE_COLORS[module.type], self.look)
             order(frame, [row.label_id, ids[0]], self.rankdir)
         for block in row.blocks:  # later copies map onto the first copy's boxes, module by module
             for index, module in enumerate(block.modules):
@@ -142,8 +173,12 @@ class Drawing:
             if u is None or v is None or u == v or (u, v) in seen:
                 continue
             same_row = row_of[u] == row_of[v]
-            if same_row and tail in self.drawn_block and head in self.drawn_block \
-                    and self.drawn_block[tail] != self.drawn_block[head]:
+            if (
+                same_row
+                and tail in self.drawn_block
+                and head in self.drawn_block
+                and self.drawn_block[tail] != self.drawn_block[head]
+            ):
                 continue  # from one collapsed copy to the next: drawing it would loop back inside the row
             seen.add((u, v))
             attrs = dict(SKIP_STYLE, penwidth="1.4") if (tail, head) in a.grouping.skip_edges else {}
@@ -162,20 +197,27 @@ def order(graph: Digraph, node_ids: list[str], rankdir: RankDir) -> None:
 
 def module_dot(a: Analysis, rankdir: RankDir, expand_all: bool = False) -> str:
     t = totals(a.layers())
-    graph = new_graph(f"{a.name}_modules", rankdir, nodesep=0.22, ranksep=0.45,
-                      title=title_label(f"{a.title} by module",
-                                        f"{len(a.grouping.sub_blocks)} sub-blocks  \u00b7  {t.layers} {layer_unit(a)}  \u00b7  "
-                                        f"{compact(t.params)} params" + ("" if expand_all else
-                                                                       "  \u00b7  identical sub-blocks collapsed: "
-                                                                       "\u00d7N rows show one copy")))
+    graph = new_graph(
+        f"{a.name}_modules",
+        rankdir,
+        nodesep=0.22,
+        ranksep=0.45,
+        title=title_label(
+            f"{a.title} by module",
+            f"{len(a.grouping.sub_blocks)} sub-blocks  \u00b7  {t.layers} {layer_unit(a)}  \u00b7  "
+            f"{compact(t.params)} params"
+            + ("" if expand_all else "  \u00b7  identical sub-blocks collapsed: \u00d7N rows show one copy"),
+        ),
+    )
     drawing = Drawing(rankdir)
     stages = a.grouping.stages
     for number, stage in enumerate(stages):
         if stage.sub_blocks:
             drawing.stage(graph, a, stage, expand_all)
             continue
-        module_box(graph, stage.name, a, stage.name.capitalize(), stage.layers,
-                   STEM_COLOR if number == 0 else TOP_COLOR)
+        module_box(
+            graph, stage.name, a, stage.name.capitalize(), stage.layers, STEM_COLOR if number == 0 else TOP_COLOR
+        )
         drawing.node_of.update({n: stage.name for n in stage.layers})
         if number == 0:
             add_legend(graph)

@@ -1,4 +1,5 @@
 """Turn DOT text into SVG, PNG or PDF through the graphviz package, which runs Graphviz' `dot` program."""
+
 from __future__ import annotations
 
 import enum

@@ -7,6 +7,7 @@ and refused when its smallest text would come out below what the page can be rea
 6 pt on paper, 10 pt on a poster. PNG and PDF come from the page SVG through CairoSVG (cairo embeds the fonts in
 the PDF); cairo's creation date is pinned so the same page gives the same bytes.
 """
+
 from __future__ import annotations
 
 import enum
@@ -75,7 +76,7 @@ def parse(svg: str) -> Figure:
     if root is None or box is None:
         raise ValueError("not an SVG drawing with a viewBox")
     x, y, width, height = (float(v) for v in box.group(1).split())
-    body = svg[root.end():svg.rindex("</svg>")]
+    body = svg[root.end() : svg.rindex("</svg>")]
     inner = _SCALE.search(body)
     sizes = [float(s) for s in _FONT_SIZE.findall(body)]
     min_font = min(sizes, default=float("inf")) * (float(inner.group(1)) if inner else 1.0)
@@ -88,8 +89,10 @@ def fit(figure: Figure, box: tuple[float, float, float, float], max_scale: float
     scale = min(bw / figure.width, bh / figure.height, max_scale)
     tx = bx + (bw - figure.width * scale) / 2
     ty = by + (bh - figure.height * scale) / 2
-    return (f'<g transform="translate({tx:.2f} {ty:.2f}) scale({scale:.5f}) translate({-figure.x:.2f} '
-            f'{-figure.y:.2f})">{figure.body}</g>'), scale
+    return (
+        f'<g transform="translate({tx:.2f} {ty:.2f}) scale({scale:.5f}) translate({-figure.x:.2f} '
+        f'{-figure.y:.2f})">{figure.body}</g>'
+    ), scale
 
 
 def smallest_text(figure: Figure, scale: float) -> float:
@@ -99,17 +102,21 @@ def smallest_text(figure: Figure, scale: float) -> float:
 def page_svg(size: PageSize, content: str) -> str:
     """A page of the given size around content (SVG markup in page points), white background."""
     s = size.spec
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
-            f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-            f'width="{s.width:g}pt" height="{s.height:g}pt" viewBox="0 0 {s.width:g} {s.height:g}">\n'
-            f'<rect x="0" y="0" width="{s.width:g}" height="{s.height:g}" fill="white"/>\n{content}\n</svg>\n')
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'width="{s.width:g}pt" height="{s.height:g}pt" viewBox="0 0 {s.width:g} {s.height:g}">\n'
+        f'<rect x="0" y="0" width="{s.width:g}" height="{s.height:g}" fill="white"/>\n{content}\n</svg>\n'
+    )
 
 
 def too_small(size: PageSize, smallest: float, what: str) -> InputError:
     shown = f"{smallest * 4 / 3:.1f} px" if size is PageSize.SLIDE else f"{smallest:.1f} pt"
     need = f"{size.spec.min_text * 4 / 3:g} px" if size is PageSize.SLIDE else f"{size.spec.min_text:g} pt"
-    return InputError(f"{what} does not fit {size.spec.what} legibly: its smallest text would be {shown} (at "
-                      f"least {need} needed); draw a smaller part (a block, sub-block or module) or a larger size")
+    return InputError(
+        f"{what} does not fit {size.spec.what} legibly: its smallest text would be {shown} (at "
+        f"least {need} needed); draw a smaller part (a block, sub-block or module) or a larger size"
+    )
 
 
 def fit_page(svg: str, size: PageSize, what: str = "the figure") -> str:

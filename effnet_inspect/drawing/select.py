@@ -4,6 +4,7 @@ Sub-blocks are named as Keras names them (block2a) or by the article's kinds: 1 
 2 the first sub-block of each later block, 3 all the others; a kind picks its first sub-block. Modules are named
 M1-M5 (Module 1-5) or exp (the expansion); without a sub-block, the first sub-block that has one is drawn.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -43,19 +44,25 @@ def find_sub_block(a: Analysis, text: str) -> SubBlockGroup:
     found = [b for b in a.grouping.sub_blocks if b.name == key or (key.isdigit() and str(b.kind) == key)]
     if not found:
         names = a.grouping.sub_blocks
-        raise InputError(f"{text!r} is not a sub-block of {a.name}; valid: a kind 1-3 or a name "
-                         f"{names[0].name} ... {names[-1].name}", param="sub_block")
+        raise InputError(
+            f"{text!r} is not a sub-block of {a.name}; valid: a kind 1-3 or a name "
+            f"{names[0].name} ... {names[-1].name}",
+            param="sub_block",
+        )
     return found[0]
 
 
 def module_type(text: str) -> ModuleType:
     key = text.strip().lower().replace(" ", "")
     for t in MODULE_TYPES:
-        if key in (t.value, t.short.lower(), t.label.lower().replace(" ", ""), t.value[-1] if t.value[-1].isdigit()
-                   else "exp"):
+        if key in (
+            t.value,
+            t.short.lower(),
+            t.label.lower().replace(" ", ""),
+            t.value[-1] if t.value[-1].isdigit() else "exp",
+        ):
             return t
-    raise InputError(f"{text!r} is not a module; valid: " + ", ".join(t.short for t in MODULE_TYPES),
-                     param="module")
+    raise InputError(f"{text!r} is not a module; valid: " + ", ".join(t.short for t in MODULE_TYPES), param="module")
 
 
 def find_module(a: Analysis, text: str, within: tuple[SubBlockGroup, ...], where: str) -> tuple[SubBlockGroup, int]:
@@ -66,8 +73,9 @@ def find_module(a: Analysis, text: str, within: tuple[SubBlockGroup, ...], where
         if wanted in types:
             return candidate, types.index(wanted)
     present = sorted({t for b in within for t in b.module_types}, key=MODULE_TYPES.index)
-    raise InputError(f"{text!r}: {wanted.label} is not in {where}; it has {', '.join(t.short for t in present)}",
-                     param="module")
+    raise InputError(
+        f"{text!r}: {wanted.label} is not in {where}; it has {', '.join(t.short for t in present)}", param="module"
+    )
 
 
 def selection_dot(a: Analysis, selection: Selection, look: Look, title: bool = True) -> tuple[str, str]:

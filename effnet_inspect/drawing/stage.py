@@ -7,16 +7,18 @@ seen before anything is read:
 - resolution: the input square's side is proportional to the input resolution.
 Every row is one `rank=same` group, so the same stage lines up across columns.
 """
+
 from __future__ import annotations
 
-from typing import Sequence, TypeVar
+from collections.abc import Sequence
+from typing import TypeVar
 
-from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape, number, same_rank
-from effnet_inspect.drawing.style import ACCENT, MUTED, block_kind, layer_unit, new_graph, title_label
-from effnet_inspect.render.palette import stage_color
-from effnet_inspect.render.numbers import arrow, compact, giga, growth, ratio_text, square
 from effnet_inspect.analysis.measure import Analysis, StageRow, stage_rows, totals
 from effnet_inspect.arch.specs import BASE_RESOLUTION
+from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape, number, same_rank
+from effnet_inspect.drawing.style import ACCENT, MUTED, block_kind, layer_unit, new_graph, title_label
+from effnet_inspect.render.numbers import arrow, compact, giga, growth, ratio_text, square
+from effnet_inspect.render.palette import stage_color
 
 # Inches. A box for one sub-block is BOX_HEIGHT tall; each further repeat adds REPEAT_STEP.
 BOX_WIDTH = 1.8
@@ -68,22 +70,31 @@ def _size(rankdir: RankDir, across: float, along: float) -> dict[str, str]:
 
 def _lines(lines: list[str]) -> str:
     """Lines as table rows: <br/> between lines of different sizes sets them too close together."""
-    return html('<table border="0" cellborder="0" cellspacing="0" cellpadding="1">'
-                + "".join(f"<tr><td>{line}</td></tr>" for line in lines) + "</table>")
+    return html(
+        '<table border="0" cellborder="0" cellspacing="0" cellpadding="1">'
+        + "".join(f"<tr><td>{line}</td></tr>" for line in lines)
+        + "</table>"
+    )
 
 
 def _cell_label(row: StageRow, base: StageRow | None, operation_shown: bool, unit: str = "layers") -> str:
     if row.repeats:  # the repeat count is the headline: it is what depth scaling changes
-        lines = [f'<font point-size="16"><b>\u00d7{row.repeats}</b></font>'
-                 f'  <font point-size="10" color="{MUTED}">{row.layers} {unit}</font>']
+        lines = [
+            f'<font point-size="16"><b>\u00d7{row.repeats}</b></font>'
+            f'  <font point-size="10" color="{MUTED}">{row.layers} {unit}</font>'
+        ]
     else:
         lines = [f'<font color="{MUTED}">{row.layers} {unit}</font>']
-    lines += [f"{arrow(row.in_channels, row.out_channels)} ch",
-              f"{arrow(square(row.in_resolution), square(row.out_resolution))} px"]
+    lines += [
+        f"{arrow(row.in_channels, row.out_channels)} ch",
+        f"{arrow(square(row.in_resolution), square(row.out_resolution))} px",
+    ]
     if not operation_shown:
         lines.append(f"k{row.kernel_size} s{row.stride} e{ratio_text(row.expand_ratio)}")
-    for value, base_value, unit in ((row.params, base.params if base else None, "params"),
-                                    (row.macs, base.macs if base else None, "MACs")):
+    for value, base_value, unit in (
+        (row.params, base.params if base else None, "params"),
+        (row.macs, base.macs if base else None, "MACs"),
+    ):
         factor = growth(value, base_value) if base is not None else ""
         tail = f'  <font color="{ACCENT}"><b>{factor}</b></font>' if factor else ""
         lines.append(f"{compact(value)} {unit}{tail}")
@@ -97,11 +108,15 @@ def _header_label(a: Analysis, base: Analysis | None) -> str:
     if v is not None:
         lines.append(f'<font color="{MUTED}">width {v.width:.3g}  \u00b7  depth {v.depth:.3g}</font>')
     lines.append(f"{compact(t.params)} params  \u00b7  {giga(t.macs)}MACs")
-    lines.append(f'<font color="{MUTED}">{t.layers} {layer_unit(a)}  \u00b7  {len(a.grouping.sub_blocks)} sub-blocks</font>')
+    lines.append(
+        f'<font color="{MUTED}">{t.layers} {layer_unit(a)}  \u00b7  {len(a.grouping.sub_blocks)} sub-blocks</font>'
+    )
     if base is not None:
         bt = totals(base.layers())
-        lines.append(f'<font color="{ACCENT}"><b>{growth(t.params, bt.params)} params  \u00b7  '
-                     f"{growth(t.macs, bt.macs)} MACs</b></font>")
+        lines.append(
+            f'<font color="{ACCENT}"><b>{growth(t.params, bt.params)} params  \u00b7  '
+            f"{growth(t.macs, bt.macs)} MACs</b></font>"
+        )
     return _lines(lines)
 
 
@@ -123,15 +138,18 @@ def columns_dot(analyses: Sequence[Analysis], rankdir: RankDir) -> str:
     if single:
         a = analyses[0]
         t = totals(a.layers())
-        title = title_label(f"{a.title} by stage", f"{t.layers} {layer_unit(a)}  \u00b7  {compact(t.params)} params  "
-                                                          f"\u00b7  {giga(t.macs)}MACs")
+        title = title_label(
+            f"{a.title} by stage",
+            f"{t.layers} {layer_unit(a)}  \u00b7  {compact(t.params)} params  \u00b7  {giga(t.macs)}MACs",
+        )
     else:
         titles = [a.title for a in analyses]
-        title = title_label(" vs ".join(titles) if len(titles) <= 3 else f"{titles[0]} to {titles[-1]}: scaling",
-                            f"box {depth_side}: repeats (depth)  \u00b7  box {width_side}: channels relative to the "
-                            "first column (width)  \u00b7  input square: resolution")
-    graph = new_graph("_".join(a.name for a in analyses) + "_stages", rankdir, nodesep=0.3, ranksep=0.32,
-                      title=title)
+        title = title_label(
+            " vs ".join(titles) if len(titles) <= 3 else f"{titles[0]} to {titles[-1]}: scaling",
+            f"box {depth_side}: repeats (depth)  \u00b7  box {width_side}: channels relative to the "
+            "first column (width)  \u00b7  input square: resolution",
+        )
+    graph = new_graph("_".join(a.name for a in analyses) + "_stages", rankdir, nodesep=0.3, ranksep=0.32, title=title)
     base = analyses[0]
 
     # group= keeps each column's nodes on one vertical line, so the arrows run straight. A single model's
@@ -145,8 +163,18 @@ def columns_dot(analyses: Sequence[Analysis], rankdir: RankDir) -> str:
     inputs = [f"input_{i}" for i in range(len(analyses))]
     for i, (node, a) in enumerate(zip(inputs, analyses)):
         side = number(max(0.5, INPUT_SIDE * a.resolution / BASE_RESOLUTION))
-        graph.node(node, label=f"{a.resolution}\u00d7{a.resolution}", fixedsize="true", width=side, height=side,
-                   style="filled", fillcolor="#eef2f7", color="#8899aa", fontsize="12", group=f"col{i}")
+        graph.node(
+            node,
+            label=f"{a.resolution}\u00d7{a.resolution}",
+            fixedsize="true",
+            width=side,
+            height=side,
+            style="filled",
+            fillcolor="#eef2f7",
+            color="#8899aa",
+            fontsize="12",
+            group=f"col{i}",
+        )
     _row(graph, "row_input", html("<b>input</b>"), inputs)
     for head, node in zip(heads, inputs):
         graph.edge(head, node, style="invis")
@@ -166,13 +194,16 @@ def columns_dot(analyses: Sequence[Analysis], rankdir: RankDir) -> str:
                 ratio = row.out_channels / base_row.out_channels
             across = BOX_WIDTH * min(3.0, max(0.6, ratio))
             along = BOX_HEIGHT + REPEAT_STEP * max(0, (row.repeats or 1) - 1)
-            graph.node(cell, label=_cell_label(row, base_row if i else None, bool(operation),
-                                                   layer_unit(analyses[i])),
-                       fillcolor=stage_color(index, len(names)), fontsize="12", group=f"col{i}",
-                       **_size(rankdir, across, along))
+            graph.node(
+                cell,
+                label=_cell_label(row, base_row if i else None, bool(operation), layer_unit(analyses[i])),
+                fillcolor=stage_color(index, len(names)),
+                fontsize="12",
+                group=f"col{i}",
+                **_size(rankdir, across, along),
+            )
             graph.edge(previous[i], cell)
             previous[i] = cell
-        label = f"<b>{html_escape(stage)}</b>" + (f'<br/><font color="{MUTED}">{operation}</font>'
-                                                  if operation else "")
+        label = f"<b>{html_escape(stage)}</b>" + (f'<br/><font color="{MUTED}">{operation}</font>' if operation else "")
         _row(graph, f"row_{stage}", html(label), cells)
     return graph.source

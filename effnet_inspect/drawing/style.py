@@ -1,13 +1,15 @@
 """Look shared by every diagram level: fonts, colours, layout helpers, the legend and recurring labels."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
-from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape, number, same_rank
 from effnet_inspect.analysis.measure import Analysis
 from effnet_inspect.arch.kinds import MODULE_TYPES, ModuleType, SubBlockType
+from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape, number, same_rank
 from effnet_inspect.render.numbers import arrow, ratio_text
+
 # Colours come from the project's one palette (colour-blind safe, readable under black text).
 from effnet_inspect.render.palette import MODULE_COLORS, STEM_COLOR, TOP_COLOR
 
@@ -33,7 +35,6 @@ MODULE_MEANING: dict[ModuleType, str] = {
 }
 
 
-
 @dataclass(frozen=True)
 class Look:
     """Type sizes (points) of one kind of figure. DEFAULT is the on-screen look; SLIDE keeps every text at 18 pt or
@@ -56,21 +57,44 @@ DEFAULT = Look()
 SLIDE = Look(text=20, small=18, heading=22, title=30, subtitle=20, stroke=1.4)
 
 
-def new_graph(name: str, rankdir: RankDir, nodesep: float, ranksep: float, title: str,
-              look: Look = DEFAULT) -> Digraph:
+def new_graph(name: str, rankdir: RankDir, nodesep: float, ranksep: float, title: str, look: Look = DEFAULT) -> Digraph:
     """A diagram with the shared look and a title (an HTML label, see title_label; '' for none) above it."""
     k = look.scale
     margin = "0.08,0.04" if look is DEFAULT else f"{number(0.12 * k)},{number(0.06 * k)}"
-    graph_attr = dict(rankdir=rankdir.dot, newrank="true", fontname=FONT, fontcolor=TEXT, bgcolor="white",
-                      pad="0.3", nodesep=number(nodesep), ranksep=number(ranksep), outputorder="edgesfirst")
+    graph_attr = dict(
+        rankdir=rankdir.dot,
+        newrank="true",
+        fontname=FONT,
+        fontcolor=TEXT,
+        bgcolor="white",
+        pad="0.3",
+        nodesep=number(nodesep),
+        ranksep=number(ranksep),
+        outputorder="edgesfirst",
+    )
     if title:
         graph_attr.update(labelloc="t", label=title)
-    return Digraph(name=name, graph_attr=graph_attr,
-                   node_attr=dict(fontname=FONT, fontsize=str(look.text), fontcolor=TEXT, shape="box",
-                                  style="rounded,filled", color="#444444", penwidth=number(look.stroke),
-                                  margin=margin),
-                   edge_attr=dict(color=EDGE, arrowsize=number(0.6 * min(k, 1.5)),
-                                  penwidth=number(look.stroke + 0.1), fontname=FONT, fontsize=str(look.small)))
+    return Digraph(
+        name=name,
+        graph_attr=graph_attr,
+        node_attr=dict(
+            fontname=FONT,
+            fontsize=str(look.text),
+            fontcolor=TEXT,
+            shape="box",
+            style="rounded,filled",
+            color="#444444",
+            penwidth=number(look.stroke),
+            margin=margin,
+        ),
+        edge_attr=dict(
+            color=EDGE,
+            arrowsize=number(0.6 * min(k, 1.5)),
+            penwidth=number(look.stroke + 0.1),
+            fontname=FONT,
+            fontsize=str(look.small),
+        ),
+    )
 
 
 def stack_lines(graph: Digraph, lines: Sequence[Sequence[str]], rankdir: RankDir) -> None:
@@ -104,16 +128,20 @@ def legend_rows(entries: Sequence[tuple[str, str, str]]) -> str:
     """HTML rows of (colour, name, meaning) swatches."""
     cells = []
     for color, name, meaning in entries:
-        cells.append(f'<tr><td bgcolor="{color}" width="18" border="1"> </td>'
-                     f'<td align="left"><b>{html_escape(name)}</b></td>'
-                     f'<td align="left"><font color="{MUTED}">{html_escape(meaning)}</font></td></tr>')
+        cells.append(
+            f'<tr><td bgcolor="{color}" width="18" border="1"> </td>'
+            f'<td align="left"><b>{html_escape(name)}</b></td>'
+            f'<td align="left"><font color="{MUTED}">{html_escape(meaning)}</font></td></tr>'
+        )
     return "".join(cells)
 
 
 def module_legend_entries() -> list[tuple[str, str, str]]:
-    return [(STEM_COLOR, "Stem", "input, rescaling, stem conv"),
-            *((MODULE_COLORS[t], t.label, MODULE_MEANING[t]) for t in MODULE_TYPES),
-            (TOP_COLOR, "Top", "head conv (and classifier)")]
+    return [
+        (STEM_COLOR, "Stem", "input, rescaling, stem conv"),
+        *((MODULE_COLORS[t], t.label, MODULE_MEANING[t]) for t in MODULE_TYPES),
+        (TOP_COLOR, "Top", "head conv (and classifier)"),
+    ]
 
 
 def add_legend(graph: Digraph, extra_rows: str = "") -> None:
@@ -124,9 +152,16 @@ def add_legend(graph: Digraph, extra_rows: str = "") -> None:
     """
     body = legend_rows(module_legend_entries())
     with graph.subgraph(name="cluster_legend", graph_attr=dict(peripheries="0", label="")) as legend:
-        legend.node("legend", shape="plain", style="", fontsize="10", label=html(
-            '<table border="1" color="#999999" cellborder="0" cellspacing="2" cellpadding="3" bgcolor="white">'
-            f'<tr><td colspan="3" align="left"><b>Module types</b></td></tr>{body}{extra_rows}</table>'))
+        legend.node(
+            "legend",
+            shape="plain",
+            style="",
+            fontsize="10",
+            label=html(
+                '<table border="1" color="#999999" cellborder="0" cellspacing="2" cellpadding="3" bgcolor="white">'
+                f'<tr><td colspan="3" align="left"><b>Module types</b></td></tr>{body}{extra_rows}</table>'
+            ),
+        )
 
 
 # ------------------------------------------------------------------------------------------------ records
@@ -153,11 +188,16 @@ def block_kind(row) -> str:
 
 def block_caption(row) -> str:
     """A block's cluster label: 'block2 · MBConv6 3x3, stride 2 · 16 -> 24 channels · x2'."""
-    return (f"{row.stage}  \u00b7  {block_kind(row)}{ratio_text(row.expand_ratio)} {row.kernel_size}\u00d7{row.kernel_size}, "
-            f"stride {row.stride}  \u00b7  {arrow(row.in_channels, row.out_channels)} channels  \u00b7  "
-            f"\u00d7{row.repeats}")
+    return (
+        f"{row.stage}  \u00b7  {block_kind(row)}{ratio_text(row.expand_ratio)} "
+        f"{row.kernel_size}\u00d7{row.kernel_size}, "
+        f"stride {row.stride}  \u00b7  {arrow(row.in_channels, row.out_channels)} channels  \u00b7  "
+        f"\u00d7{row.repeats}"
+    )
 
 
 def title_label(title: str, subtitle: str, look: Look = DEFAULT) -> str:
-    return html(f'<font point-size="{look.title}"><b>{html_escape(title)}</b></font><br/>'
-                f'<font point-size="{look.subtitle}" color="{MUTED}">{html_escape(subtitle)}</font>')
+    return html(
+        f'<font point-size="{look.title}"><b>{html_escape(title)}</b></font><br/>'
+        f'<font point-size="{look.subtitle}" color="{MUTED}">{html_escape(subtitle)}</font>'
+    )

@@ -12,15 +12,27 @@ written into the depthwise convolution's padded buffer (no fill-then-copy); acti
 skip add in place on tensors nothing else reads. Results equal the plain pass up to float rounding. Hooks on those
 element-wise layers do not fire on the fused pass; set `model.fused = False` to run every layer as a module.
 """
+
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from effnet_inspect.model.layers import (ActivatedConv2d, Add, GlobalAveragePooling2D, Multiply, Normalization,
-                                        Reshape, Rescaling, SampleDropout, ZeroPadding2D, input_affine, padded_empty)
 from effnet_inspect.arch.specs import ModelSpec, SubBlockSpec, Variant, parse_variant, scale
+from effnet_inspect.model.layers import (
+    ActivatedConv2d,
+    Add,
+    GlobalAveragePooling2D,
+    Multiply,
+    Normalization,
+    Rescaling,
+    Reshape,
+    SampleDropout,
+    ZeroPadding2D,
+    input_affine,
+    padded_empty,
+)
 
 # Keras BatchNormalization defaults in EfficientNet: epsilon 1e-3, momentum 0.99 (torch counts momentum the other way).
 BN_EPS, BN_MOMENTUM = 1e-3, 0.01
@@ -36,8 +48,9 @@ def fusable(module: nn.Module, x: torch.Tensor) -> bool:
     off, as it cannot record writes into buffers), and never for the tracers (FX, or a recorded run on meta
     tensors, which carry no data) or torch.compile: they should see the layers as written (inductor fuses
     element-wise work itself)."""
-    return bool(module.fused) and not (module.training or torch.is_grad_enabled() or x.is_meta
-                                 or _fx_tracing() or torch.compiler.is_compiling())
+    return bool(module.fused) and not (
+        module.training or torch.is_grad_enabled() or x.is_meta or _fx_tracing() or torch.compiler.is_compiling()
+    )
 
 
 def swish_in_place(activation: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -143,11 +156,17 @@ class EfficientNet(nn.Sequential):
         }
         layers.update((block.name, MBConvBlock(block, device)) for block in spec.sub_blocks)
         last = spec.stages[-1].out_channels
-        layers.update(top_conv=conv(last, spec.head_channels, 1, device), top_bn=batch_norm(spec.head_channels, device),
-                      top_activation=nn.SiLU())
+        layers.update(
+            top_conv=conv(last, spec.head_channels, 1, device),
+            top_bn=batch_norm(spec.head_channels, device),
+            top_activation=nn.SiLU(),
+        )
         if include_top:
-            layers.update(avg_pool=GlobalAveragePooling2D(), top_dropout=nn.Dropout(spec.variant.dropout),
-                          predictions=nn.Linear(spec.head_channels, spec.num_classes, device=device))
+            layers.update(
+                avg_pool=GlobalAveragePooling2D(),
+                top_dropout=nn.Dropout(spec.variant.dropout),
+                predictions=nn.Linear(spec.head_channels, spec.num_classes, device=device),
+            )
         super().__init__(*[])
         for name, layer in layers.items():
             self.add_module(name, layer)
@@ -171,8 +190,11 @@ class EfficientNet(nn.Sequential):
         if not fusable(self, x):
             return super().forward(x)
         rescaling, normalization, pad, *rest = self
-        assert isinstance(rescaling, Rescaling) and isinstance(normalization, Normalization) \
-            and isinstance(pad, ZeroPadding2D), "the network starts with its input layers"
+        assert (
+            isinstance(rescaling, Rescaling)
+            and isinstance(normalization, Normalization)
+            and isinstance(pad, ZeroPadding2D)
+        ), "the network starts with its input layers"
         scale, shift = input_affine(rescaling, normalization)
         out, interior = padded_empty(x, pad.pads(x), torch.result_type(x, scale))
         torch.addcmul(shift, x, scale, out=interior)

@@ -5,10 +5,11 @@ layer. Behaviour follows Keras: TF 'same' padding for stride-2 convolutions, (x 
 normalization, per-sample dropout for the residual branch. input_affine and padded_empty let the model's fused
 forward (build.py) do the same arithmetic in fewer passes over memory.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -75,15 +76,19 @@ def padded_empty(x: torch.Tensor, pads: Pads, dtype: torch.dtype | None = None) 
     """
     top, bottom, left, right = pads
     n, c, h, w = x.shape
-    layout = torch.channels_last if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous() \
+    layout = (
+        torch.channels_last
+        if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
         else torch.contiguous_format
-    out = torch.empty((n, c, h + top + bottom, w + left + right), dtype=dtype or x.dtype, device=x.device,
-                      memory_format=layout)
+    )
+    out = torch.empty(
+        (n, c, h + top + bottom, w + left + right), dtype=dtype or x.dtype, device=x.device, memory_format=layout
+    )
     rows = slice(top, top + h)
-    for strip in (out[:, :, :top], out[:, :, top + h:], out[:, :, rows, :left], out[:, :, rows, left + w:]):
+    for strip in (out[:, :, :top], out[:, :, top + h :], out[:, :, rows, :left], out[:, :, rows, left + w :]):
         if strip.numel():
             strip.zero_()
-    return out, out[:, :, rows, left:left + w]
+    return out, out[:, :, rows, left : left + w]
 
 
 class ZeroPadding2D(nn.Module):
@@ -94,8 +99,10 @@ class ZeroPadding2D(nn.Module):
         self.kernel_size, self.stride = kernel_size, stride
 
     def pads(self, x: torch.Tensor) -> Pads:
-        return (*same_padding(x.shape[-2], self.kernel_size, self.stride),
-                *same_padding(x.shape[-1], self.kernel_size, self.stride))
+        return (
+            *same_padding(x.shape[-2], self.kernel_size, self.stride),
+            *same_padding(x.shape[-1], self.kernel_size, self.stride),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out, interior = padded_empty(x, self.pads(x))

@@ -5,10 +5,11 @@ sentence can read "stem uses swish; B0 uses swish". A fact repeated over sub-blo
 ("block1a-3d (7 sub-blocks) have no squeeze-and-excitation; B0's have it"); values that vary over many sub-blocks
 are given as a range.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from effnet_inspect.analysis.measure import expand_ratio
 from effnet_inspect.arch.kinds import SubBlockType
@@ -59,27 +60,62 @@ def _sub_block_facts(b: SubBlockShape, r: SubBlockShape, rename: Rename) -> list
     the model-wide substitution (rename) are already said for the whole model."""
     facts = [fact for fact in _presence_facts(b, r)]
     facts += [
-        ("kernel", _kernels(b), _kernels(r),
-         lambda s, p, o, t, l: f"{s} {_v(p, 'uses', 'use')} {o} kernels; {l}'s {_v(p, 'uses', 'use')} {t}"),
-        ("skip", "yes" if b.has_skip else "no", "yes" if r.has_skip else "no",
-         lambda s, p, o, t, l: f"{s} {_v(p, 'has', 'have')} a skip connection; {l}'s {_v(p, 'has', 'have')} none"
-         if o == "yes" else f"{s} {_v(p, 'has', 'have')} no skip connection; {l}'s {_v(p, 'has one', 'have one')}"),
+        (
+            "kernel",
+            _kernels(b),
+            _kernels(r),
+            lambda s, p, o, t, l: f"{s} {_v(p, 'uses', 'use')} {o} kernels; {l}'s {_v(p, 'uses', 'use')} {t}",
+        ),
+        (
+            "skip",
+            "yes" if b.has_skip else "no",
+            "yes" if r.has_skip else "no",
+            lambda s, p, o, t, l: (
+                f"{s} {_v(p, 'has', 'have')} a skip connection; {l}'s {_v(p, 'has', 'have')} none"
+                if o == "yes"
+                else f"{s} {_v(p, 'has', 'have')} no skip connection; {l}'s {_v(p, 'has one', 'have one')}"
+            ),
+        ),
     ]
     if b.type is r.type:  # else the type says it: a fused conv has other layers than expansion + depthwise
         facts += [
-            ("expansion", _ratio(b), _ratio(r),
-             lambda s, p, o, t, l: f"{s} {_v(p, 'expands', 'expand')} by {o}; {l}'s by {t}"),
-            ("norms", str(b.norms), str(r.norms),
-             lambda s, p, o, t, l: f"{s} {_v(p, 'has', 'have')} {o} normalisation layers; {l}'s {t}"),
-            ("activations", *_activations(b.activations, r.activations, rename),
-             lambda s, p, o, t, l: f"{s} {_v(p, 'uses', 'use')} {o}; {l}'s {_v(p, 'uses', 'use')} {t}")]
+            (
+                "expansion",
+                _ratio(b),
+                _ratio(r),
+                lambda s, p, o, t, l: f"{s} {_v(p, 'expands', 'expand')} by {o}; {l}'s by {t}",
+            ),
+            (
+                "norms",
+                str(b.norms),
+                str(r.norms),
+                lambda s, p, o, t, l: f"{s} {_v(p, 'has', 'have')} {o} normalisation layers; {l}'s {t}",
+            ),
+            (
+                "activations",
+                *_activations(b.activations, r.activations, rename),
+                lambda s, p, o, t, l: f"{s} {_v(p, 'uses', 'use')} {o}; {l}'s {_v(p, 'uses', 'use')} {t}",
+            ),
+        ]
     if b.se_channels is not None and r.se_channels is not None:
-        facts.append(("se activations", *_activations(b.se_activations, r.se_activations, rename),
-                      lambda s, p, o, t, l: f"{s} {_v(p, 'uses', 'use')} {o} in squeeze-and-excitation; {l}'s {t}"))
+        facts.append(
+            (
+                "se activations",
+                *_activations(b.se_activations, r.se_activations, rename),
+                lambda s, p, o, t, l: f"{s} {_v(p, 'uses', 'use')} {o} in squeeze-and-excitation; {l}'s {t}",
+            )
+        )
         if b.in_channels == r.in_channels:  # else the channels already differ upstream
-            facts.append(("se channels", str(b.se_channels), str(r.se_channels),
-                          lambda s, p, o, t, l: f"the squeeze-and-excitation of {s} {_v(p, 'has', 'have')} {o} "
-                                                f"channels; {l}'s {t}"))
+            facts.append(
+                (
+                    "se channels",
+                    str(b.se_channels),
+                    str(r.se_channels),
+                    lambda s, p, o, t, l: (
+                        f"the squeeze-and-excitation of {s} {_v(p, 'has', 'have')} {o} channels; {l}'s {t}"
+                    ),
+                )
+            )
     return facts
 
 
@@ -87,17 +123,37 @@ def _presence_facts(b: SubBlockShape, r: SubBlockShape) -> list[tuple[str, str, 
     """What a sub-block is built from: its type, fixed or computed weights, squeeze-and-excitation."""
     fused_note = "(a full convolution in place of expansion + depthwise, EfficientNetV2 style)"
     return [
-        ("type", b.type.value, r.type.value,
-         lambda s, p, o, t, l: f"{s} {_v(p, 'is', 'are')} {o} {fused_note}; B0-B7 have none"
-         if o == SubBlockType.FUSED.value else f"{s} {_v(p, 'is', 'are')} {o}; {l}'s {_v(p, 'is', 'are')} {t}"),
-        ("dynamic", "CondConv" if b.dynamic_convs else "fixed", "CondConv" if r.dynamic_convs else "fixed",
-         lambda s, p, o, t, l: f"{s} {_v(p, 'computes its', 'compute their')} convolution weights from the input "
-                               f"(CondConv: a per-example mix of expert kernels); B0-B7 have none"
-         if o == "CondConv" else f"{s} {_v(p, 'uses', 'use')} fixed convolution weights; {l}'s use CondConv"),
-        ("se", "none" if b.se_channels is None else "present", "none" if r.se_channels is None else "present",
-         lambda s, p, o, t, l: f"{s} {_v(p, 'has', 'have')} no squeeze-and-excitation; {l}'s "
-                               f"{_v(p, 'has one', 'have it')}" if o == "none" else
-                               f"{s} {_v(p, 'has', 'have')} squeeze-and-excitation; {l}'s {_v(p, 'has', 'have')} none"),
+        (
+            "type",
+            b.type.value,
+            r.type.value,
+            lambda s, p, o, t, l: (
+                f"{s} {_v(p, 'is', 'are')} {o} {fused_note}; B0-B7 have none"
+                if o == SubBlockType.FUSED.value
+                else f"{s} {_v(p, 'is', 'are')} {o}; {l}'s {_v(p, 'is', 'are')} {t}"
+            ),
+        ),
+        (
+            "dynamic",
+            "CondConv" if b.dynamic_convs else "fixed",
+            "CondConv" if r.dynamic_convs else "fixed",
+            lambda s, p, o, t, l: (
+                f"{s} {_v(p, 'computes its', 'compute their')} convolution weights from the input "
+                f"(CondConv: a per-example mix of expert kernels); B0-B7 have none"
+                if o == "CondConv"
+                else f"{s} {_v(p, 'uses', 'use')} fixed convolution weights; {l}'s use CondConv"
+            ),
+        ),
+        (
+            "se",
+            "none" if b.se_channels is None else "present",
+            "none" if r.se_channels is None else "present",
+            lambda s, p, o, t, l: (
+                f"{s} {_v(p, 'has', 'have')} no squeeze-and-excitation; {l}'s {_v(p, 'has one', 'have it')}"
+                if o == "none"
+                else f"{s} {_v(p, 'has', 'have')} squeeze-and-excitation; {l}'s {_v(p, 'has', 'have')} none"
+            ),
+        ),
     ]
 
 
@@ -112,15 +168,19 @@ def _activations(mine: tuple[str, ...], theirs: tuple[str, ...], rename: Rename)
 
 
 def _all_activations(s: Structure) -> tuple[str, ...]:
-    acts = [*s.stem_activations, *(a for b in s.sub_blocks for a in (*b.activations, *b.se_activations)),
-            *s.top_activations]
+    acts = [
+        *s.stem_activations,
+        *(a for b in s.sub_blocks for a in (*b.activations, *b.se_activations)),
+        *s.top_activations,
+    ]
     return tuple(dict.fromkeys(acts))
 
 
 def _feature_activations(s: Structure) -> tuple[str, ...]:
     """On the feature maps: stem, expansion, depthwise or fused convolution, head (not inside the SE)."""
-    return tuple(dict.fromkeys([*s.stem_activations, *(a for b in s.sub_blocks for a in b.activations),
-                                *s.top_activations]))
+    return tuple(
+        dict.fromkeys([*s.stem_activations, *(a for b in s.sub_blocks for a in b.activations), *s.top_activations])
+    )
 
 
 def _renaming(ours: Structure, ref: Structure) -> Rename:
@@ -135,15 +195,27 @@ def _ratio(b: SubBlockShape) -> str:
 
 
 BLOCK_FACTS: tuple[tuple[str, Callable[[tuple[SubBlockShape, ...]], str], Sentence], ...] = (
-    ("sub-blocks", lambda s: str(len(s)),
-     lambda s, p, o, t, l: f"{s} {_v(p, 'has', 'have')} {o} sub-blocks; {l}{_v(p, '', chr(39) + 's')} "
-                           f"{_v(p, 'has', 'have')} {t}"),
-    ("channels", lambda s: str(s[-1].out_channels),
-     lambda s, p, o, t, l: f"{s} {_v(p, 'has', 'have')} {o} output channels; {l}{_v(p, '', chr(39) + 's')} "
-                           f"{_v(p, 'has', 'have')} {t}"),
-    ("stride", lambda s: str(s[0].stride),
-     lambda s, p, o, t, l: f"{s} {_v(p, 'has', 'have')} stride {o}; {l}{_v(p, '', chr(39) + 's')} "
-                           f"{_v(p, 'has', 'have')} {t}"),
+    (
+        "sub-blocks",
+        lambda s: str(len(s)),
+        lambda s, p, o, t, l: (
+            f"{s} {_v(p, 'has', 'have')} {o} sub-blocks; {l}{_v(p, '', chr(39) + 's')} {_v(p, 'has', 'have')} {t}"
+        ),
+    ),
+    (
+        "channels",
+        lambda s: str(s[-1].out_channels),
+        lambda s, p, o, t, l: (
+            f"{s} {_v(p, 'has', 'have')} {o} output channels; {l}{_v(p, '', chr(39) + 's')} {_v(p, 'has', 'have')} {t}"
+        ),
+    ),
+    (
+        "stride",
+        lambda s: str(s[0].stride),
+        lambda s, p, o, t, l: (
+            f"{s} {_v(p, 'has', 'have')} stride {o}; {l}{_v(p, '', chr(39) + 's')} {_v(p, 'has', 'have')} {t}"
+        ),
+    ),
 )
 
 
@@ -153,24 +225,44 @@ def structural_differences(ours: Structure, ref: Structure, label: str) -> list[
     single = lambda stage, o, t, text: out.append(Difference((stage,), text(o, t), o, t)) if o != t else None  # noqa: E731
     if _norms(ours) != _norms(ref):  # explains every stage's parameters (none at all, or other norms)
         everywhere = ("model", "stem", *(f"block{i}" for i in range(1, len(ours.blocks) + 1)), "top")
-        out.append(Difference(everywhere, f"the model normalises with {_norms(ours)}; {label} with {_norms(ref)}",
-                              _norms(ours), _norms(ref)))
-    single("model", str(len(ours.blocks)), str(len(ref.blocks)),
-           lambda o, t: f"the model has {o} blocks; {label} has {t}")
-    single("stem", str(ours.stem_channels), str(ref.stem_channels), lambda o, t: f"stem has {o} channels; {label} has {t}")
-    single("stem", f"{ours.stem_kernel}x{ours.stem_kernel} stride {ours.stem_stride}",
-           f"{ref.stem_kernel}x{ref.stem_kernel} stride {ref.stem_stride}",
-           lambda o, t: f"stem convolution is {o}; {label}'s is {t}")
+        out.append(
+            Difference(
+                everywhere,
+                f"the model normalises with {_norms(ours)}; {label} with {_norms(ref)}",
+                _norms(ours),
+                _norms(ref),
+            )
+        )
+    single(
+        "model", str(len(ours.blocks)), str(len(ref.blocks)), lambda o, t: f"the model has {o} blocks; {label} has {t}"
+    )
+    single(
+        "stem", str(ours.stem_channels), str(ref.stem_channels), lambda o, t: f"stem has {o} channels; {label} has {t}"
+    )
+    single(
+        "stem",
+        f"{ours.stem_kernel}x{ours.stem_kernel} stride {ours.stem_stride}",
+        f"{ref.stem_kernel}x{ref.stem_kernel} stride {ref.stem_stride}",
+        lambda o, t: f"stem convolution is {o}; {label}'s is {t}",
+    )
     rename = _renaming(ours, ref)
-    single("model", ", ".join(_all_activations(ours)), ", ".join(_all_activations(ref)),
-           lambda o, t: f"the model's activations are {o}; {label}'s are {t}")
-    single("stem", *_activations(ours.stem_activations, ref.stem_activations, rename),
-           lambda o, t: f"stem uses {o}; {label} uses {t}")
+    single(
+        "model",
+        ", ".join(_all_activations(ours)),
+        ", ".join(_all_activations(ref)),
+        lambda o, t: f"the model's activations are {o}; {label}'s are {t}",
+    )
+    single(
+        "stem",
+        *_activations(ours.stem_activations, ref.stem_activations, rename),
+        lambda o, t: f"stem uses {o}; {label} uses {t}",
+    )
     pairs = list(zip(ours.blocks, ref.blocks))
-    for key, value, sentence in BLOCK_FACTS:
+    for _key, value, sentence in BLOCK_FACTS:
         facts = [_Fact(f"block{i}", f"block{i}", value(m), value(t)) for i, (m, t) in enumerate(pairs, start=1)]
-        out += _said([f for f in facts if f.ours != f.theirs], sentence, label, [f"block{i}" for i in
-                                                                                  range(1, len(pairs) + 1)])
+        out += _said(
+            [f for f in facts if f.ours != f.theirs], sentence, label, [f"block{i}" for i in range(1, len(pairs) + 1)]
+        )
     sub_pairs = [(b, r, f"block{i}") for i, (m, t) in enumerate(pairs, start=1) for b, r in zip(m, t)]
     facts_by_key: dict[str, list[_Fact]] = {}
     sentences: dict[str, Sentence] = {}
@@ -183,8 +275,11 @@ def structural_differences(ours: Structure, ref: Structure, label: str) -> list[
     # What every reference sub-block has (squeeze-and-excitation, MBConv, fixed weights) is checked in every
     # sub-block of ours, also in those without a counterpart; the rest is compared pair by pair.
     standard = ref.sub_blocks[0]
-    uniform = {key for key, _, t, _ in _presence_facts(standard, standard)
-               if all(t2 == t for r in ref.sub_blocks for k, _, t2, _ in _presence_facts(r, r) if k == key)}
+    uniform = {
+        key
+        for key, _, t, _ in _presence_facts(standard, standard)
+        if all(t2 == t for r in ref.sub_blocks for k, _, t2, _ in _presence_facts(r, r) if k == key)
+    }
     for i, block in enumerate(ours.blocks, start=1):
         for b in block:
             for key, o, t, sentence in _presence_facts(b, standard):
@@ -198,15 +293,29 @@ def structural_differences(ours: Structure, ref: Structure, label: str) -> list[
     for key, facts in facts_by_key.items():
         out += _said(facts, sentences[key], label, names, by_stage=_stage_names(ours))
     if ours.head_channels is None or ref.head_channels is None:
-        single("top", str(ours.head_channels or "none"), str(ref.head_channels or "none"),
-               lambda o, t: f"the model has no head convolution; {label}'s has {t} channels" if o == "none"
-               else f"head has {o} channels; {label} has no head convolution")
+        single(
+            "top",
+            str(ours.head_channels or "none"),
+            str(ref.head_channels or "none"),
+            lambda o, t: (
+                f"the model has no head convolution; {label}'s has {t} channels"
+                if o == "none"
+                else f"head has {o} channels; {label} has no head convolution"
+            ),
+        )
     else:
-        single("top", str(ours.head_channels), str(ref.head_channels), lambda o, t: f"head has {o} channels; "
-                                                                                    f"{label} has {t}")
-        single("top", *_activations(ours.top_activations, ref.top_activations, rename),
-               lambda o, t: f"top uses {o}; {label} uses {t}")
-    order = {"model": 0, "stem": 1, "top": 10 ** 6}
+        single(
+            "top",
+            str(ours.head_channels),
+            str(ref.head_channels),
+            lambda o, t: f"head has {o} channels; {label} has {t}",
+        )
+        single(
+            "top",
+            *_activations(ours.top_activations, ref.top_activations, rename),
+            lambda o, t: f"top uses {o}; {label} uses {t}",
+        )
+    order = {"model": 0, "stem": 1, "top": 10**6}
     return sorted(out, key=lambda d: order.get(d.stage, 2 + int(d.stage[5:] or 0)))
 
 
@@ -218,8 +327,13 @@ def _stage_names(s: Structure) -> dict[str, tuple[str, ...]]:
     return {f"block{i}": tuple(b.name for b in block) for i, block in enumerate(s.blocks, start=1)}
 
 
-def _said(facts: list[_Fact], sentence: Sentence, label: str, names: list[str],
-          by_stage: dict[str, tuple[str, ...]] | None = None) -> list[Difference]:
+def _said(
+    facts: list[_Fact],
+    sentence: Sentence,
+    label: str,
+    names: list[str],
+    by_stage: dict[str, tuple[str, ...]] | None = None,
+) -> list[Difference]:
     """Facts with the same pair of values in one sentence each; more groups than MANY in one sentence in all."""
     groups: dict[tuple[str, str], list[_Fact]] = {}
     for f in facts:
@@ -232,8 +346,15 @@ def _said(facts: list[_Fact], sentence: Sentence, label: str, names: list[str],
     for (o, t), members in groups.items():
         subject = _subject([f.where for f in members], names, by_stage)
         plural = len(members) > 1
-        out.append(Difference(tuple(dict.fromkeys(f.stage for f in members)), sentence(subject, plural, o, t, label),
-                              o, t, len(members)))
+        out.append(
+            Difference(
+                tuple(dict.fromkeys(f.stage for f in members)),
+                sentence(subject, plural, o, t, label),
+                o,
+                t,
+                len(members),
+            )
+        )
     return out
 
 

@@ -9,6 +9,7 @@ The factory is other people's code, so it runs fenced (user_code): the current f
 its module is imported, what it prints goes to stderr instead of our stdout (JSON there must stay JSON), and
 whatever it raises, BaseException subclasses included, is one InputError line. Only Ctrl-C passes through.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -20,8 +21,9 @@ import os
 import re
 import sys
 import types
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import torch
 from torch import nn
@@ -31,9 +33,23 @@ from effnet_inspect.errors import InputError, printable
 SYNTAX = "MODULE:CALLABLE, e.g. 'package.models:efficientnet_b0' or 'package.models:Factory.from_name'"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$", re.ASCII)
 # Keyword arguments that make torchvision, timm, efficientnet_pytorch and friends fetch or read weights.
-WEIGHT_KWARGS = ("weights", "pretrained", "pretrained_cfg", "pretrained_cfg_overlay", "pretrained_path",
-                 "pretrained_backbone", "weights_backbone", "checkpoint_path", "checkpoint", "weights_path",
-                 "load_weights", "state_dict", "url", "model_dir", "advprop")
+WEIGHT_KWARGS = (
+    "weights",
+    "pretrained",
+    "pretrained_cfg",
+    "pretrained_cfg_overlay",
+    "pretrained_path",
+    "pretrained_backbone",
+    "weights_backbone",
+    "checkpoint_path",
+    "checkpoint",
+    "weights_path",
+    "load_weights",
+    "state_dict",
+    "url",
+    "model_dir",
+    "advprop",
+)
 # Keyword arguments that name the architecture a generic factory builds (timm.create_model('efficientnet_b3')).
 NAME_KWARGS = ("model_name", "arch", "architecture", "variant")
 
@@ -75,8 +91,11 @@ def refuse_weights(kwargs: dict[str, Any]) -> dict[str, Any]:
     loading = [k for k in WEIGHT_KWARGS if kwargs.get(k) not in (None, False, "", {}, [])]
     if loading:
         given = ", ".join(f"{k}={kwargs[k]!r}" for k in loading)
-        raise InputError(f"{_clip(given)} would load weights; effnet-inspect reads the architecture only and never "
-                         f"downloads or loads weights: leave {' and '.join(loading)} out", param="kwargs")
+        raise InputError(
+            f"{_clip(given)} would load weights; effnet-inspect reads the architecture only and never "
+            f"downloads or loads weights: leave {' and '.join(loading)} out",
+            param="kwargs",
+        )
     return kwargs
 
 
@@ -90,8 +109,9 @@ def parse_kwargs(text: str | None) -> dict[str, Any]:
     except JsonError as exc:
         raise InputError(f"is {exc}: {_clip(text)!r}", param="kwargs") from None
     if not isinstance(value, dict):
-        raise InputError(f"must be a JSON object such as '{{\"num_classes\": 10}}', got {_clip(text)!r}",
-                         param="kwargs")
+        raise InputError(
+            f"must be a JSON object such as '{{\"num_classes\": 10}}', got {_clip(text)!r}", param="kwargs"
+        )
     return value
 
 
@@ -119,15 +139,17 @@ def resolve(factory: Factory) -> Any:
     except (InputError, KeyboardInterrupt):
         raise
     except BaseException as exc:  # noqa: B036 - whatever the module raises (or exits with) while importing
-        raise InputError(f"{factory.spec!r}: cannot import module {factory.module!r}: {_one_line(exc)}",
-                         param="model") from None
+        raise InputError(
+            f"{factory.spec!r}: cannot import module {factory.module!r}: {_one_line(exc)}", param="model"
+        ) from None
     finally:
         sys.path[:] = saved  # a stray jinja2.py in the current folder must not shadow ours later in the run
     walked = factory.module
     for part in factory.attribute.split("."):
         if not hasattr(obj, part):
-            raise InputError(f"{factory.spec!r}: {walked!r} has no attribute {part!r}; {_suggest(obj, part)}",
-                             param="model")
+            raise InputError(
+                f"{factory.spec!r}: {walked!r} has no attribute {part!r}; {_suggest(obj, part)}", param="model"
+            )
         obj, walked = getattr(obj, part), f"{walked}.{part}"
     if not callable(obj):
         raise InputError(f"{factory.spec!r} is a {type(obj).__name__}, not a callable", param="model")
@@ -142,16 +164,17 @@ def load(factory: Factory) -> nn.Module:
             model = build(**factory.kwargs)
     except (Exception, SystemExit) as exc:
         if not _meta_limitation(exc):
-            raise InputError(f"{factory.spec}({_call_args(factory.kwargs)}) failed: {_one_line(exc)}",
-                             param="model") from None
+            raise InputError(
+                f"{factory.spec}({_call_args(factory.kwargs)}) failed: {_one_line(exc)}", param="model"
+            ) from None
         try:
             model = build(**factory.kwargs)  # reads tensor values while building: the CPU can; once
         except (Exception, SystemExit) as cpu_exc:
-            raise InputError(f"{factory.spec}({_call_args(factory.kwargs)}) failed: {_one_line(cpu_exc)}",
-                             param="model") from None
+            raise InputError(
+                f"{factory.spec}({_call_args(factory.kwargs)}) failed: {_one_line(cpu_exc)}", param="model"
+            ) from None
     if not isinstance(model, nn.Module):
-        raise InputError(f"{factory.spec} returned a {type(model).__name__}, not a torch.nn.Module",
-                         param="model")
+        raise InputError(f"{factory.spec} returned a {type(model).__name__}, not a torch.nn.Module", param="model")
     return model.eval()
 
 
@@ -166,7 +189,7 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _clip(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _call_args(kwargs: dict[str, Any], limit: int = 200) -> str:
@@ -189,6 +212,7 @@ def public_callables(obj: Any) -> list[str]:
 
         def wanted(name: str, value: Any) -> bool:
             return True
+
     found = []
     for name in names:
         if not isinstance(name, str) or name.startswith("_"):
@@ -207,5 +231,6 @@ def _suggest(obj: Any, part: str, limit: int = 12) -> str:
         return "did you mean " + " or ".join(repr(n) for n in close) + "?"
     if not names:
         return "it has no public callables"
-    return "callables there: " + ", ".join(names[:limit]) + (f", ... ({len(names)} in all)" if len(names) > limit
-                                                            else "")
+    return (
+        "callables there: " + ", ".join(names[:limit]) + (f", ... ({len(names)} in all)" if len(names) > limit else "")
+    )

@@ -8,14 +8,15 @@ its Keras sequence (longest common subsequence by layer kind), so, for example, 
 Sigmoid after the squeeze-and-excitation convolutions come out as "has, Keras lacks" (Keras folds them into
 Conv2D) and its missing stem padding as "Keras has, this lacks". For our own builder both lists are empty.
 """
+
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 
 from effnet_inspect.analysis.group import Grouping, SubBlockGroup
-from effnet_inspect.arch.kinds import LayerKind, ModuleType
 from effnet_inspect.analysis.trace import Layer
+from effnet_inspect.arch.kinds import LayerKind, ModuleType
 
 K = LayerKind
 STEM = (K.INPUT, K.RESCALING, K.NORMALIZATION, K.PAD, K.CONV, K.BATCH_NORM, K.ACTIVATION)
@@ -34,7 +35,7 @@ MODULES: dict[ModuleType, tuple[LayerKind, ...]] = {
 # Why a node has no Keras layer, or a Keras layer no node: by (where, kind), then by kind alone.
 EXTRA_REASONS: dict[tuple[str | None, LayerKind], str] = {
     ("module3", K.ACTIVATION): "activations of the squeeze-and-excitation convolutions, which Keras folds into "
-                               "its Conv2D layers",
+    "its Conv2D layers",
     ("module3", K.RESHAPE): "reshapes around the squeeze-and-excitation layers that Keras does not need",
     ("module3", K.OTHER): "indexing / broadcasting around the squeeze-and-excitation layers",
     ("top", K.RESHAPE): "the flatten after pooling (Keras' GlobalAveragePooling2D already returns (N, C))",
@@ -46,7 +47,7 @@ MISSING_REASONS: dict[tuple[str | None, LayerKind], str] = {
     (None, K.PAD): "ZeroPadding2D before stride-2 convolutions (this implementation pads inside the convolution)",
     ("module3", K.RESHAPE): "the reshape after the squeeze pooling (this implementation keeps (N, C, 1, 1))",
     ("module5", K.DROPOUT): "the stochastic-depth Dropout of the skip branch (applied in forward() and a no-op "
-                            "at inference, or left out)",
+    "at inference, or left out)",
     ("module3", K.CONV): "squeeze-and-excitation convolutions",
 }
 
@@ -82,8 +83,9 @@ def align(nodes: list[LayerKind], slots: tuple[LayerKind, ...]) -> tuple[list[in
     best = [[0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
         for j in range(m - 1, -1, -1):
-            best[i][j] = best[i + 1][j + 1] + 1 if _compatible(nodes[i], slots[j]) \
-                else max(best[i + 1][j], best[i][j + 1])
+            best[i][j] = (
+                best[i + 1][j + 1] + 1 if _compatible(nodes[i], slots[j]) else max(best[i + 1][j], best[i][j + 1])
+            )
     extra, missing, i, j = [], [], 0, 0
     while i < n and j < m:
         if _compatible(nodes[i], slots[j]) and best[i][j] == best[i + 1][j + 1] + 1:
@@ -134,13 +136,18 @@ def keras_equivalent(grouping: Grouping, layers: dict[str, Layer]) -> KerasEquiv
     has_classifier = any(layers[n].kind is K.DENSE for n in top.layers)
     account("top", top.layers, (TOP if top.layers else ()) + (CLASSIFIER if has_classifier else ()), "top")
     total = sum(by_group[s.name] for s in grouping.stages)
-    return KerasEquivalent(total, len(layers), _differences(extra, EXTRA_REASONS, "with no Keras layer"),
-                           _differences(missing, MISSING_REASONS, "that this implementation does not have"),
-                           dict(by_group))
+    return KerasEquivalent(
+        total,
+        len(layers),
+        _differences(extra, EXTRA_REASONS, "with no Keras layer"),
+        _differences(missing, MISSING_REASONS, "that this implementation does not have"),
+        dict(by_group),
+    )
 
 
-def _differences(counts: Counter[tuple[str, LayerKind]], reasons: dict[tuple[str | None, LayerKind], str],
-                 default: str) -> tuple[Difference, ...]:
+def _differences(
+    counts: Counter[tuple[str, LayerKind]], reasons: dict[tuple[str | None, LayerKind], str], default: str
+) -> tuple[Difference, ...]:
     merged: Counter[tuple[str, str]] = Counter()
     for (where, kind), count in counts.items():
         reason = reasons.get((where, kind)) or reasons.get((None, kind)) or f"{kind.keras_name} layers {default}"

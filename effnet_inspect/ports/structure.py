@@ -1,10 +1,11 @@
 """What defines an EfficientNet's architecture, read from any grouped graph the same way: channels, repeats,
 kernels, strides, expansion, squeeze-and-excitation, skips, sub-block type, normalisation and activations.
 The sentences that say where two structures differ are in differences.py."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from effnet_inspect.analysis.group import ModuleGroup
 from effnet_inspect.analysis.measure import Analysis
@@ -63,8 +64,13 @@ def norm_kinds(layers: Iterable[Layer]) -> tuple[str, ...]:
     groups = [l for l in norms if l.kind is LayerKind.GROUP_NORM and l.groups]
     sizes = {l.shape[1] // l.groups for l in groups if l.groups and len(l.shape) > 1}
     counts = {l.groups for l in groups}
-    group_norm = "group norm" + (f" ({sizes.pop()} channels per group)" if len(sizes) == 1 else
-                                 f" ({counts.pop()} groups)" if len(counts) == 1 else "")
+    group_norm = "group norm" + (
+        f" ({sizes.pop()} channels per group)"
+        if len(sizes) == 1
+        else f" ({counts.pop()} groups)"
+        if len(counts) == 1
+        else ""
+    )
     names = {LayerKind.BATCH_NORM: "batch norm", LayerKind.GROUP_NORM: group_norm, LayerKind.LAYER_NORM: "layer norm"}
     return tuple(dict.fromkeys(names[l.kind] for l in norms))
 
@@ -75,10 +81,20 @@ def _sub_block(b, layers: dict[str, Layer]) -> SubBlockShape:
     main = [layers[n] for m in b.modules if m is not se for n in m.layers]
     se_convs = _convs(se_layers)
     return SubBlockShape(
-        b.name, b.in_channels, b.out_channels, b.expanded_channels, b.kernel_sizes, b.stride,
-        se_convs[0].out_channels if se_convs else None, b.has_skip,
+        b.name,
+        b.in_channels,
+        b.out_channels,
+        b.expanded_channels,
+        b.kernel_sizes,
+        b.stride,
+        se_convs[0].out_channels if se_convs else None,
+        b.has_skip,
         _activations(l for l in main if len(l.shape) == 4),  # CondConv's routing gate is not on the feature maps
-        _activations(se_layers), b.type, b.dynamic_convs, sum(l.kind.is_norm for l in main + se_layers))
+        _activations(se_layers),
+        b.type,
+        b.dynamic_convs,
+        sum(l.kind.is_norm for l in main + se_layers),
+    )
 
 
 def structure(a: Analysis) -> Structure:
@@ -89,16 +105,23 @@ def structure(a: Analysis) -> Structure:
     top_convs = _convs(layers[n] for n in top.layers)
     head = next((l.out_channels for l in top_convs if l.kind.is_conv), None)
     classes = next((l.out_channels for l in top_convs if l.kind is LayerKind.DENSE), None)
-    return Structure(stem_conv.out_channels or 0 if stem_conv else 0,
-                     stem_conv.kernel_size[0] if stem_conv and stem_conv.kernel_size else 0,
-                     stem_conv.stride or 0 if stem_conv else 0, blocks, head, classes,
-                     _activations(layers[n] for n in stem.layers), _activations(layers[n] for n in top.layers),
-                     norm_kinds(layers.values()))
+    return Structure(
+        stem_conv.out_channels or 0 if stem_conv else 0,
+        stem_conv.kernel_size[0] if stem_conv and stem_conv.kernel_size else 0,
+        stem_conv.stride or 0 if stem_conv else 0,
+        blocks,
+        head,
+        classes,
+        _activations(layers[n] for n in stem.layers),
+        _activations(layers[n] for n in top.layers),
+        norm_kinds(layers.values()),
+    )
 
 
 def activation_text(mine: tuple[str, ...], theirs: tuple[str, ...]) -> tuple[str, str]:
     """Both sides' activations in words: by name ('relu, sigmoid'), or with counts where only the counts differ
     ('swish x2, sigmoid'), so that two different lists never read the same."""
+
     def names(acts: tuple[str, ...]) -> str:
         return ", ".join(dict.fromkeys(acts)) or "no activation"
 

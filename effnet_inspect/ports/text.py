@@ -1,4 +1,5 @@
 """The verdict as text: `effnet-inspect inspect` prints this."""
+
 from __future__ import annotations
 
 from effnet_inspect.ports.verdict import Conformance
@@ -8,27 +9,44 @@ from effnet_inspect.render.tables import text_table
 
 def render_text(c: Conformance) -> str:
     label = c.closest_variant.upper()
-    lines = [f"Model: {c.model} (traced: {c.tracer}, input {c.resolution}x{c.resolution})",
-             f"Verdict: {c.verdict}"]
+    lines = [f"Model: {c.model} (traced: {c.tracer}, input {c.resolution}x{c.resolution})", f"Verdict: {c.verdict}"]
     lines += [f"  - {d}" for d in c.differences]
     if c.notes:
         lines += ["Notes for porting weights (not architectural differences):", *(f"  - {n}" for n in c.notes)]
-    lines += ["", f"Parameters: {c.params:,} ({label}: {c.reference_params:,})",
-              f"MACs: {c.macs:,} ({label}: {c.reference_macs:,})",
-              "Modules: " + ", ".join(f"{k} x{v}" for k, v in c.module_counts.items())]
+    lines += [
+        "",
+        f"Parameters: {c.params:,} ({label}: {c.reference_params:,})",
+        f"MACs: {c.macs:,} ({label}: {c.reference_macs:,})",
+        "Modules: " + ", ".join(f"{k} x{v}" for k, v in c.module_counts.items()),
+    ]
     if c.not_counted:
-        lines.append("Not counted: " + ", ".join(f"{k} x{v}" for k, v in c.not_counted.items())
-                     + " (unknown layer kinds: no MACs or element-wise ops charged)")
+        lines.append(
+            "Not counted: "
+            + ", ".join(f"{k} x{v}" for k, v in c.not_counted.items())
+            + " (unknown layer kinds: no MACs or element-wise ops charged)"
+        )
     lines.append("")
     header = ("Stage", "Layers", "Nodes", "Params", f"{label} params", "MACs (M)", f"{label} MACs (M)")
-    rows = [(s.stage, thousands(s.layers, "-"), thousands(s.nodes, "-"), thousands(s.params, "-"),
-             thousands(s.reference_params, "-"), millions(s.macs, missing="-"), millions(s.reference_macs, missing="-"))
-            for s in c.stages]
+    rows = [
+        (
+            s.stage,
+            thousands(s.layers, "-"),
+            thousands(s.nodes, "-"),
+            thousands(s.params, "-"),
+            thousands(s.reference_params, "-"),
+            millions(s.macs, missing="-"),
+            millions(s.reference_macs, missing="-"),
+        )
+        for s in c.stages
+    ]
     lines += text_table(header, rows, right=(False, *[True] * 6)).splitlines()
     k = c.keras
-    lines += ["", "Layers are Keras-equivalent layers; nodes are this implementation's traced operations.",
-              f"Keras-equivalent layers: {k.layers} (this implementation has {k.nodes} nodes, "
-              f"{k.matched} of them Keras layers)"]
+    lines += [
+        "",
+        "Layers are Keras-equivalent layers; nodes are this implementation's traced operations.",
+        f"Keras-equivalent layers: {k.layers} (this implementation has {k.nodes} nodes, "
+        f"{k.matched} of them Keras layers)",
+    ]
     for title, items in (("has, Keras lacks", k.extra), ("Keras has, this lacks", k.missing)):
         lines += [f"  {title}:", *(f"    {d.count} {d.kind}: {d.reason}" for d in items)] if items else []
     return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ there is no sentence at all: same structure, and the same parameters and MACs in
 change the architecture but matters when porting weights (padding, batch-norm settings, rates, classes) is kept
 apart, in notes. "Layers" means Keras-equivalent layers everywhere; the implementation's own node count is "nodes".
 """
+
 from __future__ import annotations
 
 import copy
@@ -16,8 +17,19 @@ from typing import Any
 from torch import nn
 
 from effnet_inspect.analysis.group import group
-from effnet_inspect.analysis.measure import (Analysis, FamilyRow, Level, StageRow, SubBlockRow, analyze, family_row,
-                                             module_counts, stage_rows, sub_block_rows, totals)
+from effnet_inspect.analysis.measure import (
+    Analysis,
+    FamilyRow,
+    Level,
+    StageRow,
+    SubBlockRow,
+    analyze,
+    family_row,
+    module_counts,
+    stage_rows,
+    sub_block_rows,
+    totals,
+)
 from effnet_inspect.analysis.trace import trace
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.arch.specs import BASE_RESOLUTION, OFFICIAL_NAMES, VARIANTS
@@ -63,10 +75,13 @@ class Conformance:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         keras = data.pop("keras")
-        data["keras_equivalent"] = {"layers": keras["layers"], "nodes": keras["nodes"],
-                                    "extra": keras["extra"], "missing": keras["missing"]}
+        data["keras_equivalent"] = {
+            "layers": keras["layers"],
+            "nodes": keras["nodes"],
+            "extra": keras["extra"],
+            "missing": keras["missing"],
+        }
         return data
-
 
     @property
     def verdict(self) -> str:
@@ -104,8 +119,12 @@ class Inspection:
 
     def family_row(self) -> ForeignFamilyRow:
         row = asdict(family_row(self.analysis)) | {"layers": self.conformance.layers}
-        return ForeignFamilyRow(**row, nodes=self.conformance.nodes, matched_variant=self.conformance.matched_variant,
-                                differences=self.conformance.differences)
+        return ForeignFamilyRow(
+            **row,
+            nodes=self.conformance.nodes,
+            matched_variant=self.conformance.matched_variant,
+            differences=self.conformance.differences,
+        )
 
     def rows(self, level: Level) -> list[Any]:
         """Table rows of a level, with Keras-equivalent layers as 'layers' and the node count beside them."""
@@ -113,10 +132,14 @@ class Inspection:
             return [self.family_row()]
         keras = self.conformance.keras.by_group
         if level is Level.STAGE:
-            return [ForeignStageRow(**(asdict(r) | {"layers": keras.get(r.stage, 0)}), nodes=r.layers)
-                    for r in stage_rows(self.analysis)]
-        return [ForeignSubBlockRow(**(asdict(r) | {"layers": keras.get(r.sub_block, 0)}), nodes=r.layers)
-                for r in sub_block_rows(self.analysis)]
+            return [
+                ForeignStageRow(**(asdict(r) | {"layers": keras.get(r.stage, 0)}), nodes=r.layers)
+                for r in stage_rows(self.analysis)
+            ]
+        return [
+            ForeignSubBlockRow(**(asdict(r) | {"layers": keras.get(r.sub_block, 0)}), nodes=r.layers)
+            for r in sub_block_rows(self.analysis)
+        ]
 
 
 def reference(variant: str, include_top: bool, resolution: int | None = None) -> Analysis:
@@ -138,8 +161,9 @@ def analyze_foreign(model: nn.Module, name: str, resolution: int) -> Analysis:
 
 def closest_variant(found: Structure, include_top: bool) -> tuple[str, list[Difference]]:
     """The official variant with the fewest differing facts (the smaller one on a tie)."""
-    scored = [(structural_differences(found, _reference_structure(v, include_top), v.upper()), v)
-              for v in OFFICIAL_NAMES]
+    scored = [
+        (structural_differences(found, _reference_structure(v, include_top), v.upper()), v) for v in OFFICIAL_NAMES
+    ]
     differences, variant = min(scored, key=lambda s: sum(d.count for d in s[0]))
     return variant, differences
 
@@ -152,8 +176,12 @@ def inspect_model(model: nn.Module, name: str, resolution: int | None = None) ->
         a = analyze_foreign(model, name, VARIANTS[variant].resolution)
     ref = reference(variant, a.include_top, a.resolution)
     assert ref.spec is not None  # our own build
-    notes = porting_notes(facts(model, a), reference_facts(ref.spec, ref.include_top, ref.resolution),
-                          variant.upper(), training=model.training)
+    notes = porting_notes(
+        facts(model, a),
+        reference_facts(ref.spec, ref.include_top, ref.resolution),
+        variant.upper(),
+        training=model.training,
+    )
     return Inspection(a, compare(a, ref, variant, differences, notes))
 
 
@@ -162,8 +190,9 @@ def inspect_factory(factory: Factory, resolution: int | None = None) -> Inspecti
         return inspect_model(load(factory), factory.name, resolution)
 
 
-def compare(a: Analysis, ref: Analysis, variant: str, structural: list[Difference],
-            notes: list[str] | None = None) -> Conformance:
+def compare(
+    a: Analysis, ref: Analysis, variant: str, structural: list[Difference], notes: list[str] | None = None
+) -> Conformance:
     label = variant.upper()
     ours, theirs = structure(a), structure(ref)
     layers = {n: a.graph.nodes[n]["layer"] for n in a.graph.nodes}
@@ -177,15 +206,29 @@ def compare(a: Analysis, ref: Analysis, variant: str, structural: list[Differenc
         if s.params != s.reference_params:
             differences.append(f"{s.stage} has {s.params:,} parameters; {label} has {s.reference_params:,}")
         if s.macs != s.reference_macs:
-            differences.append(f"{s.stage} has {s.macs:,} MACs; {label} has {s.reference_macs:,} "
-                               f"at {a.resolution}x{a.resolution}")
+            differences.append(
+                f"{s.stage} has {s.macs:,} MACs; {label} has {s.reference_macs:,} at {a.resolution}x{a.resolution}"
+            )
     mine, refs = totals(a.layers()), totals(ref.layers())
     return Conformance(
-        model=a.name, resolution=a.resolution, tracer=a.graph.graph.get("tracer", "fx"),
-        matched_variant=None if differences else variant, closest_variant=variant, differences=differences,
-        notes=list(notes or []), params=mine.params, reference_params=refs.params, macs=mine.macs,
-        reference_macs=refs.macs, layers=keras.layers, nodes=mine.layers, stages=stages,
-        module_counts=module_counts(a.grouping), not_counted=a.unknown, keras=keras)
+        model=a.name,
+        resolution=a.resolution,
+        tracer=a.graph.graph.get("tracer", "fx"),
+        matched_variant=None if differences else variant,
+        closest_variant=variant,
+        differences=differences,
+        notes=list(notes or []),
+        params=mine.params,
+        reference_params=refs.params,
+        macs=mine.macs,
+        reference_macs=refs.macs,
+        layers=keras.layers,
+        nodes=mine.layers,
+        stages=stages,
+        module_counts=module_counts(a.grouping),
+        not_counted=a.unknown,
+        keras=keras,
+    )
 
 
 def _explained_stages(ours: Structure, ref: Structure, differences: list[Difference]) -> set[str]:
@@ -207,10 +250,18 @@ def _stage_comparisons(a: Analysis, ref: Analysis, keras: KerasEquivalent) -> li
     mine = {s.name: totals(a.layers(s.layers)) for s in a.grouping.stages}
     theirs = {s.name: totals(ref.layers(s.layers)) for s in ref.grouping.stages}
     names = list(mine) + [n for n in theirs if n not in mine]
-    return [StageComparison(n, keras.by_group.get(n, 0) if n in mine else None, mine[n].layers if n in mine else None,
-                            mine[n].params if n in mine else None, theirs[n].params if n in theirs else None,
-                            mine[n].macs if n in mine else None, theirs[n].macs if n in theirs else None)
-            for n in names]
+    return [
+        StageComparison(
+            n,
+            keras.by_group.get(n, 0) if n in mine else None,
+            mine[n].layers if n in mine else None,
+            mine[n].params if n in mine else None,
+            theirs[n].params if n in theirs else None,
+            mine[n].macs if n in mine else None,
+            theirs[n].macs if n in theirs else None,
+        )
+        for n in names
+    ]
 
 
 def headline(c: Conformance) -> str:

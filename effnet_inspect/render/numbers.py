@@ -3,9 +3,10 @@ and the benchmark tables, so one quantity reads the same everywhere.
 
 Every function takes None for "no value" and returns `missing` (default '') for it.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 Number = int | float | None
 
@@ -64,7 +65,7 @@ def compact(n: Number, digits: int = 3) -> str:
     if n is None:
         return "-"
     for unit, scale in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
-        if abs(n) >= scale * (1 - 0.5 * 10 ** -digits):  # 999,999 is 1M, not 1000K
+        if abs(n) >= scale * (1 - 0.5 * 10**-digits):  # 999,999 is 1M, not 1000K
             value = n / scale
             decimals = max(0, digits - len(str(int(abs(value)))))
             text = f"{value:.{decimals}f}"

@@ -12,9 +12,10 @@ Colour never carries meaning alone: diagram boxes, chips and legend entries are 
 labelled or have a legend in stage order.
 Plain hex strings only (no Matplotlib here), so any layer may import it.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from effnet_inspect.arch.kinds import ModuleType
 
@@ -48,4 +49,3 @@ def stage_color(index: int, count: int) -> str:
 def stage_colors(stages: Sequence[str]) -> dict[str, str]:
     """Stage name -> colour, for stages given in network order (stem first, top last)."""
     return {name: stage_color(i, len(stages)) for i, name in enumerate(stages)}
-

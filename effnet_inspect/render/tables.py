@@ -3,14 +3,16 @@
 JSON and CSV carry plain numbers; text, Markdown and LaTeX are formatted for reading (thousands separators,
 MACs in millions).
 """
+
 from __future__ import annotations
 
 import csv
 import enum
 import io
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from effnet_inspect.analysis.measure import Level
 from effnet_inspect.arch.kinds import MODULE_TYPES, ModuleType
@@ -45,39 +47,59 @@ def _plain(v: Any) -> str:
     return str(v)
 
 
-
 # "Layers" are Keras-equivalent layers for every model (our builds have exactly those); another implementation's
 # own traced operations are its "Nodes".
 NODES = Column("nodes", "Nodes", _plain, optional=True)
 
 COLUMNS: dict[Level, tuple[Column, ...]] = {
     Level.FAMILY: (
-        Column("variant", "Variant", _plain), Column("width_coefficient", "Width", _plain),
-        Column("depth_coefficient", "Depth", _plain), Column("resolution", "Res", _plain),
-        Column("dropout_rate", "Dropout", _plain), Column("layers", "Layers", _plain), NODES,
-        Column("sub_blocks", "Sub-blocks", _plain), Column("params", "Params", thousands),
-        Column("params_keras", "Keras params", thousands), Column("macs", "MACs (M)", millions),
+        Column("variant", "Variant", _plain),
+        Column("width_coefficient", "Width", _plain),
+        Column("depth_coefficient", "Depth", _plain),
+        Column("resolution", "Res", _plain),
+        Column("dropout_rate", "Dropout", _plain),
+        Column("layers", "Layers", _plain),
+        NODES,
+        Column("sub_blocks", "Sub-blocks", _plain),
+        Column("params", "Params", thousands),
+        Column("params_keras", "Keras params", thousands),
+        Column("macs", "MACs (M)", millions),
         Column("flops", "FLOPs (M)", millions),
         *(Column(t.value, t.short, _plain) for t in MODULE_TYPES),
         Column(ModuleType.FUSED.value, ModuleType.FUSED.short, _plain, optional=True),
         Column("fvcore_flops", "fvcore (M)", millions, optional=True),
     ),
     Level.STAGE: (
-        Column("variant", "Variant", _plain), Column("stage", "Stage", _plain), Column("repeats", "Repeats", _plain),
-        Column("kernel_size", "Kernel", _plain), Column("stride", "Stride", _plain),
-        Column("expand_ratio", "Expand", _plain), Column("in_channels", "Ch in", _plain),
-        Column("out_channels", "Ch out", _plain), Column("in_resolution", "Res in", _plain),
-        Column("out_resolution", "Res out", _plain), Column("layers", "Layers", _plain), NODES,
-        Column("params", "Params", thousands), Column("params_keras", "Keras params", thousands),
+        Column("variant", "Variant", _plain),
+        Column("stage", "Stage", _plain),
+        Column("repeats", "Repeats", _plain),
+        Column("kernel_size", "Kernel", _plain),
+        Column("stride", "Stride", _plain),
+        Column("expand_ratio", "Expand", _plain),
+        Column("in_channels", "Ch in", _plain),
+        Column("out_channels", "Ch out", _plain),
+        Column("in_resolution", "Res in", _plain),
+        Column("out_resolution", "Res out", _plain),
+        Column("layers", "Layers", _plain),
+        NODES,
+        Column("params", "Params", thousands),
+        Column("params_keras", "Keras params", thousands),
         Column("macs", "MACs (M)", millions),
     ),
     Level.SUBBLOCK: (
-        Column("variant", "Variant", _plain), Column("stage", "Stage", _plain),
-        Column("sub_block", "Sub-block", _plain), Column("kind", "Kind", _plain),
-        Column("modules", "Modules", _plain), Column("kernel_size", "Kernel", _plain),
-        Column("stride", "Stride", _plain), Column("expand_ratio", "Expand", _plain),
-        Column("in_channels", "Ch in", _plain), Column("out_channels", "Ch out", _plain),
-        Column("has_skip", "Skip", _plain), Column("layers", "Layers", _plain), NODES,
+        Column("variant", "Variant", _plain),
+        Column("stage", "Stage", _plain),
+        Column("sub_block", "Sub-block", _plain),
+        Column("kind", "Kind", _plain),
+        Column("modules", "Modules", _plain),
+        Column("kernel_size", "Kernel", _plain),
+        Column("stride", "Stride", _plain),
+        Column("expand_ratio", "Expand", _plain),
+        Column("in_channels", "Ch in", _plain),
+        Column("out_channels", "Ch out", _plain),
+        Column("has_skip", "Skip", _plain),
+        Column("layers", "Layers", _plain),
+        NODES,
         Column("params", "Params", thousands),
         Column("macs", "MACs (M)", millions),
     ),
@@ -121,8 +143,10 @@ def column_widths(rows: Sequence[Sequence[str]]) -> list[int]:
 def aligned_lines(rows: Sequence[Sequence[str]], right: Sequence[bool], indent: str = "") -> list[str]:
     """Rows padded into columns two spaces apart, right-aligned where `right` says."""
     widths = column_widths(rows)
-    return [(indent + "  ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right))).rstrip()
-            for cells in rows]
+    return [
+        (indent + "  ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right))).rstrip()
+        for cells in rows
+    ]
 
 
 def text_table(header: Sequence[str], body: Sequence[Sequence[str]], right: Sequence[bool] | None = None) -> str:
@@ -139,8 +163,18 @@ def _markdown(header: list[str], body: list[list[str]]) -> str:
     return "\n".join("| " + " | ".join(r) + " |" for r in [header, rule, *body]) + "\n"
 
 
-_LATEX_ESCAPES = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
-                  "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
+_LATEX_ESCAPES = {
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+}
 
 
 def latex_escape(text: str) -> str:
@@ -150,8 +184,12 @@ def latex_escape(text: str) -> str:
 def _latex(header: list[str], body: list[list[str]]) -> str:
     numeric = [bool(body) and all(_is_numeric(r[i]) or not r[i] for r in body) for i in range(len(header))]
     spec = "".join("r" if n else "l" for n in numeric)
-    lines = [f"\\begin{{tabular}}{{{spec}}}", "\\hline",
-             " & ".join(latex_escape(h) for h in header) + r" \\", "\\hline"]
+    lines = [
+        f"\\begin{{tabular}}{{{spec}}}",
+        "\\hline",
+        " & ".join(latex_escape(h) for h in header) + r" \\",
+        "\\hline",
+    ]
     lines += [" & ".join(latex_escape(c).replace(",", "{,}") for c in r) + r" \\" for r in body]
     lines += ["\\hline", "\\end{tabular}"]
     return "\n".join(lines) + "\n"

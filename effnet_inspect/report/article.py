@@ -10,10 +10,11 @@ each model's traced graph (nothing here is typed in from the article).
   classifier; a stage table's top row reads "320 -> 1000" because it spans both.
 - Keras adds the Dropout of a residual branch only where the drop-connect rate is above 0.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from effnet_inspect.arch.kinds import LayerKind, ModuleType
 from effnet_inspect.report.data import VariantData
@@ -46,26 +47,52 @@ def article_facts(v: VariantData) -> ArticleFacts:
     blocks = a.grouping.blocks
     with_pad = tuple(s.name for s in blocks if s.sub_blocks and ModuleType.MODULE2 in s.sub_blocks[0].module_types)
     skips = [b for b in a.grouping.sub_blocks if b.has_skip]
-    bare = tuple(b.name for b in skips if not any(a.graph.nodes[n]["layer"].kind is LayerKind.DROPOUT
-                                                   for n in b.layers))
+    bare = tuple(
+        b.name for b in skips if not any(a.graph.nodes[n]["layer"].kind is LayerKind.DROPOUT for n in b.layers)
+    )
     return ArticleFacts(
-        layers=v.family.layers, classifier=classifier, head_channels=head.shape[1] if head else None,
+        layers=v.family.layers,
+        classifier=classifier,
+        head_channels=head.shape[1] if head else None,
         head_in=head.in_shape[1] if head and head.in_shape else None,
-        module2=v.family.module_counts.get(ModuleType.MODULE2.value, 0), downsampling=with_pad,
-        keeping=tuple(s.name for s in blocks if s.name not in with_pad), skips=len(skips),
-        skips_without_dropout=bare)
+        module2=v.family.module_counts.get(ModuleType.MODULE2.value, 0),
+        downsampling=with_pad,
+        keeping=tuple(s.name for s in blocks if s.name not in with_pad),
+        skips=len(skips),
+        skips_without_dropout=bare,
+    )
 
 
 def layer_count_table(variants: Sequence[VariantData]) -> HtmlTable:
     rows = []
     for v in variants:
         f = article_facts(v)
-        rows.append((v.short, f.layers_without_top if f.classifier else "", f.layers if f.classifier else f.layers,
-                     f.classifier, f.head_channels or "", f.module2, ", ".join(f.keeping)))
-    return table("Layer counts with and without the classifier, the head conv and where Module 2 is missing",
-                 ("Variant", "Layers without the top (article)", "Layers with the top (tables)", "Classifier layers",
-                  "Head conv channels", "Module 2", "Blocks without downsampling"),
-                 rows, (False, True, True, True, True, True, False), id="article-table")
+        rows.append(
+            (
+                v.short,
+                f.layers_without_top if f.classifier else "",
+                f.layers if f.classifier else f.layers,
+                f.classifier,
+                f.head_channels or "",
+                f.module2,
+                ", ".join(f.keeping),
+            )
+        )
+    return table(
+        "Layer counts with and without the classifier, the head conv and where Module 2 is missing",
+        (
+            "Variant",
+            "Layers without the top (article)",
+            "Layers with the top (tables)",
+            "Classifier layers",
+            "Head conv channels",
+            "Module 2",
+            "Blocks without downsampling",
+        ),
+        rows,
+        (False, True, True, True, True, True, False),
+        id="article-table",
+    )
 
 
 def channels_table(variants: Sequence[VariantData]) -> HtmlTable:
@@ -76,9 +103,16 @@ def channels_table(variants: Sequence[VariantData]) -> HtmlTable:
     rows = []
     for name in names:
         label = "top (1\u00d71 head conv)" if name == names[-1] else name
-        cells = [heads[v.short] if name == names[-1] else getattr(by.get((v.short, name)), "out_channels", None)
-                 for v in variants]
+        cells = [
+            heads[v.short] if name == names[-1] else getattr(by.get((v.short, name)), "out_channels", None)
+            for v in variants
+        ]
         rows.append((label, *("" if c is None else c for c in cells)))
-    return table("Output channels per stage and variant (the article's table; the top row is the head conv, "
-                 "before pooling and the classifier)", ("Stage", *(v.short for v in variants)), rows,
-                 (False, *([True] * len(variants))), id="channels-table")
+    return table(
+        "Output channels per stage and variant (the article's table; the top row is the head conv, "
+        "before pooling and the classifier)",
+        ("Stage", *(v.short for v in variants)),
+        rows,
+        (False, *([True] * len(variants))),
+        id="channels-table",
+    )

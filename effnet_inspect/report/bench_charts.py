@@ -4,11 +4,12 @@ Throughput and latency: one small panel per measured configuration (precision, c
 graphs), one line per implementation, so that a GPU matrix of many configurations stays readable. Per stage:
 share of time beside share of MACs, and the roofline, one point per stage.
 """
+
 from __future__ import annotations
 
 import math
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from effnet_inspect.bench.results import BenchResult, Ceilings
 from effnet_inspect.render.palette import stage_colors
@@ -70,8 +71,9 @@ def throughput_chart(results: Sequence[BenchResult]) -> str | None:
 
 def latency_chart(results: Sequence[BenchResult]) -> str | None:
     """Median latency of one batch against batch size; the shaded band reaches the 99th percentile."""
-    return _per_config(results, "latency per batch (ms): p50, band to p99", lambda r: r.latency.p50_ms,
-                       band=lambda r: r.latency.p99_ms)
+    return _per_config(
+        results, "latency per batch (ms): p50, band to p99", lambda r: r.latency.p50_ms, band=lambda r: r.latency.p99_ms
+    )
 
 
 def _log_label(value: float, _pos=None) -> str:
@@ -96,11 +98,24 @@ def _per_config(results, ylabel, value, band) -> str | None:
         for ax, (config, series) in zip(flat, panels.items()):
             for name, points in series.items():
                 xs = [_batch(r) for r in points]
-                ax.plot(xs, [value(r) for r in points], marker="o", markersize=4, linewidth=1.4,
-                        color=colours[name], label=name)
+                ax.plot(
+                    xs,
+                    [value(r) for r in points],
+                    marker="o",
+                    markersize=4,
+                    linewidth=1.4,
+                    color=colours[name],
+                    label=name,
+                )
                 if band is not None:
-                    ax.fill_between(xs, [value(r) for r in points], [band(r) for r in points],
-                                    color=colours[name], alpha=0.18, linewidth=0)
+                    ax.fill_between(
+                        xs,
+                        [value(r) for r in points],
+                        [band(r) for r in points],
+                        color=colours[name],
+                        alpha=0.18,
+                        linewidth=0,
+                    )
             ax.set_xscale("log", base=2)
             ax.set_yscale("log")
             ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:g}"))
@@ -109,10 +124,10 @@ def _per_config(results, ylabel, value, band) -> str | None:
             ax.set_title(config)
             ax.set_xlabel("batch size")
             ax.set_ylabel(ylabel, fontsize=9)
-        for ax in flat[len(panels):]:
+        for ax in flat[len(panels) :]:
             ax.set_visible(False)
         handles: dict[str, object] = {}
-        for ax in flat[:len(panels)]:
+        for ax in flat[: len(panels)]:
             for h, label in zip(*ax.get_legend_handles_labels()):
                 handles.setdefault(label, h)
         names = sorted(handles, key=natural)
@@ -132,16 +147,27 @@ def stage_share_chart(picked: Sequence[BenchResult]) -> str | None:
         for ax, r in zip(flat, picked):
             stages = [s.stage for s in r.split().stages]
             y = list(range(len(stages)))
-            ax.barh([i - 0.2 for i in y], [100 * s.time_share for s in r.split().stages], height=0.4,
-                    color=PAPER, label="share of time")
-            ax.barh([i + 0.2 for i in y], [100 * s.mac_share for s in r.split().stages], height=0.4,
-                    color=INK, alpha=0.55, label="share of MACs")
+            ax.barh(
+                [i - 0.2 for i in y],
+                [100 * s.time_share for s in r.split().stages],
+                height=0.4,
+                color=PAPER,
+                label="share of time",
+            )
+            ax.barh(
+                [i + 0.2 for i in y],
+                [100 * s.mac_share for s in r.split().stages],
+                height=0.4,
+                color=INK,
+                alpha=0.55,
+                label="share of MACs",
+            )
             ax.set_yticks(y, stages)
             ax.invert_yaxis()
             ax.set_xlabel("% of the whole model")
             ax.set_title(f"{series_label(r)}, batch {_batch(r)}", fontsize=10)
             ax.grid(axis="y", visible=False)
-        for ax in flat[len(picked):]:
+        for ax in flat[len(picked) :]:
             ax.set_visible(False)
         handles, labels = flat[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncols=2)
@@ -159,6 +185,7 @@ def roofline_chart(picked: Sequence[BenchResult], ceilings: Ceilings | None) -> 
         return None
     stages = list(dict.fromkeys(s.stage for r in picked for s in r.split().stages))
     colours = stage_colors(stages)  # the report's one palette for stages
+
     def drawn(s) -> bool:  # a point needs a place on both log axes
         return s.time_ms > 0 and s.intensity > 0 and s.achieved_tflops > 0
 
@@ -178,18 +205,40 @@ def roofline_chart(picked: Sequence[BenchResult], ceilings: Ceilings | None) -> 
             grid = [low * (high / low) ** (i / 200) for i in range(201)]
             ax.plot(grid, [min(tflops, bandwidth * x) for x in grid], color=INK, linewidth=1.6, zorder=2)
             ax.axvline(ridge, color=INK, alpha=0.4, linewidth=1.0, linestyle="--", zorder=1)
-            roofs = [Line2D([], [], color=INK, linewidth=1.6,
-                            label=f"roofs: copy {ceilings.copy_gb_s:,.0f} GB/s,\n{picked[0].precision.value} matmul "
-                                  f"{tflops:,.4g} TFLOP/s"),
-                     Line2D([], [], color=INK, alpha=0.4, linestyle="--", label=f"ridge: {ridge:,.3g} FLOP/byte")]
+            roofs = [
+                Line2D(
+                    [],
+                    [],
+                    color=INK,
+                    linewidth=1.6,
+                    label=f"roofs: copy {ceilings.copy_gb_s:,.0f} GB/s,\n{picked[0].precision.value} matmul "
+                    f"{tflops:,.4g} TFLOP/s",
+                ),
+                Line2D([], [], color=INK, alpha=0.4, linestyle="--", label=f"ridge: {ridge:,.3g} FLOP/byte"),
+            ]
         for i, r in enumerate(picked):
             for s in (s for s in r.split().stages if drawn(s)):
-                ax.scatter(s.intensity, s.achieved_tflops, s=48, marker=MARKERS[i % len(MARKERS)],
-                           color=colours[s.stage], edgecolor=INK, linewidth=0.5, zorder=3)
+                ax.scatter(
+                    s.intensity,
+                    s.achieved_tflops,
+                    s=48,
+                    marker=MARKERS[i % len(MARKERS)],
+                    color=colours[s.stage],
+                    edgecolor=INK,
+                    linewidth=0.5,
+                    zorder=3,
+                )
                 if i == 0:  # names once: the other implementations' points sit beside the same stages
-                    ax.annotate(s.stage, (s.intensity, s.achieved_tflops), textcoords="offset points",
-                                xytext=(6, -3), fontsize=7, color=INK, zorder=4,
-                                bbox=dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none", alpha=0.75))
+                    ax.annotate(
+                        s.stage,
+                        (s.intensity, s.achieved_tflops),
+                        textcoords="offset points",
+                        xytext=(6, -3),
+                        fontsize=7,
+                        color=INK,
+                        zorder=4,
+                        bbox=dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none", alpha=0.75),
+                    )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlim(low, high)
@@ -197,11 +246,21 @@ def roofline_chart(picked: Sequence[BenchResult], ceilings: Ceilings | None) -> 
         ax.yaxis.set_major_formatter(FuncFormatter(_log_label))
         ax.set_xlabel("arithmetic intensity (FLOP per byte moved)")
         ax.set_ylabel("achieved TFLOP/s")
-        handles = roofs + [Line2D([], [], marker="o", linestyle="", color=colours[s], markeredgecolor=INK,
-                                  label=s) for s in stages]
-        handles += [Line2D([], [], marker=MARKERS[i % len(MARKERS)], linestyle="", color="white",
-                           markeredgecolor=INK, label=f"{series_label(r)}, batch {_batch(r)}")
-                    for i, r in enumerate(picked)]
+        handles = roofs + [
+            Line2D([], [], marker="o", linestyle="", color=colours[s], markeredgecolor=INK, label=s) for s in stages
+        ]
+        handles += [
+            Line2D(
+                [],
+                [],
+                marker=MARKERS[i % len(MARKERS)],
+                linestyle="",
+                color="white",
+                markeredgecolor=INK,
+                label=f"{series_label(r)}, batch {_batch(r)}",
+            )
+            for i, r in enumerate(picked)
+        ]
         fig.legend(handles=handles, loc="outside right center", fontsize=8)
         ax.set_title(f"Roofline per stage, {config_label(picked[0])}")
         return svg_text(fig)

@@ -2,13 +2,14 @@
 
 Cards are keyed by the Graphviz node or cluster name the drawing gives that part (drawing/: `cell_<column>_<stage>`
 at stage level; `<stage>`, `<first sub-block>_<module type>`, `cluster_<stage|sub-block>` and a row's
-`label_<first sub-block>` at module level; the layer name and `cluster_<stage|sub-block>` at layer level). Every figure is formatted here, with
-render/numbers, so the card, the tables and the diagrams read alike.
+`label_<first sub-block>` at module level; the layer name and `cluster_<stage|sub-block>` at layer level).
+Every figure is formatted here, with render/numbers, so the card, the tables and the diagrams read alike.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from effnet_inspect.analysis.group import StageGroup, SubBlockGroup
 from effnet_inspect.analysis.measure import Analysis, StageRow, SubBlockRow, totals
@@ -55,25 +56,37 @@ class Totals:
 
 
 def stage_card(row: StageRow, whole: Totals, model: str = "") -> Card:
-    operation = (f"MBConv{ratio_text(row.expand_ratio)} {row.kernel_size}\u00d7{row.kernel_size}, stride {row.stride}"
-                 if row.repeats else f"{row.kernel_size}\u00d7{row.kernel_size} conv, stride {row.stride}")
+    operation = (
+        f"MBConv{ratio_text(row.expand_ratio)} {row.kernel_size}\u00d7{row.kernel_size}, stride {row.stride}"
+        if row.repeats
+        else f"{row.kernel_size}\u00d7{row.kernel_size} conv, stride {row.stride}"
+    )
     rows = [("Operation", operation)]
     if row.repeats:
         rows.append(("Sub-blocks", f"\u00d7{row.repeats}"))
-    rows += [("Channels", arrow(row.in_channels, row.out_channels)),
-             ("Resolution", arrow(square(row.in_resolution), square(row.out_resolution))),
-             ("Layers", str(row.layers)), ("Parameters", thousands(row.params)), ("MACs", _macs(row.macs)),
-             whole.shares(row.params, row.macs)]
+    rows += [
+        ("Channels", arrow(row.in_channels, row.out_channels)),
+        ("Resolution", arrow(square(row.in_resolution), square(row.out_resolution))),
+        ("Layers", str(row.layers)),
+        ("Parameters", thousands(row.params)),
+        ("MACs", _macs(row.macs)),
+        whole.shares(row.params, row.macs),
+    ]
     return Card("Stage", f"{model} {row.stage}".strip(), tuple(rows))
 
 
 def sub_block_card(row: SubBlockRow, whole: Totals, copies: Sequence[str] = ()) -> Card:
     labels = " \u00b7 ".join(ModuleType(m).label for m in row.modules)
     title = row.sub_block if len(copies) < 2 else f"{copies[0]} \u2013 {copies[-1]} (\u00d7{len(copies)}, each)"
-    rows = (("Type", f"{SUB_BLOCK_NAMES[row.kind]}: {SUB_BLOCK_MEANING[row.kind]}"), ("Modules", labels),
-            ("Channels", arrow(row.in_channels, row.out_channels)),
-            ("Resolution", arrow(square(row.in_resolution), square(row.out_resolution))),
-            ("Parameters", thousands(row.params)), ("MACs", _macs(row.macs)), whole.shares(row.params, row.macs))
+    rows = (
+        ("Type", f"{SUB_BLOCK_NAMES[row.kind]}: {SUB_BLOCK_MEANING[row.kind]}"),
+        ("Modules", labels),
+        ("Channels", arrow(row.in_channels, row.out_channels)),
+        ("Resolution", arrow(square(row.in_resolution), square(row.out_resolution))),
+        ("Parameters", thousands(row.params)),
+        ("MACs", _macs(row.macs)),
+        whole.shares(row.params, row.macs),
+    )
     return Card("Sub-block", title, rows)
 
 
@@ -81,9 +94,14 @@ def layer_card(a: Analysis, name: str, whole: Totals, where: str) -> Card:
     from effnet_inspect.drawing.style import layer_type
 
     layer = a.graph.nodes[name]["layer"]
-    rows = (("Type", layer_type(layer)), ("Output", keras_shape(layer.shape)),
-            ("Parameters", thousands(layer.params)), ("MACs", _macs(layer.macs)),
-            whole.shares(layer.params, layer.macs), ("Part of", where))
+    rows = (
+        ("Type", layer_type(layer)),
+        ("Output", keras_shape(layer.shape)),
+        ("Parameters", thousands(layer.params)),
+        ("MACs", _macs(layer.macs)),
+        whole.shares(layer.params, layer.macs),
+        ("Part of", where),
+    )
     return Card("Layer", name, rows)
 
 
@@ -94,9 +112,15 @@ def module_card(a: Analysis, block: SubBlockGroup, index: int, whole: Totals, co
     layers = a.layers(module.layers)
     t = totals(layers)
     where = copies[0] if len(copies) < 2 else f"{copies[0]} \u2013 {copies[-1]}, \u00d7{len(copies)}: figures per copy"
-    rows = (("What", MODULE_MEANING[module.type]), ("Layers", " \u00b7 ".join(layer_type(l) for l in layers)),
-            ("Output", keras_shape(layers[-1].shape)), ("Parameters", thousands(t.params)),
-            ("MACs", _macs(t.macs)), whole.shares(t.params, t.macs), ("In", where))
+    rows = (
+        ("What", MODULE_MEANING[module.type]),
+        ("Layers", " \u00b7 ".join(layer_type(l) for l in layers)),
+        ("Output", keras_shape(layers[-1].shape)),
+        ("Parameters", thousands(t.params)),
+        ("MACs", _macs(t.macs)),
+        whole.shares(t.params, t.macs),
+        ("In", where),
+    )
     return Card("Module", f"{module.type.label} of {where.split(',')[0]}", rows)
 
 
@@ -124,8 +148,9 @@ def module_level(a: Analysis, stages: Sequence[StageRow], sub_blocks: Sequence[S
             copies = [b.name for b in drawn.blocks]
             first = drawn.first
             # the row's frame and the label node beside it (drawing/module.py names it label_<first sub-block>)
-            cards[f"cluster_{first.name}"] = cards[f"label_{first.name}"] = sub_block_card(rows[first.name], whole,
-                                                                                         copies)
+            cards[f"cluster_{first.name}"] = cards[f"label_{first.name}"] = sub_block_card(
+                rows[first.name], whole, copies
+            )
             for index, module in enumerate(first.modules):
                 cards[f"{first.name}_{module.type.value}"] = module_card(a, first, index, whole, copies)
     return cards

@@ -5,18 +5,20 @@ imported inside the functions so that the CLI's other commands start fast; figur
 object-oriented API (no pyplot global state), and the SVG writer gets a fixed hash salt (ids of clip paths and
 glyphs) and no date.
 """
+
 from __future__ import annotations
 
 import io
 import math
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 from effnet_inspect.analysis.measure import FamilyRow, StageRow
 from effnet_inspect.arch.published import PaperRow
+from effnet_inspect.arch.specs import ALPHA, BASE_RESOLUTION, BETA, GAMMA, Variant
 from effnet_inspect.render.numbers import axis_billions, axis_millions
 from effnet_inspect.render.palette import stage_colors
-from effnet_inspect.arch.specs import ALPHA, BASE_RESOLUTION, BETA, GAMMA, Variant
 
 # Stages take the palette's colours (render/palette.py); variants a viridis ramp (ordered, colour-blind safe).
 INK = "#1f2933"
@@ -88,12 +90,27 @@ def params_vs_macs(rows: Sequence[FamilyRow], paper: Mapping[str, PaperRow], nar
         ax.plot([r.macs for r in rows], [r.params for r in rows], color=GRID, linewidth=1.2, zorder=1)
         for row, colour in zip(rows, colours):
             ax.scatter(row.macs, row.params, s=55, color=colour, edgecolor=INK, linewidth=0.6, zorder=3)
-            ax.annotate(row.variant.upper(), (row.macs, row.params), textcoords="offset points", xytext=(7, -11),
-                        fontsize=9, color=INK)
+            ax.annotate(
+                row.variant.upper(),
+                (row.macs, row.params),
+                textcoords="offset points",
+                xytext=(7, -11),
+                fontsize=9,
+                color=INK,
+            )
         shown = [paper[r.variant] for r in rows if r.variant in paper]
         if shown:
-            ax.scatter([p.flops for p in shown], [p.params for p in shown], s=90, facecolor="none",
-                       edgecolor=PAPER, linewidth=1.4, marker="D", zorder=2, label="paper, Table 2")
+            ax.scatter(
+                [p.flops for p in shown],
+                [p.params for p in shown],
+                s=90,
+                facecolor="none",
+                edgecolor=PAPER,
+                linewidth=1.4,
+                marker="D",
+                zorder=2,
+                label="paper, Table 2",
+            )
         ax.scatter([], [], s=55, color=colours[0], edgecolor=INK, linewidth=0.6, label="measured (effnet-inspect)")
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -101,8 +118,11 @@ def params_vs_macs(rows: Sequence[FamilyRow], paper: Mapping[str, PaperRow], nar
             axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))  # 1-2-5 ticks: readable values
             axis.set_major_formatter(FuncFormatter(fmt))
             axis.set_minor_formatter(NullFormatter())
-        ax.set_xlabel("MACs per image (the paper's \"FLOPs\"), log" if narrow else
-                      "MACs per image (the paper's \"FLOPs\"), log scale")
+        ax.set_xlabel(
+            'MACs per image (the paper\'s "FLOPs"), log'
+            if narrow
+            else 'MACs per image (the paper\'s "FLOPs"), log scale'
+        )
         ax.set_ylabel("parameters, log scale")
         ax.set_title("Parameters vs MACs")
         ax.legend(loc="upper left")
@@ -132,18 +152,26 @@ def stage_bars(rows: Sequence[StageRow], variants: Sequence[str], narrow: bool =
             fig, axes = new_figure(10, 7.2, ncols=2, nrows=2, sharex=True)
         labels = [v.upper() for v in variants]
         x = range(len(variants))
-        for col, (metric, title, fmt) in enumerate((("params", "Parameters", axis_millions),
-                                                    ("macs", "MACs", axis_billions))):
-            values = {s: [getattr(by_key[(v, s)], metric) if (v, s) in by_key else 0 for v in variants]
-                      for s in stages}
+        for col, (metric, title, fmt) in enumerate(
+            (("params", "Parameters", axis_millions), ("macs", "MACs", axis_billions))
+        ):
+            values = {s: [getattr(by_key[(v, s)], metric) if (v, s) in by_key else 0 for v in variants] for s in stages}
             totals = [sum(values[s][i] for s in stages) or 1 for i in range(len(variants))]
             for row, share in enumerate((False, True)):
                 ax = axes[2 * col + row][0] if narrow else axes[row][col]
                 bottom = [0.0] * len(variants)
                 for s in stages:
                     heights = [val / tot if share else val for val, tot in zip(values[s], totals)]
-                    ax.bar(x, heights, bottom=bottom, color=colours[s], edgecolor="white", linewidth=0.5,
-                           label=s, width=0.72)
+                    ax.bar(
+                        x,
+                        heights,
+                        bottom=bottom,
+                        color=colours[s],
+                        edgecolor="white",
+                        linewidth=0.5,
+                        label=s,
+                        width=0.72,
+                    )
                     if share:
                         for i, (b, h) in enumerate(zip(bottom, heights)):
                             if h >= 0.045:
@@ -161,8 +189,7 @@ def stage_bars(rows: Sequence[StageRow], variants: Sequence[str], narrow: bool =
                 ax.tick_params(axis="x", labelbottom=True)
         handles, names = axes[0][0].get_legend_handles_labels()
         if narrow:
-            fig.legend(handles, names, loc="outside lower center", ncols=5, title="stage (S stem, T top)",
-                       fontsize=8)
+            fig.legend(handles, names, loc="outside lower center", ncols=5, title="stage (S stem, T top)", fontsize=8)
         else:
             fig.legend(handles[::-1], names[::-1], loc="outside right center", title="stage\n(S stem, T top)")
         return svg_text(fig)
@@ -184,14 +211,21 @@ def compound_scaling(variants: Sequence[Variant], narrow: bool = False) -> str:
         official = [(int(v.name[1:]), v) for v in variants if v.is_official]
         top = max([7, *(i for i, _ in official)])
         steps = [top * k / 100 for k in range(101)]
-        panels = (("width", BETA, lambda v: v.width, "width multiplier"),
-                  ("depth", ALPHA, lambda v: v.depth, "depth multiplier"),
-                  ("resolution", GAMMA, lambda v: v.resolution, "input size (pixels)"))
+        panels = (
+            ("width", BETA, lambda v: v.width, "width multiplier"),
+            ("depth", ALPHA, lambda v: v.depth, "depth multiplier"),
+            ("resolution", GAMMA, lambda v: v.resolution, "input size (pixels)"),
+        )
         colours = variant_colours(len(official))
         for ax, (name, base, value, label) in zip([row[0] for row in axes] if narrow else axes[0], panels):
             scale = BASE_RESOLUTION if name == "resolution" else 1.0
-            ax.plot(steps, [scale * base ** p for p in steps], color=INK, linewidth=1.4,
-                    label=f"{scale:g} x {base}^phi" if scale != 1 else f"{base}^phi")
+            ax.plot(
+                steps,
+                [scale * base**p for p in steps],
+                color=INK,
+                linewidth=1.4,
+                label=f"{scale:g} x {base}^phi" if scale != 1 else f"{base}^phi",
+            )
             for (i, v), colour in zip(official, colours):
                 ax.scatter(i, value(v), s=45, color=colour, edgecolor=INK, linewidth=0.6, zorder=3)
                 ax.annotate(v.name.upper(), (i, value(v)), textcoords="offset points", xytext=(-8, 7), fontsize=8)

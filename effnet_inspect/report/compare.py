@@ -3,10 +3,11 @@
 Reads StageRow / FamilyRow records only. Stages are matched by name (stem, block1 ... block7, top); a stage that
 one model lacks shows an empty side.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from effnet_inspect.analysis.measure import FamilyRow, StageRow
 from effnet_inspect.report.decision import SHARED_RESOLUTION, Decision, SpeedSource
@@ -58,9 +59,15 @@ class FamilyGrowth:
 
 def family_growth(before: FamilyRow, after: FamilyRow) -> list[FamilyGrowth]:
     """Whole-model figures side by side: the coefficients, then what they produce."""
-    pairs = (("Width coefficient", "width_coefficient"), ("Depth coefficient", "depth_coefficient"),
-             ("Resolution (pixels)", "resolution"), ("Layers", "layers"), ("Sub-blocks", "sub_blocks"),
-             ("Parameters", "params"), ("MACs", "macs"))
+    pairs = (
+        ("Width coefficient", "width_coefficient"),
+        ("Depth coefficient", "depth_coefficient"),
+        ("Resolution (pixels)", "resolution"),
+        ("Layers", "layers"),
+        ("Sub-blocks", "sub_blocks"),
+        ("Parameters", "params"),
+        ("MACs", "macs"),
+    )
     return [FamilyGrowth(label, Growth(getattr(before, key), getattr(after, key))) for label, key in pairs]
 
 
@@ -68,11 +75,20 @@ def decision_growth(before: Decision, after: Decision, source: SpeedSource | Non
     """The decision view's figures for the same pair: accuracy, MACs at the shared resolution, measured speed."""
     rows: list[tuple[str, float | None, float | None]] = [
         ("Top-1 % (paper)", before.top1, after.top1),
-        (f"MACs at {SHARED_RESOLUTION} px", before.macs_shared, after.macs_shared)]
+        (f"MACs at {SHARED_RESOLUTION} px", before.macs_shared, after.macs_shared),
+    ]
     if source is not None:
         b, a = before.speed, after.speed
-        rows += [(f"Images/s ({source.device}, {source.label})", round(b.throughput) if b else None,
-                  round(a.throughput) if a else None),
-                 ("Latency ms (p50, smallest batch)", round(b.latency_ms, 2) if b else None,
-                  round(a.latency_ms, 2) if a else None)]
+        rows += [
+            (
+                f"Images/s ({source.device}, {source.label})",
+                round(b.throughput) if b else None,
+                round(a.throughput) if a else None,
+            ),
+            (
+                "Latency ms (p50, smallest batch)",
+                round(b.latency_ms, 2) if b else None,
+                round(a.latency_ms, 2) if a else None,
+            ),
+        ]
     return [FamilyGrowth(label, Growth(x, y)) for label, x, y in rows if x is not None or y is not None]

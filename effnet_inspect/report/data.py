@@ -1,13 +1,21 @@
 """What the report's pages are made of: one record per analysed model, the navigation, and the file writer."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
-from effnet_inspect.analysis.measure import (Analysis, FamilyRow, StageRow, SubBlockRow, family_row, stage_rows,
-                                             sub_block_rows)
+from effnet_inspect.analysis.measure import (
+    Analysis,
+    FamilyRow,
+    StageRow,
+    SubBlockRow,
+    family_row,
+    stage_rows,
+    sub_block_rows,
+)
 from effnet_inspect.errors import InputError
 from effnet_inspect.files import ensure_dir, write_atomic
 from effnet_inspect.ports.verdict import Conformance, Inspection
@@ -60,12 +68,16 @@ def variant_data(models: Sequence[Analysis | Inspection]) -> list[VariantData]:
         a = model.analysis if isinstance(model, Inspection) else model
         s = slug(a.name)
         if s in seen:
-            raise InputError(f"variants {seen[s]!r} and {a.name!r} would share the report page {s}.html; "
-                             "give each variant once")
+            raise InputError(
+                f"variants {seen[s]!r} and {a.name!r} would share the report page {s}.html; give each variant once"
+            )
         seen[s] = a.name
         if isinstance(model, Inspection):
-            data.append(VariantData(a, s, model.family_row(), model.rows(Level.STAGE), model.rows(Level.SUBBLOCK),
-                                    model.conformance))
+            data.append(
+                VariantData(
+                    a, s, model.family_row(), model.rows(Level.STAGE), model.rows(Level.SUBBLOCK), model.conformance
+                )
+            )
         else:
             data.append(VariantData(a, s, family_row(a), stage_rows(a), sub_block_rows(a)))
     return data
@@ -94,8 +106,11 @@ class Writer:
 
     def earlier_pages(self) -> list[str]:
         """HTML pages in the folder that this report does not write (left by a report of other variants)."""
-        return sorted(p.name for p in Path(self.out).glob("*.html")
-                      if p.name not in self.pending and p.name != "index.html" and p.is_file())
+        return sorted(
+            p.name
+            for p in Path(self.out).glob("*.html")
+            if p.name not in self.pending and p.name != "index.html" and p.is_file()
+        )
 
     def flush(self) -> None:
         for relative, data in self.pending.items():
@@ -108,8 +123,12 @@ class Writer:
 def write_tables(writer: Writer, folder: str, rows_by_level: dict[Level, list]) -> list[Download]:
     downloads = []
     for level, rows in rows_by_level.items():
-        links = tuple((fmt.value.upper() if fmt is not Format.LATEX else "LaTeX",
-                       writer.write(f"{folder}/{level.value}.{suffix}", render_table(rows, level, fmt)))
-                      for fmt, suffix in TABLE_SUFFIX.items())
+        links = tuple(
+            (
+                fmt.value.upper() if fmt is not Format.LATEX else "LaTeX",
+                writer.write(f"{folder}/{level.value}.{suffix}", render_table(rows, level, fmt)),
+            )
+            for fmt, suffix in TABLE_SUFFIX.items()
+        )
         downloads.append(Download(TABLE_LABEL[level], links))
     return downloads

@@ -6,10 +6,11 @@ is used for every variant so that the rows compare: eager (not compiled, no CUDA
 most variants, preferring bf16, then fp16, tf32, fp32, and channels-last. Throughput is taken at the largest batch
 measured for that configuration; latency is the median (p50) at the smallest batch, normally batch 1.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from effnet_inspect.arch.published import PAPER_TABLE2
 from effnet_inspect.arch.specs import BASE_RESOLUTION
@@ -54,8 +55,15 @@ class Decision:
 
 
 def _eager(results: Sequence[BenchResult]) -> list[BenchResult]:
-    return [r for r in results if r.status is Status.OK and not r.compiled and not r.cuda_graphs
-            and r.throughput is not None and r.latency is not None]
+    return [
+        r
+        for r in results
+        if r.status is Status.OK
+        and not r.compiled
+        and not r.cuda_graphs
+        and r.throughput is not None
+        and r.latency is not None
+    ]
 
 
 def pick_source(run: BenchRun, variants: Sequence[VariantData]) -> SpeedSource | None:
@@ -80,9 +88,12 @@ def speeds(run: BenchRun, source: SpeedSource) -> dict[tuple[str, int], Speed]:
     for key, rs in found.items():
         biggest = max(rs, key=lambda r: r.measured_batch_size or r.batch_size)
         smallest = min(rs, key=lambda r: r.measured_batch_size or r.batch_size)
-        out[key] = Speed(biggest.throughput or 0.0, biggest.measured_batch_size or biggest.batch_size,
-                         smallest.latency.p50_ms if smallest.latency else 0.0,
-                         smallest.measured_batch_size or smallest.batch_size)
+        out[key] = Speed(
+            biggest.throughput or 0.0,
+            biggest.measured_batch_size or biggest.batch_size,
+            smallest.latency.p50_ms if smallest.latency else 0.0,
+            smallest.measured_batch_size or smallest.batch_size,
+        )
     return out
 
 
@@ -107,25 +118,46 @@ def decisions(variants: Sequence[VariantData], runs: Sequence[BenchRun]) -> tupl
         a = v.analysis
         native = a.variant is not None and a.is_official and a.resolution == a.variant.resolution
         paper = PAPER_TABLE2.get(v.name) if native else None
-        rows.append(Decision(v, paper.top1 if paper and a.include_top else None, macs_at(v, SHARED_RESOLUTION),
-                             measured.get((v.name, a.resolution))))
+        rows.append(
+            Decision(
+                v,
+                paper.top1 if paper and a.include_top else None,
+                macs_at(v, SHARED_RESOLUTION),
+                measured.get((v.name, a.resolution)),
+            )
+        )
     return rows, source
 
 
 def decision_table(rows: Sequence[Decision], source: SpeedSource | None) -> HtmlTable:
-    headers = ["Variant", "Top-1 % (paper)", "Params (M)", "Input (px)", "MACs (G)",
-               f"MACs at {SHARED_RESOLUTION} px (G)"]
+    headers = [
+        "Variant",
+        "Top-1 % (paper)",
+        "Params (M)",
+        "Input (px)",
+        "MACs (G)",
+        f"MACs at {SHARED_RESOLUTION} px (G)",
+    ]
     if source is not None:
         headers += ["Images/s", "at batch", "Latency ms (p50)", "at batch"]
     body = []
     for d in rows:
         f = d.v.family
-        cells = [d.v.short, fixed(d.top1, 1), fixed(f.params / 1e6, 2), str(f.resolution), fixed(f.macs / 1e9, 3),
-                 fixed(d.macs_shared and d.macs_shared / 1e9, 3)]
+        cells = [
+            d.v.short,
+            fixed(d.top1, 1),
+            fixed(f.params / 1e6, 2),
+            str(f.resolution),
+            fixed(f.macs / 1e9, 3),
+            fixed(d.macs_shared and d.macs_shared / 1e9, 3),
+        ]
         if source is not None:
             s = d.speed
-            cells += ["", "", "", ""] if s is None else [fixed(s.throughput, 0), str(s.batch),
-                                                          fixed(s.latency_ms, 2), str(s.latency_batch)]
+            cells += (
+                ["", "", "", ""]
+                if s is None
+                else [fixed(s.throughput, 0), str(s.batch), fixed(s.latency_ms, 2), str(s.latency_batch)]
+            )
         body.append(cells)
     caption = "What each variant buys and costs"
     if source is not None:

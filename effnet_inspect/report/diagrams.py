@@ -2,11 +2,12 @@
 
 Without Graphviz' `dot` the report is still written, without drawings, and says so (stderr and on the pages).
 """
+
 from __future__ import annotations
 
 import shutil
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from effnet_inspect.analysis.measure import Analysis
 
@@ -32,12 +33,24 @@ def _svg(analyses: Sequence[Analysis], level, side_by_side: bool = False, rankdi
 
 # (level, what the reader sees, whether it is too big to shrink to the page width)
 _LEVELS = (
-    ("stage", "Stage level: stem, the seven blocks and the top, with repeats, channels, resolution, kernel, "
-              "stride, expand ratio, parameters and MACs.", False),
-    ("module", "Module level: each sub-block as its module boxes (expansion, Module 1-5) with the layers inside; "
-               "consecutive sub-blocks of the same shape are collapsed into one box marked xN.", True),
-    ("layer", "Layer level: every layer a node, clusters for stem, blocks and sub-blocks; the squeeze-and-"
-              "excitation branches and skip connections are drawn as real edges.", True),
+    (
+        "stage",
+        "Stage level: stem, the seven blocks and the top, with repeats, channels, resolution, kernel, "
+        "stride, expand ratio, parameters and MACs.",
+        False,
+    ),
+    (
+        "module",
+        "Module level: each sub-block as its module boxes (expansion, Module 1-5) with the layers inside; "
+        "consecutive sub-blocks of the same shape are collapsed into one box marked xN.",
+        True,
+    ),
+    (
+        "layer",
+        "Layer level: every layer a node, clusters for stem, blocks and sub-blocks; the squeeze-and-"
+        "excitation branches and skip connections are drawn as real edges.",
+        True,
+    ),
 )
 
 
@@ -47,8 +60,10 @@ def variant_diagrams(a: Analysis) -> list[tuple[str, str, str, str, bool]]:
         return []
     from effnet_inspect.drawing import DiagramLevel
 
-    return [(level, f"{level.capitalize()}-level diagram of {a.name}", caption,
-             _svg([a], DiagramLevel(level)), scroll) for level, caption, scroll in _LEVELS]
+    return [
+        (level, f"{level.capitalize()}-level diagram of {a.name}", caption, _svg([a], DiagramLevel(level)), scroll)
+        for level, caption, scroll in _LEVELS
+    ]
 
 
 def wide_stage_svg(a: Analysis) -> str | None:

@@ -5,20 +5,23 @@ Routes are URL fragments that are also element ids on the variant page (the stag
 link works with or without JavaScript: "stage-block2" opens block2's modules (the stem and top, which have none,
 open their layers), "sub-block-block2a" opens block2a's layers.
 """
+
 from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Mapping, Sequence
 
 from effnet_inspect.report.cards import Card, layer_level, module_level, stage_level
 from effnet_inspect.report.data import VariantData, Writer
 from effnet_inspect.report.svg import interactive
 
 LEVEL_LABELS = {"stage": "Stages", "module": "Modules", "layer": "Layers"}
-HOW = ("Drag (or use the arrow keys) to move, scroll, pinch or press + and \u2212 to zoom, 0 or Fit to see it all; "
-       "hover or tap a box for its figures.")
+HOW = (
+    "Drag (or use the arrow keys) to move, scroll, pinch or press + and \u2212 to zoom, 0 or Fit to see it all; "
+    "hover or tap a box for its figures."
+)
 
 
 @dataclass(frozen=True)
@@ -48,9 +51,15 @@ def _json(cards: Mapping[str, Mapping[str, Card]], routes: Mapping[str, dict]) -
     kinds = sorted({c.kind for c in everything})
     labels = sorted({label for c in everything for label, _ in c.rows})
     kind_of, label_of = {k: i for i, k in enumerate(kinds)}, {k: i for i, k in enumerate(labels)}
-    data = {"kinds": kinds, "labels": labels, "routes": routes,
-            "cards": {level: {k: [kind_of[c.kind], c.title, [[label_of[l], v] for l, v in c.rows]]
-                              for k, c in by_key.items()} for level, by_key in cards.items()}}
+    data = {
+        "kinds": kinds,
+        "labels": labels,
+        "routes": routes,
+        "cards": {
+            level: {k: [kind_of[c.kind], c.title, [[label_of[l], v] for l, v in c.rows]] for k, c in by_key.items()}
+            for level, by_key in cards.items()
+        },
+    }
     # "</" would end the <script> element the JSON sits in.
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
@@ -69,8 +78,9 @@ def variant_routes(v: VariantData) -> dict[str, dict]:
         else:
             routes[crumb[1]] = _route("layer", f"cluster_{stage.name}", [home, crumb])
         for block in stage.sub_blocks:
-            routes[f"sub-block-{block.name}"] = _route("layer", f"cluster_{block.name}",
-                                                       [home, crumb, (block.name, f"sub-block-{block.name}")])
+            routes[f"sub-block-{block.name}"] = _route(
+                "layer", f"cluster_{block.name}", [home, crumb, (block.name, f"sub-block-{block.name}")]
+            )
     return routes
 
 
@@ -82,8 +92,13 @@ def variant_links(v: VariantData, module_cards: Mapping[str, Card]) -> dict[str,
         if card.kind == "Sub-block":  # the row's frame (cluster_<first>) and its label (label_<first>)
             first = key.split("_", 1)[1]
             module[key] = f"#sub-block-{first}"
-            module.update({k: f"#sub-block-{first}" for k, c in module_cards.items()
-                           if c.kind == "Module" and k.startswith(f"{first}_")})
+            module.update(
+                {
+                    k: f"#sub-block-{first}"
+                    for k, c in module_cards.items()
+                    if c.kind == "Module" and k.startswith(f"{first}_")
+                }
+            )
     return {"stage": {f"cell_0_{r.stage}": f"#stage-{r.stage}" for r in v.stages}, "module": module, "layer": {}}
 
 
@@ -95,27 +110,48 @@ def variant_explorer(writer: Writer, v: VariantData) -> Explorer | None:
     if not drawings:
         return None
     a = v.analysis
-    cards = {"stage": stage_level(a, v.stages), "module": module_level(a, v.stages, v.sub_blocks),
-             "layer": layer_level(a, v.stages, v.sub_blocks)}
+    cards = {
+        "stage": stage_level(a, v.stages),
+        "module": module_level(a, v.stages, v.sub_blocks),
+        "layer": layer_level(a, v.stages, v.sub_blocks),
+    }
     links = variant_links(v, cards["module"])
     # The layer level is too big for a slide (and half the report's weight): it lives in the page only, without
     # browser tooltips (its boxes already read name, type and shape).
     command = f" As a file: effnet-inspect diagram {shlex.quote(v.name)} --level layer." if a.spec else ""
-    views = tuple(View(level, LEVEL_LABELS[level], alt, caption + (command if level == "layer" else ""),
-                       interactive(svg, cards[level], links[level], titles=level != "layer"),
-                       "" if level == "layer" else writer.write(f"{v.slug}/diagram-{level}.svg", svg))
-                  for level, alt, caption, svg, _ in drawings)
+    views = tuple(
+        View(
+            level,
+            LEVEL_LABELS[level],
+            alt,
+            caption + (command if level == "layer" else ""),
+            interactive(svg, cards[level], links[level], titles=level != "layer"),
+            "" if level == "layer" else writer.write(f"{v.slug}/diagram-{level}.svg", svg),
+        )
+        for level, alt, caption, svg, _ in drawings
+    )
     wide = wide_stage_svg(a)
     if wide:
-        views = tuple(replace(view, wide=interactive(wide, cards["stage"], links["stage"])) if view.level == "stage"
-                      else view for view in views)
-    caption = (f"{v.title} at three levels of detail. Click a stage to open its sub-blocks and modules, a sub-block "
-               f"to open its layers; the path above the drawing leads back. {HOW}")
+        views = tuple(
+            replace(view, wide=interactive(wide, cards["stage"], links["stage"])) if view.level == "stage" else view
+            for view in views
+        )
+    caption = (
+        f"{v.title} at three levels of detail. Click a stage to open its sub-blocks and modules, a sub-block "
+        f"to open its layers; the path above the drawing leads back. {HOW}"
+    )
     return Explorer("explore", f"Explore {v.title}", caption, views, _json(cards, variant_routes(v)))
 
 
-def side_by_side_explorer(variants: Sequence[VariantData], svg: str, alt: str, caption: str, src: str = "",
-                          linked: bool = True, id: str = "side-by-side-figure") -> Explorer:
+def side_by_side_explorer(
+    variants: Sequence[VariantData],
+    svg: str,
+    alt: str,
+    caption: str,
+    src: str = "",
+    linked: bool = True,
+    id: str = "side-by-side-figure",
+) -> Explorer:
     """Several models at stage level, one column each; with linked, a stage opens on its variant's page."""
     cards: dict[str, Card] = {}
     links: dict[str, str] = {}

@@ -4,11 +4,13 @@ Templates live in templates/ beside this module.
 Tables reuse the column definitions of effnet_inspect.tables, so a page shows the same headers and number
 formats as `effnet-inspect table`.
 """
+
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from effnet_inspect.render.numbers import cell, factor, plain, si, thousands
 from effnet_inspect.render.palette import MODULE_COLORS
@@ -64,10 +66,18 @@ class HtmlTable:
             raise ValueError(f"table {self.caption!r}: every row needs {len(self.headers)} cells")
 
 
-def table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[Any] | Row], numeric: Sequence[bool],
-          id: str = "", titles: Sequence[str] = ()) -> HtmlTable:
-    built = tuple(r if isinstance(r, Row) else Row(tuple("" if c is None else c if isinstance(c, Chips) else str(c)
-                                                         for c in r)) for r in rows)
+def table(
+    caption: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any] | Row],
+    numeric: Sequence[bool],
+    id: str = "",
+    titles: Sequence[str] = (),
+) -> HtmlTable:
+    built = tuple(
+        r if isinstance(r, Row) else Row(tuple("" if c is None else c if isinstance(c, Chips) else str(c) for c in r))
+        for r in rows
+    )
     return HtmlTable(caption, tuple(headers), built, tuple(numeric), tuple(titles), id)
 
 
@@ -78,14 +88,21 @@ def _giga(value: Any) -> str:
 # The report's own column styles, where a page reads better than the text table: whole-model MACs in G (the
 # paper's unit) and the article's name for a sub-block's kind.
 PAGE_COLUMNS: dict[str, Column] = {
-    "macs@family": Column("macs", "MACs (G)", _giga), "flops@family": Column("flops", "FLOPs (G)", _giga),
+    "macs@family": Column("macs", "MACs (G)", _giga),
+    "flops@family": Column("flops", "FLOPs (G)", _giga),
     "kind@subblock": Column("kind", "Type (article)", lambda k: f"Sub-block {k}"),
 }
 
 
-def records_table(records: Sequence[Any], level: Level, caption: str, drop: Sequence[str] = (),
-                  id: str = "", row_id: Callable[[Mapping[str, Any]], str] | None = None,
-                  page: bool = False) -> HtmlTable:
+def records_table(
+    records: Sequence[Any],
+    level: Level,
+    caption: str,
+    drop: Sequence[str] = (),
+    id: str = "",
+    row_id: Callable[[Mapping[str, Any]], str] | None = None,
+    page: bool = False,
+) -> HtmlTable:
     """Family / stage / sub-block records with the columns of `effnet-inspect table` (minus `drop`); with page,
     the report's PAGE_COLUMNS instead where it has them.
 
@@ -93,12 +110,23 @@ def records_table(records: Sequence[Any], level: Level, caption: str, drop: Sequ
     """
     flat = [flat_row(r) for r in records]
     own = PAGE_COLUMNS if page else {}
-    columns = [own.get(f"{c.key}@{level.value}", c) for c in COLUMNS[level] if c.key not in drop
-               and (not c.optional or any(r.get(c.key) is not None for r in flat))]
-    body = [Row(tuple(module_chips(r["modules"]) if c.key == "modules" else c.fmt(r.get(c.key)) for c in columns),
-                id=row_id(r) if row_id else "") for r in flat]
-    numeric = [c.key not in ("variant", "stage", "sub_block", "modules", "kind")
-               and all(_is_number(r.get(c.key)) for r in flat) for c in columns]
+    columns = [
+        own.get(f"{c.key}@{level.value}", c)
+        for c in COLUMNS[level]
+        if c.key not in drop and (not c.optional or any(r.get(c.key) is not None for r in flat))
+    ]
+    body = [
+        Row(
+            tuple(module_chips(r["modules"]) if c.key == "modules" else c.fmt(r.get(c.key)) for c in columns),
+            id=row_id(r) if row_id else "",
+        )
+        for r in flat
+    ]
+    numeric = [
+        c.key not in ("variant", "stage", "sub_block", "modules", "kind")
+        and all(_is_number(r.get(c.key)) for r in flat)
+        for c in columns
+    ]
     return table(caption, [c.header for c in columns], body, numeric, id=id)
 
 
@@ -126,8 +154,14 @@ def environment():
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(thousands=thousands, si=si, number=plain, fmt=cell, factor=factor,
-                       amount=lambda n, unit: si(n, unit).removesuffix(f" {unit}"))  # where a label names the unit
+    env.filters.update(
+        thousands=thousands,
+        si=si,
+        number=plain,
+        fmt=cell,
+        factor=factor,
+        amount=lambda n, unit: si(n, unit).removesuffix(f" {unit}"),
+    )  # where a label names the unit
     return env
 
 

@@ -14,12 +14,13 @@ write_report(analyses, out_dir) writes (all paths relative, so the folder can be
 Pages read records (Analysis, rows); only files the report produces are (over)written, all of them once every
 page has rendered; nothing is deleted. Pages an earlier report of other variants left are listed in the index.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from effnet_inspect import __version__
 from effnet_inspect.analysis.measure import Analysis
@@ -47,21 +48,39 @@ def compare_page(a: VariantData, b: VariantData) -> str:
     return f"compare-{a.slug}-{b.slug}.html"
 
 
-def render_compare(a: VariantData, b: VariantData, nav: Nav | None, decided: tuple[Decision, Decision],
-                   source: SpeedSource | None) -> str:
+def render_compare(
+    a: VariantData, b: VariantData, nav: Nav | None, decided: tuple[Decision, Decision], source: SpeedSource | None
+) -> str:
     """The compare page; without nav it is standalone (no links to other pages of a report)."""
     from effnet_inspect.report.compare import decision_growth, family_growth, stage_growth
     from effnet_inspect.report.diagrams import side_by_side_svg
     from effnet_inspect.report.explore import side_by_side_explorer
 
     diagram = side_by_side_svg([a.analysis, b.analysis])
-    explorer = side_by_side_explorer(
-        [a, b], diagram, f"Stage-level diagrams of {a.title} and {b.title} side by side",
-        "The same stage on the same row: the growth factors in the labels are relative to the left column.",
-        linked=nav is not None) if diagram else None
-    return render("compare.html", page_title=f"{a.title} vs {b.title}", version=__version__, nav=nav,
-                  current="", a=a, b=b, standalone=nav is None, growth=stage_growth(a.stages, b.stages),
-                  family=family_growth(a.family, b.family) + decision_growth(*decided, source), explorer=explorer)
+    explorer = (
+        side_by_side_explorer(
+            [a, b],
+            diagram,
+            f"Stage-level diagrams of {a.title} and {b.title} side by side",
+            "The same stage on the same row: the growth factors in the labels are relative to the left column.",
+            linked=nav is not None,
+        )
+        if diagram
+        else None
+    )
+    return render(
+        "compare.html",
+        page_title=f"{a.title} vs {b.title}",
+        version=__version__,
+        nav=nav,
+        current="",
+        a=a,
+        b=b,
+        standalone=nav is None,
+        growth=stage_growth(a.stages, b.stages),
+        family=family_growth(a.family, b.family) + decision_growth(*decided, source),
+        explorer=explorer,
+    )
 
 
 def compare_html(analyses: Sequence[Analysis | Inspection]) -> tuple[str, str]:
@@ -81,8 +100,9 @@ def write_compare(analyses: Sequence[Analysis | Inspection], out: str | os.PathL
     """
     target = Path(out) if out is not None else Path(".")
     if target.suffix and target.suffix.lower() not in (".html", ".htm") and not target.is_dir():
-        raise InputError(f"{str(target)!r} must end in .html or name a folder: compare writes one HTML page",
-                         param="out")
+        raise InputError(
+            f"{str(target)!r} must end in .html or name a folder: compare writes one HTML page", param="out"
+        )
     name, html = compare_html(analyses)
     if target.suffix.lower() not in (".html", ".htm") or target.is_dir():
         target = ensure_dir(target) / name
@@ -99,9 +119,12 @@ class Report:
     files: list[Path] = field(default_factory=list)
 
 
-def write_report(analyses: Sequence[Analysis | Inspection], out: str | os.PathLike,
-                 bench: BenchRun | Sequence[BenchRun] | None = None,
-                 show_progress: bool | None = None) -> Report:
+def write_report(
+    analyses: Sequence[Analysis | Inspection],
+    out: str | os.PathLike,
+    bench: BenchRun | Sequence[BenchRun] | None = None,
+    show_progress: bool | None = None,
+) -> Report:
     """Write the whole report for the given analyses into out (created if needed); another implementation (an
     Inspection) shows its verdict and porting notes on its page and in the index.
 
@@ -120,9 +143,15 @@ def write_report(analyses: Sequence[Analysis | Inspection], out: str | os.PathLi
     pairs = compare_pairs(variants)
     rows, source = decisions(variants, runs)
     decided = dict(zip(variants, rows))
-    downloads = write_tables(writer, "tables", {
-        Level.FAMILY: [v.family for v in variants], Level.STAGE: [r for v in variants for r in v.stages],
-        Level.SUBBLOCK: [r for v in variants for r in v.sub_blocks]})
+    downloads = write_tables(
+        writer,
+        "tables",
+        {
+            Level.FAMILY: [v.family for v in variants],
+            Level.STAGE: [r for v in variants for r in v.stages],
+            Level.SUBBLOCK: [r for v in variants for r in v.sub_blocks],
+        },
+    )
     for v in progress(variants, desc="report", label=lambda v: v.name, enabled=show_progress):
         _write_variant_page(writer, nav, v, pairs)
     for a, b in pairs:
@@ -130,8 +159,17 @@ def write_report(analyses: Sequence[Analysis | Inspection], out: str | os.PathLi
     if runs:
         from effnet_inspect.report.bench_page import bench_context
 
-        writer.write("bench.html", render("bench.html", page_title="Benchmark results", version=__version__,
-                                          nav=nav, current="bench", **bench_context(runs, writer)))
+        writer.write(
+            "bench.html",
+            render(
+                "bench.html",
+                page_title="Benchmark results",
+                version=__version__,
+                nav=nav,
+                current="bench",
+                **bench_context(runs, writer),
+            ),
+        )
     write_index(writer, nav, variants, pairs, downloads, compare_page, rows, source)
     writer.flush()
     return Report(writer.out, writer.written)
@@ -147,20 +185,48 @@ def _write_variant_page(writer: Writer, nav: Nav, v: VariantData, pairs) -> None
     folder = v.slug
     downloads = write_tables(writer, folder, {Level.STAGE: v.stages, Level.SUBBLOCK: v.sub_blocks})
     summary_text = summary(v.analysis)
-    downloads.append(Download("Keras-style summary", (("text", writer.write(f"{folder}/summary.txt",
-                                                                              summary_text)),)))
+    downloads.append(Download("Keras-style summary", (("text", writer.write(f"{folder}/summary.txt", summary_text)),)))
     index = nav.variants.index(v)
-    writer.write(v.page, render(
-        "variant.html", page_title=v.title, version=__version__, nav=nav, current=v.slug, v=v,
-        previous=nav.variants[index - 1] if index > 0 else None,
-        next=nav.variants[index + 1] if index + 1 < len(nav.variants) else None,
-        stage_table=records_table(v.stages, Level.STAGE, f"Stages of {v.title}", drop=("variant",),
-                                  id="stage-table", row_id=lambda r: f"stage-{r['stage']}", page=True),
-        subblock_table=records_table(v.sub_blocks, Level.SUBBLOCK, f"Sub-blocks of {v.title}",
-                                     drop=("variant", "stage"), id="subblock-table",
-                                     row_id=lambda r: f"sub-block-{r['sub_block']}", page=True),
-        module_table=module_counts_table([v], f"Module types in {v.title}"), module_legend=module_colours(),
-        explorer=variant_explorer(writer, v), diagrams_available=DIAGRAMS_AVAILABLE, facts=article_facts(v),
-        sub_block_names=SUB_BLOCK_NAMES, sub_block_meaning=SUB_BLOCK_MEANING,
-        rounding=rounding_section(v), summary=summary_text, downloads=downloads,
-        compare_page=compare_page, compares=[(a, b) for a, b in pairs if v in (a, b)]))
+    writer.write(
+        v.page,
+        render(
+            "variant.html",
+            page_title=v.title,
+            version=__version__,
+            nav=nav,
+            current=v.slug,
+            v=v,
+            previous=nav.variants[index - 1] if index > 0 else None,
+            next=nav.variants[index + 1] if index + 1 < len(nav.variants) else None,
+            stage_table=records_table(
+                v.stages,
+                Level.STAGE,
+                f"Stages of {v.title}",
+                drop=("variant",),
+                id="stage-table",
+                row_id=lambda r: f"stage-{r['stage']}",
+                page=True,
+            ),
+            subblock_table=records_table(
+                v.sub_blocks,
+                Level.SUBBLOCK,
+                f"Sub-blocks of {v.title}",
+                drop=("variant", "stage"),
+                id="subblock-table",
+                row_id=lambda r: f"sub-block-{r['sub_block']}",
+                page=True,
+            ),
+            module_table=module_counts_table([v], f"Module types in {v.title}"),
+            module_legend=module_colours(),
+            explorer=variant_explorer(writer, v),
+            diagrams_available=DIAGRAMS_AVAILABLE,
+            facts=article_facts(v),
+            sub_block_names=SUB_BLOCK_NAMES,
+            sub_block_meaning=SUB_BLOCK_MEANING,
+            rounding=rounding_section(v),
+            summary=summary_text,
+            downloads=downloads,
+            compare_page=compare_page,
+            compares=[(a, b) for a, b in pairs if v in (a, b)],
+        ),
+    )

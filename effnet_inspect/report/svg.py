@@ -11,19 +11,21 @@
 - A node or cluster with a link has its drawing wrapped in <a href>: it then works as a link without JavaScript
   and is reachable with the Tab key.
 """
+
 from __future__ import annotations
 
 import html
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 from effnet_inspect.drawing.style import FONT
 from effnet_inspect.report.cards import Card
 
 _PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->\s*", re.S)
-_GROUP = re.compile(r'<g id="(?:node|clust|edge)\d+" class="(node|cluster|edge)">\n<title>(.*?)</title>\n(.*?)</g>',
-                    re.S)
+_GROUP = re.compile(
+    r'<g id="(?:node|clust|edge)\d+" class="(node|cluster|edge)">\n<title>(.*?)</title>\n(.*?)</g>', re.S
+)
 _GRAPH = re.compile(r'<g id="graph\d+" class="graph"([^>]*)>\n<title>.*?</title>\n')
 # The diagrams' one font, on every <text>: the page's stylesheet sets it once instead (a third smaller markup).
 _FONT = re.compile(f' font-family="{re.escape(FONT)}"')
@@ -34,8 +36,9 @@ def inline(svg: str) -> str:
     return _COMMENT.sub("", _PROLOG.sub("", svg, count=1))
 
 
-def interactive(svg: str, cards: Mapping[str, Card], links: Mapping[str, str] | None = None,
-                titles: bool = True) -> str:
+def interactive(
+    svg: str, cards: Mapping[str, Card], links: Mapping[str, str] | None = None, titles: bool = True
+) -> str:
     """The drawing for an explorer: keyed, titled (unless titles is False) and linked as the module docstring says."""
     links = links or {}
 
@@ -49,7 +52,6 @@ def interactive(svg: str, cards: Mapping[str, Card], links: Mapping[str, str] | 
             body = f'<a href="{html.escape(href)}">\n{body}</a>\n'
         title = f"<title>{html.escape(card.tooltip)}</title>\n" if titles else ""
         return f'<g class="{cls}" data-key="{html.escape(key)}">\n{title}{body}</g>'
-
 
     text = _FONT.sub("", _GROUP.sub(group, inline(svg)))
     return _GRAPH.sub(r'<g class="graph"\1>\n', text, count=1)

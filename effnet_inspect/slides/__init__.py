@@ -4,13 +4,15 @@ NN-name.svg and NN-name.png (1920 x 1080), in lecture order (see deck.py for the
 Same analyses, same bytes: figures come from Graphviz and Matplotlib with fixed ids, pages from CairoSVG with a
 pinned date, and the PDF is joined by pypdf with a fixed document id.
 """
+
 from __future__ import annotations
 
 import enum
 import hashlib
 import io
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 from effnet_inspect.errors import InputError
 
@@ -33,8 +35,9 @@ def parse_formats(text: str) -> tuple[SlideFormat, ...]:
         try:
             value = SlideFormat(part)
         except ValueError:
-            raise InputError(f"{part!r} is not a slide format; valid: pdf, png, svg (comma-separated)",
-                             param="formats") from None
+            raise InputError(
+                f"{part!r} is not a slide format; valid: pdf, png, svg (comma-separated)", param="formats"
+            ) from None
         if value not in found:
             found.append(value)
     if not found:
@@ -65,8 +68,12 @@ def join_pdfs(pages: Sequence[bytes], title: str) -> bytes:
     return buf.getvalue()
 
 
-def write_slides(analyses: Sequence[Analysis], out_dir: str | Path,
-                 formats: Sequence[SlideFormat] = tuple(SlideFormat), show_progress: bool | None = None) -> list[Path]:
+def write_slides(
+    analyses: Sequence[Analysis],
+    out_dir: str | Path,
+    formats: Sequence[SlideFormat] = tuple(SlideFormat),
+    show_progress: bool | None = None,
+) -> list[Path]:
     """Write the deck into out_dir; returns the files written."""
     from effnet_inspect.drawing.output import DiagramFormat
     from effnet_inspect.drawing.page import export
@@ -82,8 +89,9 @@ def write_slides(analyses: Sequence[Analysis], out_dir: str | Path,
     footer = f"effnet-inspect  \u00b7  EfficientNet {', '.join(a.short_name for a in analyses)}"
     written: list[Path] = []
     pdfs: list[bytes] = []
-    for number, (name, make) in enumerate(progress(steps, desc="slides", label=lambda s: s[0], unit="slide",
-                                                   enabled=show_progress), start=1):
+    for number, (name, make) in enumerate(
+        progress(steps, desc="slides", label=lambda s: s[0], unit="slide", enabled=show_progress), start=1
+    ):
         page = compose(make(), number, len(steps), footer)
         if SlideFormat.SVG in formats:
             written.append(write_atomic(out / f"{name}.svg", page))

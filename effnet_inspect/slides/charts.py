@@ -4,10 +4,12 @@ Colours come from the one palette; each segment also has a hatch pattern and, wh
 share written on it, so the chart still reads in greyscale. Text stays text (svg.fonttype none) in the slide type
 sizes; the SVG gets a fixed hash salt and no date, so it is byte-identical from run to run.
 """
+
 from __future__ import annotations
 
 import io
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from effnet_inspect.analysis.measure import Analysis, stage_rows
 from effnet_inspect.arch.kinds import MODULE_TYPES
@@ -17,10 +19,21 @@ INK = "#222222"
 HATCHES = ("", "//", "..", "\\\\", "xx", "--", "++", "oo", "||")
 WIDTH_IN, HEIGHT_IN = 18.5, 8.8  # the slide's figure box, in inches at 72 pt
 RC: Any = {  # Any: Matplotlib types rc keys as literals
-     "svg.fonttype": "none", "svg.hashsalt": "effnet-inspect", "font.family": "DejaVu Sans", "font.size": 18,
-      "axes.edgecolor": INK, "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK,
-      "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False, "hatch.color": "#444444",
-      "hatch.linewidth": 0.8, "path.simplify": False}
+    "svg.fonttype": "none",
+    "svg.hashsalt": "effnet-inspect",
+    "font.family": "DejaVu Sans",
+    "font.size": 18,
+    "axes.edgecolor": INK,
+    "axes.labelcolor": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "hatch.color": "#444444",
+    "hatch.linewidth": 0.8,
+    "path.simplify": False,
+}
 
 
 def _svg(fig) -> str:
@@ -43,21 +56,44 @@ def shares_chart(variants: Sequence[str], parts: Sequence[tuple[str, str, Sequen
         left = [0.0] * len(variants)
         for number, (name, color, values) in enumerate(parts):
             shares = [v / t for v, t in zip(values, totals)]
-            ax.barh(y, shares, left=left, height=0.72, color=color, edgecolor="white", linewidth=1.2,
-                    hatch=HATCHES[number % len(HATCHES)], label=name)
+            ax.barh(
+                y,
+                shares,
+                left=left,
+                height=0.72,
+                color=color,
+                edgecolor="white",
+                linewidth=1.2,
+                hatch=HATCHES[number % len(HATCHES)],
+                label=name,
+            )
             for row, share, start in zip(y, shares, left):
                 if share >= 0.075:  # room for the words: name over share
-                    ax.text(start + share / 2, row, f"{name}\n{share:.0%}", ha="center", va="center", fontsize=15,
-                            color=INK, bbox=dict(boxstyle="round,pad=0.15", facecolor="white", alpha=0.8,
-                                                 linewidth=0))
+                    ax.text(
+                        start + share / 2,
+                        row,
+                        f"{name}\n{share:.0%}",
+                        ha="center",
+                        va="center",
+                        fontsize=15,
+                        color=INK,
+                        bbox=dict(boxstyle="round,pad=0.15", facecolor="white", alpha=0.8, linewidth=0),
+                    )
             left = [a + b for a, b in zip(left, shares)]
         ax.set_yticks(y, list(variants), fontsize=20, fontweight="bold")
         ax.set_xlim(0, 1)
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_xlabel(f"share of the {what}")
         handles, labels = ax.get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(parts), 9), fontsize=16,
-                   handlelength=2.2, handleheight=1.2)
+        fig.legend(
+            handles,
+            labels,
+            loc="outside lower center",
+            ncols=min(len(parts), 9),
+            fontsize=16,
+            handlelength=2.2,
+            handleheight=1.2,
+        )
         return _svg(fig)
 
 

@@ -5,6 +5,7 @@ The page is 1440 x 810 pt (1920 x 1080 px at 96 dpi). Every text on it is at lea
 its own smallest text at 13.5 pt or more (slides.deck draws them in the slide type sizes to make sure).
 Notes are wrapped by measuring the text in DejaVu Sans, the font the page is set in.
 """
+
 from __future__ import annotations
 
 import functools
@@ -58,11 +59,14 @@ def wrap(text: str, size: float, width: float) -> list[str]:
     return lines
 
 
-def _text(x: float, y: float, text: str, size: float, color: str = TEXT, bold: bool = False,
-          anchor: str = "start") -> str:
+def _text(
+    x: float, y: float, text: str, size: float, color: str = TEXT, bold: bool = False, anchor: str = "start"
+) -> str:
     weight = ' font-weight="bold"' if bold else ""
-    return (f'<text x="{x:.1f}" y="{y:.1f}" font-family="{FONT}" font-size="{size:g}"{weight} fill="{color}" '
-            f'text-anchor="{anchor}">{escape(text)}</text>')
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-family="{FONT}" font-size="{size:g}"{weight} fill="{color}" '
+        f'text-anchor="{anchor}">{escape(text)}</text>'
+    )
 
 
 def _notes(notes: tuple[str, ...], x: float, y: float, width: float) -> list[str]:
@@ -84,8 +88,10 @@ def compose(slide: Slide, number: int, total: int, footer: str) -> str:
     parts = [_text(LEFT, 68, slide.title, TITLE_PT, bold=True)]
     if slide.subtitle:
         parts.append(_text(LEFT, 104, slide.subtitle, SUBTITLE_PT, MUTED))
-    parts.append(f'<line x1="{LEFT}" y1="{BODY_TOP - 10}" x2="{WIDTH - LEFT}" y2="{BODY_TOP - 10}" '
-                 f'stroke="#cccccc" stroke-width="1"/>')
+    parts.append(
+        f'<line x1="{LEFT}" y1="{BODY_TOP - 10}" x2="{WIDTH - LEFT}" y2="{BODY_TOP - 10}" '
+        f'stroke="#cccccc" stroke-width="1"/>'
+    )
     right = WIDTH - LEFT
     if slide.figure is not None:
         box_right = right - NOTES_WIDTH - 20 if slide.notes else right

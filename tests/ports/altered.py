@@ -2,6 +2,7 @@
 the stem has 48 channels instead of 40, block 6 has 5 sub-blocks instead of 6, and block4b has no
 squeeze-and-excitation (replaced by nn.Identity).
 """
+
 from __future__ import annotations
 
 from torch import nn

@@ -1,4 +1,5 @@
 """Factories a careless or hostile user might pass to --model: odd module names, printing, exotic exceptions."""
+
 from __future__ import annotations
 
 from collections import OrderedDict

@@ -1,4 +1,5 @@
 """Factories that exercise the loader's and tracer's failure paths (and one that only builds on the CPU)."""
+
 from __future__ import annotations
 
 import torch

@@ -7,8 +7,10 @@ ModuleList iterated in forward, block arguments decoded from strings, and - with
 the classic squeeze-and-excitation of many repositories: `b, c, _, _ = x.size()`, pooling, view, Linear, swish,
 Linear, sigmoid, view, expand_as, multiply (FX cannot trace the size unpacking). se="conv" gives the port's
 original 1x1-convolution SE; conv="functional" swaps the nn.Conv2d subclass for a plain module that holds its
-own weight and calls F.conv2d (which FX cannot trace). Factory: EfficientNet.from_name("efficientnet-b3", ...), as the original.
+own weight and calls F.conv2d (which FX cannot trace).
+Factory: EfficientNet.from_name("efficientnet-b3", ...), as the original.
 """
+
 from __future__ import annotations
 
 import collections
@@ -19,21 +21,48 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-GlobalParams = collections.namedtuple("GlobalParams", [
-    "width_coefficient", "depth_coefficient", "image_size", "dropout_rate", "num_classes", "batch_norm_momentum",
-    "batch_norm_epsilon", "drop_connect_rate", "depth_divisor", "min_depth", "include_top", "se", "conv"])
-BlockArgs = collections.namedtuple("BlockArgs", [
-    "num_repeat", "kernel_size", "stride", "expand_ratio", "input_filters", "output_filters", "se_ratio", "id_skip"])
+GlobalParams = collections.namedtuple(
+    "GlobalParams",
+    [
+        "width_coefficient",
+        "depth_coefficient",
+        "image_size",
+        "dropout_rate",
+        "num_classes",
+        "batch_norm_momentum",
+        "batch_norm_epsilon",
+        "drop_connect_rate",
+        "depth_divisor",
+        "min_depth",
+        "include_top",
+        "se",
+        "conv",
+    ],
+)
+BlockArgs = collections.namedtuple(
+    "BlockArgs",
+    ["num_repeat", "kernel_size", "stride", "expand_ratio", "input_filters", "output_filters", "se_ratio", "id_skip"],
+)
 
-BLOCKS_ARGS = ["r1_k3_s11_e1_i32_o16_se0.25", "r2_k3_s22_e6_i16_o24_se0.25", "r2_k5_s22_e6_i24_o40_se0.25",
-               "r3_k3_s22_e6_i40_o80_se0.25", "r3_k5_s11_e6_i80_o112_se0.25", "r4_k5_s22_e6_i112_o192_se0.25",
-               "r1_k3_s11_e6_i192_o320_se0.25"]
+BLOCKS_ARGS = [
+    "r1_k3_s11_e1_i32_o16_se0.25",
+    "r2_k3_s22_e6_i16_o24_se0.25",
+    "r2_k5_s22_e6_i24_o40_se0.25",
+    "r3_k3_s22_e6_i40_o80_se0.25",
+    "r3_k5_s11_e6_i80_o112_se0.25",
+    "r4_k5_s22_e6_i112_o192_se0.25",
+    "r1_k3_s11_e6_i192_o320_se0.25",
+]
 
 PARAMS = {  # (width, depth, resolution, dropout)
-    "efficientnet-b0": (1.0, 1.0, 224, 0.2), "efficientnet-b1": (1.0, 1.1, 240, 0.2),
-    "efficientnet-b2": (1.1, 1.2, 260, 0.3), "efficientnet-b3": (1.2, 1.4, 300, 0.3),
-    "efficientnet-b4": (1.4, 1.8, 380, 0.4), "efficientnet-b5": (1.6, 2.2, 456, 0.4),
-    "efficientnet-b6": (1.8, 2.6, 528, 0.5), "efficientnet-b7": (2.0, 3.1, 600, 0.5),
+    "efficientnet-b0": (1.0, 1.0, 224, 0.2),
+    "efficientnet-b1": (1.0, 1.1, 240, 0.2),
+    "efficientnet-b2": (1.1, 1.2, 260, 0.3),
+    "efficientnet-b3": (1.2, 1.4, 300, 0.3),
+    "efficientnet-b4": (1.4, 1.8, 380, 0.4),
+    "efficientnet-b5": (1.6, 2.2, 456, 0.4),
+    "efficientnet-b6": (1.8, 2.6, 528, 0.5),
+    "efficientnet-b7": (2.0, 3.1, 600, 0.5),
 }
 
 
@@ -42,9 +71,16 @@ def decode_block(text: str) -> BlockArgs:
     for op in text.split("_"):
         key, value = re.split(r"(\d.*)", op)[:2]
         options[key] = value
-    return BlockArgs(num_repeat=int(options["r"]), kernel_size=int(options["k"]), stride=int(options["s"][0]),
-                     expand_ratio=int(options["e"]), input_filters=int(options["i"]),
-                     output_filters=int(options["o"]), se_ratio=float(options["se"]), id_skip=True)
+    return BlockArgs(
+        num_repeat=int(options["r"]),
+        kernel_size=int(options["k"]),
+        stride=int(options["s"][0]),
+        expand_ratio=int(options["e"]),
+        input_filters=int(options["i"]),
+        output_filters=int(options["o"]),
+        se_ratio=float(options["se"]),
+        id_skip=True,
+    )
 
 
 def round_filters(filters: int, global_params: GlobalParams) -> int:
@@ -208,7 +244,8 @@ class EfficientNet(nn.Module):
             block_args = block_args._replace(
                 input_filters=round_filters(block_args.input_filters, global_params),
                 output_filters=round_filters(block_args.output_filters, global_params),
-                num_repeat=round_repeats(block_args.num_repeat, global_params))
+                num_repeat=round_repeats(block_args.num_repeat, global_params),
+            )
             self._blocks.append(MBConvBlock(block_args, global_params))
             if block_args.num_repeat > 1:
                 block_args = block_args._replace(input_filters=block_args.output_filters, stride=1)
@@ -243,15 +280,32 @@ class EfficientNet(nn.Module):
         return self._fc(x)
 
     @classmethod
-    def from_name(cls, model_name: str, num_classes: int = 1000, include_top: bool = True,
-                  se: str = "linear", conv: str = "subclass") -> "EfficientNet":
+    def from_name(
+        cls,
+        model_name: str,
+        num_classes: int = 1000,
+        include_top: bool = True,
+        se: str = "linear",
+        conv: str = "subclass",
+    ) -> EfficientNet:
         if model_name not in PARAMS:
             raise ValueError(f"model_name should be one of: {', '.join(PARAMS)}")
         width, depth, resolution, dropout = PARAMS[model_name]
         global_params = GlobalParams(
-            width_coefficient=width, depth_coefficient=depth, image_size=resolution, dropout_rate=dropout,
-            num_classes=num_classes, batch_norm_momentum=0.99, batch_norm_epsilon=1e-3, drop_connect_rate=0.2,
-            depth_divisor=8, min_depth=None, include_top=include_top, se=se, conv=conv)
+            width_coefficient=width,
+            depth_coefficient=depth,
+            image_size=resolution,
+            dropout_rate=dropout,
+            num_classes=num_classes,
+            batch_norm_momentum=0.99,
+            batch_norm_epsilon=1e-3,
+            drop_connect_rate=0.2,
+            depth_divisor=8,
+            min_depth=None,
+            include_top=include_top,
+            se=se,
+            conv=conv,
+        )
         return cls([decode_block(s) for s in BLOCKS_ARGS], global_params)
 
 

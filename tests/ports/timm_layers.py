@@ -1,10 +1,11 @@
 """timm's layers that its EfficientNets are built from (timm.layers.norm_act, cond_conv2d, mixed_conv2d,
 create_conv2d): normalisation + activation in one module, CondConv2d (groups from x.shape, weight from the
 routing), MixedConv2d (several kernel sizes over channel groups)."""
+
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -21,8 +22,15 @@ def make_divisible(v: float, divisor: int = 8, min_value: int | None = None, rou
 
 # --------------------------------------------------------------------------------------------------- norm + act
 class BatchNormAct2d(nn.BatchNorm2d):
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, apply_act: bool = True,
-                 act_layer: Callable[..., nn.Module] = nn.ReLU, inplace: bool = True) -> None:
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        apply_act: bool = True,
+        act_layer: Callable[..., nn.Module] = nn.ReLU,
+        inplace: bool = True,
+    ) -> None:
         super().__init__(num_features, eps=eps, momentum=momentum)
         self.drop = nn.Identity()
         self.act = act_layer(inplace=inplace) if apply_act else nn.Identity()
@@ -30,8 +38,9 @@ class BatchNormAct2d(nn.BatchNorm2d):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # the body of nn.BatchNorm2d.forward, copied as timm does (for TorchScript and tracing)
         bn_training = self.training or (self.running_mean is None and self.running_var is None)
-        x = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, bn_training,
-                         self.momentum or 0.0, self.eps)
+        x = F.batch_norm(
+            x, self.running_mean, self.running_var, self.weight, self.bias, bn_training, self.momentum or 0.0, self.eps
+        )
         return self.act(self.drop(x))
 
 
@@ -43,8 +52,16 @@ def _num_groups(num_channels: int, num_groups: int, group_size: int | None) -> i
 
 
 class GroupNormAct(nn.GroupNorm):
-    def __init__(self, num_channels: int, num_groups: int = 32, eps: float = 1e-5, group_size: int | None = None,
-                 apply_act: bool = True, act_layer: Callable[..., nn.Module] = nn.ReLU, inplace: bool = True) -> None:
+    def __init__(
+        self,
+        num_channels: int,
+        num_groups: int = 32,
+        eps: float = 1e-5,
+        group_size: int | None = None,
+        apply_act: bool = True,
+        act_layer: Callable[..., nn.Module] = nn.ReLU,
+        inplace: bool = True,
+    ) -> None:
         super().__init__(_num_groups(num_channels, num_groups, group_size), num_channels, eps=eps)
         self.drop = nn.Identity()
         self.act = act_layer(inplace=inplace) if apply_act else nn.Identity()
@@ -57,8 +74,14 @@ class GroupNormAct(nn.GroupNorm):
 class FrozenBatchNormAct2d(nn.Module):
     """Batch norm with fixed statistics and affine terms held as buffers, written out as x * scale + shift."""
 
-    def __init__(self, num_features: int, eps: float = 1e-5, apply_act: bool = True,
-                 act_layer: Callable[..., nn.Module] = nn.ReLU, inplace: bool = True) -> None:
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        apply_act: bool = True,
+        act_layer: Callable[..., nn.Module] = nn.ReLU,
+        inplace: bool = True,
+    ) -> None:
         super().__init__()
         self.eps = eps
         self.register_buffer("weight", torch.ones(num_features))
@@ -79,8 +102,14 @@ class FrozenBatchNormAct2d(nn.Module):
 class LayerNormAct2d(nn.LayerNorm):
     """Layer norm over the channels of an NCHW map (timm's LayerNorm2d: permute, F.layer_norm, permute back)."""
 
-    def __init__(self, num_channels: int, eps: float = 1e-6, apply_act: bool = True,
-                 act_layer: Callable[..., nn.Module] = nn.ReLU, inplace: bool = True) -> None:
+    def __init__(
+        self,
+        num_channels: int,
+        eps: float = 1e-6,
+        apply_act: bool = True,
+        act_layer: Callable[..., nn.Module] = nn.ReLU,
+        inplace: bool = True,
+    ) -> None:
         super().__init__(num_channels, eps=eps)
         self.act = act_layer(inplace=inplace) if apply_act else nn.Identity()
 
@@ -90,8 +119,9 @@ class LayerNormAct2d(nn.LayerNorm):
         return self.act(x.permute(0, 3, 1, 2))
 
 
-def no_norm_act(num_features: int, apply_act: bool = True, act_layer: Callable[..., nn.Module] = nn.ReLU,
-                inplace: bool = True) -> nn.Module:
+def no_norm_act(
+    num_features: int, apply_act: bool = True, act_layer: Callable[..., nn.Module] = nn.ReLU, inplace: bool = True
+) -> nn.Module:
     """No normalisation at all, only the activation (as in normalizer-free networks)."""
     return act_layer(inplace=inplace) if apply_act else nn.Identity()
 
@@ -101,8 +131,15 @@ class CondConv2d(nn.Module):
     """Conditionally parameterised convolution: a per-example mix of expert kernels, run as one grouped conv over
     the batch folded into the channels (groups = self.groups * B, from x.shape)."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3, stride: int = 1, groups: int = 1,
-                 num_experts: int = 4) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int = 3,
+        stride: int = 1,
+        groups: int = 1,
+        num_experts: int = 4,
+    ) -> None:
         super().__init__()
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.groups = (kernel_size, kernel_size), (stride, stride), groups
@@ -130,14 +167,19 @@ def _split_channels(num_chan: int, num_groups: int) -> list[int]:
 class MixedConv2d(nn.ModuleDict):
     """Mixed grouped convolution (MixNet): the channels split into groups, each with its own kernel size."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: list[int], stride: int = 1,
-                 depthwise: bool = False) -> None:
+    def __init__(
+        self, in_channels: int, out_channels: int, kernel_size: list[int], stride: int = 1, depthwise: bool = False
+    ) -> None:
         super().__init__()
         in_splits = _split_channels(in_channels, len(kernel_size))
         out_splits = _split_channels(out_channels, len(kernel_size))
         for idx, (k, in_ch, out_ch) in enumerate(zip(kernel_size, in_splits, out_splits)):
-            self.add_module(str(idx), nn.Conv2d(in_ch, out_ch, k, stride=stride, padding=(k - 1) // 2,
-                                                groups=in_ch if depthwise else 1, bias=False))
+            self.add_module(
+                str(idx),
+                nn.Conv2d(
+                    in_ch, out_ch, k, stride=stride, padding=(k - 1) // 2, groups=in_ch if depthwise else 1, bias=False
+                ),
+            )
         self.splits = in_splits
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -145,12 +187,17 @@ class MixedConv2d(nn.ModuleDict):
         return torch.cat([c(x_split[i]) for i, c in enumerate(self.values())], 1)
 
 
-def create_conv2d(in_chs: int, out_chs: int, kernel_size: int | list[int], stride: int = 1,
-                  depthwise: bool = False, num_experts: int = 0) -> nn.Module:
+def create_conv2d(
+    in_chs: int,
+    out_chs: int,
+    kernel_size: int | list[int],
+    stride: int = 1,
+    depthwise: bool = False,
+    num_experts: int = 0,
+) -> nn.Module:
     if isinstance(kernel_size, list):
         return MixedConv2d(in_chs, out_chs, kernel_size, stride, depthwise)
     groups = in_chs if depthwise else 1
     if num_experts:
         return CondConv2d(in_chs, out_chs, kernel_size, stride, groups, num_experts)
-    return nn.Conv2d(in_chs, out_chs, kernel_size, stride, padding=(kernel_size - 1) // 2, groups=groups,
-                     bias=False)
+    return nn.Conv2d(in_chs, out_chs, kernel_size, stride, padding=(kernel_size - 1) // 2, groups=groups, bias=False)

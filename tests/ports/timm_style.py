@@ -8,19 +8,27 @@ CondConv with 4 experts, 'k3.5.7' mixed depthwise kernels, '_noskip'). Normalisa
 x.mean -> conv_reduce -> act1 -> conv_expand -> gate; CondConv2d computes its groups from x.shape and its weight
 from the routing; the head is conv_head -> bn2 -> SelectAdaptivePool2d (pool + flatten) -> classifier.
 """
+
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tests.ports.timm_layers import (BatchNormAct2d, FrozenBatchNormAct2d, GroupNormAct, LayerNormAct2d, create_conv2d,
-                                     make_divisible, no_norm_act)
+from tests.ports.timm_layers import (
+    BatchNormAct2d,
+    FrozenBatchNormAct2d,
+    GroupNormAct,
+    LayerNormAct2d,
+    create_conv2d,
+    make_divisible,
+    no_norm_act,
+)
 
 
 def round_channels(channels: int, multiplier: float = 1.0, divisor: int = 8) -> int:
@@ -79,14 +87,25 @@ class DepthwiseSeparableConv(Block):
 
 
 class InvertedResidual(Block):
-    def __init__(self, in_chs, out_chs, dw_kernel_size, stride, noskip, se_chs, act_layer, norm_layer, drop_path,
-                 mid_chs, num_experts=0):
+    def __init__(
+        self,
+        in_chs,
+        out_chs,
+        dw_kernel_size,
+        stride,
+        noskip,
+        se_chs,
+        act_layer,
+        norm_layer,
+        drop_path,
+        mid_chs,
+        num_experts=0,
+    ):
         super().__init__()
         self.has_skip = stride == 1 and in_chs == out_chs and not noskip
         self.conv_pw = create_conv2d(in_chs, mid_chs, 1, num_experts=num_experts)
         self.bn1 = norm_layer(mid_chs, act_layer=act_layer)
-        self.conv_dw = create_conv2d(mid_chs, mid_chs, dw_kernel_size, stride, depthwise=True,
-                                     num_experts=num_experts)
+        self.conv_dw = create_conv2d(mid_chs, mid_chs, dw_kernel_size, stride, depthwise=True, num_experts=num_experts)
         self.bn2 = norm_layer(mid_chs, act_layer=act_layer)
         self.se = SqueezeExcite(mid_chs, se_chs, act_layer) if se_chs else nn.Identity()
         self.conv_pwl = create_conv2d(mid_chs, out_chs, 1, num_experts=num_experts)
@@ -116,8 +135,9 @@ class CondConvResidual(InvertedResidual):
 class EdgeResidual(Block):
     """Expansion convolution (a full kxk conv, strided) then a pointwise-linear projection: FusedMBConv."""
 
-    def __init__(self, in_chs, out_chs, exp_kernel_size, stride, noskip, se_chs, act_layer, norm_layer, drop_path,
-                 mid_chs):
+    def __init__(
+        self, in_chs, out_chs, exp_kernel_size, stride, noskip, se_chs, act_layer, norm_layer, drop_path, mid_chs
+    ):
         super().__init__()
         self.has_skip = stride == 1 and in_chs == out_chs and not noskip
         self.conv_exp = create_conv2d(in_chs, mid_chs, exp_kernel_size, stride)
@@ -150,10 +170,20 @@ def decode_block(text: str) -> dict:
 
 
 class EfficientNet(nn.Module):
-    def __init__(self, arch_def: list[list[str]], channel_multiplier: float = 1.0, depth_multiplier: float = 1.0,
-                 num_classes: int = 1000, stem_size: int = 32, num_features: int = 1280, drop_rate: float = 0.2,
-                 drop_path_rate: float = 0.2, act_layer: Callable[..., nn.Module] = nn.SiLU,
-                 norm_layer: Callable[..., nn.Module] = BatchNormAct2d, mid_fn: Callable | None = None) -> None:
+    def __init__(
+        self,
+        arch_def: list[list[str]],
+        channel_multiplier: float = 1.0,
+        depth_multiplier: float = 1.0,
+        num_classes: int = 1000,
+        stem_size: int = 32,
+        num_features: int = 1280,
+        drop_rate: float = 0.2,
+        drop_path_rate: float = 0.2,
+        act_layer: Callable[..., nn.Module] = nn.SiLU,
+        norm_layer: Callable[..., nn.Module] = BatchNormAct2d,
+        mid_fn: Callable | None = None,
+    ) -> None:
         super().__init__()
         round_chs = partial(round_channels, multiplier=channel_multiplier)
         self.drop_rate = drop_rate
@@ -173,8 +203,17 @@ class EfficientNet(nn.Module):
                     mid = make_divisible((b["fc"] or in_chs) * b["e"])
                     mid = mid_fn(index, mid) if mid_fn else mid
                     se_chs = max(1, int(in_chs * b["se"])) if b["se"] else 0
-                    common = (in_chs, out_chs, b["k"], stride, b["noskip"], se_chs, act_layer, norm_layer,
-                              drop_path_rate * index / total)
+                    common = (
+                        in_chs,
+                        out_chs,
+                        b["k"],
+                        stride,
+                        b["noskip"],
+                        se_chs,
+                        act_layer,
+                        norm_layer,
+                        drop_path_rate * index / total,
+                    )
                     if b["kind"] == "ds":
                         layers.append(DepthwiseSeparableConv(*common))
                     elif b["kind"] == "er":
@@ -199,9 +238,15 @@ class EfficientNet(nn.Module):
         return self.classifier(x)
 
 
-B0_ARCH = [["ds_r1_k3_s1_e1_c16_se0.25"], ["ir_r2_k3_s2_e6_c24_se0.25"], ["ir_r2_k5_s2_e6_c40_se0.25"],
-           ["ir_r3_k3_s2_e6_c80_se0.25"], ["ir_r3_k5_s1_e6_c112_se0.25"], ["ir_r4_k5_s2_e6_c192_se0.25"],
-           ["ir_r1_k3_s1_e6_c320_se0.25"]]
+B0_ARCH = [
+    ["ds_r1_k3_s1_e1_c16_se0.25"],
+    ["ir_r2_k3_s2_e6_c24_se0.25"],
+    ["ir_r2_k5_s2_e6_c40_se0.25"],
+    ["ir_r3_k3_s2_e6_c80_se0.25"],
+    ["ir_r3_k5_s1_e6_c112_se0.25"],
+    ["ir_r4_k5_s2_e6_c192_se0.25"],
+    ["ir_r1_k3_s1_e6_c320_se0.25"],
+]
 
 
 def efficientnet_b0(**kwargs) -> EfficientNet:
@@ -242,8 +287,14 @@ def mixnet_b0(**kwargs) -> EfficientNet:
 
 def efficientnet_es(**kwargs) -> EfficientNet:
     """EfficientNet-EdgeTPU-S: three fused-MBConv (edge residual) stages, ReLU, no squeeze-and-excitation."""
-    arch = [["er_r1_k3_s1_e4_c24_fc24_noskip"], ["er_r2_k3_s2_e8_c32"], ["er_r4_k3_s2_e8_c48"],
-            ["ir_r5_k5_s2_e8_c96"], ["ir_r4_k5_s1_e8_c144"], ["ir_r2_k5_s2_e8_c192"]]
+    arch = [
+        ["er_r1_k3_s1_e4_c24_fc24_noskip"],
+        ["er_r2_k3_s2_e8_c32"],
+        ["er_r4_k3_s2_e8_c48"],
+        ["ir_r5_k5_s2_e8_c96"],
+        ["ir_r4_k5_s1_e8_c144"],
+        ["ir_r2_k5_s2_e8_c192"],
+    ]
     return EfficientNet(arch, act_layer=nn.ReLU, **kwargs)
 
 
@@ -255,8 +306,8 @@ PRUNED_KEEP = (0.5, 0.75, 0.625, 0.875, 0.375)
 def efficientnet_b3_pruned(**kwargs) -> EfficientNet:
     """B3 with channel-pruned expansions: every sub-block has its own expanded width; stages, repeats, kernels,
     strides and stage widths stay B3's."""
+
     def pruned(index: int, mid: int) -> int:
         return make_divisible(mid * PRUNED_KEEP[index % len(PRUNED_KEEP)])
 
-    return EfficientNet(B0_ARCH, channel_multiplier=1.2, depth_multiplier=1.4, drop_rate=0.3, mid_fn=pruned,
-                        **kwargs)
+    return EfficientNet(B0_ARCH, channel_multiplier=1.2, depth_multiplier=1.4, drop_rate=0.3, mid_fn=pruned, **kwargs)

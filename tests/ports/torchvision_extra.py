@@ -1,29 +1,44 @@
 """More of torchvision's EfficientNet code: EfficientNetV2's FusedMBConv stages (torchvision.models.efficientnet_v2_s)
 and torchvision.ops.misc.FrozenBatchNorm2d as a norm_layer (as detection backbones build EfficientNets)."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 import torch
 from torch import nn
 
-from tests.ports.torchvision_style import (Conv2dNormActivation, EfficientNet, MBConvConfig, StochasticDepth,
-                                           _efficientnet, _MBConvConfig)
+from tests.ports.torchvision_style import (
+    Conv2dNormActivation,
+    EfficientNet,
+    MBConvConfig,
+    StochasticDepth,
+    _efficientnet,
+    _MBConvConfig,
+)
 
 
 class FusedMBConvConfig(_MBConvConfig):
-    def __init__(self, expand_ratio: float, kernel: int, stride: int, input_channels: int, out_channels: int,
-                 num_layers: int, block: Callable[..., nn.Module] | None = None) -> None:
-        super().__init__(expand_ratio, kernel, stride, input_channels, out_channels, num_layers,
-                         block or FusedMBConv)
+    def __init__(
+        self,
+        expand_ratio: float,
+        kernel: int,
+        stride: int,
+        input_channels: int,
+        out_channels: int,
+        num_layers: int,
+        block: Callable[..., nn.Module] | None = None,
+    ) -> None:
+        super().__init__(expand_ratio, kernel, stride, input_channels, out_channels, num_layers, block or FusedMBConv)
 
 
 class FusedMBConv(nn.Module):
     """A full kxk convolution in place of MBConv's 1x1 expansion + depthwise convolution."""
 
-    def __init__(self, cnf: FusedMBConvConfig, stochastic_depth_prob: float,
-                 norm_layer: Callable[..., nn.Module]) -> None:
+    def __init__(
+        self, cnf: FusedMBConvConfig, stochastic_depth_prob: float, norm_layer: Callable[..., nn.Module]
+    ) -> None:
         super().__init__()
         if not 1 <= cnf.stride <= 2:
             raise ValueError("illegal stride value")
@@ -33,16 +48,33 @@ class FusedMBConv(nn.Module):
         expanded_channels = cnf.adjust_channels(cnf.input_channels, cnf.expand_ratio)
         if expanded_channels != cnf.input_channels:
             # fused expand
-            layers.append(Conv2dNormActivation(cnf.input_channels, expanded_channels, kernel_size=cnf.kernel,
-                                               stride=cnf.stride, norm_layer=norm_layer,
-                                               activation_layer=activation_layer))
+            layers.append(
+                Conv2dNormActivation(
+                    cnf.input_channels,
+                    expanded_channels,
+                    kernel_size=cnf.kernel,
+                    stride=cnf.stride,
+                    norm_layer=norm_layer,
+                    activation_layer=activation_layer,
+                )
+            )
             # project
-            layers.append(Conv2dNormActivation(expanded_channels, cnf.out_channels, kernel_size=1,
-                                               norm_layer=norm_layer, activation_layer=None))
+            layers.append(
+                Conv2dNormActivation(
+                    expanded_channels, cnf.out_channels, kernel_size=1, norm_layer=norm_layer, activation_layer=None
+                )
+            )
         else:
-            layers.append(Conv2dNormActivation(cnf.input_channels, cnf.out_channels, kernel_size=cnf.kernel,
-                                               stride=cnf.stride, norm_layer=norm_layer,
-                                               activation_layer=activation_layer))
+            layers.append(
+                Conv2dNormActivation(
+                    cnf.input_channels,
+                    cnf.out_channels,
+                    kernel_size=cnf.kernel,
+                    stride=cnf.stride,
+                    norm_layer=norm_layer,
+                    activation_layer=activation_layer,
+                )
+            )
         self.block = nn.Sequential(*layers)
         self.stochastic_depth = StochasticDepth(stochastic_depth_prob, "row")
         self.out_channels = cnf.out_channels
@@ -64,8 +96,13 @@ def efficientnet_v2_s(**kwargs) -> EfficientNet:
         MBConvConfig(6, 3, 1, 128, 160, 9),
         MBConvConfig(6, 3, 2, 160, 256, 15),
     ]
-    return EfficientNet(setting, dropout=0.2, last_channel=1280,  # type: ignore[arg-type]
-                        norm_layer=partial(nn.BatchNorm2d, eps=1e-03), **kwargs)
+    return EfficientNet(
+        setting,
+        dropout=0.2,
+        last_channel=1280,  # type: ignore[arg-type]
+        norm_layer=partial(nn.BatchNorm2d, eps=1e-03),
+        **kwargs,
+    )
 
 
 # -------------------------------------------------------------------------------- torchvision.ops.misc

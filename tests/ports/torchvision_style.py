@@ -6,13 +6,14 @@ SqueezeExcitation with fc1 / fc2 1x1 convolutions and separate activation module
 StochasticDepth modules on the skip branch, AdaptiveAvgPool2d + torch.flatten + Sequential(Dropout, Linear).
 `include_top` is the one addition (torchvision always has the classifier), to compare with Keras' include_top.
 """
+
 from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable
 
 import torch
 from torch import nn
@@ -28,17 +29,29 @@ def _make_divisible(v: float, divisor: int, min_value: int | None = None) -> int
 
 
 class Conv2dNormActivation(nn.Sequential):
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3, stride: int = 1,
-                 padding: int | None = None, groups: int = 1,
-                 norm_layer: Callable[..., nn.Module] | None = nn.BatchNorm2d,
-                 activation_layer: Callable[..., nn.Module] | None = nn.ReLU, dilation: int = 1,
-                 inplace: bool | None = True, bias: bool | None = None):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int = 3,
+        stride: int = 1,
+        padding: int | None = None,
+        groups: int = 1,
+        norm_layer: Callable[..., nn.Module] | None = nn.BatchNorm2d,
+        activation_layer: Callable[..., nn.Module] | None = nn.ReLU,
+        dilation: int = 1,
+        inplace: bool | None = True,
+        bias: bool | None = None,
+    ):
         if padding is None:
             padding = (kernel_size - 1) // 2 * dilation
         if bias is None:
             bias = norm_layer is None
-        layers: list[nn.Module] = [nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding,
-                                             dilation=dilation, groups=groups, bias=bias)]
+        layers: list[nn.Module] = [
+            nn.Conv2d(
+                in_channels, out_channels, kernel_size, stride, padding, dilation=dilation, groups=groups, bias=bias
+            )
+        ]
         if norm_layer is not None:
             layers.append(norm_layer(out_channels))
         if activation_layer is not None:
@@ -49,9 +62,13 @@ class Conv2dNormActivation(nn.Sequential):
 
 
 class SqueezeExcitation(nn.Module):
-    def __init__(self, input_channels: int, squeeze_channels: int,
-                 activation: Callable[..., nn.Module] = nn.ReLU,
-                 scale_activation: Callable[..., nn.Module] = nn.Sigmoid):
+    def __init__(
+        self,
+        input_channels: int,
+        squeeze_channels: int,
+        activation: Callable[..., nn.Module] = nn.ReLU,
+        scale_activation: Callable[..., nn.Module] = nn.Sigmoid,
+    ):
         super().__init__()
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc1 = nn.Conv2d(input_channels, squeeze_channels, 1)
@@ -112,9 +129,18 @@ class _MBConvConfig:
 
 
 class MBConvConfig(_MBConvConfig):
-    def __init__(self, expand_ratio: float, kernel: int, stride: int, input_channels: int, out_channels: int,
-                 num_layers: int, width_mult: float = 1.0, depth_mult: float = 1.0,
-                 block: Callable[..., nn.Module] | None = None) -> None:
+    def __init__(
+        self,
+        expand_ratio: float,
+        kernel: int,
+        stride: int,
+        input_channels: int,
+        out_channels: int,
+        num_layers: int,
+        width_mult: float = 1.0,
+        depth_mult: float = 1.0,
+        block: Callable[..., nn.Module] | None = None,
+    ) -> None:
         self.block = block or MBConv
         self.expand_ratio = expand_ratio
         self.kernel = kernel
@@ -129,8 +155,13 @@ class MBConvConfig(_MBConvConfig):
 
 
 class MBConv(nn.Module):
-    def __init__(self, cnf: MBConvConfig, stochastic_depth_prob: float, norm_layer: Callable[..., nn.Module],
-                 se_layer: Callable[..., nn.Module] = SqueezeExcitation) -> None:
+    def __init__(
+        self,
+        cnf: MBConvConfig,
+        stochastic_depth_prob: float,
+        norm_layer: Callable[..., nn.Module],
+        se_layer: Callable[..., nn.Module] = SqueezeExcitation,
+    ) -> None:
         super().__init__()
         if not 1 <= cnf.stride <= 2:
             raise ValueError("illegal stride value")
@@ -139,15 +170,33 @@ class MBConv(nn.Module):
         activation_layer = nn.SiLU
         expanded_channels = cnf.adjust_channels(cnf.input_channels, cnf.expand_ratio)
         if expanded_channels != cnf.input_channels:
-            layers.append(Conv2dNormActivation(cnf.input_channels, expanded_channels, kernel_size=1,
-                                               norm_layer=norm_layer, activation_layer=activation_layer))
-        layers.append(Conv2dNormActivation(expanded_channels, expanded_channels, kernel_size=cnf.kernel,
-                                           stride=cnf.stride, groups=expanded_channels, norm_layer=norm_layer,
-                                           activation_layer=activation_layer))
+            layers.append(
+                Conv2dNormActivation(
+                    cnf.input_channels,
+                    expanded_channels,
+                    kernel_size=1,
+                    norm_layer=norm_layer,
+                    activation_layer=activation_layer,
+                )
+            )
+        layers.append(
+            Conv2dNormActivation(
+                expanded_channels,
+                expanded_channels,
+                kernel_size=cnf.kernel,
+                stride=cnf.stride,
+                groups=expanded_channels,
+                norm_layer=norm_layer,
+                activation_layer=activation_layer,
+            )
+        )
         squeeze_channels = max(1, cnf.input_channels // 4)
         layers.append(se_layer(expanded_channels, squeeze_channels, activation=partial(nn.SiLU, inplace=True)))
-        layers.append(Conv2dNormActivation(expanded_channels, cnf.out_channels, kernel_size=1,
-                                           norm_layer=norm_layer, activation_layer=None))
+        layers.append(
+            Conv2dNormActivation(
+                expanded_channels, cnf.out_channels, kernel_size=1, norm_layer=norm_layer, activation_layer=None
+            )
+        )
         self.block = nn.Sequential(*layers)
         self.stochastic_depth = StochasticDepth(stochastic_depth_prob, "row")
         self.out_channels = cnf.out_channels
@@ -161,17 +210,26 @@ class MBConv(nn.Module):
 
 
 class EfficientNet(nn.Module):
-    def __init__(self, inverted_residual_setting: list[MBConvConfig], dropout: float,
-                 stochastic_depth_prob: float = 0.2, num_classes: int = 1000,
-                 norm_layer: Callable[..., nn.Module] | None = None, include_top: bool = True,
-                 last_channel: int | None = None) -> None:
+    def __init__(
+        self,
+        inverted_residual_setting: list[MBConvConfig],
+        dropout: float,
+        stochastic_depth_prob: float = 0.2,
+        num_classes: int = 1000,
+        norm_layer: Callable[..., nn.Module] | None = None,
+        include_top: bool = True,
+        last_channel: int | None = None,
+    ) -> None:
         super().__init__()
         if norm_layer is None:
             norm_layer = nn.BatchNorm2d
         layers: list[nn.Module] = []
         firstconv_output_channels = inverted_residual_setting[0].input_channels
-        layers.append(Conv2dNormActivation(3, firstconv_output_channels, kernel_size=3, stride=2,
-                                           norm_layer=norm_layer, activation_layer=nn.SiLU))
+        layers.append(
+            Conv2dNormActivation(
+                3, firstconv_output_channels, kernel_size=3, stride=2, norm_layer=norm_layer, activation_layer=nn.SiLU
+            )
+        )
         total_stage_blocks = sum(cnf.num_layers for cnf in inverted_residual_setting)
         stage_block_id = 0
         for cnf in inverted_residual_setting:
@@ -187,14 +245,22 @@ class EfficientNet(nn.Module):
             layers.append(nn.Sequential(*stage))
         lastconv_input_channels = inverted_residual_setting[-1].out_channels
         lastconv_output_channels = last_channel if last_channel is not None else 4 * lastconv_input_channels
-        layers.append(Conv2dNormActivation(lastconv_input_channels, lastconv_output_channels, kernel_size=1,
-                                           norm_layer=norm_layer, activation_layer=nn.SiLU))
+        layers.append(
+            Conv2dNormActivation(
+                lastconv_input_channels,
+                lastconv_output_channels,
+                kernel_size=1,
+                norm_layer=norm_layer,
+                activation_layer=nn.SiLU,
+            )
+        )
         self.features = nn.Sequential(*layers)
         self.include_top = include_top
         if include_top:
             self.avgpool = nn.AdaptiveAvgPool2d(1)
-            self.classifier = nn.Sequential(nn.Dropout(p=dropout, inplace=True),
-                                            nn.Linear(lastconv_output_channels, num_classes))
+            self.classifier = nn.Sequential(
+                nn.Dropout(p=dropout, inplace=True), nn.Linear(lastconv_output_channels, num_classes)
+            )
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out")
@@ -264,4 +330,3 @@ def efficientnet_b6(**kwargs) -> EfficientNet:
 
 def efficientnet_b7(**kwargs) -> EfficientNet:
     return _efficientnet(2.0, 3.1, 0.5, norm_layer=partial(nn.BatchNorm2d, eps=0.001, momentum=0.01), **kwargs)
-

@@ -1,5 +1,6 @@
 """A plain B0 handed over the ways users hand models over: compiled by TorchScript, or returning feature maps
 only (no head)."""
+
 from __future__ import annotations
 
 import warnings
