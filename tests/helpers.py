@@ -28,6 +28,13 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def cli_stdout(capsys, *argv: str) -> str:
+    """Run a command that must succeed (exit 0) and return what it printed on stdout."""
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 0, err
+    return out
+
+
 def one_line_exit_2(code: int, out: str, err: str, message: str) -> None:
     """The promise for bad input of any kind: exit 2, nothing on stdout, one line on stderr naming the problem."""
     assert code == 2, err

@@ -10,22 +10,14 @@ import re
 import sys
 
 import pytest
-from helpers import cached_analysis
+from helpers import cached_analysis, cli_stdout
 from markupsafe import escape
 
 import effnet_inspect as ei
-from effnet_inspect.cli import main
 from effnet_inspect.render.tables import COLUMNS, Level
 from tests.ports.torchvision_style import efficientnet_b0
 
 ALTERED = "tests.ports.altered:make"
-
-
-def cli(capsys, *argv: str) -> str:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return out
 
 
 def body_rows(html: str) -> int:
@@ -95,7 +87,7 @@ def test_verdict_html_states_the_verdict_and_the_differences():
 # ------------------------------------------------------------------------------------------ pandas
 @pytest.mark.parametrize("level, variants", [("family", []), ("stage", ["b0", "b3"]), ("subblock", ["b1"])])
 def test_to_pandas_columns_are_the_json_keys(capsys, level, variants):
-    rows = json.loads(cli(capsys, "table", *variants, "--level", level, "--format", "json"))
+    rows = json.loads(cli_stdout(capsys, "table", *variants, "--level", level, "--format", "json"))
     keys = [k for key, value in rows[0].items() for k in (value if key == "module_counts" else [key])]
     frame = ei.table(variants or None, level).to_pandas()
     assert list(frame.columns) == keys
@@ -113,7 +105,7 @@ def test_to_pandas_without_pandas_is_one_clear_error(monkeypatch):
 @pytest.mark.parametrize("fmt", ["text", "md", "csv", "json", "latex"])
 @pytest.mark.parametrize("level, variants", [("family", []), ("stage", ["b0"]), ("subblock", ["b2", "phi=0.5"])])
 def test_cli_and_api_tables_are_byte_identical(capsys, fmt, level, variants):
-    out = cli(capsys, "table", *variants, "--level", level, "--format", fmt)
+    out = cli_stdout(capsys, "table", *variants, "--level", level, "--format", fmt)
     t = ei.table(variants or None, level)
     assert out == t.render(fmt)
     method = {"text": t.to_text, "md": t.to_markdown, "csv": t.to_csv, "json": t.to_json, "latex": t.to_latex}
@@ -121,10 +113,10 @@ def test_cli_and_api_tables_are_byte_identical(capsys, fmt, level, variants):
 
 
 def test_cli_and_api_agree_for_another_implementation(capsys):
-    assert cli(capsys, "table", "--model", ALTERED, "--format", "json") == ei.table(model=ALTERED).to_json()
-    assert cli(capsys, "inspect", "--model", ALTERED) == ei.inspect(ALTERED).text
-    assert cli(capsys, "inspect", "--model", ALTERED, "--format", "json") == ei.inspect(ALTERED).to_json()
-    assert cli(capsys, "summary", "--model", ALTERED) == ei.summary(model=ALTERED).text
+    assert cli_stdout(capsys, "table", "--model", ALTERED, "--format", "json") == ei.table(model=ALTERED).to_json()
+    assert cli_stdout(capsys, "inspect", "--model", ALTERED) == ei.inspect(ALTERED).text
+    assert cli_stdout(capsys, "inspect", "--model", ALTERED, "--format", "json") == ei.inspect(ALTERED).to_json()
+    assert cli_stdout(capsys, "summary", "--model", ALTERED) == ei.summary(model=ALTERED).text
 
 
 @pytest.mark.parametrize(
@@ -139,15 +131,15 @@ def test_cli_and_api_agree_for_another_implementation(capsys):
     ],
 )
 def test_cli_and_api_diagrams_are_byte_identical(capsys, argv, kwargs):
-    assert cli(capsys, "diagram", *argv, "--format", "dot") == ei.diagram(argv[0], **kwargs).dot
+    assert cli_stdout(capsys, "diagram", *argv, "--format", "dot") == ei.diagram(argv[0], **kwargs).dot
 
 
 def test_cli_and_api_svg_files_are_byte_identical(capsys, tmp_path):
-    cli(capsys, "diagram", "b0", "b4", "b7", "--side-by-side", "--out", str(tmp_path / "cli.svg"))
+    cli_stdout(capsys, "diagram", "b0", "b4", "b7", "--side-by-side", "--out", str(tmp_path / "cli.svg"))
     d = ei.diagram(["b0", "b4", "b7"], side_by_side=True)
     assert (tmp_path / "cli.svg").read_text(encoding="utf-8") == d.svg
     assert d.save(tmp_path / "api.svg").read_bytes() == (tmp_path / "cli.svg").read_bytes()
-    assert cli(capsys, "summary", "b0", "--no-top") == ei.summary("b0", include_top=False).text
+    assert cli_stdout(capsys, "summary", "b0", "--no-top") == ei.summary("b0", include_top=False).text
 
 
 # ------------------------------------------------------------------------------------------ the calls

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import one_line_exit_2, run_cli
 
 from effnet_inspect.arch.specs import parse_variant
 from effnet_inspect.bench.device import peaks_for
@@ -417,18 +418,12 @@ if not torch.cuda.is_available():
 
 @pytest.mark.parametrize("argv,message", BAD)
 def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):
-    try:
-        code = main(["bench", "w=0.25,d=0.25,r=32", *argv])
-    except SystemExit as exc:  # argparse errors exit from the parser
-        code = exc.code
-    err = capsys.readouterr().err
-    assert code == 2
-    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    one_line_exit_2(*run_cli(capsys, "bench", "w=0.25,d=0.25,r=32", *argv), message)
 
 
 def test_out_directory_is_refused_before_measuring(tmp_path, capsys):
-    assert main(["bench", "w=0.25,d=0.25,r=32", "--device", "cpu", "--out", str(tmp_path)]) == 2
-    assert "is a directory" in capsys.readouterr().err
+    argv = ["bench", "w=0.25,d=0.25,r=32", "--device", "cpu", "--out", str(tmp_path)]
+    one_line_exit_2(*run_cli(capsys, *argv), "is a directory")
 
 
 # ------------------------------------------------------------------------------ the prepared GPU scripts

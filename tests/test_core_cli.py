@@ -10,19 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from effnet_inspect.cli import main
+from helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse exits on its own errors
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_summary_b0_matches_golden(capsys, golden):

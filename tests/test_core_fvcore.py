@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from helpers import one_line_exit_2, run_cli
 
 from effnet_inspect.analysis.measure import analyze, table_rows
 from effnet_inspect.arch.kinds import LayerKind
@@ -22,9 +23,7 @@ def test_fvcore_counts_our_macs_plus_two_ops_per_batch_norm_element(variant, res
 def test_without_the_fvcore_extra_one_line_names_it(monkeypatch, capsys):
     import sys
 
-    from effnet_inspect.cli import main
-
     monkeypatch.setitem(sys.modules, "fvcore.nn", None)  # import fails as if the extra were not installed
-    assert main(["table", "b0", "--fvcore"]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "--fvcore needs fvcore" in err and "effnet-inspect[fvcore]" in err
+    code, out, err = run_cli(capsys, "table", "b0", "--fvcore")
+    one_line_exit_2(code, out, err, "--fvcore needs fvcore")
+    assert "effnet-inspect[fvcore]" in err

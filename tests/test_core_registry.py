@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import cli_stdout
 from torch import nn
 
 from effnet_inspect.analysis.measure import analyze, totals
@@ -116,13 +117,10 @@ def test_our_builds_have_no_unknown_nodes(official):
 
 
 def test_inspect_says_what_it_did_not_count(capsys):
-    from effnet_inspect.cli import main
-
-    assert main(["inspect", "--model", "tests.ports.odd:with_unknown_ops"]) == 0
-    out = capsys.readouterr().out
+    out = cli_stdout(capsys, "inspect", "--model", "tests.ports.odd:with_unknown_ops")
     assert "Not counted: clamp x1 (unknown layer kinds" in out
-    assert main(["inspect", "--model", "tests.ports.odd:with_unknown_ops", "--format", "json"]) == 0
-    assert '"not_counted": {\n    "clamp": 1\n  }' in capsys.readouterr().out
+    out = cli_stdout(capsys, "inspect", "--model", "tests.ports.odd:with_unknown_ops", "--format", "json")
+    assert '"not_counted": {\n    "clamp": 1\n  }' in out
 
 
 # ----------------------------------------------------------------------------------------------- exceptions

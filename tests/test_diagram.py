@@ -14,7 +14,7 @@ import sys
 from itertools import groupby
 
 import pytest
-from helpers import cached_analysis
+from helpers import cached_analysis, cli_stdout, one_line_exit_2, run_cli
 
 from effnet_inspect.analysis.measure import module_counts, sub_block_rows
 from effnet_inspect.arch.kinds import LayerKind
@@ -356,12 +356,6 @@ def test_side_by_side_svg_is_deterministic():
 
 
 # ------------------------------------------------------------------------------------------------ CLI
-def _one_line_error(capsys) -> str:
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "Traceback" not in err
-    return err
-
-
 @pytest.mark.parametrize(
     "argv, fragment",
     [
@@ -374,30 +368,23 @@ def _one_line_error(capsys) -> str:
     ],
 )
 def test_cli_bad_arguments_exit_2(capsys, argv, fragment):
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse's own errors
-        code = exc.code
-    assert code == 2
-    assert fragment in _one_line_error(capsys)
+    one_line_exit_2(*run_cli(capsys, *argv), fragment)
 
 
 def test_cli_side_by_side_needs_stage_level(capsys):
-    assert main(["diagram", "b0", "b1", "--side-by-side", "--level", "module"]) == 2
-    assert "stage level" in _one_line_error(capsys)
+    one_line_exit_2(*run_cli(capsys, "diagram", "b0", "b1", "--side-by-side", "--level", "module"), "stage level")
 
 
 def test_cli_unwritable_out_exit_2(tmp_path, capsys):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    assert main(["diagram", "b0", "--format", "dot", "--out", str(blocker / "b0.dot")]) == 2
-    assert "is a file, not a directory" in _one_line_error(capsys)
+    argv = ["diagram", "b0", "--format", "dot", "--out", str(blocker / "b0.dot")]
+    one_line_exit_2(*run_cli(capsys, *argv), "is a file, not a directory")
     assert blocker.read_text() == "not a directory"
 
 
 def test_cli_dot_to_stdout(capsys):
-    assert main(["diagram", "b0", "--format", "dot"]) == 0
-    assert capsys.readouterr().out == diagram_dot(cached_analysis("b0"), "stage")
+    assert cli_stdout(capsys, "diagram", "b0", "--format", "dot") == diagram_dot(cached_analysis("b0"), "stage")
 
 
 def test_cli_several_variants_give_one_file_each(tmp_path, capsys):
@@ -405,8 +392,8 @@ def test_cli_several_variants_give_one_file_each(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b0-module.dot", "b1-module.dot"]
     assert (tmp_path / "b1-module.dot").read_text() == diagram_dot(cached_analysis("b1"), "module")
     capsys.readouterr()
-    assert main(["diagram", "b0", "b1", "--format", "dot", "--out", str(tmp_path / "one.dot")]) == 2
-    assert "must be a directory" in _one_line_error(capsys)
+    argv = ["diagram", "b0", "b1", "--format", "dot", "--out", str(tmp_path / "one.dot")]
+    one_line_exit_2(*run_cli(capsys, *argv), "must be a directory")
     single = tmp_path / "single"
     single.mkdir()
     assert main(["diagram", "b2", "--format", "dot", "--out", str(single)]) == 0  # a directory: default name

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import run_cli
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +26,6 @@ from effnet_inspect.bench.measure import MIN_ITERS, BenchConfig, Measurer
 from effnet_inspect.bench.models import ours
 from effnet_inspect.bench.results import BenchEnvironment, BenchSettings, Precision, Status, Timer, load_results
 from effnet_inspect.bench.run import bench_config, is_out_of_memory
-from effnet_inspect.cli import main
 from effnet_inspect.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,15 +47,6 @@ CPU_ENV = BenchEnvironment(
     cpu="test cpu",
     threads=1,
 )
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def cpu_config(batch: int, variant=TINY) -> BenchConfig:

@@ -7,24 +7,9 @@ import os
 import re
 
 import pytest
-
-from effnet_inspect.cli import main
+from helpers import one_line_exit_2, run_cli
 
 TINY = "w=0.25,d=0.25,r=32"
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_exit_2(code: int, out: str, err: str, message: str) -> None:
-    assert code == 2, err
-    assert out == "" and len(err.strip().splitlines()) == 1 and message in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import one_line_exit_2, run_cli
 
-from effnet_inspect.cli import main
 from effnet_inspect.errors import InputError
 from effnet_inspect.files import TMP_SUFFIX, write_atomic
 
@@ -28,20 +28,6 @@ ONE_FILE = {
     "compare": ["compare", TINY, "w=0.25,d=0.5,r=32"],
     "bench": ["bench", TINY, "--device", "cpu", "--warmup", "0", "--iters", "1", "--repeats", "1"],
 }
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_exit_2(code: int, out: str, err: str, message: str) -> None:
-    assert code == 2, err
-    assert len(err.strip().splitlines()) == 1 and message in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize("command", sorted(ONE_FILE))

@@ -13,8 +13,8 @@ import xml.dom.minidom
 from pathlib import Path
 
 import pytest
+from helpers import one_line_exit_2, run_cli
 
-from effnet_inspect.cli import main
 from effnet_inspect.errors import InputError
 from effnet_inspect.ports.factory import parse_factory, public_callables
 from tests.ports import hostile
@@ -23,20 +23,6 @@ ROOT = Path(__file__).resolve().parents[1]
 TV = "tests.ports.torchvision_style"
 TF = "tests.ports.tf_port_style"
 HOSTILE = "tests.ports.hostile"
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_exit_2(code: int, out: str, err: str, message: str) -> None:
-    assert code == 2, err
-    assert out == "" and len(err.strip().splitlines()) == 1 and message in err and "Traceback" not in err
 
 
 # ------------------------------------------------------------------------------------------ side effects

@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import cached_analysis
+from helpers import cached_analysis, cli_stdout, one_line_exit_2, run_cli
 
 from effnet_inspect.analysis.measure import analyze, module_counts, stage_rows
 from effnet_inspect.analysis.trace import Tracer, _layer_graph, fuse_swish, trace
 from effnet_inspect.arch.kinds import LayerKind
-from effnet_inspect.cli import main
 from effnet_inspect.errors import InputError
 from effnet_inspect.ports.factory import load, parse_factory
 from effnet_inspect.ports.keras import keras_equivalent
@@ -250,25 +249,23 @@ def test_cli_inspect_json_from_the_repository_root():
 
 
 def test_cli_inspect_text(capsys):
-    assert main(["inspect", "--model", f"{TV}:efficientnet_b0"]) == 0
-    out = capsys.readouterr().out
+    out = cli_stdout(capsys, "inspect", "--model", f"{TV}:efficientnet_b0")
     assert "matches B0: no architectural differences" in out
     assert "Keras-equivalent layers: 240" in out
 
 
 def test_cli_table_family_json_gains_the_verdict(capsys):
-    assert main(["table", "--model", f"{TV}:efficientnet_b0", "--format", "json"]) == 0
-    (row,) = json.loads(capsys.readouterr().out)
+    (row,) = json.loads(cli_stdout(capsys, "table", "--model", f"{TV}:efficientnet_b0", "--format", "json"))
     assert row["matched_variant"] == "b0" and row["differences"] == []
     assert row["params"] == 5_288_548 and row["module_counts"]["module5"] == 9
 
 
 def test_cli_table_stage_and_summary_with_model(capsys):
-    assert main(["table", "--model", "tests.ports.altered:make", "--level", "stage", "--format", "json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    argv = ["table", "--model", "tests.ports.altered:make", "--level", "stage", "--format", "json"]
+    rows = json.loads(cli_stdout(capsys, *argv))
     assert [r["repeats"] for r in rows if r["stage"] == "block6"] == [5]
-    assert main(["summary", "--model", f"{TV}:efficientnet_b0", "--kwargs", '{"include_top": false}']) == 0
-    assert "Nodes: 246" in capsys.readouterr().out  # 237 - 23 Keras layers it lacks + 32 SE activations
+    out = cli_stdout(capsys, "summary", "--model", f"{TV}:efficientnet_b0", "--kwargs", '{"include_top": false}')
+    assert "Nodes: 246" in out  # 237 - 23 Keras layers it lacks + 32 SE activations
 
 
 BAD = {
@@ -301,14 +298,9 @@ BAD = {
 
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_input_is_one_line_and_exit_2(case, capsys):
-    try:
-        code = main(BAD[case])
-    except SystemExit as exc:  # argparse's own errors (a missing --model)
-        code = exc.code
-    assert code == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert captured.err.startswith(f"effnet-inspect {BAD[case][0]}: error: ") and captured.err.count("\n") == 1
+    code, out, err = run_cli(capsys, *BAD[case])
+    one_line_exit_2(code, out, err, f"effnet-inspect {BAD[case][0]}: error: ")
+    assert err.startswith(f"effnet-inspect {BAD[case][0]}: error: ")
 
 
 def test_tracing_failure_names_the_op_and_the_module():

@@ -10,7 +10,7 @@ import json
 
 import pytest
 import torch
-from helpers import cached_analysis
+from helpers import cached_analysis, cli_stdout, one_line_exit_2, run_cli
 
 from effnet_inspect.analysis.measure import Level, stage_rows
 from effnet_inspect.arch.kinds import LayerKind, ModuleType, SubBlockType
@@ -59,10 +59,9 @@ def structural(spec: str) -> list[Difference]:
 
 @pytest.mark.parametrize("spec", sorted(PORTS))
 def test_every_port_gets_a_verdict_or_one_line_and_status_2(spec, capsys):
-    code = main(["inspect", "--model", spec, "--format", "json"])  # an exception here fails the test (exit 1)
-    out, err = capsys.readouterr()
+    code, out, err = run_cli(capsys, "inspect", "--model", spec, "--format", "json")  # an exception fails the test
     if PORTS[spec] is None:
-        assert code == 2 and out == "" and err.count("\n") == 1 and "pass the eager nn.Module" in err
+        one_line_exit_2(code, out, err, "pass the eager nn.Module")
         return
     variant, matches = PORTS[spec]
     data = json.loads(out)
@@ -218,18 +217,16 @@ def test_a_model_in_train_mode_is_inspected_in_eval_mode_and_left_alone():
 
 # ------------------------------------------------------------------------------------------- side by side
 def test_layers_mean_keras_layers_for_every_model(capsys):
-    assert main(["table", "b0", "--model", f"{TV}:efficientnet_b0", "--format", "json"]) == 0
-    ours, theirs = json.loads(capsys.readouterr().out)
+    ours, theirs = json.loads(cli_stdout(capsys, "table", "b0", "--model", f"{TV}:efficientnet_b0", "--format", "json"))
     assert ours["layers"] == theirs["layers"] == 240 and theirs["nodes"] == 250 and "nodes" not in ours
-    assert main(["table", "b0", "--model", f"{TV}:efficientnet_b0", "--level", "stage", "--format", "json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    argv = ["table", "b0", "--model", f"{TV}:efficientnet_b0", "--level", "stage", "--format", "json"]
+    rows = json.loads(cli_stdout(capsys, *argv))
     for a, b in zip(rows[:9], rows[9:]):
         assert (a["stage"], a["layers"], a["out_resolution"]) == (b["stage"], b["layers"], b["out_resolution"])
 
 
 def test_table_text_shows_the_verdict_under_variants_and_model(capsys):
-    assert main(["table", "b3", "--model", "tests.ports.altered:make"]) == 0
-    out = capsys.readouterr().out
+    out = cli_stdout(capsys, "table", "b3", "--model", "tests.ports.altered:make")
     lines = out.splitlines()
     assert lines[2].startswith("b3 ") and lines[3].startswith("altered:make ") and "Nodes" in lines[0]
     assert "Verdict for altered:make: does not match any of B0-B7; closest is B3 (3 differences)" in out
@@ -242,8 +239,8 @@ def test_compare_a_variant_with_a_model(tmp_path, capsys):
     html = page.read_text()
     assert 'id="stage-growth"' in html and "closest is B3 (1 difference)" in html
     assert "Notes for porting weights" in html and "symmetric padding" in html
-    assert main(["compare", "b3"]) == 2
-    assert "compare needs two models, got 1" in capsys.readouterr().err
+    capsys.readouterr()
+    one_line_exit_2(*run_cli(capsys, "compare", "b3"), "compare needs two models, got 1")
 
 
 def test_report_shows_the_verdict_on_the_models_page_and_in_the_index(tmp_path, capsys):

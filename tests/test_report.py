@@ -8,12 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import cached_analysis
+from helpers import cached_analysis, run_cli
 
 from effnet_inspect.arch.published import PAPER_TABLE2
 from effnet_inspect.arch.rounding import channel_step, rounding
 from effnet_inspect.arch.specs import OFFICIAL_NAMES, VARIANTS, parse_variant, round_filters, scale
-from effnet_inspect.cli import main
 from effnet_inspect.render.tables import Format, Level
 from effnet_inspect.render.tables import render as render_table
 from effnet_inspect.report import write_report
@@ -26,15 +25,6 @@ REPORTS = ROOT / "reports"
 BENCH_EXAMPLE = Path(__file__).parent / "data" / "bench_cpu_example.json"
 TEXT_SUFFIXES = {".html", ".svg", ".csv", ".json", ".md", ".tex", ".txt"}
 TABLE_SUFFIX = {Format.CSV: "csv", Format.JSON: "json", Format.MD: "md", Format.LATEX: "tex"}
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def small_report(out: Path, bench: bool = True):
