@@ -6,7 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 fast=0
 if [ "${1:-}" = "--fast" ]; then fast=1; shift; fi
-scripts/setup.sh --test
+# Set-up is idempotent but costs seconds (pip checks every package): it reruns only when the .venv is missing or
+# what it installs from has changed since the last set-up.
+stamp=.venv/.setup-test-done
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ scripts/setup.sh -nt "$stamp" ]; then
+  scripts/setup.sh --test
+  touch "$stamp"
+fi
 .venv/bin/python -m ruff check .
 .venv/bin/python -m ruff format --check .
 .venv/bin/python -m mypy  # the type check: configuration in pyproject.toml

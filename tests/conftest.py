@@ -3,10 +3,24 @@ pytest --update-golden."""
 
 from __future__ import annotations
 
-import pytest
-from helpers import Golden, cached_analysis
+import os
 
-from effnet_inspect.arch.specs import OFFICIAL_NAMES
+# One CPU thread per test process, set before torch is imported (here, and inherited by the subprocesses tests
+# start). pytest -n 2 already runs a process per core: torch's default of a thread per core on top of that puts
+# several spinning OpenMP threads on each core, and a shared machine turns that into minutes (a benchmark test took
+# 66 s with two threads beside other work and 4.6 s with one). OMP_NUM_THREADS set by the caller wins.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import pytest  # noqa: E402
+from helpers import Golden, cached_analysis  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+from effnet_inspect.arch.specs import OFFICIAL_NAMES  # noqa: E402
+
+# CI (.ci/run: --hypothesis-profile=ci --hypothesis-seed=N): new examples every run, as locally, but a failure
+# prints the blob that replays it and the run's seed is printed, so any CI failure can be rerun exactly. This
+# replaces Hypothesis' own "ci" profile, which would draw the same fixed examples on every run (derandomize).
+settings.register_profile("ci", print_blob=True, database=None, deadline=None)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -74,6 +74,7 @@ def test_summary_html_lists_every_layer():
     assert repr(s) == str(s) == s.text
 
 
+@pytest.mark.slow
 def test_verdict_html_states_the_verdict_and_the_differences():
     v = ei.inspect(ALTERED)
     html = v._repr_html_()
@@ -112,6 +113,7 @@ def test_cli_and_api_tables_are_byte_identical(capsys, fmt, level, variants):
     assert method[fmt]() == out
 
 
+@pytest.mark.slow
 def test_cli_and_api_agree_for_another_implementation(capsys):
     assert cli_stdout(capsys, "table", "--model", ALTERED, "--format", "json") == ei.table(model=ALTERED).to_json()
     assert cli_stdout(capsys, "inspect", "--model", ALTERED) == ei.inspect(ALTERED).text
@@ -143,6 +145,7 @@ def test_cli_and_api_svg_files_are_byte_identical(capsys, tmp_path):
 
 
 # ------------------------------------------------------------------------------------------ the calls
+@pytest.mark.slow
 def test_inspect_takes_a_module_object_and_a_name():
     v = ei.inspect(efficientnet_b0(), name="torchvision b0")
     assert v.matched_variant == "b0" and v.differences == [] and v.analysis.name == "torchvision b0"

@@ -69,6 +69,7 @@ def oom(message: str = "CUDA out of memory. Tried to allocate 2.00 GiB") -> torc
 
 
 # ------------------------------------------------------------------------------------------ format and loader
+@pytest.mark.slow
 def test_real_run_round_trips_through_json(tmp_path, measurer):
     out = tmp_path / "run.json"
     ceilings = Ceilings("given", 10.0, {"fp32": 0.1})
@@ -304,6 +305,7 @@ def test_configurations_after_the_deadline_are_skipped(measurer):
     assert all("time budget" in r.error for r in run.results)
 
 
+@pytest.mark.slow
 def test_compiled_run_has_no_stage_split_and_says_why():
     measurer = Measurer(torch.device("cpu"), SETTINGS, compile_backend="eager")  # dynamo without inductor: quick
     result = bench_config(config(1, compiled=True), measurer, CPU_ENV)
@@ -311,6 +313,7 @@ def test_compiled_run_has_no_stage_split_and_says_why():
     assert result.stage_note == "not split: torch.compile fuses work across the stage boundaries"
 
 
+@pytest.mark.slow
 def test_time_budget_cuts_passes_but_not_below_the_minimum():
     settings = BenchSettings(
         warmup=1, iters=50, repeats=1, budget_s=1e-6, timer=Timer.PERF_COUNTER, cudnn_benchmark=False
@@ -323,6 +326,7 @@ def test_time_budget_cuts_passes_but_not_below_the_minimum():
 FAST = ["--device", "cpu", "--warmup", "1", "--iters", "2", "--repeats", "1"]
 
 
+@pytest.mark.slow
 def test_cli_runs_and_writes_the_file(tmp_path, capsys):
     out = tmp_path / "sub" / "bench.json"
     code = main(
@@ -353,6 +357,7 @@ def test_cli_runs_and_writes_the_file(tmp_path, capsys):
     assert set(run.ceilings.matmul_tflops) == {"fp32", "bf16"} and run.ceilings.copy_gb_s > 0
 
 
+@pytest.mark.slow
 def test_cli_measures_other_implementations_beside_ours(tmp_path, capsys):
     """--model (with --kwargs and --name) next to a built-in variant, each split into the stages inspect finds."""
     out = tmp_path / "bench.json"

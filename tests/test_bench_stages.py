@@ -54,6 +54,7 @@ def test_our_stages_start_at_their_first_sub_block():
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "factory,expected",
     [
@@ -143,6 +144,7 @@ def test_wall_clock_split_times_each_stage():
     assert split.ratio == pytest.approx(1.0, abs=0.25)  # sleeps overshoot a little on a busy machine
 
 
+@pytest.mark.slow
 def test_unsplittable_model_is_measured_and_says_why(monkeypatch):
     """A model without a module to mark a stage's start is still measured, with a note instead of a split."""
     from effnet_inspect.bench import models
@@ -158,6 +160,7 @@ def test_unsplittable_model_is_measured_and_says_why(monkeypatch):
     assert m.split_note == "not split: block3 starts in module 'x', which other stages also run"
 
 
+@pytest.mark.slow
 def test_stage_split_of_a_real_model_covers_it():
     settings = BenchSettings(
         warmup=1, iters=3, repeats=1, budget_s=None, timer=Timer.PERF_COUNTER, cudnn_benchmark=False

@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from browser import BENCH_EXAMPLE, Opened
 
+pytestmark = pytest.mark.browser
 REPORTS = Path(__file__).resolve().parents[1] / "reports"
 PAGES = ("index.html", "b0.html", "b1.html", "compare-b0-b1.html", "bench.html", "standalone/b0-b4.html")
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from helpers import run_cli
+from helpers import one_line_exit_2, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
+CHILD_ENV = {**os.environ, "PYTHONPATH": str(ROOT)}  # the package and tests.ports from any folder
 
 
 def test_summary_b0_matches_golden(capsys, golden):
@@ -128,16 +130,34 @@ BAD_INPUTS = [
     (["table", "--level", "layer"], "choose from family, stage, subblock"),
     (["summary", "b10"], "valid: b0-b7"),
     (["table", "b0", "--out", "/proc/forbidden/x.csv"], "cannot"),
+    (["table", "--levle", "stage"], "unrecognized arguments: --levle"),
+    (["table", "--lev", "stage"], "unrecognized arguments: --lev"),  # no guessing from prefixes
+    (["table", "w=1_0"], "'1_0' is not a number"),
+    (["table", "b0", "--out", ""], "--out is empty"),
+    (["table", "b0", "--out", "some/dir/"], "names a directory; give a file name"),
+    (["compare", "b0", "b1", "--out", "page.txt"], "must end in .html or name a folder"),
+    (["inspect", "--model", "builtins:exit"], "SystemExit"),
+    (["report", "b0", "--bench", "/bin/sh", "--out", "never"], "not a results file"),
+    (["bench", "w=0.25,d=0.25,r=32", "--device", "cpu", "--out", "/proc/bench.json"], "cannot"),
 ]
 
 
 @pytest.mark.parametrize("argv,message", BAD_INPUTS)
-def test_bad_input_is_one_line_exit_2(argv, message):
-    proc = subprocess.run([sys.executable, "-m", "effnet_inspect", *argv], capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 2
-    assert proc.stdout == ""
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0] and "Traceback" not in proc.stderr
+def test_bad_input_is_one_line_exit_2(tmp_path, capsys, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
+    one_line_exit_2(*run_cli(capsys, *argv), message)
+    assert list(tmp_path.iterdir()) == []  # nothing created, not even the report folder it refused
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("case", [0, 9, 8], ids=["input-error", "argparse-error", "filesystem-error"])
+def test_bad_input_in_a_fresh_process_is_one_line_exit_2(tmp_path, case):
+    """The same promise from `python -m effnet_inspect`: no traceback on the way out of the interpreter either."""
+    argv, message = BAD_INPUTS[case]
+    proc = subprocess.run(
+        [sys.executable, "-m", "effnet_inspect", *argv], capture_output=True, text=True, cwd=tmp_path, env=CHILD_ENV
+    )
+    one_line_exit_2(proc.returncode, proc.stdout, proc.stderr, message)
 
 
 def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
@@ -157,6 +177,7 @@ def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
     assert target.read_text() == "old" and list(tmp_path.iterdir()) == [target]
 
 
+@pytest.mark.e2e
 def test_console_script_and_module_entry_points():
     out = subprocess.run([sys.executable, "-m", "effnet_inspect", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "summary" in out.stdout and "table" in out.stdout
@@ -181,22 +202,3 @@ def test_out_extension_decides_the_format_unless_it_contradicts_format(tmp_path,
     assert json.loads((tmp_path / "t.json").read_text())[0]["variant"] == "b0"
     code, _, err = run_cli(capsys, "table", "b0", "--out", str(tmp_path / "u.json"), "--format", "csv")
     assert code == 2 and "looks like json but --format is csv" in err and not (tmp_path / "u.json").exists()
-
-
-@pytest.mark.parametrize(
-    "argv,message",
-    [
-        (["table", "--levle", "stage"], "unrecognized arguments: --levle"),
-        (["table", "--lev", "stage"], "unrecognized arguments: --lev"),  # no guessing from prefixes
-        (["table", "w=1_0"], "'1_0' is not a number"),
-        (["table", "b0", "--out", ""], "--out is empty"),
-        (["table", "b0", "--out", "some/dir/"], "names a directory; give a file name"),
-        (["compare", "b0", "b1", "--out", "page.txt"], "must end in .html or name a folder"),
-        (["inspect", "--model", "builtins:exit"], "SystemExit"),
-        (["report", "b0", "--bench", "/bin/sh", "--out", "/tmp/effnet-inspect-never"], "not a results file"),
-        (["bench", "w=0.25,d=0.25,r=32", "--device", "cpu", "--out", "/proc/bench.json"], "cannot"),
-    ],
-)
-def test_more_bad_input_is_one_line_exit_2(argv, message):
-    test_bad_input_is_one_line_exit_2(argv, message)
-    assert not Path("/tmp/effnet-inspect-never").exists()

@@ -10,6 +10,7 @@ from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.render.tables import Level
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant,resolution", [("b0", 224), ("w=0.5,d=0.5,r=96", 96), ("b3", 64)])
 def test_fvcore_counts_our_macs_plus_two_ops_per_batch_norm_element(variant, resolution):
     """fvcore counts a multiply-add as one flop (our MACs), adds scale+shift per batch-norm element at inference,

@@ -21,4 +21,4 @@ def test_readme_family_table_is_current():
 def test_readme_opens_with_the_two_commands():
     head = README.read_text().split("\n## ")[0]
     assert "bash scripts/setup.sh && .venv/bin/effnet-inspect report" in head
-    assert "bash scripts/test.sh" in head
+    assert "bash scripts/test.sh\n" in head and "bash scripts/test.sh --fast\n" in head

@@ -322,6 +322,7 @@ for fmt in ("svg", "pdf"):
 """
 
 
+@pytest.mark.e2e
 @needs_dot
 def test_separate_processes_give_identical_bytes(tmp_path):
     """Nothing in the output depends on the process: hash seeds differ, and the PDF's dates are pinned."""
@@ -413,6 +414,7 @@ def _cli_without_dot(tmp_path, *args):
     )
 
 
+@pytest.mark.e2e
 def test_cli_without_graphviz(tmp_path):
     done = _cli_without_dot(tmp_path, "--format", "dot")
     assert done.returncode == 0 and done.stdout.startswith("digraph b0_stages {")

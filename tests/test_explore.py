@@ -10,6 +10,8 @@ import re
 import pytest
 from browser import Opened
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture
 def b0(browser_report, chromium):

@@ -89,6 +89,7 @@ def test_out_of_memory_is_recognised_on_every_device(exc, oom):
     assert is_out_of_memory(exc) is oom
 
 
+@pytest.mark.slow
 def test_every_configuration_failing_exits_2_after_printing_the_table(capsys, monkeypatch):
     def broken(self, config, batch):
         raise RuntimeError("kernel not available")
@@ -102,6 +103,7 @@ def test_every_configuration_failing_exits_2_after_printing_the_table(capsys, mo
     ]
 
 
+@pytest.mark.slow
 def test_some_configurations_failing_still_exit_0(capsys, monkeypatch):
     real = Measurer.__call__
 
@@ -116,6 +118,7 @@ def test_some_configurations_failing_still_exit_0(capsys, monkeypatch):
 
 
 # ------------------------------------------------------------------------------ results before failing writes
+@pytest.mark.slow
 def test_full_device_prints_the_results_then_one_line(capsys):
     code, out, err = run_cli(
         capsys, "bench", "w=0.25,d=0.25,r=32", *QUICK, "--batch-sizes", "1,2", "--out", "/dev/full"
@@ -126,6 +129,7 @@ def test_full_device_prints_the_results_then_one_line(capsys):
     ]
 
 
+@pytest.mark.e2e
 def test_sigint_mid_run_prints_what_was_measured_and_keeps_the_file(tmp_path):
     out = tmp_path / "bench.json"
     proc = subprocess.Popen(
@@ -287,6 +291,7 @@ CHANGE = st.tuples(st.sampled_from(PATHS), JSON_VALUES) | st.sampled_from(PATHS)
 )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", 15)),
     deadline=None,

@@ -73,6 +73,7 @@ def test_empty_variants_are_refused_not_read_as_all(tmp_path, capsys, monkeypatc
     one_line_exit_2(*run_cli(capsys, *argv), "unknown variant")
 
 
+@pytest.mark.slow
 def test_report_folder_of_another_variant_set_lists_what_is_there(tmp_path, capsys):
     out = tmp_path / "r"
     assert run_cli(capsys, "report", TINY, "w=0.25,d=0.5,r=32", "--out", str(out))[0] == 0

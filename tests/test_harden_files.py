@@ -92,7 +92,9 @@ def test_hard_link_rewrite_checks_space_before_touching_the_file(tmp_path, monke
     assert second.read_text() == "old" and sorted(os.listdir(tmp_path)) == ["a.txt", "b.txt"]
 
 
-@pytest.mark.parametrize("command", ["diagram", "compare", "bench", "table", "summary"])
+@pytest.mark.parametrize(
+    "command", ["diagram", "compare", pytest.param("bench", marks=pytest.mark.slow), "table", "summary"]
+)  # bench: a real measurement
 def test_dash_is_stdout_and_creates_nothing(tmp_path, capsys, monkeypatch, command):
     monkeypatch.chdir(tmp_path)
     code, out, err = run_cli(capsys, *ONE_FILE[command], "--out", "-")
@@ -163,6 +165,7 @@ def test_stale_temporaries_of_dead_runs_are_removed_and_nothing_else(tmp_path, c
         sleeper.wait()
 
 
+@pytest.mark.e2e
 def test_temporary_left_by_sigkill_is_removed_by_the_next_run(tmp_path):
     """A real SIGKILL while a file is half-written (held there by a write that never returns)."""
     target = tmp_path / "family.csv"

@@ -17,12 +17,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from effnet_inspect.cli import main
 from effnet_inspect.files import TMP_SUFFIX
 
+pytestmark = pytest.mark.slow  # 20 whole commands
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # --model imports tests.ports while the current directory is the sandbox
     sys.path.insert(0, str(ROOT))

@@ -26,6 +26,7 @@ HOSTILE = "tests.ports.hostile"
 
 
 # ------------------------------------------------------------------------------------------ side effects
+@pytest.mark.e2e
 def test_current_directory_leaves_sys_path_after_the_import(tmp_path):
     """A stray jinja2.py beside the user's factory must not be what `report` imports later (a fresh process, started
     the way the console script starts: without the current directory on sys.path)."""
@@ -125,6 +126,7 @@ def test_default_names_tell_models_apart():
     assert parse_factory(f"{TV}:efficientnet_b0", None, "mine").name == "mine"
 
 
+@pytest.mark.slow
 def test_two_models_of_one_factory_get_two_files_and_name_labels_them(tmp_path, capsys):
     for variant in ("b0", "b3"):
         kwargs = json.dumps({"model_name": f"efficientnet-{variant}"})
@@ -189,6 +191,7 @@ def test_suggestions_list_the_modules_callables_never_nn_module_methods(capsys):
 ODD = ["c\x01lassifier", "&#0;&amp;]]>", "a\nb", "a\udc80b", "\u202eevil"]
 
 
+@pytest.mark.slow
 def test_odd_module_names_keep_every_output_whole(tmp_path, capsys):
     kwargs = json.dumps({"names": ODD})
     code, out, err = run_cli(capsys, "summary", "--model", f"{HOSTILE}:odd_names", "--kwargs", kwargs)

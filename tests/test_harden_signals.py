@@ -74,6 +74,7 @@ def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120) -> bool:
     return False
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("presses,delay", [(1, 0.0), (2, 0.0)])
 def test_real_sigint_during_a_report_exits_130_in_one_line(tmp_path, presses, delay):
     out = tmp_path / "r"

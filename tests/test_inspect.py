@@ -230,6 +230,7 @@ def test_factory_that_cannot_build_on_meta_is_built_on_cpu():
 
 
 # ------------------------------------------------------------------------------------------------------ CLI
+@pytest.mark.e2e
 def test_cli_inspect_json_from_the_repository_root():
     result = subprocess.run(
         [sys.executable, "-m", "effnet_inspect", "inspect", "--model", "tests.ports.altered:make", "--format", "json"],

@@ -100,6 +100,7 @@ def test_the_fused_pass_runs_for_inference_only():
     assert all(b.fused for b in model.modules() if hasattr(b, "fused"))
 
 
+@pytest.mark.slow
 def test_torch_compile_sees_the_plain_pass():
     torch._dynamo.reset()
     model = random_statistics(build("w=0.25,d=0.25,r=32"))

@@ -43,6 +43,7 @@ def rows(html: str) -> int:
     return html.split("<tbody>", 1)[1].split("</tbody>", 1)[0].count("<tr")
 
 
+@pytest.mark.e2e
 def test_notebook_runs_and_every_cell_shows_what_it_promises(executed):
     data, problems = executed
     assert problems == []  # no error, nothing on stderr

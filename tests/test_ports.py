@@ -57,7 +57,10 @@ def structural(spec: str) -> list[Difference]:
     return closest_variant(structure(found.analysis), found.analysis.include_top)[1]
 
 
-@pytest.mark.parametrize("spec", sorted(PORTS))
+@pytest.mark.parametrize(
+    "spec",
+    [pytest.param(s, marks=pytest.mark.slow) if s.endswith(("scripted_b0", "traced_b0")) else s for s in sorted(PORTS)],
+)  # TorchScript compiles for seconds
 def test_every_port_gets_a_verdict_or_one_line_and_status_2(spec, capsys):
     code, out, err = run_cli(capsys, "inspect", "--model", spec, "--format", "json")  # an exception fails the test
     if PORTS[spec] is None:
@@ -233,6 +236,7 @@ def test_table_text_shows_the_verdict_under_variants_and_model(capsys):
     assert "  - block6 has 5 sub-blocks; B3 has 6" in out
 
 
+@pytest.mark.slow
 def test_compare_a_variant_with_a_model(tmp_path, capsys):
     assert main(["compare", "b3", "--model", f"{TIMM}:efficientnet_b3_pruned", "--out", str(tmp_path)]) == 0
     (page,) = tmp_path.glob("compare-b3-*.html")
@@ -243,6 +247,7 @@ def test_compare_a_variant_with_a_model(tmp_path, capsys):
     one_line_exit_2(*run_cli(capsys, "compare", "b3"), "compare needs two models, got 1")
 
 
+@pytest.mark.slow
 def test_report_shows_the_verdict_on_the_models_page_and_in_the_index(tmp_path, capsys):
     assert main(["report", "b0", "--model", f"{TIMM}:efficientnet_b0_gn", "--out", str(tmp_path)]) == 0
     page = (tmp_path / "timm-style-efficientnet-b0-gn.html").read_text()

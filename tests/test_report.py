@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import cached_analysis, run_cli
+from helpers import cached_analysis, one_line_exit_2, run_cli
 
 from effnet_inspect.arch.published import PAPER_TABLE2
 from effnet_inspect.arch.rounding import channel_step, rounding
@@ -38,9 +38,17 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.fixture(scope="module")
+def b0_b1(tmp_path_factory):
+    """One small report (B0, B1, the example benchmark) that the tests below only read: (Report, its folder)."""
+    out = tmp_path_factory.mktemp("b0-b1") / "report-out"
+    return small_report(out), out
+
+
 # ------------------------------------------------------------------------------------------------ files
-def test_report_writes_every_page_and_table(tmp_path):
-    report = small_report(tmp_path)
+@pytest.mark.slow
+def test_report_writes_every_page_and_table(b0_b1):
+    report, folder = b0_b1
     names = {str(p) for p in report.files}
     for page in ("index.html", "b0.html", "b1.html", "compare-b0-b1.html", "bench.html"):
         assert page in names
@@ -52,42 +60,44 @@ def test_report_writes_every_page_and_table(tmp_path):
         assert f"{variant}/diagram-layer.svg" not in names  # in the page only: too big for a slide
         assert f"{variant}/summary.txt" in names
     # exactly the files the report claims, and no temporary leftovers from the atomic writes
-    assert set(snapshot(tmp_path)) == names
+    assert set(snapshot(folder)) == names
 
 
-def test_report_is_deterministic(tmp_path):
-    small_report(tmp_path / "one")
+@pytest.mark.slow
+def test_report_is_deterministic(tmp_path, b0_b1):
     small_report(tmp_path / "two")
-    first, second = snapshot(tmp_path / "one"), snapshot(tmp_path / "two")
+    first, second = snapshot(b0_b1[1]), snapshot(tmp_path / "two")
     assert first.keys() == second.keys()
     different = [name for name in first if first[name] != second[name]]
     assert not different
 
 
-def test_outputs_hold_no_absolute_paths_or_timestamps(tmp_path):
-    out = tmp_path / "report-out"
-    small_report(out)
+@pytest.mark.slow
+def test_outputs_hold_no_absolute_paths_or_timestamps(b0_b1):
+    out = b0_b1[1]
     date = re.compile(r"\b(19|20)\d\d-[01]\d-[0-3]\d\b|\b[0-2]\d:[0-5]\d:[0-5]\d\b")
     for name, data in snapshot(out).items():
         if Path(name).suffix not in TEXT_SUFFIXES:
             continue
         text = data.decode("utf-8")
-        assert str(tmp_path) not in text and str(ROOT) not in text and str(Path.home()) + "/" not in text, name
+        assert str(out.parent) not in text and str(ROOT) not in text and str(Path.home()) + "/" not in text, name
         assert "file://" not in text, name
         assert not date.search(text), (name, date.search(text).group(0))
 
 
+@pytest.mark.slow
 def test_report_never_deletes_other_files(tmp_path):
     mine = tmp_path / "notes.txt"
     mine.write_text("keep me")
     (tmp_path / "b0").mkdir()
     (tmp_path / "b0" / "mine.svg").write_text("<svg/>")
-    small_report(tmp_path, bench=False)
+    write_report([cached_analysis("b0")], tmp_path, show_progress=False)
     assert mine.read_text() == "keep me" and (tmp_path / "b0" / "mine.svg").read_text() == "<svg/>"
 
 
-def test_tables_next_to_pages_are_the_table_command_output(tmp_path):
-    small_report(tmp_path, bench=False)
+@pytest.mark.slow
+def test_tables_next_to_pages_are_the_table_command_output(b0_b1):
+    tmp_path = b0_b1[1]
     analyses = [cached_analysis("b0"), cached_analysis("b1")]
     from effnet_inspect.analysis.measure import rows_for
 
@@ -99,6 +109,7 @@ def test_tables_next_to_pages_are_the_table_command_output(tmp_path):
     assert [s["stage"] for s in stages] == ["stem", *(f"block{i}" for i in range(1, 8)), "top"]
 
 
+@pytest.mark.slow
 def test_progress_bar_per_variant(tmp_path, capsys):
     write_report([cached_analysis("b0")], tmp_path, show_progress=True)
     err = capsys.readouterr().err
@@ -141,9 +152,9 @@ def test_committed_report_has_every_page():
 
 
 # ------------------------------------------------------------------------------------------------ pages
-def test_index_sets_measured_beside_published(tmp_path):
-    small_report(tmp_path, bench=False)
-    html = (tmp_path / "index.html").read_text()
+@pytest.mark.slow
+def test_index_sets_measured_beside_published(b0_b1):
+    html = (b0_b1[1] / "index.html").read_text()
     for name in ("b0", "b1"):
         paper = PAPER_TABLE2[name]
         assert f"{paper.top1:.1f}" in html and f"{paper.params / 1e6:g}M" in html
@@ -151,6 +162,7 @@ def test_index_sets_measured_beside_published(tmp_path):
     assert 'id="paper-table"' in html and 'id="family-table"' in html
 
 
+@pytest.mark.slow
 def test_variant_page_walks_through_the_rounding(tmp_path):
     write_report([cached_analysis("b3")], tmp_path, show_progress=False)
     html = (tmp_path / "b3.html").read_text()
@@ -166,6 +178,7 @@ def test_compare_pairs_first_against_each_then_neighbours():
     assert compare_pairs(vs[:1]) == []
 
 
+@pytest.mark.slow
 def test_compare_command_writes_a_standalone_page(tmp_path, capsys, monkeypatch):
     code, _, err = run_cli(capsys, "compare", "b0", "b4", "--out", str(tmp_path / "x"))
     assert code == 0 and "compare-b0-b4.html" in err
@@ -180,6 +193,7 @@ def test_compare_command_writes_a_standalone_page(tmp_path, capsys, monkeypatch)
     assert (tmp_path / "compare-b0-phi-1.html").is_file()
 
 
+@pytest.mark.slow
 def test_custom_variants_get_file_safe_pages(tmp_path):
     custom = cached_analysis("w=1.3,d=1.5,r=320")
     report = write_report([cached_analysis("b0"), custom], tmp_path, show_progress=False)
@@ -199,6 +213,7 @@ def test_templates_escape_what_they_show():
 
 
 # ------------------------------------------------------------------------------------------- bad input
+@pytest.mark.slow
 def test_cli_report_default_folder_and_message(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, out, err = run_cli(capsys, "report", "b0")
@@ -210,10 +225,8 @@ def test_cli_report_default_folder_and_message(tmp_path, capsys, monkeypatch):
 def test_unwritable_out_is_one_line_exit_2(tmp_path, capsys):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    code, out, err = run_cli(capsys, "report", "b0", "--out", str(blocker / "reports"))
-    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "is a file, not a directory" in err
-    code, _, err = run_cli(capsys, "compare", "b0", "b1", "--out", str(blocker / "x"))
-    assert code == 2 and len(err.strip().splitlines()) == 1
+    one_line_exit_2(*run_cli(capsys, "report", "b0", "--out", str(blocker / "reports")), "is a file, not a directory")
+    one_line_exit_2(*run_cli(capsys, "compare", "b0", "b1", "--out", str(blocker / "x")), "is a file, not a directory")
 
 
 @pytest.mark.parametrize(
@@ -230,11 +243,11 @@ def test_bad_bench_file_is_one_line_exit_2(tmp_path, capsys, content, message):
     if content is not None:
         bench.write_text(content)
     out = tmp_path / "out"
-    code, _, err = run_cli(capsys, "report", "b0", "--out", str(out), "--bench", str(bench))
-    assert code == 2 and len(err.strip().splitlines()) == 1 and message in err
+    one_line_exit_2(*run_cli(capsys, "report", "b0", "--out", str(out), "--bench", str(bench)), message)
     assert not out.exists()  # checked before any work
 
 
+@pytest.mark.slow
 def test_report_takes_the_bench_files_beside_it_by_default(tmp_path, capsys):
     """DIR/bench/*.json become sections of bench.html unless --no-bench; each keeps its provenance note."""
     import shutil
@@ -262,10 +275,8 @@ def test_report_takes_the_bench_files_beside_it_by_default(tmp_path, capsys):
 
 
 def test_bad_variant_is_one_line_exit_2(tmp_path, capsys):
-    code, _, err = run_cli(capsys, "compare", "b0", "b9")
-    assert code == 2 and len(err.strip().splitlines()) == 1 and "b9" in err
-    code, _, err = run_cli(capsys, "report", "b0", "B0", "--out", str(tmp_path / "out"))
-    assert code == 2 and len(err.strip().splitlines()) == 1 and "give each variant once" in err
+    one_line_exit_2(*run_cli(capsys, "compare", "b0", "b9"), "b9")
+    one_line_exit_2(*run_cli(capsys, "report", "b0", "B0", "--out", str(tmp_path / "out")), "give each variant once")
     assert not (tmp_path / "out").exists()
 
 
@@ -299,6 +310,7 @@ def test_custom_variant_rounding_has_no_bump_surprises():
             assert c.result >= 8 and c.result == c.nearest + (8 if c.bumped else 0)
 
 
+@pytest.mark.slow
 def test_models_without_a_spec_get_pages_without_the_rounding(tmp_path):
     """Another implementation (--model) has no ModelSpec: no rounding walk-through, no paper comparison."""
     from effnet_inspect.analysis.measure import analyze_model

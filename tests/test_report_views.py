@@ -60,6 +60,7 @@ def test_decision_view_prefers_the_configuration_covering_most_variants_then_bf1
     assert decisions(variant_data([cached_analysis("b0")]), [load_results(CPU_EXAMPLE)])[1] is None  # not measured
 
 
+@pytest.mark.slow
 def test_index_and_compare_pages_show_the_speeds(h200_report):
     index = (h200_report / "index.html").read_text()
     assert 'id="decision-table"' in index and "17,754" in index and "11,470" in index  # B0, B1 images/s
@@ -68,6 +69,7 @@ def test_index_and_compare_pages_show_the_speeds(h200_report):
     assert "Images/s (NVIDIA H200" in compare and "MACs at 224 px" in compare and "Top-1 % (paper)" in compare
 
 
+@pytest.mark.slow
 def test_report_command_reads_the_bench_file_in_its_folder(tmp_path, capsys):
     from effnet_inspect.cli import main
 
@@ -130,6 +132,7 @@ def keys_by_level(figure: str) -> dict[str, set[str]]:
     return {level: set(re.findall(r'data-key="([^"]+)"', body)) for level, body in views}
 
 
+@pytest.mark.slow
 def test_every_card_link_and_route_names_a_box_of_the_drawing(h200_report):
     """Cards are keyed by the diagram's own node names: if diagram/ renames its nodes, this fails."""
     page = (h200_report / "b1.html").read_text()
@@ -147,6 +150,7 @@ def test_every_card_link_and_route_names_a_box_of_the_drawing(h200_report):
     assert not re.search(r'<g id="(node|edge|clust)\d+"', page)  # no clashing Graphviz ids
 
 
+@pytest.mark.slow
 def test_side_by_side_cells_open_their_variant_pages(h200_report):
     ((data, figure),) = explorer_data((h200_report / "index.html").read_text())
     links = re.findall(r'<a href="([^"]+#stage-[^"]+)">', figure)

@@ -104,6 +104,7 @@ def text_sizes(svg_text: str) -> list[tuple[str, float]]:
 
 
 # ------------------------------------------------------------------------------------------------ the deck
+@pytest.mark.slow
 def test_deck_has_the_slides_of_a_course_in_order(deck):
     names = [p.stem for p in slide_files(deck, "svg")]
     assert names == [f"{i:02d}-{name}" for i, name in enumerate(EXPECTED, start=1)]
@@ -111,6 +112,7 @@ def test_deck_has_the_slides_of_a_course_in_order(deck):
     assert (deck / "slides.pdf").exists()
 
 
+@pytest.mark.slow
 def test_every_pdf_page_is_16_9_with_embedded_fonts_and_real_text(deck):
     reader = PdfReader(deck / "slides.pdf")
     assert len(reader.pages) == len(EXPECTED)
@@ -126,6 +128,7 @@ def test_every_pdf_page_is_16_9_with_embedded_fonts_and_real_text(deck):
         assert f"{number} / {len(EXPECTED)}" in page.extract_text()  # text is text: the footer reads back
 
 
+@pytest.mark.slow
 def test_pdf_pages_carry_the_slide_titles(deck):
     reader = PdfReader(deck / "slides.pdf")
     text = [page.extract_text() for page in reader.pages]
@@ -133,12 +136,14 @@ def test_pdf_pages_carry_the_slide_titles(deck):
     assert "Sub-block 2" in text[EXPECTED.index("sub-block-2")]
 
 
+@pytest.mark.slow
 def test_every_png_is_1920_by_1080(deck):
     for path in slide_files(deck, "png"):
         with Image.open(path) as image:
             assert image.size == (1920, 1080), path.name
 
 
+@pytest.mark.slow
 def test_svg_text_is_at_least_18_px_on_a_1920_pixel_slide(deck):
     for path in slide_files(deck, "svg"):
         svg = path.read_text(encoding="utf-8")
@@ -149,6 +154,7 @@ def test_svg_text_is_at_least_18_px_on_a_1920_pixel_slide(deck):
         assert "<path" not in svg.split("<defs>")[1].split("</defs>")[0] if "<defs>" in svg else True
 
 
+@pytest.mark.slow
 def test_numbers_on_the_slides_are_the_given_variants(deck):
     family = deck / "02-family.svg"
     texts = {t for t, _ in text_sizes(family.read_text(encoding="utf-8"))}
@@ -161,6 +167,7 @@ def test_numbers_on_the_slides_are_the_given_variants(deck):
         assert compact(totals(cached_analysis(v).layers()).macs) in macs
 
 
+@pytest.mark.slow
 def test_a_rerun_gives_identical_bytes(deck, tmp_path):
     from effnet_inspect.slides import write_slides
 
@@ -189,6 +196,7 @@ def test_slides_cli_out_is_a_file(tmp_path, capsys):
 
 
 # ------------------------------------------------------------------------------------------------ presets
+@pytest.mark.slow
 def test_diagram_slide_preset_keeps_text_at_18_px(tmp_path):
     target = tmp_path / "block.svg"
     assert main(["diagram", "b7", "--block", "6", "--size", "slide", "--out", str(target)]) == 0
