@@ -141,7 +141,10 @@ def test_wall_clock_split_times_each_stage():
     medians = sorted(range(3), key=lambda i: sorted(split.stage_ms[i])[2])
     assert medians == [0, 1, 2]  # 2, 4 and 6 ms of sleep
     assert all(min(split.stage_ms[i]) >= 2.0 * (i + 1) for i in range(3))
-    assert split.ratio == pytest.approx(1.0, abs=0.25)  # sleeps overshoot a little on a busy machine
+    # Stages and plain passes time the same work. Compared by their quickest passes: load only ever lengthens a
+    # sleep, and at a load of 20 on 2 cores the medians of 5 passes differed by a third (ratio 0.64).
+    assert sum(min(s) for s in split.stage_ms) / min(split.whole_ms) == pytest.approx(1.0, abs=0.25)
+    assert split.ratio > 0
 
 
 @pytest.mark.slow
