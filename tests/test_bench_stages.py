@@ -138,12 +138,12 @@ def test_wall_clock_split_times_each_stage():
     split = wall_clock_split(Stages(), torch.zeros(1), MARKS, iters=5)
     assert split.method is StageMethod.WALL_CLOCK and split.stages == ("a", "b", "c")
     assert len(split.whole_ms) == 5 and all(len(s) == 5 for s in split.stage_ms)
-    medians = sorted(range(3), key=lambda i: sorted(split.stage_ms[i])[2])
-    assert medians == [0, 1, 2]  # 2, 4 and 6 ms of sleep
-    assert all(min(split.stage_ms[i]) >= 2.0 * (i + 1) for i in range(3))
-    # Stages and plain passes time the same work. Compared by their quickest passes: load only ever lengthens a
-    # sleep, and at a load of 20 on 2 cores the medians of 5 passes differed by a third (ratio 0.64).
-    assert sum(min(s) for s in split.stage_ms) / min(split.whole_ms) == pytest.approx(1.0, abs=0.25)
+    # Compared by their quickest passes: load only ever lengthens a sleep, and at a load of 20 on 2 cores the
+    # medians of 5 passes came out of order (4 ms after 6 ms) and 36 % apart from the plain pass.
+    quickest = [min(s) for s in split.stage_ms]
+    assert sorted(range(3), key=quickest.__getitem__) == [0, 1, 2]  # 2, 4 and 6 ms of sleep
+    assert all(quickest[i] >= 2.0 * (i + 1) for i in range(3))
+    assert sum(quickest) / min(split.whole_ms) == pytest.approx(1.0, abs=0.25)  # stages and plain pass agree
     assert split.ratio > 0
 
 
