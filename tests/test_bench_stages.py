@@ -134,17 +134,16 @@ def test_hooks_refuse_stages_out_of_order_or_missing(order, message):
     hooks.close()
 
 
-def test_wall_clock_split_times_each_stage():
+def test_wall_clock_split_times_each_stage(monkeypatch):
+    """On a clock that only the stages' sleeps advance: what each stage is charged is exact, whatever else runs on
+    the machine (real sleeps of 2, 4 and 6 ms came out of order at a load of 20 on 2 cores)."""
+    now = [0.0]
+    monkeypatch.setattr(time, "sleep", lambda seconds: now.__setitem__(0, now[0] + seconds))
+    monkeypatch.setattr(time, "perf_counter", lambda: now[0])
     split = wall_clock_split(Stages(), torch.zeros(1), MARKS, iters=5)
     assert split.method is StageMethod.WALL_CLOCK and split.stages == ("a", "b", "c")
-    assert len(split.whole_ms) == 5 and all(len(s) == 5 for s in split.stage_ms)
-    # Compared by their quickest passes: load only ever lengthens a sleep, and at a load of 20 on 2 cores the
-    # medians of 5 passes came out of order (4 ms after 6 ms) and 36 % apart from the plain pass.
-    quickest = [min(s) for s in split.stage_ms]
-    assert sorted(range(3), key=quickest.__getitem__) == [0, 1, 2]  # 2, 4 and 6 ms of sleep
-    assert all(quickest[i] >= 2.0 * (i + 1) for i in range(3))
-    assert sum(quickest) / min(split.whole_ms) == pytest.approx(1.0, abs=0.25)  # stages and plain pass agree
-    assert split.ratio > 0
+    assert split.stage_ms == tuple((pytest.approx(ms),) * 5 for ms in (2.0, 4.0, 6.0))
+    assert split.whole_ms == (pytest.approx(12.0),) * 5 and split.ratio == pytest.approx(1.0)
 
 
 @pytest.mark.slow
