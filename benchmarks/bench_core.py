@@ -102,7 +102,7 @@ def main() -> None:
         for name in ours:
             seconds, rss, out = run_child([py, "-c", ALTERNATIVE, name])
             alt = json.loads(out)
-            bn = sum(l.elementwise for l in analyze(name).layers() if l.kind is LayerKind.BATCH_NORM)
+            bn = sum(layer.elementwise for layer in analyze(name).layers() if layer.kind is LayerKind.BATCH_NORM)
             model = build(name, device="meta")
             # torchinfo adds one op per batch-norm weight and per bias to the convolution/linear MACs
             extra = sum(p.numel() for m in model.modules() if isinstance(m, nn.BatchNorm2d) for p in m.parameters())

@@ -61,7 +61,7 @@ def test_exact_parameters(variant):
 
 def test_keras_params_add_bn_statistics_and_normalization(official):
     a = cached_analysis(official)
-    bn_channels = sum(l.shape[1] for l in a.layers() if l.kind.name == "BATCH_NORM")
+    bn_channels = sum(layer.shape[1] for layer in a.layers() if layer.kind.name == "BATCH_NORM")
     t = totals(a.layers())
     assert t.params_keras - t.params == 2 * bn_channels + 7
 

@@ -129,18 +129,23 @@ class Totals:
 def totals(layers: Sequence[Layer]) -> Totals:
     return Totals(
         len(layers),
-        sum(l.params for l in layers),
-        sum(l.params_keras for l in layers),
-        sum(l.macs for l in layers),
-        sum(l.elementwise for l in layers),
+        sum(layer.params for layer in layers),
+        sum(layer.params_keras for layer in layers),
+        sum(layer.macs for layer in layers),
+        sum(layer.elementwise for layer in layers),
     )
 
 
 def _channels_and_resolution(layers: Sequence[Layer]) -> tuple[int | None, int | None, int | None, int | None]:
     first, last = layers[0], layers[-1]
     in_shape = first.in_shape or first.shape
-    pooled = {l.shape for l in layers if l.kind is LayerKind.GLOBAL_POOL}  # (N, C, 1, 1) is no 1-pixel map
-    shapes = [s for l in layers for s in (l.in_shape, l.shape) if s is not None and len(s) == 4 and s not in pooled]
+    pooled = {layer.shape for layer in layers if layer.kind is LayerKind.GLOBAL_POOL}  # (N, C, 1, 1) is no 1-pixel map
+    shapes = [
+        s
+        for layer in layers
+        for s in (layer.in_shape, layer.shape)
+        if s is not None and len(s) == 4 and s not in pooled
+    ]
     return (
         in_shape[1] if len(in_shape) > 1 else None,
         last.shape[1] if len(last.shape) > 1 else None,
@@ -261,7 +266,7 @@ def _stage_row(a: Analysis, stage: StageGroup) -> StageRow:
         kernel, stride = first.kernel_size, first.stride
         expand = expand_ratio(first.expanded_channels, _channels_and_resolution(a.layers(first.layers))[0])
     else:  # stem and top: describe their (first) convolution
-        conv = next((l for l in layers if l.kind.is_conv), None)
+        conv = next((layer for layer in layers if layer.kind.is_conv), None)
         if conv is not None and conv.kernel_size is not None:
             kernel, stride = conv.kernel_size[0], conv.stride
     return StageRow(

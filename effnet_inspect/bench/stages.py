@@ -44,7 +44,7 @@ def _inside(path: str, module: str) -> bool:
 def boundaries(analysis: Analysis) -> tuple[Boundary, ...]:
     """Where each stage starts, from the traced graph's layers and their module paths."""
     stages = analysis.grouping.stages
-    paths = [[l.path for l in analysis.layers(s.layers) if l.path] for s in stages]
+    paths = [[layer.path for layer in analysis.layers(s.layers) if layer.path] for s in stages]
     found = [Boundary(stages[0].name, ())]
     for i, stage in enumerate(stages[1:], start=1):
         if not paths[i]:

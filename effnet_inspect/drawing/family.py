@@ -88,7 +88,7 @@ def head_channels(a: Analysis, row: StageRow) -> int | None:
     if row.repeats:
         return row.out_channels
     stage = next(s for s in a.grouping.stages if s.name == row.stage)
-    conv = next((l for l in a.layers(stage.layers) if l.kind.is_conv), None)
+    conv = next((layer for layer in a.layers(stage.layers) if layer.kind.is_conv), None)
     return conv.out_channels if conv is not None and conv.out_channels else row.out_channels
 
 

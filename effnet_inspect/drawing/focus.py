@@ -233,7 +233,7 @@ def end_layers_dot(a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: 
     """The stem or the top as lines of layers: preprocessing / convolution / classifier, the shapes on the edges."""
     color = STEM_COLOR if stage is a.grouping.stages[0] else TOP_COLOR
     names = stage.layers
-    kinds = [l.kind for l in a.layers(names)]
+    kinds = [layer.kind for layer in a.layers(names)]
     cuts = sorted(
         {0, len(names), *(kinds.index(k) for k in (LayerKind.PAD, LayerKind.CONV, LayerKind.GLOBAL_POOL) if k in kinds)}
     )

@@ -66,7 +66,7 @@ class Row:
 
 def _signature(a: Analysis, block: SubBlockGroup) -> tuple:
     layers = a.layers(block.layers)
-    return block.module_types, tuple((l.kind, l.shape, l.params) for l in layers)
+    return block.module_types, tuple((layer.kind, layer.shape, layer.params) for layer in layers)
 
 
 def collapse(a: Analysis, stage_blocks: tuple[SubBlockGroup, ...], expand_all: bool = False) -> list[Row]:
@@ -83,9 +83,9 @@ def collapse(a: Analysis, stage_blocks: tuple[SubBlockGroup, ...], expand_all: b
 def box_label(a: Analysis, title: str, names: tuple[str, ...], look: Look = DEFAULT) -> str:
     """A module box: its title, one line per layer, and what comes out (shape, parameters)."""
     layers = a.layers(names)
-    params = sum(l.params for l in layers)
+    params = sum(layer.params for layer in layers)
     pad = round(2 * look.scale)
-    body = "".join(f'<tr><td align="left">{html_escape(layer_type(l))}</td></tr>' for l in layers)
+    body = "".join(f'<tr><td align="left">{html_escape(layer_type(layer))}</td></tr>' for layer in layers)
     footer = f"\u2192 {keras_shape(layers[-1].shape)}" + (f"  \u00b7  {compact(params)} params" if params else "")
     return html(
         f'<table border="0" cellborder="0" cellspacing="0" cellpadding="{pad}">'

@@ -114,7 +114,7 @@ def module_card(a: Analysis, block: SubBlockGroup, index: int, whole: Totals, co
     where = copies[0] if len(copies) < 2 else f"{copies[0]} \u2013 {copies[-1]}, \u00d7{len(copies)}: figures per copy"
     rows = (
         ("What", MODULE_MEANING[module.type]),
-        ("Layers", " \u00b7 ".join(layer_type(l) for l in layers)),
+        ("Layers", " \u00b7 ".join(layer_type(layer) for layer in layers)),
         ("Output", keras_shape(layers[-1].shape)),
         ("Parameters", thousands(t.params)),
         ("MACs", _macs(t.macs)),

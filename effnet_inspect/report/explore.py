@@ -56,7 +56,10 @@ def _json(cards: Mapping[str, Mapping[str, Card]], routes: Mapping[str, dict]) -
         "labels": labels,
         "routes": routes,
         "cards": {
-            level: {k: [kind_of[c.kind], c.title, [[label_of[l], v] for l, v in c.rows]] for k, c in by_key.items()}
+            level: {
+                k: [kind_of[c.kind], c.title, [[label_of[label], value] for label, value in c.rows]]
+                for k, c in by_key.items()
+            }
             for level, by_key in cards.items()
         },
     }

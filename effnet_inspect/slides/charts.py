@@ -112,11 +112,11 @@ def macs_by_module(analyses: Sequence[Analysis]) -> str:
     for a in analyses:
         found = dict.fromkeys(names, 0.0)
         stages = a.grouping.stages
-        found["stem"] = float(sum(l.macs for l in a.layers(stages[0].layers)))
-        found["top"] = float(sum(l.macs for l in a.layers(stages[-1].layers)))
+        found["stem"] = float(sum(layer.macs for layer in a.layers(stages[0].layers)))
+        found["top"] = float(sum(layer.macs for layer in a.layers(stages[-1].layers)))
         for block in a.grouping.sub_blocks:
             for module in block.modules:
-                found[module.type.label] += sum(l.macs for l in a.layers(module.layers))
+                found[module.type.label] += sum(layer.macs for layer in a.layers(module.layers))
         for n in names:
             values[n].append(found[n])
     colors = {"stem": STEM_COLOR, "top": TOP_COLOR, **{t.label: MODULE_COLORS[t] for t in MODULE_TYPES}}
