@@ -64,8 +64,8 @@ def large_batch(variant: Variant, resolution: int) -> int:
 
 def plan(variants: list[Variant], resolution_of, smoke: bool) -> list[tuple[str, list]]:
     """The phases: (name, configurations), most wanted first."""
-    from effnet_inspect.bench.measure import BenchConfig
     from effnet_inspect.bench.models import ours
+    from effnet_inspect.bench.timing import BenchConfig
 
     def cfg(v: Variant, batch: int, precision=Precision.BF16, cl=True, compiled=False, graphs=False):
         return BenchConfig(ours(v), resolution_of(v), batch, precision, cl, compiled, graphs)
@@ -144,9 +144,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from effnet_inspect.bench.device import check_options, environment, measure_ceilings, resolve_device
-    from effnet_inspect.bench.measure import Measurer, release_memory
     from effnet_inspect.bench.run import run_bench
     from effnet_inspect.bench.tables import render_run
+    from effnet_inspect.bench.timing import Measurer, release_memory
 
     try:
         device = resolve_device(Device(args.device))

@@ -97,9 +97,9 @@ def peers(smoke: bool, device):
 
 def run_peers(out: Path, device, deadline: float, smoke: bool):
     from effnet_inspect.bench.device import environment, measure_ceilings
-    from effnet_inspect.bench.measure import BenchConfig, Measurer, release_memory
     from effnet_inspect.bench.results import Precision
     from effnet_inspect.bench.run import run_bench
+    from effnet_inspect.bench.timing import BenchConfig, Measurer, release_memory
 
     settings = gpu_matrix.SETTINGS if device.type == "cuda" else gpu_matrix.cpu_settings()
     impls = peers(smoke, device)

@@ -134,8 +134,8 @@ def test_keras_equivalent_of_a_b0_port_without_top_is_237(faithful):
 
 def test_torchvision_b0_explained_in_keras_terms():
     keras = inspected(f"{TV}:efficientnet_b0", '{"include_top": false}').conformance.keras
-    extra = {(d.kind, d.count) for d in keras.extra}
-    missing = {(d.kind, d.count) for d in keras.missing}
+    extra = {(d.keras_class, d.count) for d in keras.extra}
+    missing = {(d.keras_class, d.count) for d in keras.missing}
     assert extra == {("Activation", 32)}  # the SiLU and Sigmoid after fc1 / fc2 of 16 SE branches
     assert missing == {("Rescaling", 1), ("Normalization", 1), ("ZeroPadding2D", 5), ("Reshape", 16)}
     assert keras.nodes == 237 - 1 - 1 - 5 - 16 + 32

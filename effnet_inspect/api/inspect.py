@@ -99,7 +99,7 @@ class Verdict:
             "them Keras layers)"
         )
         groups = [
-            (title, [f"{d.count} {d.kind}: {d.reason}" for d in found])
+            (title, [f"{d.count} {d.keras_class}: {d.reason}" for d in found])
             for title, found in (("Has, Keras lacks", k.extra), ("Keras has, this lacks", k.missing))
             if found
         ]

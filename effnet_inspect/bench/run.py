@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 import torch
 
 from effnet_inspect.bench.device import peak_tflops
-from effnet_inspect.bench.measure import BenchConfig, Measure, Measurement
 from effnet_inspect.bench.models import model_facts
 from effnet_inspect.bench.results import (
     Attempt,
@@ -36,6 +35,7 @@ from effnet_inspect.bench.results import (
 )
 from effnet_inspect.bench.roofline import stage_times
 from effnet_inspect.bench.stages import StageSplit
+from effnet_inspect.bench.timing import BenchConfig, Measure, Measurement
 
 # How allocators on every device say they ran out: CUDA, XPU and MPS raise torch.OutOfMemoryError (a
 # RuntimeError); the CPU allocator raises a plain RuntimeError ("DefaultCPUAllocator: can't allocate memory").

@@ -31,7 +31,7 @@ CPU_PRECISIONS = (Precision.FP32,)
 MAX_BATCH = 65536
 
 if TYPE_CHECKING:  # the runner imports torch: only when a benchmark really runs
-    from effnet_inspect.bench.measure import BenchConfig, Measure
+    from effnet_inspect.bench.timing import BenchConfig, Measure
 
 
 def _whole(text: str) -> int | None:
@@ -201,8 +201,8 @@ def run(args: argparse.Namespace) -> int:
         measure_ceilings,
         resolve_device,
     )
-    from effnet_inspect.bench.measure import BenchConfig, Measurer, release_memory
     from effnet_inspect.bench.tables import render_run
+    from effnet_inspect.bench.timing import BenchConfig, Measurer, release_memory
     from effnet_inspect.files import check_writable, is_stdout
 
     to_stdout = is_stdout(args.out)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from effnet_inspect.analysis.measure import Analysis
 from effnet_inspect.arch.kinds import MODULE_TYPES, ModuleType, SubBlockType
+from effnet_inspect.drawing import keys
 from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape, number, same_rank
 from effnet_inspect.render.numbers import arrow, ratio_text
 
@@ -151,9 +152,9 @@ def add_legend(graph: Digraph, extra_rows: str = "") -> None:
     a loose node ignores the invisible edges that stack_lines orders the lines with.
     """
     body = legend_rows(module_legend_entries())
-    with graph.subgraph(name="cluster_legend", graph_attr=dict(peripheries="0", label="")) as legend:
+    with graph.subgraph(name=keys.frame(keys.LEGEND), graph_attr=dict(peripheries="0", label="")) as legend:
         legend.node(
-            "legend",
+            keys.LEGEND,
             shape="plain",
             style="",
             fontsize="10",

@@ -48,5 +48,5 @@ def render_text(c: Conformance) -> str:
         f"{k.matched} of them Keras layers)",
     ]
     for title, items in (("has, Keras lacks", k.extra), ("Keras has, this lacks", k.missing)):
-        lines += [f"  {title}:", *(f"    {d.count} {d.kind}: {d.reason}" for d in items)] if items else []
+        lines += [f"  {title}:", *(f"    {d.count} {d.keras_class}: {d.reason}" for d in items)] if items else []
     return "\n".join(lines) + "\n"
