@@ -21,7 +21,8 @@ import time
 IN_PROCESS = """
 import json, time
 t0 = time.perf_counter()
-from effnet_inspect.analysis.measure import analyze, family_row
+from effnet_inspect.analysis.measure import analyze
+from effnet_inspect.analysis.rows import family_row
 from effnet_inspect.arch.specs import OFFICIAL_NAMES
 t1 = time.perf_counter()
 rows = [family_row(analyze(v)) for v in OFFICIAL_NAMES]

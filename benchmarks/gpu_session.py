@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from effnet_inspect.bench.device import environment
-    from effnet_inspect.bench.results import load_results
+    from effnet_inspect.bench.schema import load_results
 
     device = torch.device(args.device)
     slug = gpu_matrix.device_slug(environment(device).device_name)

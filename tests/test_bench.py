@@ -23,11 +23,11 @@ from effnet_inspect.bench.results import (
     StageMethod,
     Status,
     Timer,
-    load_results,
     save_results,
     to_json,
 )
 from effnet_inspect.bench.run import bench_config, describe, is_out_of_memory, run_bench, summarize
+from effnet_inspect.bench.schema import load_results
 from effnet_inspect.bench.stages import StageSplit
 from effnet_inspect.bench.timing import BenchConfig, Measurement, Measurer
 from effnet_inspect.cli import main

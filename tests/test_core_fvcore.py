@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from effnet_inspect.analysis.measure import analyze, table_rows
+from effnet_inspect.analysis.measure import analyze
+from effnet_inspect.analysis.rows import table_rows
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.render.tables import Level
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from effnet_inspect.analysis.measure import analyze, family_row, stage_rows, sub_block_rows
+from effnet_inspect.analysis.measure import analyze
+from effnet_inspect.analysis.rows import family_row, stage_rows, sub_block_rows
 from effnet_inspect.arch.specs import custom_variant, scale
 
 variants = st.builds(

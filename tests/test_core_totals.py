@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from helpers import cached_analysis
 
-from effnet_inspect.analysis.measure import analyze, family_row, stage_rows, sub_block_rows, totals
+from effnet_inspect.analysis.measure import analyze, totals
+from effnet_inspect.analysis.rows import family_row, stage_rows, sub_block_rows
 from effnet_inspect.arch.specs import VARIANTS, scale
 
 # Keras' layer count without the classifier top (the seed article: B0 237, B7 813).

@@ -16,7 +16,7 @@ from itertools import groupby
 import pytest
 from helpers import cached_analysis
 
-from effnet_inspect.analysis.measure import module_counts, sub_block_rows
+from effnet_inspect.analysis.rows import module_counts, sub_block_rows
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.arch.specs import OFFICIAL_NAMES
 from effnet_inspect.cli import main

@@ -16,8 +16,10 @@ import pytest
 import torch
 from helpers import cached_analysis
 
-from effnet_inspect.analysis.measure import analyze, module_counts, stage_rows
-from effnet_inspect.analysis.trace import Tracer, _layer_graph, fuse_swish, trace
+from effnet_inspect.analysis.fuse import fuse_swish
+from effnet_inspect.analysis.measure import analyze
+from effnet_inspect.analysis.rows import module_counts, stage_rows
+from effnet_inspect.analysis.trace import Tracer, _layer_graph, trace
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.cli import main
 from effnet_inspect.errors import InputError

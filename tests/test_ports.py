@@ -12,7 +12,7 @@ import pytest
 import torch
 from helpers import cached_analysis
 
-from effnet_inspect.analysis.measure import Level, stage_rows
+from effnet_inspect.analysis.rows import Level, stage_rows
 from effnet_inspect.arch.kinds import LayerKind, ModuleType, SubBlockType
 from effnet_inspect.arch.specs import OFFICIAL_NAMES
 from effnet_inspect.cli import main

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from effnet_inspect.analysis.measure import Analysis, StageRow, stage_rows, totals
+from effnet_inspect.analysis.measure import Analysis, totals
+from effnet_inspect.analysis.rows import StageRow, stage_rows
 from effnet_inspect.drawing.dot import RankDir, html, html_escape
 from effnet_inspect.drawing.stage import _operation
 from effnet_inspect.drawing.style import MUTED, SLIDE, Look, line_edge, new_graph, stack_lines, title_label

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from effnet_inspect.analysis.group import StageGroup, SubBlockGroup
 from effnet_inspect.analysis.measure import Analysis, totals
+from effnet_inspect.analysis.registry import END_PARTS
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.drawing import keys
 from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape
@@ -235,9 +236,7 @@ def end_layers_dot(a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: 
     color = STEM_COLOR if stage is a.grouping.stages[0] else TOP_COLOR
     names = stage.layers
     kinds = [layer.kind for layer in a.layers(names)]
-    cuts = sorted(
-        {0, len(names), *(kinds.index(k) for k in (LayerKind.PAD, LayerKind.CONV, LayerKind.GLOBAL_POOL) if k in kinds)}
-    )
+    cuts = sorted({0, len(names), *(kinds.index(k) for k in END_PARTS if k in kinds)})
     parts = [names[i:j] for i, j in zip(cuts, cuts[1:]) if j > i]
     merged: list[tuple[str, ...]] = []
     for part in parts:  # padding belongs to the convolution after it
@@ -245,13 +244,7 @@ def end_layers_dot(a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: 
             merged[-1] = merged[-1] + part
         else:
             merged.append(part)
-    words = {
-        LayerKind.INPUT: "preprocessing",
-        LayerKind.PAD: "convolution",
-        LayerKind.CONV: "convolution",
-        LayerKind.GLOBAL_POOL: "classifier",
-    }
-    lines = [(words.get(a.graph.nodes[p[0]]["layer"].kind, stage.name), p, color) for p in merged]
+    lines = [(END_PARTS.get(a.graph.nodes[p[0]]["layer"].kind, stage.name), p, color) for p in merged]
     return layers_dot(
         a,
         lines,

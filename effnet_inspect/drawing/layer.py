@@ -11,7 +11,8 @@ The stacking follows `rankdir` (TB: lines below each other, each running left to
 from __future__ import annotations
 
 from effnet_inspect.analysis.group import StageGroup, SubBlockGroup
-from effnet_inspect.analysis.measure import Analysis, stage_rows, totals
+from effnet_inspect.analysis.measure import Analysis, totals
+from effnet_inspect.analysis.rows import stage_rows
 from effnet_inspect.drawing import keys
 from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape, plain
 from effnet_inspect.drawing.style import (

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from effnet_inspect.analysis.group import StageGroup, SubBlockGroup
-from effnet_inspect.analysis.measure import Analysis, stage_rows, totals
+from effnet_inspect.analysis.measure import Analysis, totals
+from effnet_inspect.analysis.rows import stage_rows
 from effnet_inspect.drawing import keys
 from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape
 from effnet_inspect.drawing.style import (

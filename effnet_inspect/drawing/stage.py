@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from effnet_inspect.analysis.measure import Analysis, StageRow, stage_rows, totals
+from effnet_inspect.analysis.measure import Analysis, totals
+from effnet_inspect.analysis.rows import StageRow, stage_rows
 from effnet_inspect.arch.specs import BASE_RESOLUTION
 from effnet_inspect.drawing import keys
 from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape, number, same_rank

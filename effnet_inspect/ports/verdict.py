@@ -17,18 +17,16 @@ from typing import Any
 from torch import nn
 
 from effnet_inspect.analysis.group import group
-from effnet_inspect.analysis.measure import (
-    Analysis,
+from effnet_inspect.analysis.measure import Analysis, analyze, totals
+from effnet_inspect.analysis.rows import (
     FamilyRow,
     Level,
     StageRow,
     SubBlockRow,
-    analyze,
     family_row,
     module_counts,
     stage_rows,
     sub_block_rows,
-    totals,
 )
 from effnet_inspect.analysis.trace import trace
 from effnet_inspect.arch.kinds import LayerKind

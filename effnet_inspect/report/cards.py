@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from effnet_inspect.analysis.group import StageGroup, SubBlockGroup
-from effnet_inspect.analysis.measure import Analysis, StageRow, SubBlockRow, totals
+from effnet_inspect.analysis.measure import Analysis, totals
+from effnet_inspect.analysis.rows import StageRow, SubBlockRow
 from effnet_inspect.arch.kinds import ModuleType
 from effnet_inspect.drawing import keys
 from effnet_inspect.render.numbers import arrow, keras_shape, ratio_text, share, si, square, thousands

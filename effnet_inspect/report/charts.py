@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from effnet_inspect.analysis.measure import FamilyRow, StageRow
+from effnet_inspect.analysis.rows import FamilyRow, StageRow
 from effnet_inspect.arch.published import PaperRow
 from effnet_inspect.arch.specs import ALPHA, BASE_RESOLUTION, BETA, GAMMA, Variant
 from effnet_inspect.render.numbers import axis_billions, axis_millions

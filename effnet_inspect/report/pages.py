@@ -128,7 +128,7 @@ def write_report(
     """Write the whole report for the given analyses into out (created if needed); another implementation (an
     Inspection) shows its verdict and porting notes on its page and in the index.
 
-    bench: one BenchRun or several (effnet_inspect.bench.results.load_results), one section each on bench.html;
+    bench: one BenchRun or several (effnet_inspect.bench.schema.load_results), one section each on bench.html;
     the decision view takes its speeds from the first that measured the variants.
     """
     from effnet_inspect.progress import progress

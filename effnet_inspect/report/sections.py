@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from effnet_inspect.analysis.measure import StageRow
+from effnet_inspect.analysis.rows import StageRow
 from effnet_inspect.arch.kinds import MODULE_TYPES
 from effnet_inspect.arch.published import PAPER_TABLE2, SOURCE, printed_range, printed_value
 from effnet_inspect.arch.rounding import rounding

@@ -11,7 +11,8 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from effnet_inspect.analysis.measure import Analysis, stage_rows
+from effnet_inspect.analysis.measure import Analysis
+from effnet_inspect.analysis.rows import stage_rows
 from effnet_inspect.arch.kinds import MODULE_TYPES
 from effnet_inspect.render.palette import MODULE_COLORS, STEM_COLOR, TOP_COLOR, stage_colors
 

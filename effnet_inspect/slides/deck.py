@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 
 from effnet_inspect.analysis.group import SubBlockGroup
-from effnet_inspect.analysis.measure import Analysis, stage_rows, totals
+from effnet_inspect.analysis.measure import Analysis, totals
+from effnet_inspect.analysis.rows import stage_rows
 from effnet_inspect.arch.kinds import MODULE_TYPES
 from effnet_inspect.arch.rounding import rounding
 from effnet_inspect.arch.specs import ALPHA, BETA, CHANNEL_DIVISOR, GAMMA
