@@ -1,4 +1,4 @@
-"""Speed and memory of the core analysis (issue 2), against the usual alternative.
+"""Speed and memory of the core analysis, against the usual alternative.
 
 Measures, each in a fresh process:
   1. `effnet-inspect table --format json` for B0-B7 from a cold process: wall time and peak RSS (target < 4 s, < 1 GB);

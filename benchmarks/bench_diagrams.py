@@ -1,6 +1,6 @@
 """Time every diagram level for B0-B7 plus the side-by-side figure, to SVG, in one cold process.
 
-Target (issue 3): under 20 s in all on the 2-core machine, analyses included.
+Target: under 20 s in all on the 2-core machine, analyses included.
 Usage: python benchmarks/bench_diagrams.py [--levels stage,module,layer] [--variants b0,...,b7]
 """
 

@@ -1,4 +1,4 @@
-"""The GPU benchmark matrix of issues 5 and 12, in one run that fits a few minutes of GPU time.
+"""The GPU benchmark matrix, in one run that fits a few minutes of GPU time.
 
 Writes <out-dir>/<device-name>.json (e.g. reports/bench/nvidia-h200.json) in the format of
 effnet_inspect/bench/results.py, rewritten after every configuration, so a run cut short keeps what it measured.
@@ -23,7 +23,7 @@ On the device machine (the repository root is the working directory; $OUT comes 
 then copy $OUT/<device>.json into reports/bench/ and commit it. Preview the plan anywhere:
     python benchmarks/gpu_matrix.py --dry-run
 Check the script's logic on a CPU in seconds (tiny models, eager, fp32/bf16):
-    python benchmarks/gpu_matrix.py --smoke --device cpu --out-dir /tmp/bench-smoke
+    python benchmarks/gpu_matrix.py --smoke --device cpu --out-dir bench-smoke
 """
 
 from __future__ import annotations

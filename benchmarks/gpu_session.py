@@ -13,7 +13,7 @@ profile of the element-wise gap. Everything it writes lands in --out-dir (at mos
 On the device machine, from the repository root ($OUT comes back):
     PYTHONUNBUFFERED=1 python3 benchmarks/gpu_session.py --out-dir "$OUT" --budget-s 520
 Check the script here in a minute (tiny models on the CPU, no tests, no compile):
-    python benchmarks/gpu_session.py --smoke --device cpu --out-dir /tmp/gpu-session
+    python benchmarks/gpu_session.py --smoke --device cpu --out-dir gpu-session
 """
 
 from __future__ import annotations

@@ -27,8 +27,9 @@ Examples in the docstrings assume `import effnet_inspect as ei`:
 5288548
 
 The package is laid out as its data flow, each step importing only from the steps before it:
-arch (pure specs) -> model (nn.Modules) -> analysis (trace, group, measure) -> render (formatting, tables) ->
-ports (other implementations) / drawing / bench -> report -> api (the calls above) -> cli.
+arch (pure specs) -> model (nn.Modules) -> analysis (registry, trace, group, measure, rows) -> render (formatting,
+tables) -> ports (other implementations) / drawing -> bench -> report (HTML) / slides (the lecture deck) -> api (the
+calls above) -> cli.
 Everything is imported lazily, so that `import effnet_inspect.arch.specs` needs no torch.
 """
 

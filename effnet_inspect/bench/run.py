@@ -13,6 +13,7 @@ import re
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 
@@ -63,7 +64,7 @@ def describe(exc: BaseException, limit: int = 240) -> str:
     return f"{type(exc).__name__}: {first}".rstrip(": ")
 
 
-def _result(config: BenchConfig, status: Status, **kwargs) -> BenchResult:
+def _result(config: BenchConfig, status: Status, **kwargs: Any) -> BenchResult:
     impl = config.implementation
     return BenchResult(
         model=impl.name,

@@ -81,7 +81,7 @@ class BoundaryHooks:
                 raise StageSplitError(f"{b.stage} starts in {b.paths[-1]!r}, which is not a module the model calls")
             self.handles.append(called[0].register_forward_pre_hook(self._hook(i)))
 
-    def _hook(self, index: int):
+    def _hook(self, index: int) -> Callable[[nn.Module, tuple], None]:
         def hook(module: nn.Module, args: tuple) -> None:
             if not self.active or index < self.next:  # a module called again within its stage
                 return

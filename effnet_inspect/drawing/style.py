@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from effnet_inspect.analysis.measure import Analysis
+from effnet_inspect.analysis.rows import StageRow
+from effnet_inspect.analysis.trace import Layer
 from effnet_inspect.arch.kinds import MODULE_TYPES, ModuleType, SubBlockType
 from effnet_inspect.drawing import keys
 from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape, number, same_rank
@@ -166,7 +168,7 @@ def add_legend(graph: Digraph, extra_rows: str = "") -> None:
 
 
 # ------------------------------------------------------------------------------------------------ records
-def layer_type(layer) -> str:
+def layer_type(layer: Layer) -> str:
     """The Keras class name, with kernel and stride for convolutions: 'DepthwiseConv2D 5x5 /2'."""
     text = layer.kind.keras_name
     if layer.kind.is_conv and layer.kernel_size:
@@ -182,12 +184,12 @@ def layer_unit(a: Analysis) -> str:
     return "layers" if a.spec is not None else "nodes"
 
 
-def block_kind(row) -> str:
+def block_kind(row: StageRow) -> str:
     """'MBConv' or 'Fused-MBConv' (EfficientNetV2), from a stage row's block type."""
     return "Fused-MBConv" if getattr(row, "block_type", None) == SubBlockType.FUSED.value else "MBConv"
 
 
-def block_caption(row) -> str:
+def block_caption(row: StageRow) -> str:
     """A block's cluster label: 'block2 · MBConv6 3x3, stride 2 · 16 -> 24 channels · x2'."""
     return (
         f"{row.stage}  \u00b7  {block_kind(row)}{ratio_text(row.expand_ratio)} "

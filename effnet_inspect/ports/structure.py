@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from effnet_inspect.analysis.group import ModuleGroup
+from effnet_inspect.analysis.group import ModuleGroup, SubBlockGroup
 from effnet_inspect.analysis.measure import Analysis
 from effnet_inspect.analysis.registry import NORM_LABELS
 from effnet_inspect.analysis.trace import Layer
@@ -76,7 +76,7 @@ def norm_kinds(layers: Iterable[Layer]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names[layer.kind] for layer in norms))
 
 
-def _sub_block(b, layers: dict[str, Layer]) -> SubBlockShape:
+def _sub_block(b: SubBlockGroup, layers: dict[str, Layer]) -> SubBlockShape:
     se: ModuleGroup | None = next((m for m in b.modules if m.type is ModuleType.MODULE3), None)
     se_layers = [layers[n] for n in se.layers] if se else []
     main = [layers[n] for m in b.modules if m is not se for n in m.layers]

@@ -175,7 +175,9 @@ def write_report(
     return Report(writer.out, writer.written)
 
 
-def _write_variant_page(writer: Writer, nav: Nav, v: VariantData, pairs) -> None:
+def _write_variant_page(
+    writer: Writer, nav: Nav, v: VariantData, pairs: Sequence[tuple[VariantData, VariantData]]
+) -> None:
     from effnet_inspect.render.summary import summary
     from effnet_inspect.report.article import article_facts
     from effnet_inspect.report.cards import SUB_BLOCK_MEANING, SUB_BLOCK_NAMES

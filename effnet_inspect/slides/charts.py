@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 from effnet_inspect.analysis.measure import Analysis
 from effnet_inspect.analysis.rows import stage_rows
@@ -37,7 +40,7 @@ RC: Any = {  # Any: Matplotlib types rc keys as literals
 }
 
 
-def _svg(fig) -> str:
+def _svg(fig: Figure) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None})
     return buf.getvalue()
