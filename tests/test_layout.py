@@ -23,7 +23,7 @@ STEPS = {
     "api": 7,
     "cli": 8,
 }
-SHARED = {"errors", "files", "progress"}  # plain modules every step may use
+SHARED = {"errors", "files", "folders", "inputs", "progress"}  # plain modules every step may use
 MAX_LINES = 420  # back to 320 once the modules the formatter lengthened are split (issue 23)
 # Jupyter's rich-display hooks (Analysis._repr_html_) are called from the top of the stack: they alone may import
 # their renderer from the api step, at call time.
