@@ -5,7 +5,8 @@ Every command's output goes through resolve() (the CLI handles "-", stdout, itse
 - symbolic links are followed, in the file name and in its folders, so the file a link points to is written and
   the link stays a link; a loop of links, or a link to a folder that does not exist, is refused (the tool never
   creates folders anywhere but along the path the user named);
-- a device or a named pipe (/dev/stdout, /dev/null) is written to directly: there is nothing to rename over;
+- a device or a named pipe (/dev/null, /dev/stderr) is written to directly: there is nothing to rename over
+  (/dev/stdout and its other names are stdout: the command line writes them through its one writer);
 - a regular file is written to a temporary file beside it and renamed into place, keeping its permissions; a
   file with several hard links is rewritten in place instead (after a complete temporary copy succeeded, so a
   full disk fails before it is touched), so that every link keeps seeing the same file.

@@ -14,7 +14,8 @@ Where a swap would pull the folder from under a process (the current folder is i
 point, the parent cannot be written or hard links are impossible, the staging folder is made inside the target
 instead and its files are moved into place one by one: a fault before then still leaves the old output whole.
 A staging folder left by a run that was killed (its process is gone) is removed the next time the same folder is
-written, once the target is there again; nothing else is ever deleted.
+written, once the target is there again; nothing else is ever deleted. Ctrl-C during the commit is honoured once the
+commit is done: the folder is never left half-swapped by it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any
 
 from effnet_inspect.errors import InputError
 from effnet_inspect.files import TMP_SUFFIX, is_stdout, pid_alive, real_path, temporary_prefix
+from effnet_inspect.progress import deferred
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -70,14 +72,14 @@ def staged(out: str | os.PathLike, replaces: Callable[[str], bool] = lambda rela
     _remove_stale(target)
     inside = target.exists() and (_is_mount(target) or _holds_current_folder(target))
     try:
-        stage = Path(_mkdtemp(target.parent if not inside else target, target.name))
-    except PermissionError:
-        if not target.exists():
-            raise InputError(f"cannot write into {str(target.parent)!r}: permission denied", param="out") from None
-        inside, stage = True, Path(_mkdtemp(target, target.name))
+        stage = _mkdtemp(target if inside else target.parent, target.name)
+    except InputError:
+        if inside or not target.exists():  # nowhere else to try
+            raise
+        inside, stage = True, _mkdtemp(target, target.name)  # the parent is read-only, the folder is not
     try:
         yield stage
-        with _locked(target.parent):
+        with _locked(target.parent), deferred():  # once it starts, the commit ends before Ctrl-C is honoured
             if inside:
                 _move_in(stage, target, replaces)
             else:
@@ -99,8 +101,11 @@ def write_new(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
-def _mkdtemp(parent: Path, name: str) -> str:
-    return tempfile.mkdtemp(prefix=temporary_prefix(name), suffix=f".{os.getpid()}{TMP_SUFFIX}", dir=parent)
+def _mkdtemp(parent: Path, name: str) -> Path:
+    try:
+        return Path(tempfile.mkdtemp(prefix=temporary_prefix(name), suffix=f".{os.getpid()}{TMP_SUFFIX}", dir=parent))
+    except OSError as exc:
+        raise InputError(f"cannot write into {str(parent)!r}: {exc.strerror or exc}", param="out") from None
 
 
 def _commit(stage: Path, target: Path, replaces: Callable[[str], bool]) -> None:

@@ -47,13 +47,14 @@ def progress(
 # ------------------------------------------------------------------------------------------------- Ctrl-C
 _received = 0
 _stopping = False
+_deferring = False  # inside deferred(): a Ctrl-C waits for the block to end
 _process_wide = False  # install() ran: the console script owns SIGINT until the process exits
 
 
 def _handler(signum: int, frame: object) -> None:
     global _received
     _received += 1
-    if not _stopping:
+    if not _stopping and not _deferring:
         raise KeyboardInterrupt
 
 
@@ -102,6 +103,18 @@ def handled(keep_after_interrupt: bool = False) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN if keep_after_interrupt and _received else previous)
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """A block that must not stop half-way (swapping an output folder in): Ctrl-C meanwhile is honoured after it."""
+    global _deferring
+    previous, _deferring = _deferring, True
+    try:
+        yield
+    finally:
+        _deferring = previous
+    check()
 
 
 def interrupted() -> bool:

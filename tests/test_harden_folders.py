@@ -200,3 +200,26 @@ def _dead_pid() -> int:
     proc = subprocess.Popen(["true"])
     proc.wait()
     return proc.pid
+
+
+def test_ctrl_c_during_the_commit_is_honoured_after_it(tmp_path, monkeypatch):
+    import signal
+
+    from effnet_inspect.progress import handled
+
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "index.html").write_text("old")
+    exchange = folders._exchange
+
+    def interrupted_exchange(stage: Path, target: Path) -> Path:
+        os.kill(os.getpid(), signal.SIGINT)  # a real signal, while the folders are being swapped
+        for _ in range(1000):
+            pass
+        return exchange(stage, target)
+
+    monkeypatch.setattr(folders, "_exchange", interrupted_exchange)
+    with handled(), pytest.raises(KeyboardInterrupt):
+        with folders.staged(out) as stage:
+            folders.write_new(stage / "index.html", b"new")
+    assert _tree(out) == {"index.html": b"new"} and _no_staging(tmp_path)

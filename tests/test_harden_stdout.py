@@ -22,52 +22,59 @@ ROOT = Path(__file__).resolve().parents[1]
 TINY = "w=0.25,d=0.25,r=32"
 
 
-def _console(*argv: str, stdout=subprocess.PIPE, env: dict | None = None, shell_prefix: str = "") -> tuple:
-    """(status, stdout bytes, stderr text) of `python -m effnet_inspect ARGV` (stdout redirected as given)."""
+def _console(*argv: str, stdout=subprocess.PIPE, env: dict | None = None, shell_prefix: str = "", cwd=None) -> tuple:
+    """(status, stdout bytes, stderr text) of `python -m effnet_inspect ARGV` in cwd (stdout redirected as given)."""
     command = [sys.executable, "-m", "effnet_inspect", *argv]
     if shell_prefix:  # a redirection only a shell can make, e.g. '>&-'
         command = ["sh", "-c", f'exec "$@" {shell_prefix}', "sh", *command]
     done = subprocess.run(
-        command, stdout=stdout, stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+        command,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
     )
     return done.returncode, done.stdout, done.stderr.decode("utf-8", "replace")
 
 
 @pytest.mark.e2e
-def test_a_full_stdout_is_one_line_and_exit_2():
+def test_a_full_stdout_is_one_line_and_exit_2(tmp_path):
     with open("/dev/full", "wb") as full:
-        code, _, err = _console("table", TINY, stdout=full)
+        code, _, err = _console("table", TINY, stdout=full, cwd=tmp_path)
     one_line_exit_2(code, "", err, "cannot write to stdout: No space left on device; name a file with --out")
 
 
 @pytest.mark.e2e
-def test_a_closed_stdout_is_one_line_and_exit_2():
-    code, _, err = _console("table", TINY, shell_prefix=">&-")
+def test_a_closed_stdout_is_one_line_and_exit_2(tmp_path):
+    code, _, err = _console("table", TINY, shell_prefix=">&-", cwd=tmp_path)
     one_line_exit_2(code, "", err, "stdout is closed; redirect it to a file (> FILE) or name one with --out")
 
 
 @pytest.mark.e2e
-def test_utf8_whatever_the_locale():
+def test_utf8_whatever_the_locale(tmp_path):
     """DOT text has '·' in its labels: with LANG=C and an ASCII-only stdout it used to be UnicodeEncodeError."""
-    code, out, err = _console(
-        "diagram", TINY, "--format", "dot", env={"LANG": "C", "LC_ALL": "C", "PYTHONIOENCODING": "ascii"}
-    )
+    ascii_only = {"LANG": "C", "LC_ALL": "C", "PYTHONIOENCODING": "ascii"}
+    code, out, err = _console("diagram", TINY, "--format", "dot", env=ascii_only, cwd=tmp_path)
     assert code == 0 and err == "", err
     assert out.startswith(b"digraph") and "\u00b7" in out.decode("utf-8")
 
 
 @pytest.mark.e2e
-def test_a_reader_that_goes_away_ends_it_quietly_by_sigpipe():
+def test_a_reader_that_goes_away_ends_it_quietly_by_sigpipe(tmp_path):
+    import fcntl
+
     proc = subprocess.Popen(
-        [sys.executable, "-m", "effnet_inspect", "table", TINY, "--level", "subblock", "--format", "json"],
+        [sys.executable, "-m", "effnet_inspect", "summary", TINY],
+        cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
-    assert proc.stdout.read(10) == b'[\n  {\n    "'
-    proc.stdout.close()  # `| head -c 10`
+    fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, 4096)  # smaller than the listing: its writes must block
+    assert proc.stdout.read(6) == b"Model:"
+    proc.stdout.close()  # `| head -c 6`
     err = proc.stderr.read()
-    assert proc.wait(timeout=120) == -signal.SIGPIPE and err == b""
+    assert proc.wait(timeout=600) == -signal.SIGPIPE and err == b""
 
 
 def test_other_threads_print_to_stderr_while_a_command_runs(capsys):

@@ -76,7 +76,7 @@ def build_parser() -> tuple[Parser, dict[str, Parser]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status (argparse's own errors and --help exit through SystemExit)."""
-    from effnet_inspect.cli.stdout import guarded
+    from effnet_inspect.cli.stdout import ReaderGone, guarded
     from effnet_inspect.progress import handled, stopping
 
     with handled(keep_after_interrupt=argv is None):
@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             stopping()
             _say(f"{PROG}: interrupted")
             return EXIT_INTERRUPTED
-        except BrokenPipeError:  # `effnet-inspect summary b7 | head`: the reader has what it wanted
+        except ReaderGone:  # `effnet-inspect summary b7 | head`: the reader has what it wanted
             return EXIT_PIPE
         except InputError as exc:  # stdout failing on the last flush, or while argparse prints --help
             _say(f"{PROG}: error: {exc.render(FLAGS)}")
@@ -95,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: Sequence[str] | None) -> int:
+    from effnet_inspect.cli.stdout import ReaderGone
     from effnet_inspect.files import anchored
     from effnet_inspect.progress import check, interrupted
 
@@ -106,7 +107,7 @@ def _run(argv: Sequence[str] | None) -> int:
     try:
         with anchored():  # relative paths mean the folder the command started in, whatever a --model does later
             code = args.run(args) or 0
-    except (KeyboardInterrupt, BrokenPipeError):
+    except (KeyboardInterrupt, ReaderGone):
         raise
     except BaseException as exc:  # noqa: B036 - everything else is one line (SystemExit included: not ours)
         if interrupted():  # what an interrupt broke on its way (a cairo write, a graphviz pipe) is the interrupt

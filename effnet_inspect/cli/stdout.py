@@ -3,8 +3,8 @@
 While a command runs, sys.stdout is a Guard around the real stdout (see guarded()): the thread that runs the command
 writes through it (print() and emit() alike); any other thread, such as one a --model factory left running, is sent
 to stderr, so that JSON on stdout stays JSON. A stdout that cannot be written is one line and status 2: closed
-(`>&-`), full (`> /dev/full`) or failing; a reader that went away (`| head`) is a BrokenPipeError, which the command
-line ends quietly, as Unix tools do.
+(`>&-`), full (`> /dev/full`) or failing; a reader that went away (`| head`) is ReaderGone, which the command line
+ends quietly, as Unix tools do.
 
 The console script (effnet_inspect.__main__) goes further before anything is imported: it gives the real stdout a
 private file descriptor and points descriptor 1 at stderr, so that C code and subprocesses writing to fd 1 cannot
@@ -30,16 +30,18 @@ class StdoutError(InputError):
     """stdout cannot be written (closed, full, an I/O error): the user's environment, reported as one line."""
 
 
+class ReaderGone(BrokenPipeError):
+    """stdout's reader went away (`| head`): the command ends quietly (another broken pipe is an error)."""
+
+
 @contextlib.contextmanager
 def _mapped() -> Iterator[None]:
     """OSError and friends from writing stdout, as the command line reports them."""
     try:
         yield
-    except BrokenPipeError:
-        raise
     except OSError as exc:
         if exc.errno == errno.EPIPE:
-            raise BrokenPipeError(errno.EPIPE, "Broken pipe") from None
+            raise ReaderGone(errno.EPIPE, "Broken pipe") from None
         raise StdoutError(f"cannot write to stdout: {exc.strerror or exc}; name a file with --out instead") from None
     except ValueError:  # "I/O operation on closed file": closed at the Python level
         raise StdoutError(CLOSED) from None

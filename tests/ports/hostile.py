@@ -59,12 +59,12 @@ def tiny() -> nn.Module:
 
 def writes_to_fd1() -> nn.Module:
     """Writes to file descriptor 1 directly, as C code does, and from a thread it leaves running (not a daemon) for
-    a minute after it returned: neither may reach our stdout, and the command must not wait for the thread."""
+    ten minutes after it returned: neither may reach our stdout, and the command must not wait for the thread."""
     os.write(1, b"fd 1 from the factory\n")
     print("print from the factory")
 
     def chatter() -> None:
-        for _ in range(600):
+        for _ in range(6000):
             os.write(1, b"fd 1 from a thread\n")
             print("print from a thread")
             time.sleep(0.1)
