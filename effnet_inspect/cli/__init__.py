@@ -3,7 +3,8 @@
 Exit status: 0 done; 2 bad input of any kind (InputError anywhere below, an argparse error, a stdout that cannot be
 written, no memory left), printed as one line on stderr; 130 interrupted (Ctrl-C), also when the interrupt reached
 Python somewhere it was swallowed or broke something on its way; 141 stdout's reader went away (quietly); 1 a bug,
-also one line (EFFNET_INSPECT_DEBUG=1 shows its traceback).
+also one line (EFFNET_INSPECT_DEBUG=1 shows its traceback). stdout.py is the one writer of stdout, which every
+command's output goes through; the console script around main() is effnet_inspect/__main__.py.
 """
 
 from __future__ import annotations
