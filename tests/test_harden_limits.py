@@ -44,9 +44,9 @@ def test_the_largest_dpi_it_offers_is_drawn(tmp_path):
 
 @pytest.mark.slow
 def test_a_bench_estimated_beyond_the_limit_is_refused_before_building(capsys, monkeypatch):
-    import effnet_inspect.bench.measure as measure
+    import effnet_inspect.bench.timing as timing
 
-    monkeypatch.setattr(measure.Measurer, "__init__", lambda *a, **k: pytest.fail("built a measurer"))
+    monkeypatch.setattr(timing.Measurer, "__init__", lambda *a, **k: pytest.fail("built a measurer"))
     code, out, err = run_cli(capsys, "bench", "w=8,d=6.5,r=2048", "--device", "cpu")
     one_line_exit_2(code, out, err, "a CPU benchmark may take: measure smaller variants or batch sizes")
 

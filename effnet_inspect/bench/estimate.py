@@ -23,9 +23,9 @@ COMPILE_S = 30.0  # torch.compile of one configuration on a CPU, roughly
 
 
 def config_seconds(settings: BenchSettings, pass_s: float, compiled: bool) -> float:
-    """One configuration as measure.py measures it: first call, warm-up, timed rounds (cut by the budget, never
+    """One configuration as timing.py measures it: first call, warm-up, timed rounds (cut by the budget, never
     below 3 passes), then the stage split's plain and instrumented passes (once, if it adds up)."""
-    from effnet_inspect.bench.measure import MIN_ITERS
+    from effnet_inspect.bench.timing import MIN_ITERS
 
     iters = settings.iters
     if settings.budget_s:
@@ -64,7 +64,7 @@ def probe_seconds_per_mac() -> float:
 
 def check_memory(configs: Sequence) -> None:
     """Refuse a model whose fp32 weights alone need more than the memory available now (Linux: MemAvailable)."""
-    from effnet_inspect.analysis.measure import family_row
+    from effnet_inspect.analysis.rows import family_row
 
     available = available_memory()
     if available is None:

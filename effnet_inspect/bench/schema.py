@@ -23,7 +23,9 @@ from effnet_inspect.inputs import JsonError, read_json, read_text
 POSITIVE = {"iters", "repeats", "threads", "resolution", "batch_size", "measured_batch_size", "samples"}
 
 
-def load(path: str | os.PathLike) -> BenchRun:
+def load_results(path: str | os.PathLike) -> BenchRun:
+    """Read a results file written by results.save_results; every field's type and range is checked, so a bad file
+    is one InputError line, never a half-made report."""
     source = str(path)
     text = read_text(path, "bench", "a results file")  # bounded: /dev/zero or a pipe with no writer is one line
     try:
