@@ -111,8 +111,12 @@ def _mkdtemp(parent: Path, name: str) -> Path:
 def _commit(stage: Path, target: Path, replaces: Callable[[str], bool]) -> None:
     os.chmod(stage, stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o777 & ~_umask())
     if not target.exists():
-        os.rename(stage, target)
-        return
+        try:
+            os.rename(stage, target)
+            return
+        except OSError as exc:  # made meanwhile by someone else (not a run of ours: they wait for the lock)
+            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise
     try:
         _carry(target, stage, "", replaces, target.stat().st_dev)
         old = _exchange(stage, target)
