@@ -7,6 +7,11 @@ a bug when it escapes.
 
 from __future__ import annotations
 
+# Exit statuses of the command line (the console script and effnet_inspect.cli.main agree on them).
+EXIT_INPUT = 2  # bad input of any kind, one line on stderr
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command that Ctrl-C stopped
+EXIT_PIPE = 141  # 128 + SIGPIPE: stdout's reader went away; the console script then dies of SIGPIPE, as Unix tools do
+
 
 class InputError(Exception):
     """Bad input from the user, as one line.

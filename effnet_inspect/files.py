@@ -1,11 +1,12 @@
-"""Files and text from users: one resolver for every output path, writes that leave a file either whole or as it
-was, and JSON read with a nesting limit.
+"""Output files: one resolver for every output path, writes that leave a file either whole or as it was, and file
+names made from labels (effnet_inspect.inputs reads what users give; effnet_inspect.folders writes whole folders).
 
 Every command's output goes through resolve() (the CLI handles "-", stdout, itself):
 - symbolic links are followed, in the file name and in its folders, so the file a link points to is written and
   the link stays a link; a loop of links, or a link to a folder that does not exist, is refused (the tool never
   creates folders anywhere but along the path the user named);
-- a device or a named pipe (/dev/stdout, /dev/null) is written to directly: there is nothing to rename over;
+- a device or a named pipe (/dev/null, /dev/stderr) is written to directly: there is nothing to rename over
+  (/dev/stdout and its other names are stdout: the command line writes them through its one writer);
 - a regular file is written to a temporary file beside it and renamed into place, keeping its permissions; a
   file with several hard links is rewritten in place instead (after a complete temporary copy succeeded, so a
   full disk fails before it is touched), so that every link keeps seeing the same file.
@@ -15,22 +16,21 @@ Temporary files are named `.<name>.<random>.<pid>.effnet-inspect.tmp`. One left 
 
 from __future__ import annotations
 
+import contextlib
 import errno
-import json
 import os
 import re
 import stat
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from effnet_inspect.errors import InputError
 
 STDOUT = "-"
-MAX_JSON_DEPTH = 64
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_JSON_BRACKET = re.compile(r"[\[\]{}]")
+STDOUT_NAMES = (STDOUT, "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
+MAX_NAME_BYTES = 120  # a default file name's stem: room for a suffix and the temporary name's additions
 TMP_SUFFIX = ".effnet-inspect.tmp"
 MAX_LINKS = 40  # as the kernel's own limit on links followed in one path
 
@@ -49,7 +49,58 @@ class Target:
 
 
 def is_stdout(path: str | os.PathLike | None) -> bool:
-    return path is not None and os.fspath(path) == STDOUT
+    """'-', or a name of the process' own stdout (which the command line writes through its one writer)."""
+    return path is not None and os.fspath(path) in STDOUT_NAMES
+
+
+# ------------------------------------------------------------------------------------------- names and places
+_base: str | None = None  # the folder relative output paths mean while a command runs (see anchored)
+
+
+@contextlib.contextmanager
+def anchored() -> Iterator[None]:
+    """Relative paths mean the current folder as it is now, for the duration: other code that runs meanwhile (a
+    --model factory, or a thread it left) may change the working directory, but not where the output goes."""
+    global _base
+    previous = _base
+    try:
+        _base = os.getcwd()
+    except OSError:  # the current folder was deleted: only absolute paths can be written
+        _base = None
+    try:
+        yield
+    finally:
+        _base = previous
+
+
+def absolute(path: str | os.PathLike) -> Path:
+    """path made absolute against the anchored folder (see anchored), else the current one."""
+    if os.path.isabs(path):
+        return Path(os.path.normpath(path))
+    try:
+        base = _base or os.getcwd()
+    except OSError:
+        raise InputError(f"{_say(path)} is relative, but the current folder no longer exists", param="out") from None
+    return Path(os.path.normpath(os.path.join(base, path)))
+
+
+def safe_name(label: str, fallback: str = "model") -> str:
+    """A label (a variant, a --name, a model's name) as one file name, never a path: letters, digits, '.', '-' and
+    '_' only ('w=1.3,d=1.5' -> 'w1.3_d1.5', '../../x' -> 'x'), no leading dot, at most MAX_NAME_BYTES bytes.
+    Only --out chooses a folder."""
+    safe = "".join(c if c.isalnum() or c in ".-" else "_" for c in label.replace("=", "")).strip("_.")
+    while len(safe.encode("utf-8")) > MAX_NAME_BYTES:
+        safe = safe[:-1]
+    return safe.strip("_.") or fallback
+
+
+def in_folder(folder: Path | None, name: str) -> Path:
+    """A default file name (made from labels: 'b0-block2a.svg') in the folder --out named, else the current one:
+    always one file name there, never a path."""
+    stem, suffix = os.path.splitext(name)
+    extension = safe_name(suffix[1:], fallback="")
+    clean = safe_name(stem) + (f".{extension}" if extension else "")
+    return folder / clean if folder is not None else Path(clean)
 
 
 def _say(path: str | os.PathLike) -> str:
@@ -103,12 +154,18 @@ def _is_loop(path: Path) -> bool:
     return False
 
 
+def real_path(path: str | os.PathLike) -> Path:
+    """path made absolute (see anchored) with every link followed; InputError for loops and dead ends."""
+    named = Path(path)
+    return _follow(absolute(named), named)
+
+
 def resolve(path: str | os.PathLike) -> Target:
     """The target of an output path (see the module docstring); raises InputError for what cannot be written."""
     named = Path(path)
-    if is_stdout(named):
+    if os.fspath(named) == STDOUT:
         raise ValueError("'-' is stdout: the caller writes it")  # a broken invariant, not the user's mistake
-    real = _follow(Path(os.path.abspath(named)), named)
+    real = real_path(named)
     if real.is_dir():
         raise InputError(f"{_say(named)} is a directory; give a file name", param="out")
     special = real.exists() and not stat.S_ISREG(real.stat().st_mode)
@@ -119,8 +176,10 @@ def ensure_dir(path: str | os.PathLike) -> Path:
     """Create a folder (and parents, along the named path only) or fail with a one-line InputError."""
     named = Path(path)
     if is_stdout(named):
-        raise InputError("is '-' (stdout), but this output is a directory of files; name a directory", param="out")
-    directory = _follow(Path(os.path.abspath(named)), named)
+        raise InputError(
+            f"is {_say(named)} (stdout), but this output is a directory of files; name a directory", param="out"
+        )
+    directory = real_path(named)
     if directory.exists() and not directory.is_dir():
         raise InputError(f"{_say(named)} is a file, not a directory", param="out")
     try:
@@ -153,7 +212,7 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:
     from effnet_inspect.progress import check
 
     check()  # a Ctrl-C that got lost on its way stops the run before the next file changes
-    payload = data if isinstance(data, bytes) else data.encode("utf-8")
+    payload = encode(data)
     target = check_writable(path)
     try:
         if target.special:
@@ -169,9 +228,16 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:
     return target.path
 
 
+def encode(data: str | bytes) -> bytes:
+    """Text as UTF-8; what UTF-8 cannot encode (a lone surrogate from a JSON escape) is written as its escape."""
+    return data if isinstance(data, bytes) else data.encode("utf-8", "backslashreplace")
+
+
 def _temporary(target: Path, payload: bytes) -> str:
     """A complete, synced copy of payload beside target; removed again if anything fails."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{_stem(target)}.", suffix=f".{os.getpid()}{TMP_SUFFIX}", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=temporary_prefix(target.name), suffix=f".{os.getpid()}{TMP_SUFFIX}", dir=target.parent
+    )
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
@@ -183,9 +249,9 @@ def _temporary(target: Path, payload: bytes) -> str:
     return tmp
 
 
-def _stem(target: Path) -> str:
-    """The target's name, cut to 100 bytes so that the temporary name stays within the file system's limit."""
-    return os.fsdecode(os.fsencode(target.name)[:100])
+def temporary_prefix(name: str) -> str:
+    """'.<name>.' with the name cut to 100 bytes, so that the temporary name stays within the file system's limit."""
+    return f".{os.fsdecode(os.fsencode(name)[:100])}."
 
 
 def _replace(target: Path, payload: bytes) -> None:
@@ -211,21 +277,21 @@ def _rewrite_in_place(target: Path, payload: bytes) -> None:
 
 def _remove_stale_temporaries(target: Path) -> None:
     """Temporary files of this target left by runs that were killed (recognised by name and a dead process)."""
-    pattern = re.compile(re.escape(f".{_stem(target)}.") + r"[^.]+\.(\d+)" + re.escape(TMP_SUFFIX))
+    pattern = re.compile(re.escape(temporary_prefix(target.name)) + r"[^.]+\.(\d+)" + re.escape(TMP_SUFFIX))
     try:
         names = os.listdir(target.parent)
     except OSError:
         return
     for name in names:
         found = pattern.fullmatch(name)
-        if found and not _alive(int(found.group(1))):
+        if found and not pid_alive(int(found.group(1))):
             try:
                 os.unlink(target.parent / name)
             except OSError:
                 pass  # another run got there first, or the folder is not ours to clean: harmless
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
     try:
@@ -241,32 +307,3 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
-
-
-# ------------------------------------------------------------------------------------------------ JSON in
-class JsonError(ValueError):
-    """JSON that does not parse, nests too deep, or does not fit the expected record; the message says where and
-    what, and the caller makes it its own one-line InputError."""
-
-
-def read_json(text: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """json.loads, refusing NaN and Infinity and anything nested deeper than max_depth (checked before parsing:
-    the parser itself would recurse once per level, 100,000 levels deep)."""
-    depth = deepest = 0
-    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub('""', text)):
-        depth += 1 if bracket.group() in "[{" else -1
-        deepest = max(deepest, depth)
-        if deepest > max_depth:
-            raise JsonError(f"nested more than {max_depth} levels deep")
-    try:
-        return json.loads(text, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        raise JsonError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except JsonError:
-        raise
-    except ValueError as exc:  # an integer of more than 4300 digits
-        raise JsonError(f"not JSON: {str(exc).splitlines()[0]}") from None
-
-
-def _no_constant(name: str) -> Any:
-    raise JsonError(f"not JSON: {name} is not a number JSON allows")

@@ -15,7 +15,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -47,18 +47,39 @@ def progress(
 # ------------------------------------------------------------------------------------------------- Ctrl-C
 _received = 0
 _stopping = False
+_deferring = False  # inside deferred(): a Ctrl-C waits for the block to end
+_process_wide = False  # install() ran: the console script owns SIGINT until the process exits
 
 
 def _handler(signum: int, frame: object) -> None:
     global _received
     _received += 1
-    if not _stopping:
+    if not _stopping and not _deferring:
         raise KeyboardInterrupt
+
+
+def install() -> None:
+    """The console script's first act, before anything heavy is imported: SIGINT handled for the rest of the
+    process (a Ctrl-C while torch imports is one line and status 130, not a traceback), and an interrupt that C
+    code swallowed (a cffi callback of cairo, a finalizer) kept quiet: it is recorded, and check() raises it again.
+    """
+    global _process_wide
+    signal.signal(signal.SIGINT, _handler)
+    previous = sys.unraisablehook
+
+    def hook(info: Any) -> None:
+        if issubclass(info.exc_type, KeyboardInterrupt) or _received:
+            return  # the interrupt, or what it broke on its way: the command reports it as one line
+        previous(info)
+
+    sys.unraisablehook = hook
+    _process_wide = True
 
 
 @contextlib.contextmanager
 def handled(keep_after_interrupt: bool = False) -> Iterator[None]:
-    """Install the handler for the duration of one command (only the main thread can).
+    """Install the handler for the duration of one command (only the main thread can); inside the console script,
+    where install() already did, the process-wide handler stays as it is.
 
     keep_after_interrupt: the process exits right after this command (the console script), so once it was
     interrupted, Ctrl-C stays ignored: a second press during the exit must not turn status 130 into a traceback,
@@ -66,15 +87,34 @@ def handled(keep_after_interrupt: bool = False) -> Iterator[None]:
     disposition that shutdown leaves alone.)
     """
     global _received, _stopping
-    _received, _stopping = 0, False
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    if _process_wide and signal.getsignal(signal.SIGINT) is _handler:
+        try:
+            yield
+        finally:
+            if keep_after_interrupt and _received:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+        return
+    _received, _stopping = 0, False
     previous = signal.signal(signal.SIGINT, _handler)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN if keep_after_interrupt and _received else previous)
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """A block that must not stop half-way (swapping an output folder in): Ctrl-C meanwhile is honoured after it."""
+    global _deferring
+    previous, _deferring = _deferring, True
+    try:
+        yield
+    finally:
+        _deferring = previous
+    check()
 
 
 def interrupted() -> bool:

@@ -199,7 +199,7 @@ def test_save_takes_the_format_from_the_extension(tmp_path):
     d = ei.diagram("b0")
     assert d.save(tmp_path / "b0.dot").read_text() == d.dot
     assert d.save(tmp_path / "b0.png").read_bytes().startswith(b"\x89PNG")
-    with pytest.raises(ei.InputError, match="looks like csv, not json"):
+    with pytest.raises(ei.InputError, match="looks like csv but format is json"):
         t.save(tmp_path / "x.csv", format="json")
     assert not (tmp_path / "x.csv").exists()
 

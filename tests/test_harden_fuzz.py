@@ -1,11 +1,14 @@
 """Hypothesis over the command line's argument space: whatever the arguments, the exit status is 0, 2 or 130; on 2
 stderr is exactly one line and never a traceback; nothing is created outside the --out that was named (or the
 command's documented default output without one), links stay links, hard links stay one file, no temporary file
-is left, and sys.path is as it was.
+or staging folder is left, and sys.path is as it was.
 
-Each example runs in a fresh sandbox holding the traps: a loop of links, a link into a directory that does not
-exist, an existing file with a second hard link, an existing directory. Commands are kept cheap (tiny custom
-variants, a tiny --model port); FUZZ_EXAMPLES sets the number of examples (default 20).
+The commands and their options are read from the command line's own parser, so a command added later is fuzzed
+too (with the values below where its options share a name with others', generic hostile values otherwise). Each
+example runs in a fresh sandbox holding the traps: a loop of links, a link into a directory that does not exist, an
+existing file with a second hard link, an existing directory. Commands are kept cheap (tiny custom variants, a tiny
+--model port, a deck in SVG only); FUZZ_EXAMPLES sets the number of examples (default 20). The API has its own in
+tests/test_harden_api.py.
 """
 
 from __future__ import annotations
@@ -91,65 +94,68 @@ VALUES = {
     "--repeats": st.sampled_from(["1", "x"]),
     "--budget": st.sampled_from(["0.01", "1", "0", "nan"]),
     "--rankdir": st.sampled_from(["LR", "tb", "BT"]),
+    "--device": st.sampled_from(["cpu", "cuda", "auto", "tpu"]),
+    "--size": st.sampled_from(["slide", "page", "poster", "a4"]),
+    "--dpi": st.sampled_from(["96", "10", "2000", "x"]),
+    "--block": st.sampled_from(["1", "2", "9", "0"]),
+    "--sub-block": st.sampled_from(["2", "block2a", "x"]),
+    "--module": st.sampled_from(["M3", "exp", "M9"]),
 }
-SWITCHES = {"--no-top", "--side-by-side", "--expand", "--fvcore", "--channels-last", "--levle"}
-# The options each command takes (the ones it does not take get tried too, now and then)
-TAKES = {
-    "table": ["--out", "--format", "--level", "--resolution", "--no-top", "--kwargs", "--name", "--fvcore"],
-    "summary": ["--out", "--resolution", "--no-top", "--kwargs", "--name"],
-    "diagram": [
-        "--out",
-        "--out",
-        "--format",
-        "--level",
-        "--side-by-side",
-        "--rankdir",
-        "--expand",
-        "--no-top",
-        "--resolution",
-        "--kwargs",
-        "--name",
-    ],
-    "compare": ["--out", "--out", "--no-top", "--resolution"],
-    "inspect": ["--out", "--format", "--resolution", "--kwargs", "--name"],
-    "bench": [
-        "--out",
-        "--out",
-        "--batch-sizes",
-        "--dtype",
-        "--channels-last",
-        "--warmup",
-        "--iters",
-        "--repeats",
-        "--budget",
-        "--resolution",
-    ],
-    "report": ["--out", "--out", "--bench", "--no-top", "--resolution", "--kwargs", "--name"],
+# Any other option, of a command added later too (each command's options come from its parser)
+OTHER_VALUES = st.sampled_from(["1", "2", "0", "-1", "x", "", "\u0661", "a\nb", "-", "b0", TINY[0]])
+MISSPELLED = ["--levle", "--outt"]
+# Options left out: slow on a CPU (torch.compile), or cheap versions forced below (the deck: SVG only)
+LEFT_OUT = {"--compile", "--help", "--format@slides"}
+# Cheap runs: the benchmark's passes are capped unless the example overrides them; a deck in SVG only.
+DEFAULTS = {
+    "bench": ["--device", "cpu", "--warmup", "0", "--iters", "1", "--repeats", "1"],
+    "slides": ["--format", "svg"],
 }
-MODEL_COMMANDS = ("table", "summary", "diagram", "inspect", "report")
-# Cheap runs: the benchmark's passes are capped unless the example overrides them.
-BENCH_DEFAULTS = ["--device", "cpu", "--warmup", "0", "--iters", "1", "--repeats", "1"]
-DEFAULT_OUTPUTS = ("reports", "-stage.", "-module.", "-layer.", "-side-by-side.", "compare-")
+DEFAULT_OUTPUTS = ("reports", "slides", "-stage.", "-module.", "-layer.", "-side-by-side.", "compare-")
+
+
+def _commands() -> dict[str, dict]:
+    """Each command's positional arguments and options, read from the command line's own parser."""
+    from effnet_inspect.cli import build_parser
+
+    found = {}
+    for name, parser in build_parser()[1].items():
+        options, switches, required = [], set(), []
+        for action in parser._actions:
+            flag = next((o for o in action.option_strings if o.startswith("--")), None)
+            if flag is None or flag in LEFT_OUT or f"{flag}@{name}" in LEFT_OUT:
+                continue
+            options += [flag, flag] if flag == "--out" else [flag]  # --out is where most traps are
+            if action.nargs == 0:
+                switches.add(flag)
+            if action.required:
+                required.append(flag)
+        positional = next((a.nargs for a in parser._actions if not a.option_strings), None)
+        found[name] = {"options": options, "switches": switches, "required": required, "positional": positional}
+    return found
+
+
+COMMANDS = _commands()
+SWITCHES = set().union(*(c["switches"] for c in COMMANDS.values())) | {"--levle"}
 
 
 @st.composite
 def command_lines(draw) -> list[str]:
-    command = draw(st.sampled_from(sorted(TAKES)))
-    model = command == "inspect" or (command in MODEL_COMMANDS and draw(st.booleans()))
+    command = draw(st.sampled_from(sorted(COMMANDS)))
+    spec = COMMANDS[command]
+    model = "--model" in spec["required"] or ("--model" in spec["options"] and draw(st.booleans()))
+    argv = [command]
     if model:
-        argv = [command, "--model", draw(st.sampled_from(MODELS))]
-    else:
-        count = {"compare": 2, "summary": 1}.get(command, draw(st.integers(1, 2)))
-        argv = [
-            command,
-            *(draw(st.sampled_from(TINY + BAD_VARIANTS if draw(st.booleans()) else TINY)) for _ in range(count)),
-        ]
-    if command == "bench":
-        argv += BENCH_DEFAULTS
-    others = sorted(set(VALUES) | SWITCHES)
+        argv += ["--model", draw(st.sampled_from(MODELS))]
+    elif spec["positional"] is not None:
+        count = {"compare": 2}.get(command, draw(st.integers(1, 2)) if spec["positional"] in ("*", "+") else 1)
+        pool = TINY + BAD_VARIANTS if draw(st.booleans()) else TINY
+        argv += [draw(st.sampled_from(pool)) for _ in range(count)]
+    argv += DEFAULTS.get(command, [])
+    everyone = sorted({o for c in COMMANDS.values() for o in c["options"]} | set(MISSPELLED))
     for _ in range(draw(st.integers(0, 3))):
-        flag = draw(st.sampled_from(TAKES[command]) if draw(st.integers(0, 9)) else st.sampled_from(others))
-        argv += [flag] if flag in SWITCHES else [flag, draw(VALUES[flag])]
+        flag = draw(st.sampled_from(spec["options"]) if draw(st.integers(0, 9)) else st.sampled_from(everyone))
+        argv += [flag] if flag in SWITCHES else [flag, draw(VALUES.get(flag, OTHER_VALUES))]
     return argv
 
 

@@ -5,6 +5,7 @@ calls, so both give byte-identical output.
     table.py    table() -> Table          diagram.py  diagram() -> Diagram
     summary.py  summary() -> Summary      inspect.py  inspect() -> Verdict
     sources.py  variants or another implementation -> analyses
+    checks.py   every call's arguments checked by the command line's rules (InputError naming the parameter)
     display.py  the HTML of the notebook displays (templates/), and the Analysis card it registers
 
 Use them from the package: effnet_inspect.table(...), effnet_inspect.diagram(...) and so on. The package's

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from effnet_inspect.api.checks import checked
 from effnet_inspect.api.sources import Kwargs, Model, Sources, analyses, choice, save_format
 from effnet_inspect.drawing import DiagramFormat, DiagramLevel, RankDir, default_file_name, diagram_dot, render
 from effnet_inspect.errors import InputError
@@ -43,6 +44,7 @@ class Diagram:
         """The command line's default file name: b0-stage.svg, b0-b4-b7-side-by-side.png."""
         return default_file_name(self.names, self.level, self.side_by_side, choice(DiagramFormat, format, "format"))
 
+    @checked
     def save(self, path: str | os.PathLike, format: DiagramFormat | str | None = None) -> Path:
         """Write the drawing atomically; the format comes from `format`, else the extension (.svg .png .pdf .dot
         .gv), else svg."""
@@ -79,6 +81,7 @@ class Diagram:
         )
 
 
+@checked
 def diagram(
     variants: Sources = None,
     level: DiagramLevel | str = DiagramLevel.STAGE,

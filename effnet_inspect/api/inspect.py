@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from effnet_inspect.analysis.measure import Analysis
+from effnet_inspect.api.checks import checked
 from effnet_inspect.api.sources import Kwargs, Model, inspection
 from effnet_inspect.ports.text import keras_layers_sentence, keras_mismatches, render_text, stage_cells
 from effnet_inspect.ports.verdict import Conformance, Inspection, headline
@@ -97,6 +98,7 @@ class Verdict:
         )
 
 
+@checked
 def inspect(model: Model, *, kwargs: Kwargs = None, resolution: int | None = None, name: str | None = None) -> Verdict:
     """Trace, group and judge another implementation against B0-B7 (`effnet-inspect inspect`).
 

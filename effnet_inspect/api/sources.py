@@ -42,14 +42,31 @@ def choice(kind: type[E], value: E | str, param: str) -> E:
 
 
 def save_format(
-    kind: type[E], path: str | os.PathLike, given: E | str | None, by_suffix: Mapping[str, E], default: E
+    kind: type[E],
+    path: str | os.PathLike,
+    given: E | str | None,
+    by_suffix: Mapping[str, E],
+    default: E,
+    names: tuple[str, str, str] = ("", "format", "save()"),
 ) -> E:
-    """What a save() writes: the format asked for, else the one the file name's extension implies, else the
-    default; a format that contradicts the extension is refused rather than written under a misleading name."""
-    implied = by_suffix.get(Path(path).suffix.lower())
+    """What a save() (or a command's --out) writes: the format asked for, else the one the file name's extension
+    implies, else the default. A format that contradicts the extension is refused rather than written under a
+    misleading name, and so is an extension that names no format it writes (unless the format is given).
+    names: how to call the path, the format and the writer in messages (the command line: '--out ', '--format',
+    'this command')."""
+    out, format_name, writer = names
+    suffix = Path(path).suffix.lower()
+    implied = by_suffix.get(suffix)
     fmt = choice(kind, given, "format") if given is not None else implied or default
     if implied is not None and fmt is not implied:
-        raise InputError(f"{str(path)!r} looks like {implied.value}, not {fmt.value}; make them agree", param="out")
+        raise InputError(
+            f"{out}{str(path)!r} looks like {implied.value} but {format_name} is {fmt.value}; make them agree"
+        )
+    if suffix and implied is None and given is None:
+        raise InputError(
+            f"{out}{str(path)!r}: {suffix} is not a format {writer} writes; end the name in "
+            f"{', '.join(sorted(by_suffix))} (or give {format_name})"
+        )
     return fmt
 
 

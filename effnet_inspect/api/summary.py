@@ -6,6 +6,7 @@ import functools
 from dataclasses import dataclass
 
 from effnet_inspect.analysis.measure import Analysis
+from effnet_inspect.api.checks import checked
 from effnet_inspect.api.sources import Kwargs, Model, Source, analyses
 from effnet_inspect.errors import InputError
 from effnet_inspect.render.summary import HEADERS, model_name, summary_rows, summary_totals
@@ -48,6 +49,7 @@ class Summary:
         )
 
 
+@checked
 def summary(
     variant: Source | None = None,
     *,

@@ -9,6 +9,7 @@ from typing import Any
 
 from effnet_inspect.analysis.measure import Analysis
 from effnet_inspect.analysis.rows import Level, rows_for, table_rows
+from effnet_inspect.api.checks import checked
 from effnet_inspect.api.sources import Kwargs, Model, Sources, choice, our_variants, save_format, side_by_side
 from effnet_inspect.errors import InputError
 from effnet_inspect.ports.verdict import Conformance, Inspection
@@ -83,6 +84,7 @@ class Table:
         # convert_dtypes: nullable integers, so that the stem's missing repeats do not turn the column into floats
         return pandas.DataFrame(flat, columns=list(flat[0])).convert_dtypes()
 
+    @checked
     def save(self, path: str | os.PathLike, format: Format | str | None = None) -> Path:
         """Write the table atomically; the format comes from `format`, else the extension (.txt .md .csv .json
         .tex), else text."""
@@ -112,6 +114,7 @@ def _columns(row: Any) -> dict[str, Any]:
     return out
 
 
+@checked
 def table(
     variants: Sources = None,
     level: Level | str = Level.FAMILY,

@@ -253,6 +253,20 @@ def _check(label: str, value: float, bounds: tuple[float, float]) -> None:
         raise InputError(f"{label} must be between {low:g} and {high:g}, got {value:g}")
 
 
+def resolution_from(value: object) -> int:
+    """--resolution and the API's resolution=: whole pixels within RESOLUTION_RANGE, given as a number or as ASCII
+    digits (int() and float() would also take '2_24' and other scripts' digits)."""
+    if isinstance(value, str):
+        if not re.fullmatch(r"[0-9]+(\.0*)?", value.strip(), re.ASCII):
+            raise InputError(f"resolution must be a whole number of pixels, got {value!r}")
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(f"resolution must be a whole number of pixels, not {type(value).__name__}")
+    try:
+        return check_resolution(float(value))
+    except OverflowError:
+        raise InputError(f"resolution must be between {RESOLUTION_RANGE[0]} and {RESOLUTION_RANGE[1]}") from None
+
+
 def check_resolution(resolution: float) -> int:
     _check("resolution", resolution, RESOLUTION_RANGE)
     if resolution != int(resolution):

@@ -3,7 +3,9 @@
 On the GPU the per-round time budget bounds every configuration to seconds. On the CPU one forward pass of a large
 model can itself take seconds (phi=10: about ten), so the run is estimated from MACs: one pass of B0 at batch 1 is
 timed on this machine now (under whatever else is running) and the other configurations are scaled from it by
-MACs x batch. Larger tensors run more efficiently than B0's, so this errs on the long side.
+MACs x batch. Larger tensors run more efficiently than B0's, so this errs on the long side. A run estimated at
+more than LIMIT_S, or a model whose fp32 weights alone exceed the memory available now, is refused with one line
+before anything is built (a huge custom variant once grew to 7 GB before failing).
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import time
 from collections.abc import Sequence
 
 from effnet_inspect.bench.results import BenchSettings
+from effnet_inspect.errors import InputError
 
 WARN_S = 60.0  # longer than this is worth a line before starting
+LIMIT_S = 3600.0  # longer than this is refused before starting: hours of a CPU are better spent otherwise
 FAST_MACS_PER_S = 200e9  # faster than the CPUs this runs on: a run that is short even at this rate needs no probe
 COMPILE_S = 30.0  # torch.compile of one configuration on a CPU, roughly
 
@@ -58,15 +62,53 @@ def probe_seconds_per_mac() -> float:
     return elapsed / model_facts(b0, b0.resolution).macs_per_image
 
 
+def check_memory(configs: Sequence) -> None:
+    """Refuse a model whose fp32 weights alone need more than the memory available now (Linux: MemAvailable)."""
+    from effnet_inspect.analysis.rows import family_row
+
+    available = available_memory()
+    if available is None:
+        return
+    for c in configs:
+        params = family_row(c.implementation.analyze(c.resolution)).params
+        if params * 4 > available:
+            raise InputError(
+                f"{c.implementation.name} has {params / 1e6:,.0f} million parameters: its weights alone need "
+                f"{params * 4 / 2**30:.1f} GiB and this machine has {available / 2**30:.1f} GiB free; measure a "
+                "smaller variant, or on a GPU (--device cuda)"
+            )
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation now, where the system says (Linux), else None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def cpu_warning(configs: Sequence, settings: BenchSettings) -> str | None:
     """A one-line warning when the run will take minutes, else None (without timing anything when even a fast
-    CPU would finish quickly)."""
+    CPU would finish quickly); an InputError when it would take more than LIMIT_S, or when a model's weights alone
+    would not fit in the memory this machine has free (the kernel would kill the run without a word), before
+    anything is built."""
+    check_memory(configs)
     if run_seconds(configs, settings, 1.0 / FAST_MACS_PER_S) < WARN_S / 10:
         return None
     seconds = run_seconds(configs, settings, probe_seconds_per_mac())
     if seconds < WARN_S:
         return None
     minutes = max(1, round(seconds / 60))
+    if seconds > LIMIT_S:
+        raise InputError(
+            f"this run would take about {minutes} minutes on this CPU (estimated from the MACs), more than the "
+            f"{LIMIT_S / 60:.0f} a CPU benchmark may take: measure smaller variants or batch sizes, fewer passes "
+            "(--warmup, --iters, --repeats), or on a GPU (--device cuda)"
+        )
     return (
         f"this run will take about {minutes} minute{'s' if minutes > 1 else ''} on this CPU ({len(configs)} "
         f"configuration{'s' if len(configs) > 1 else ''}, estimated from the MACs); Ctrl-C stops it and keeps "

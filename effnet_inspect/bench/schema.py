@@ -14,12 +14,11 @@ import math
 import os
 import types
 import typing
-from pathlib import Path
 from typing import Any
 
 from effnet_inspect.bench.results import SCHEMA, VERSION, BenchRun
 from effnet_inspect.errors import InputError
-from effnet_inspect.files import JsonError, read_json
+from effnet_inspect.inputs import JsonError, read_json, read_text
 
 POSITIVE = {"iters", "repeats", "threads", "resolution", "batch_size", "measured_batch_size", "samples"}
 
@@ -28,12 +27,7 @@ def load_results(path: str | os.PathLike) -> BenchRun:
     """Read a results file written by results.save_results; every field's type and range is checked, so a bad file
     is one InputError line, never a half-made report."""
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read {source!r}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{source!r} is not a results file (not UTF-8 text)", param="bench") from None
+    text = read_text(path, "bench", "a results file")  # bounded: /dev/zero or a pipe with no writer is one line
     try:
         data = read_json(text)
     except JsonError as exc:

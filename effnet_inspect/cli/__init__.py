@@ -1,7 +1,10 @@
 """Command line: a thin argparse layer over the Python API. Each command is a module of this package.
 
-Exit status: 0 done; 2 bad input of any kind (InputError anywhere below, or an argparse error), printed as one
-line on stderr; 130 interrupted (Ctrl-C), also when the interrupt reached Python somewhere it was swallowed.
+Exit status: 0 done; 2 bad input of any kind (InputError anywhere below, an argparse error, a stdout that cannot be
+written, no memory left), printed as one line on stderr; 130 interrupted (Ctrl-C), also when the interrupt reached
+Python somewhere it was swallowed or broke something on its way; 141 stdout's reader went away (quietly); 1 a bug,
+also one line (EFFNET_INSPECT_DEBUG=1 shows its traceback). stdout.py is the one writer of stdout, which every
+command's output goes through; the console script around main() is effnet_inspect/__main__.py.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from effnet_inspect import __version__
-from effnet_inspect.errors import InputError, printable
+from effnet_inspect.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_PIPE, InputError, printable
 
 PROG = "effnet-inspect"
 # Library errors name the parameter; the command line names its flag.
@@ -74,19 +77,29 @@ def build_parser() -> tuple[Parser, dict[str, Parser]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit status (argparse's own errors and --help exit through SystemExit)."""
+    from effnet_inspect.cli.stdout import ReaderGone, guarded
     from effnet_inspect.progress import handled, stopping
 
     with handled(keep_after_interrupt=argv is None):
         try:
-            return _run(argv)
+            with guarded():  # the one writer of stdout; flushed before leaving, so a full disk is reported here
+                return _run(argv)
         except KeyboardInterrupt:
             stopping()
-            print(f"{PROG}: interrupted", file=sys.stderr)
-            return 130
+            _say(f"{PROG}: interrupted")
+            return EXIT_INTERRUPTED
+        except ReaderGone:  # `effnet-inspect summary b7 | head`: the reader has what it wanted
+            return EXIT_PIPE
+        except InputError as exc:  # stdout failing on the last flush, or while argparse prints --help
+            _say(f"{PROG}: error: {exc.render(FLAGS)}")
+            return EXIT_INPUT
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    from effnet_inspect.progress import check
+    from effnet_inspect.cli.stdout import ReaderGone
+    from effnet_inspect.files import anchored
+    from effnet_inspect.progress import check, interrupted
 
     parser, commands = build_parser()
     args, extra = parser.parse_known_args(argv)
@@ -94,16 +107,43 @@ def _run(argv: Sequence[str] | None) -> int:
     if extra:  # name the command, not the top level, in the message
         command.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
-        code = args.run(args) or 0
-    except InputError as exc:
-        check()  # an interrupt that was swallowed on its way wins over what it caused
-        print(f"{command.prog}: error: {exc.render(FLAGS)}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # e.g. `effnet-inspect summary b7 | head`
-        sys.stderr.close()
-        return 0
+        with anchored():  # relative paths mean the folder the command started in, whatever a --model does later
+            code = args.run(args) or 0
+    except (KeyboardInterrupt, ReaderGone):
+        raise
+    except BaseException as exc:  # noqa: B036 - everything else is one line (SystemExit included: not ours)
+        if interrupted():  # what an interrupt broke on its way (a cairo write, a graphviz pipe) is the interrupt
+            raise KeyboardInterrupt from None
+        _say(f"{command.prog}: {_one_line(exc)}")
+        return EXIT_INPUT if isinstance(exc, (InputError, MemoryError)) else 1
     check()
     return code
+
+
+def _one_line(exc: BaseException) -> str:
+    """The message for an exception that ended a command: bad input, no memory left, or a bug (which still gets
+    one line; EFFNET_INSPECT_DEBUG=1 raises it with its traceback instead)."""
+    import os
+
+    if isinstance(exc, InputError):
+        return f"error: {exc.render(FLAGS)}"
+    if isinstance(exc, MemoryError):
+        return "error: out of memory; try a smaller variant, batch size or resolution"
+    if os.environ.get("EFFNET_INSPECT_DEBUG"):
+        raise exc
+    text = str(exc).strip().splitlines()
+    return printable(
+        f"internal error: {type(exc).__name__}{': ' + text[0] if text else ''} (a bug in {PROG}; please report "
+        "it, with the traceback that EFFNET_INSPECT_DEBUG=1 shows)"
+    )
+
+
+def _say(line: str) -> None:
+    """One line on stderr, if stderr can still take it."""
+    try:
+        print(line, file=sys.stderr or sys.__stderr__, flush=True)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import enum
-import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from effnet_inspect.arch.specs import OFFICIAL_NAMES, Variant, check_resolution
+from effnet_inspect.arch.specs import OFFICIAL_NAMES, Variant, resolution_from
 from effnet_inspect.errors import InputError
 
 E = TypeVar("E", bound=enum.Enum)
@@ -64,11 +63,9 @@ class OutPath(argparse.Action):
 
 
 def resolution_arg(text: str) -> int:
-    # ASCII digits only, as in custom variants: int() and float() also take '2_24' and other scripts' digits
-    if not re.fullmatch(r"[0-9]+(\.0*)?", text.strip(), re.ASCII):
-        raise argparse.ArgumentTypeError(f"resolution must be a whole number of pixels, got {text!r}")
+    """--resolution: the rule the API's resolution= follows too (arch.specs.resolution_from)."""
     try:
-        return check_resolution(float(text))
+        return resolution_from(text)
     except InputError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -106,20 +103,17 @@ def add_no_top(parser: argparse.ArgumentParser) -> None:
 
 
 def emit(data: str | bytes, out: Path | None) -> None:
-    """Print to stdout (no --out, or --out -), or write the file (effnet_inspect.files resolves every path)."""
+    """Print to stdout through the one writer (no --out, or --out -), or write the file (effnet_inspect.files
+    resolves every path)."""
+    from effnet_inspect.cli import stdout
     from effnet_inspect.files import is_stdout, write_atomic
 
     if out is None or is_stdout(out):
-        if isinstance(data, str):
-            sys.stdout.write(data)
-            return
-        if sys.stdout.isatty():
+        if isinstance(data, bytes) and sys.stdout is not None and sys.stdout.isatty():
             raise InputError(
                 "is '-' but the output is binary and stdout is a terminal; redirect it or name a file", param="out"
             )
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        stdout.write(data)
         return
     write_atomic(out, data)
     print(f"wrote {out}", file=sys.stderr)
@@ -131,20 +125,12 @@ def format_for(out: Path | None, given: E | None, by_suffix: Mapping[str, E], de
     A --format that contradicts the extension is refused rather than written under a misleading name, and so is
     an extension that names no format this command writes (unless --format says what to write).
     """
+    from effnet_inspect.api.sources import save_format
     from effnet_inspect.files import is_stdout
 
-    suffix = out.suffix.lower() if out is not None and not is_stdout(out) else ""
-    implied = by_suffix.get(suffix)
-    if given is not None and implied is not None and given is not implied:
-        raise InputError(
-            f"--out {str(out)!r} looks like {implied.value} but --format is {given.value}; make them agree"
-        )
-    if suffix and implied is None and given is None:
-        raise InputError(
-            f"--out {str(out)!r}: {suffix} is not a format this command writes; end the name in "
-            f"{', '.join(sorted(by_suffix))} (or give --format)"
-        )
-    return given or implied or default
+    if out is None or is_stdout(out):
+        return given or default
+    return save_format(type(default), out, given, by_suffix, default, ("--out ", "--format", "this command"))
 
 
 def check_suffix(out: Path | None, allowed: Sequence[str], what: str) -> None:

@@ -10,7 +10,6 @@ name in). Several variants without --side-by-side give one file per variant, in 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from effnet_inspect.cli.common import (
     OutPath,
@@ -135,13 +134,17 @@ def _check(args: argparse.Namespace) -> None:
         raise InputError(f"--dpi applies to png output, not {args.format.value}")
     if args.size is not None and args.format is DiagramFormat.DOT:
         raise InputError("--size applies to svg, png and pdf output, not dot")
+    if args.size is not None and args.format is DiagramFormat.PNG:
+        from effnet_inspect.drawing.page import check_raster
+
+        check_raster(args.size, args.dpi or 96)  # a poster cairo cannot make is refused before any work
     args.level, args.selection = level, selection
 
 
 def run(args: argparse.Namespace) -> int:
     from effnet_inspect.api.diagram import diagram
     from effnet_inspect.drawing import figure_dot, render_figure
-    from effnet_inspect.files import is_stdout
+    from effnet_inspect.files import in_folder, is_stdout
     from effnet_inspect.progress import progress
 
     out, to_stdout = args.out, is_stdout(args.out)
@@ -200,10 +203,10 @@ def run(args: argparse.Namespace) -> int:
             name = f"{stem}.{args.format.value}"
         if to_stdout:
             target = None
-        elif out is None:
-            target = Path(name)
+        elif out is None:  # a default name is one file name in the current folder, never a path (only --out is)
+            target = in_folder(None, name)
         else:  # several files go into the --out directory; so does one, when --out is a directory
-            target = out / name if several or out_is_dir else out
+            target = in_folder(out, name) if several or out_is_dir else out
         if args.format is DiagramFormat.DOT:
             data = source.encode("utf-8")
         elif preset:

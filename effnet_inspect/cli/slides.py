@@ -37,12 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from effnet_inspect.analysis.measure import analyses
-    from effnet_inspect.files import ensure_dir
+    from effnet_inspect.folders import check_folder
     from effnet_inspect.slides import parse_formats, write_slides
 
     formats = parse_formats(args.formats)
     found = variants_or_all(args.variants)
-    ensure_dir(args.out)  # a bad --out fails before the analyses
+    check_folder(args.out)  # a bad --out fails before the analyses (the deck is swapped in whole at the end)
     written = write_slides(analyses(found), args.out, formats)
     print(f"wrote {len(written)} files into {args.out}", file=sys.stderr)
     return 0

@@ -27,6 +27,7 @@ from effnet_inspect.drawing.output import DOT_MISSING, DiagramFormat, render, re
 from effnet_inspect.drawing.page import PageSize
 from effnet_inspect.drawing.select import Selection
 from effnet_inspect.errors import InputError
+from effnet_inspect.files import safe_name
 
 if TYPE_CHECKING:  # the level builders (and torch, through measure) load only when a diagram is drawn
     from effnet_inspect.analysis.measure import Analysis
@@ -112,11 +113,9 @@ def diagram_dot(
 
 
 def default_file_name(names: Sequence[str], level: DiagramLevel, side_by_side: bool, fmt: DiagramFormat) -> str:
-    """b0-stage.svg, b0-b7-side-by-side.svg: custom names ('w=1.3,d=1.5') become file-safe ('w1.3_d1.5')."""
-    safe = [
-        "".join(c if c.isalnum() or c in ".-" else "_" for c in n.replace("=", "")).strip("_.") or "model"
-        for n in names
-    ]
+    """b0-stage.svg, b0-b7-side-by-side.svg: custom names ('w=1.3,d=1.5') become file-safe ('w1.3_d1.5'), and a
+    label never becomes a path (files.safe_name)."""
+    safe = [safe_name(n) for n in names]
     if side_by_side:
         stem = "-".join(safe) + "-side-by-side"
     else:
@@ -149,7 +148,8 @@ def figure_dot(
             raise InputError("a block, sub-block or module is drawn for one model at a time")
         from effnet_inspect.drawing.select import selection_dot
 
-        return selection_dot(found[0], selection, SLIDE if size is PageSize.SLIDE else DEFAULT)
+        source, stem = selection_dot(found[0], selection, SLIDE if size is PageSize.SLIDE else DEFAULT)
+        return source, safe_name(stem)  # 'b0-block2a'; a --name such as '../x' must not make it a path
     stem = default_file_name(names, level, side_by_side, DiagramFormat.DOT).removesuffix(".dot")
     if size is not None and level is DiagramLevel.STAGE and (side_by_side or len(found) == 1):
         from effnet_inspect.drawing.family import family_dot, strip_dot
@@ -174,6 +174,9 @@ def render_figure(
         return render(dot_source, fmt, dpi)
     if fmt is DiagramFormat.DOT:
         raise InputError("a page size applies to svg, png and pdf, not dot", param="size")
-    from effnet_inspect.drawing.page import export, fit_page
+    from effnet_inspect.drawing.page import check_raster, export, fit_page
+
+    if fmt is DiagramFormat.PNG:
+        check_raster(_choice(PageSize, size), dpi or 96)  # before the drawing: cairo would fail after it
 
     return export(fit_page(render_svg(dot_source), _choice(PageSize, size), what), fmt, dpi)

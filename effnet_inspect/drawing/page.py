@@ -18,6 +18,7 @@ from effnet_inspect.drawing.output import DiagramFormat, fixed_dates
 from effnet_inspect.errors import InputError
 
 MAX_SCALE = 2.0  # a small figure grows to fill the page, but not into a billboard
+MAX_PIXELS = 32767  # cairo's largest image side
 FONT = "DejaVu Sans"
 
 
@@ -127,6 +128,19 @@ def fit_page(svg: str, size: PageSize, what: str = "the figure") -> str:
     if smallest_text(figure, scale) < s.min_text - 1e-6:
         raise too_small(size, smallest_text(figure, scale), what)
     return page_svg(size, markup)
+
+
+def check_raster(size: PageSize, dpi: int) -> None:
+    """Refuse, before any drawing, a PNG of the page that cairo cannot make (at most MAX_PIXELS a side)."""
+    s = size.spec
+    wide, high = (round(side * dpi / 72) for side in (s.width, s.height))
+    if max(wide, high) > MAX_PIXELS:
+        most = int(MAX_PIXELS * 72 / max(s.width, s.height))
+        raise InputError(
+            f"{dpi} would make {s.what} {wide} x {high} pixels, and cairo draws at most {MAX_PIXELS} a side: give "
+            f"{most} or less, or a pdf or svg (vector: sharp at any size)",
+            param="dpi",
+        )
 
 
 def export(page: str, fmt: DiagramFormat, dpi: int | None = None) -> bytes:

@@ -5,9 +5,10 @@ keyword arguments that load weights (pretrained=True, weights="DEFAULT", checkpo
 anything is imported. Only a factory that fails because of the meta device itself (it reads a tensor value while
 building) is called a second time, on the CPU; the tracer then works on a meta copy.
 
-The factory is other people's code, so it runs fenced (user_code): the current folder is on sys.path only while
-its module is imported, what it prints goes to stderr instead of our stdout (JSON there must stay JSON), and
-whatever it raises, BaseException subclasses included, is one InputError line. Only Ctrl-C passes through.
+The factory is other people's code, so it runs fenced (user_code, ports/fence.py): the current folder is on sys.path
+only while its module is imported, what it writes to stdout (file descriptor 1 and threads included) goes to stderr
+instead (JSON there must stay JSON), what it changes of the process is put back, and whatever it raises,
+BaseException subclasses included, is one InputError line. Only Ctrl-C passes through.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import contextlib
 import difflib
 import importlib
 import inspect
-import io
 import os
 import re
 import sys
@@ -81,9 +81,15 @@ def parse_factory(spec: str, kwargs_json: str | None = None, name: str | None = 
     module, sep, attribute = spec.partition(":")
     if not sep or not _NAME.match(module) or not _NAME.match(attribute):
         raise InputError(f"{spec!r} is not of the form {SYNTAX}", param="model")
+    return Factory(module, attribute, refuse_weights(parse_kwargs(kwargs_json)), check_label(name))
+
+
+def check_label(name: str | None) -> str | None:
+    """What --name (and the API's name=) may be: 1-100 printable characters (file names made from it are
+    sanitised apart: effnet_inspect.files.safe_name)."""
     if name is not None and (not name.strip() or not name.isprintable() or len(name) > 100):
-        raise InputError(f"{name!r} is not a usable label: give 1-100 printable characters", param="name")
-    return Factory(module, attribute, refuse_weights(parse_kwargs(kwargs_json)), name)
+        raise InputError(f"{name[:60]!r} is not a usable label: give 1-100 printable characters", param="name")
+    return name
 
 
 def refuse_weights(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -100,7 +106,7 @@ def refuse_weights(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_kwargs(text: str | None) -> dict[str, Any]:
-    from effnet_inspect.files import JsonError, read_json
+    from effnet_inspect.inputs import JsonError, read_json
 
     if text is None:
         return {}
@@ -117,16 +123,17 @@ def parse_kwargs(text: str | None) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def user_code(factory: Factory) -> Iterator[None]:
-    """Run the factory's code (import, build, forward) fenced off from ours; see the module docstring."""
-    captured = io.StringIO()
+    """Run the factory's code (import, build, forward) fenced off from ours (effnet_inspect.ports.fence); whatever
+    it raises is one InputError line, its output held back."""
+    from effnet_inspect.ports.fence import fenced
+
     try:
-        with contextlib.redirect_stdout(captured):
+        with fenced():
             yield
     except (InputError, KeyboardInterrupt):
         raise
     except BaseException as exc:  # noqa: B036 - SystemExit, GeneratorExit, a library's own BaseException
         raise InputError(f"{factory.spec} failed: {_one_line(exc)}", param="model") from None
-    sys.stderr.write(captured.getvalue())  # on success only: a failure stays the one line that says why
 
 
 def resolve(factory: Factory) -> Any:

@@ -10,7 +10,8 @@ from pathlib import Path
 from effnet_inspect.analysis.measure import Analysis
 from effnet_inspect.analysis.rows import FamilyRow, StageRow, SubBlockRow, family_row, stage_rows, sub_block_rows
 from effnet_inspect.errors import InputError
-from effnet_inspect.files import ensure_dir, write_atomic
+from effnet_inspect.files import encode
+from effnet_inspect.folders import check_folder, staged, write_new
 from effnet_inspect.ports.verdict import Conformance, Inspection
 from effnet_inspect.render.tables import Format, Level
 from effnet_inspect.render.tables import render as render_table
@@ -85,11 +86,13 @@ class Nav:
 
 
 class Writer:
-    """Collects the report's files, then writes them all (each atomically): a failure while rendering leaves the
-    folder as it was, never a report without its index. The folder itself is made (or refused) at once."""
+    """Collects the report's files, then writes them all into a staging folder that replaces the report folder
+    whole (effnet_inspect.folders): a failure while rendering or writing leaves the folder as it was, never a
+    report without its index or a mix of two. A folder that cannot be written is refused at once."""
 
     def __init__(self, out: Path):
-        self.out = ensure_dir(out)
+        check_folder(out)
+        self.out = Path(out)
         self.pending: dict[str, str | bytes] = {}
         self.written: list[Path] = []
 
@@ -106,9 +109,10 @@ class Writer:
         )
 
     def flush(self) -> None:
-        for relative, data in self.pending.items():
-            write_atomic(Path(self.out) / relative, data)
-            self.written.append(Path(relative))
+        with staged(self.out) as stage:
+            for relative, data in self.pending.items():
+                write_new(stage / relative, encode(data))
+        self.written += [Path(relative) for relative in self.pending]
         self.pending.clear()
 
 

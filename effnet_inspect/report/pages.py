@@ -26,7 +26,7 @@ from effnet_inspect import __version__
 from effnet_inspect.analysis.measure import Analysis
 from effnet_inspect.bench.results import BenchRun
 from effnet_inspect.errors import InputError
-from effnet_inspect.files import ensure_dir, write_atomic
+from effnet_inspect.files import absolute, ensure_dir, write_atomic
 from effnet_inspect.ports.verdict import Inspection
 from effnet_inspect.render.tables import Level
 from effnet_inspect.report.data import Nav, VariantData, Writer, variant_data, write_tables
@@ -99,12 +99,13 @@ def write_compare(analyses: Sequence[Analysis | Inspection], out: str | os.PathL
     out: a .html file, or a folder to write compare-<a>-<b>.html into (default: the current folder).
     """
     target = Path(out) if out is not None else Path(".")
-    if target.suffix and target.suffix.lower() not in (".html", ".htm") and not target.is_dir():
+    is_dir = absolute(target).is_dir()  # relative to where the command started (files.anchored)
+    if target.suffix and target.suffix.lower() not in (".html", ".htm") and not is_dir:
         raise InputError(
             f"{str(target)!r} must end in .html or name a folder: compare writes one HTML page", param="out"
         )
     name, html = compare_html(analyses)
-    if target.suffix.lower() not in (".html", ".htm") or target.is_dir():
+    if target.suffix.lower() not in (".html", ".htm") or is_dir:
         target = ensure_dir(target) / name
     write_atomic(target, html)
     return target

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from effnet_inspect.analysis.measure import Analysis
 
 __all__ = ["SlideFormat", "write_slides", "slide_names"]
+
+SLIDE_FILE = re.compile(r"[0-9]{2,}-[a-z0-9-]+\.(svg|png)|slides\.pdf")  # a deck's files, which a new deck replaces
 
 
 class SlideFormat(enum.Enum):
@@ -77,31 +80,63 @@ def write_slides(
     formats: Sequence[SlideFormat] = tuple(SlideFormat),
     show_progress: bool | None = None,
 ) -> list[Path]:
-    """Write the deck into out_dir; returns the files written."""
+    """Write the deck into out_dir; returns the files written.
+
+    Every page is composed (and its legibility checked) before the first is exported; the files go into a staging
+    folder that replaces the deck whole (effnet_inspect.folders), earlier slides included: two decks never mix.
+    """
     from effnet_inspect.drawing.output import DiagramFormat
     from effnet_inspect.drawing.page import export
-    from effnet_inspect.files import ensure_dir, write_atomic
+    from effnet_inspect.files import encode
+    from effnet_inspect.folders import check_folder, staged, write_new
     from effnet_inspect.progress import progress
-    from effnet_inspect.slides.deck import plan
-    from effnet_inspect.slides.frame import compose
 
     if not analyses:
         raise InputError("no model to show: give at least one variant")
-    out = ensure_dir(out_dir)
-    steps = list(plan(analyses))
-    footer = f"effnet-inspect  \u00b7  EfficientNet {', '.join(a.short_name for a in analyses)}"
+    check_folder(out_dir)
+    pages = compose_all(analyses)
+    footer = deck_footer(analyses)
     written: list[Path] = []
     pdfs: list[bytes] = []
-    for number, (name, make) in enumerate(
-        progress(steps, desc="slides", label=lambda s: s[0], unit="slide", enabled=show_progress), start=1
-    ):
-        page = compose(make(), number, len(steps), footer)
-        if SlideFormat.SVG in formats:
-            written.append(write_atomic(out / f"{name}.svg", page))
-        if SlideFormat.PNG in formats:
-            written.append(write_atomic(out / f"{name}.png", export(page, DiagramFormat.PNG)))
-        if SlideFormat.PDF in formats:
-            pdfs.append(export(page, DiagramFormat.PDF))
-    if pdfs:
-        written.append(write_atomic(out / "slides.pdf", join_pdfs(pdfs, footer)))
+    with staged(out_dir, replaces=lambda relative: SLIDE_FILE.fullmatch(relative) is not None) as stage:
+        for name, page in progress(pages, desc="slides", label=lambda p: p[0], unit="slide", enabled=show_progress):
+            files: list[tuple[str, bytes]] = []
+            if SlideFormat.SVG in formats:
+                files.append((f"{name}.svg", encode(page)))
+            if SlideFormat.PNG in formats:
+                files.append((f"{name}.png", export(page, DiagramFormat.PNG)))
+            if SlideFormat.PDF in formats:
+                pdfs.append(export(page, DiagramFormat.PDF))
+            for file_name, data in files:
+                write_new(stage / file_name, data)
+                written.append(Path(out_dir) / file_name)
+        if pdfs:
+            write_new(stage / "slides.pdf", join_pdfs(pdfs, footer))
+            written.append(Path(out_dir) / "slides.pdf")
     return written
+
+
+def deck_footer(analyses: Sequence[Analysis]) -> str:
+    return f"effnet-inspect  \u00b7  EfficientNet {', '.join(a.short_name for a in analyses)}"
+
+
+def compose_all(analyses: Sequence[Analysis]) -> list[tuple[str, str]]:
+    """(name, page SVG) of every slide; a variant too big for a slide is refused here, before any export."""
+    from effnet_inspect.slides.deck import plan
+    from effnet_inspect.slides.frame import IllegibleSlide, compose
+
+    steps = list(plan(analyses))
+    footer = deck_footer(analyses)
+    pages = []
+    for number, (name, make) in enumerate(steps, start=1):
+        try:
+            pages.append((name, compose(make(), number, len(steps), footer)))
+        except IllegibleSlide as exc:
+            custom = [a.name for a in analyses if a.spec is None or not a.spec.variant.is_official]
+            if not custom:
+                raise  # B0-B7 always fit: a layout to fix
+            raise InputError(
+                f"{', '.join(custom)} is too big for a slide: {exc} (slides keep text at 18 px or more); draw it "
+                f"with 'effnet-inspect diagram --size poster' instead, or use a smaller variant"
+            ) from exc
+    return pages

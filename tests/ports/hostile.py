@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
+import threading
+import time
 from collections import OrderedDict
 
 from torch import nn
@@ -50,3 +55,34 @@ def tiny() -> nn.Module:
     from tests.ports.torchvision_style import _efficientnet
 
     return _efficientnet(0.25, 0.25, 0.2)
+
+
+def writes_to_fd1() -> nn.Module:
+    """Writes to file descriptor 1 directly, as C code does, and from a thread it leaves running (not a daemon) for
+    ten minutes after it returned: neither may reach our stdout, and the command must not wait for the thread."""
+    os.write(1, b"fd 1 from the factory\n")
+    print("print from the factory")
+
+    def chatter() -> None:
+        for _ in range(6000):
+            os.write(1, b"fd 1 from a thread\n")
+            print("print from a thread")
+            time.sleep(0.1)
+
+    threading.Thread(target=chatter, name="chatter", daemon=False).start()
+    return tiny()
+
+
+def changes_directory() -> nn.Module:
+    """Moves the process into $HOSTILE_CHDIR (default: the temporary folder) and changes sys.path on its way out,
+    and leaves a thread that moves it there again a moment later."""
+    folder = os.environ.get("HOSTILE_CHDIR", tempfile.gettempdir())
+    os.chdir(folder)
+    sys.path.insert(0, folder)
+
+    def move_again() -> None:
+        time.sleep(0.5)
+        os.chdir(folder)
+
+    threading.Thread(target=move_again, daemon=True).start()
+    return tiny()
