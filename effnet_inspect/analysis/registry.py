@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from effnet_inspect.analysis.activations import ACTIVATIONS
+from effnet_inspect.analysis.products import product_geometry, product_macs
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.model import layers
 
@@ -241,11 +242,32 @@ ENTRIES = (
         shape=_global_pool,
         elementwise=_per_input,
     ),
+    # Indexing (operator.getitem) too: a slice of a tensor, or one part of what torch.split returned.
     Entry(
         K.RESHAPE,
         (layers.Reshape, nn.Flatten, nn.Unflatten),
-        functions=(torch.flatten, torch.reshape, torch.squeeze, torch.unsqueeze),
-        methods=("view", "reshape", "flatten", "squeeze", "unsqueeze", "expand", "expand_as"),
+        functions=(
+            torch.flatten,
+            torch.reshape,
+            torch.squeeze,
+            torch.unsqueeze,
+            torch.permute,
+            torch.transpose,
+            operator.getitem,
+        ),
+        methods=(
+            "view",
+            "reshape",
+            "flatten",
+            "squeeze",
+            "unsqueeze",
+            "expand",
+            "expand_as",
+            "permute",
+            "transpose",
+            "contiguous",
+            "__getitem__",
+        ),
     ),
     # Operators appear as methods in a recorded (not symbolically traced) run.
     Entry(
@@ -282,6 +304,15 @@ ENTRIES = (
         call_geometry=_dense_call,
         macs=_dense_macs,
     ),
+    # Products of two computed tensors: attention pooling (global context), CondConv's expert mixing.
+    Entry(
+        K.MATMUL,
+        functions=(torch.matmul, operator.matmul, torch.mm, torch.bmm, torch.addmm, torch.baddbmm, torch.einsum),
+        methods=("matmul", "__matmul__", "mm", "bmm"),
+        call_geometry=product_geometry,
+        macs=product_macs,
+    ),
+    Entry(K.CONCATENATE, functions=(torch.cat, torch.concat, torch.concatenate)),
 )
 
 
@@ -325,9 +356,12 @@ def _class_kind(cls: type) -> LayerKind:
 
 
 def refined_kind(kind: LayerKind, geometry: Geometry) -> LayerKind:
-    """A convolution is depthwise when each input channel is its own group."""
+    """A convolution is depthwise when each input channel is its own group; a product whose size cannot be read
+    (an einsum of three operands) is reported as unknown rather than charged nothing in silence."""
     if kind is LayerKind.CONV and geometry and 1 < geometry["groups"] == geometry["in_channels"]:
         return LayerKind.DEPTHWISE
+    if kind is LayerKind.MATMUL and not geometry:
+        return LayerKind.OTHER
     return kind
 
 
