@@ -37,13 +37,17 @@ class Branch:
     form: BranchForm
 
 
-def _numel(graph: nx.DiGraph, n: str) -> int:
-    """A node's size; an expand_as / view_as stands for its first operand (s.expand_as(x) only borrows x's shape)."""
+def _own_shape(graph: nx.DiGraph, n: str) -> tuple[int, ...]:
+    """A node's shape; an expand_as / view_as has its first operand's (s.expand_as(x) only borrows x's shape)."""
     layer = graph.nodes[n]["layer"]
     preds = list(graph.predecessors(n))
     if layer.kind is LayerKind.RESHAPE and len(preds) > 1:
-        return _numel(graph, preds[0])
-    return math.prod(layer.shape)
+        return _own_shape(graph, preds[0])
+    return tuple(layer.shape)
+
+
+def _numel(graph: nx.DiGraph, n: str) -> int:
+    return math.prod(_own_shape(graph, n))
 
 
 def _operands(graph: nx.DiGraph, n: str) -> tuple[str, str] | None:
@@ -63,15 +67,23 @@ def _operands(graph: nx.DiGraph, n: str) -> tuple[str, str] | None:
     return None
 
 
-def _form(graph: nx.DiGraph, nodes: frozenset[str], join: str) -> BranchForm:
-    kinds = {graph.nodes[n]["layer"].kind for n in nodes}
+def _no_positions(shape: tuple[int, ...]) -> bool:
+    """(N, C) or (N, C, 1, 1): one value per channel, none per position."""
+    return all(size == 1 for size in shape[2:])
+
+
+def _form(graph: nx.DiGraph, nodes: frozenset[str], join: str, small: str) -> BranchForm:
+    layers = [graph.nodes[n]["layer"] for n in nodes]
     joined_by = graph.nodes[join]["layer"].kind
     if joined_by.is_conv or joined_by is LayerKind.DENSE:
         return BranchForm.ROUTING
-    softmax = any(graph.nodes[n]["layer"].activation == "softmax" for n in nodes)
-    if LayerKind.MATMUL in kinds and softmax:
+    if not _no_positions(_own_shape(graph, small)):
+        return BranchForm.UNRECOGNISED  # it weighs positions (spatial attention), not channels
+    if any(layer.kind is LayerKind.MATMUL for layer in layers) and any(
+        layer.activation == "softmax" for layer in layers
+    ):
         return BranchForm.GLOBAL_CONTEXT  # attention pooling
-    if LayerKind.GLOBAL_POOL in kinds:
+    if any(layer.kind is LayerKind.GLOBAL_POOL and _no_positions(layer.shape) for layer in layers):
         return BranchForm.SQUEEZE_EXCITATION if joined_by is LayerKind.MULTIPLY else BranchForm.GLOBAL_CONTEXT
     return BranchForm.UNRECOGNISED
 
@@ -86,5 +98,5 @@ def find_branches(graph: nx.DiGraph) -> list[Branch]:
         main, small = operands
         nodes = frozenset(({small} | nx.ancestors(graph, small)) - nx.ancestors(graph, main) - {main})
         if nodes:
-            branches.append(Branch(nodes, n, _form(graph, nodes, n)))
+            branches.append(Branch(nodes, n, _form(graph, nodes, n, small)))
     return branches

@@ -11,11 +11,14 @@ contraction torch may choose) give no geometry: the registry then reports the no
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any
 
 import torch
 
 Geometry = dict[str, Any]
+PRODUCTS = (torch.matmul, operator.matmul, torch.mm, torch.bmm, torch.addmm, torch.baddbmm, torch.einsum)
+PRODUCT_METHODS = ("matmul", "__matmul__", "mm", "bmm")  # as FX and a recorded run name them
 
 
 def _tensor(value: Any) -> torch.Tensor | None:

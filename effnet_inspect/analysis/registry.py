@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from effnet_inspect.analysis.activations import ACTIVATIONS
-from effnet_inspect.analysis.products import product_geometry, product_macs
+from effnet_inspect.analysis.products import PRODUCT_METHODS, PRODUCTS, product_geometry, product_macs
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.model import layers
 
@@ -198,6 +198,8 @@ def _convolution(kind: LayerKind, modules: tuple[type[nn.Module], ...] = (), fun
     )
 
 
+_RESHAPE_FUNCTIONS = (torch.flatten, torch.reshape, torch.squeeze, torch.unsqueeze, torch.permute, torch.transpose)
+_RESHAPE_METHODS = ("view", "reshape", "flatten", "squeeze", "unsqueeze", "expand", "expand_as", "permute")
 K = LayerKind
 ENTRIES = (
     Entry(K.INPUT),  # the graph's placeholder
@@ -246,28 +248,8 @@ ENTRIES = (
     Entry(
         K.RESHAPE,
         (layers.Reshape, nn.Flatten, nn.Unflatten),
-        functions=(
-            torch.flatten,
-            torch.reshape,
-            torch.squeeze,
-            torch.unsqueeze,
-            torch.permute,
-            torch.transpose,
-            operator.getitem,
-        ),
-        methods=(
-            "view",
-            "reshape",
-            "flatten",
-            "squeeze",
-            "unsqueeze",
-            "expand",
-            "expand_as",
-            "permute",
-            "transpose",
-            "contiguous",
-            "__getitem__",
-        ),
+        functions=(*_RESHAPE_FUNCTIONS, operator.getitem),
+        methods=(*_RESHAPE_METHODS, "transpose", "contiguous", "__getitem__"),
     ),
     # Operators appear as methods in a recorded (not symbolically traced) run.
     Entry(
@@ -305,13 +287,7 @@ ENTRIES = (
         macs=_dense_macs,
     ),
     # Products of two computed tensors: attention pooling (global context), CondConv's expert mixing.
-    Entry(
-        K.MATMUL,
-        functions=(torch.matmul, operator.matmul, torch.mm, torch.bmm, torch.addmm, torch.baddbmm, torch.einsum),
-        methods=("matmul", "__matmul__", "mm", "bmm"),
-        call_geometry=product_geometry,
-        macs=product_macs,
-    ),
+    Entry(K.MATMUL, functions=PRODUCTS, methods=PRODUCT_METHODS, call_geometry=product_geometry, macs=product_macs),
     Entry(K.CONCATENATE, functions=(torch.cat, torch.concat, torch.concatenate)),
 )
 
@@ -405,6 +381,15 @@ def module_output_shape(module: nn.Module, args: tuple | list) -> Shape | None:
         return None
     entry = REGISTRY.get(module_kind(module))
     return entry.shape(module, [tuple(a.shape) for a in args]) if entry and entry.shape else None
+
+
+def call_output_shape(kind: LayerKind, args: Any) -> Shape | None:
+    """The output shape of a call whose kind keeps its input's shape (norms, activations, dropout): its first
+    argument's (torch's meta kernels for these are Python decompositions: F.batch_norm is slow on meta tensors)."""
+    entry = REGISTRY.get(kind)
+    if entry is None or entry.shape is not _same or not args or not isinstance(args[0], torch.Tensor):
+        return None
+    return tuple(args[0].shape)
 
 
 def macs(kind: LayerKind, out_shape: Shape, geometry: Geometry) -> int:
