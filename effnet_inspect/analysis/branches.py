@@ -88,15 +88,35 @@ def _form(graph: nx.DiGraph, nodes: frozenset[str], join: str, small: str) -> Br
     return BranchForm.UNRECOGNISED
 
 
+def _branch_nodes(graph: nx.DiGraph, main: str, small: str) -> frozenset[str]:
+    return frozenset(({small} | nx.ancestors(graph, small)) - nx.ancestors(graph, main) - {main})
+
+
+def _pooled_gate(graph: nx.DiGraph, n: str) -> tuple[str, str] | None:
+    """(main, branch) of a product of two equal shapes where the maps have no positions left (a small input: the
+    last blocks' maps are 1x1), when one is computed from the other through a global pooling: a gate all the same."""
+    layer = graph.nodes[n]["layer"]
+    preds = list(dict.fromkeys(graph.predecessors(n)))
+    if layer.kind is not LayerKind.MULTIPLY or len(preds) != 2 or not _no_positions(tuple(layer.shape)):
+        return None
+    for main, small in (preds, preds[::-1]):
+        if nx.has_path(graph, main, small) and any(
+            graph.nodes[m]["layer"].kind in (LayerKind.GLOBAL_POOL, LayerKind.MATMUL)
+            for m in _branch_nodes(graph, main, small)
+        ):
+            return main, small
+    return None
+
+
 def find_branches(graph: nx.DiGraph) -> list[Branch]:
     """Every side branch of the graph, in the order of the nodes they rejoin at."""
     branches = []
     for n in graph.nodes:
-        operands = _operands(graph, n)
+        operands = _operands(graph, n) or _pooled_gate(graph, n)
         if operands is None:
             continue
         main, small = operands
-        nodes = frozenset(({small} | nx.ancestors(graph, small)) - nx.ancestors(graph, main) - {main})
+        nodes = _branch_nodes(graph, main, small)
         if nodes:
             branches.append(Branch(nodes, n, _form(graph, nodes, n, small)))
     return branches
