@@ -10,6 +10,7 @@ import networkx as nx
 import pytest
 import torch
 from helpers import cached_analysis, cached_inspection
+from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from effnet_inspect.analysis.measure import Analysis, stage_rows, sub_block_rows
@@ -19,7 +20,6 @@ from effnet_inspect.ports.structure import structure
 from effnet_inspect.ports.verdict import closest_variant
 from tests.ports import PORTS
 
-pytestmark = pytest.mark.slow
 JUDGED = sorted(spec for spec, expected in PORTS.items() if expected is not None)
 SUBJECT = re.compile(r"block(\d+)([a-z]*)(?:\u2013(\d+)([a-z]*))?")
 COUNT = re.compile(r"\((\d+) sub-blocks\)|all (\d+) sub-blocks")
@@ -70,6 +70,7 @@ def named(text: str, names: list[str]) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spec", JUDGED)
 def test_every_counted_sentence_matches_the_ports_own_rows(spec):
     """Each sentence about sub-blocks or blocks names exactly the members it stands for, counts them right, and
@@ -122,6 +123,7 @@ def _build(spec: str) -> torch.nn.Module:
     return factory().eval()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spec", JUDGED)
 def test_every_ports_macs_equal_flop_counter_on_real_tensors(spec):
     """FlopCounterMode counts 2 per multiply-accumulate of convolutions and matrix products (mm, bmm, addmm, the
@@ -132,3 +134,39 @@ def test_every_ports_macs_equal_flop_counter_on_real_tensors(spec):
     with FlopCounterMode(display=False) as counter, torch.no_grad():
         model(torch.randn(1, 3, 64, 64))
     assert 2 * macs == counter.get_total_flops() > 0
+
+
+class _Products(nn.Module):
+    """Every way of writing a matrix product the registry knows, on a feature map (N, C, H, W)."""
+
+    def __init__(self, equation: str) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.weight = nn.Parameter(torch.randn(8, 8))
+        self.equation = equation
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.conv(x)  # (1, 8, 6, 6)
+        rows = y.flatten(2)  # (1, 8, 36)
+        gram = rows @ rows.transpose(1, 2)  # (1, 8, 8)
+        mixed = torch.bmm(gram, torch.matmul(gram, rows))  # (1, 8, 36)
+        folded = torch.addmm(self.weight, mixed[0, :, :8], gram[0])  # (8, 8)
+        return torch.einsum(self.equation, rows, gram) + folded.sum()
+
+
+@pytest.mark.parametrize("equation", ["bct,bcd->bdt", "bct,bdc", "...t,...dc->...dt", "bct,bce->be"])
+def test_matrix_products_and_einsum_are_counted_as_flop_counter_counts_them(equation):
+    model = _Products(equation).eval()
+    graph = trace(model, 8)
+    layers = [graph.nodes[n]["layer"] for n in graph]
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model(torch.randn(1, 3, 8, 8))
+    assert graph.graph["unknown"] == {} and 2 * sum(layer.macs for layer in layers) == counter.get_total_flops()
+
+
+def test_an_einsum_of_three_operands_is_reported_not_charged_in_silence():
+    class Three(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.einsum("bchw,bchw,bchw->bc", x, x, x)
+
+    assert trace(Three(), 4).graph["unknown"] == {"einsum": 1}

@@ -12,6 +12,7 @@ sentence to the model's own rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from effnet_inspect.analysis.measure import expand_ratio
@@ -127,11 +128,24 @@ def _renaming(ours: Structure, ref: Structure) -> Rename:
     return {extra[0]: missing[0]} if len(extra) == len(missing) == 1 else {}
 
 
-BLOCK_FACTS = (("sub-blocks", say.sub_block_count), ("channels", say.output_channels), ("stride", say.stride))
+def _sub_block_count(block: tuple[SubBlockShape, ...]) -> str:
+    return str(len(block))
 
 
-def _block_value(key: str, block: tuple[SubBlockShape, ...]) -> str:
-    return str(len(block) if key == "sub-blocks" else block[-1].out_channels if key == "channels" else block[0].stride)
+def _output_channels(block: tuple[SubBlockShape, ...]) -> str:
+    return str(block[-1].out_channels)
+
+
+def _stride(block: tuple[SubBlockShape, ...]) -> str:
+    return str(block[0].stride)
+
+
+BlockValue = Callable[[tuple[SubBlockShape, ...]], str]
+BLOCK_FACTS: tuple[tuple[str, BlockValue, Sentence], ...] = (
+    ("sub-blocks", _sub_block_count, say.sub_block_count),
+    ("channels", _output_channels, say.output_channels),
+    ("stride", _stride, say.stride),
+)
 
 
 def _norms(s: Structure) -> str:
@@ -196,8 +210,8 @@ def structural_differences(ours: Structure, ref: Structure, label: str) -> list[
     out += _model_facts(ours, ref, label, rename)
     pairs = list(zip(ours.blocks, ref.blocks))
     block_names = [f"block{i}" for i in range(1, len(pairs) + 1)]
-    for key, sentence in BLOCK_FACTS:
-        facts = [_Fact(n, n, _block_value(key, m), _block_value(key, t)) for n, (m, t) in zip(block_names, pairs)]
+    for key, value, sentence in BLOCK_FACTS:
+        facts = [_Fact(n, n, value(m), value(t)) for n, (m, t) in zip(block_names, pairs)]
         out += _said([f for f in facts if f.ours != f.theirs], key, sentence, label, block_names, None)
     facts_by_key: dict[str, list[_Fact]] = {}
     sentences: dict[str, Sentence] = {}
