@@ -13,7 +13,8 @@ from helpers import cached_analysis, cached_inspection
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from effnet_inspect.analysis.measure import Analysis, stage_rows, sub_block_rows
+from effnet_inspect.analysis.measure import Analysis
+from effnet_inspect.analysis.rows import stage_rows, sub_block_rows
 from effnet_inspect.analysis.trace import trace
 from effnet_inspect.ports.differences import Difference
 from effnet_inspect.ports.structure import structure

@@ -11,21 +11,9 @@ from __future__ import annotations
 import networkx as nx
 
 from effnet_inspect.analysis.branches import Branch, find_branches
+from effnet_inspect.analysis.registry import BEFORE_ACTIVATION
 from effnet_inspect.analysis.trace import Layer
 from effnet_inspect.arch.kinds import LayerKind
-
-# Single-input nodes a convolution's output may pass through before its activation: normalisation, reshapes,
-# dropout, unknown element-wise ops, and products / sums with constants (a frozen batch norm written out).
-_PASS = (
-    LayerKind.BATCH_NORM,
-    LayerKind.GROUP_NORM,
-    LayerKind.LAYER_NORM,
-    LayerKind.RESHAPE,
-    LayerKind.OTHER,
-    LayerKind.DROPOUT,
-    LayerKind.MULTIPLY,
-    LayerKind.ADD,
-)
 
 
 class Flow:
@@ -99,7 +87,7 @@ class Flow:
         ):
             if self.kind(succ) is LayerKind.ACTIVATION:
                 return self._through_activation(succ), True
-            if self.kind(succ) not in (*_PASS, LayerKind.CONCATENATE) or succ in self.residual_adds:
+            if self.kind(succ) not in BEFORE_ACTIVATION or succ in self.residual_adds:
                 break
             n = succ
         return n, bool(self.layer[n].activation) and self.kind(n).is_conv

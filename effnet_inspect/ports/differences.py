@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from effnet_inspect.analysis.measure import expand_ratio
+from effnet_inspect.analysis.rows import expand_ratio
 from effnet_inspect.ports import sentences as say
 from effnet_inspect.ports.sentences import GATES, ModelSentence, Sentence
 from effnet_inspect.ports.structure import HeadStep, Structure, SubBlockShape, activation_text

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from effnet_inspect.analysis.anatomy import ModuleGroup
 from effnet_inspect.analysis.group import SubBlockGroup
 from effnet_inspect.analysis.measure import Analysis
+from effnet_inspect.analysis.registry import NORM_LABELS
 from effnet_inspect.analysis.trace import Layer
 from effnet_inspect.arch.kinds import LayerKind, ModuleType, SubBlockType
 
@@ -80,14 +81,14 @@ def norm_kinds(layers: Iterable[Layer]) -> tuple[str, ...]:
     groups = [layer for layer in norms if layer.kind is LayerKind.GROUP_NORM and layer.groups]
     sizes = {layer.shape[1] // layer.groups for layer in groups if layer.groups and len(layer.shape) > 1}
     counts = {layer.groups for layer in groups}
-    group_norm = "group norm" + (
+    group_detail = (
         f" ({sizes.pop()} channels per group)"
         if len(sizes) == 1
         else f" ({counts.pop()} groups)"
         if len(counts) == 1
         else ""
     )
-    names = {LayerKind.BATCH_NORM: "batch norm", LayerKind.GROUP_NORM: group_norm, LayerKind.LAYER_NORM: "layer norm"}
+    names = {**NORM_LABELS, LayerKind.GROUP_NORM: NORM_LABELS[LayerKind.GROUP_NORM] + group_detail}
     return tuple(dict.fromkeys(names[layer.kind] for layer in norms))
 
 
