@@ -4,8 +4,9 @@ each one does, from its operands' shapes.
 Every output element of a product is a sum over the contracted dimension, so MACs = output elements x contracted
 size, for any batch broadcasting (torch.utils.flop_counter counts 2 x that: bmm_flop = b x m x n x 2k). An einsum
 contracts the subscripts its two operands share and its output drops; a subscript in one operand only is summed
-away before the product (no multiplies). Forms this does not cover (three or more einsum operands, whose order of
-contraction torch may choose) give no geometry: the registry then reports the node as unknown.
+away before the product (no multiplies), and one that contracts nothing is an element-wise product (torch's mul).
+Forms this does not cover (three or more einsum operands, whose order of contraction torch may choose) give no
+geometry: the registry then reports the node as unknown.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def _einsum_geometry(equation: str, operands: tuple) -> Geometry:
     kept = set(output)
     shared = set(letters[0]) & set(letters[-1]) if len(letters) == 2 else set()
     contracted = [s for s in shared if s not in kept and not s.startswith("...")]
-    return dict(in_channels=math.prod(sizes[s] for s in contracted) if len(letters) == 2 else 0)
+    # no contracted subscript: a broadcast product, element-wise work that torch does with mul, not a matmul
+    return dict(in_channels=math.prod(sizes[s] for s in contracted) if len(letters) == 2 and contracted else 0)
 
 
 def product_macs(out_shape: tuple[int, ...], geometry: Geometry) -> int:
