@@ -8,6 +8,8 @@ from pathlib import Path
 
 from effnet_inspect.analysis.measure import Analysis, analyze
 from effnet_inspect.cli import main
+from effnet_inspect.ports.factory import parse_factory
+from effnet_inspect.ports.verdict import Inspection, inspect_factory
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -16,6 +18,12 @@ GOLDEN = Path(__file__).parent / "golden"
 def cached_analysis(variant: str, include_top: bool = True) -> Analysis:
     """Analyses are deterministic: one per (variant, top) per test session."""
     return analyze(variant, include_top=include_top)
+
+
+@functools.cache
+def cached_inspection(spec: str, kwargs: str | None = None) -> Inspection:
+    """Verdicts on the ports of tests/ports are deterministic too: one per factory and keyword arguments."""
+    return inspect_factory(parse_factory(spec, kwargs))
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:

@@ -25,8 +25,8 @@ STEPS = {
 }
 SHARED = {"errors", "files", "folders", "inputs", "progress"}  # plain modules every step may use
 MAX_LINES = 320
-# issue 21 / 19 work splits these; remove each entry when it does
-BEING_SPLIT = {"analysis/group.py", "ports/differences.py", "slides/deck.py"}
+# issue 19 work splits this; remove the entry when it does
+BEING_SPLIT = {"slides/deck.py"}
 
 
 def step_of(module: str) -> str | None:

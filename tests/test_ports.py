@@ -4,13 +4,12 @@ difference sentence is made of two sides that differ; porting notes stay apart f
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 
 import pytest
 import torch
-from helpers import cached_analysis, cli_stdout, one_line_exit_2, run_cli
+from helpers import cached_analysis, cached_inspection, cli_stdout, one_line_exit_2, run_cli
 
 from effnet_inspect.analysis.rows import Level, stage_rows
 from effnet_inspect.arch.kinds import LayerKind, ModuleType, SubBlockType
@@ -20,36 +19,11 @@ from effnet_inspect.ports.differences import Difference, structural_differences
 from effnet_inspect.ports.factory import parse_factory
 from effnet_inspect.ports.structure import structure
 from effnet_inspect.ports.verdict import Inspection, closest_variant, inspect_factory, inspect_model
-
-TIMM, TV, TV2, WRAPPED = (
-    "tests.ports.timm_style",
-    "tests.ports.torchvision_style",
-    "tests.ports.torchvision_extra",
-    "tests.ports.wrapped",
-)
-
-# Every port: the closest variant and whether it matches it exactly; None: refused with one line (exit 2).
-PORTS = {
-    f"{TIMM}:efficientnet_b0": ("b0", True),
-    f"{TIMM}:efficientnet_b0_gn": ("b0", False),
-    f"{TIMM}:efficientnet_b0_ln": ("b0", False),
-    f"{TIMM}:efficientnet_b0_no_norm": ("b0", False),
-    f"{TIMM}:efficientnet_b0_frozen": ("b0", True),
-    f"{TIMM}:efficientnet_cc_b0_4e": ("b0", False),
-    f"{TIMM}:mixnet_b0": ("b0", False),
-    f"{TIMM}:efficientnet_es": ("b0", False),
-    f"{TIMM}:efficientnet_b3_pruned": ("b3", False),
-    f"{TV2}:efficientnet_v2_s": ("b0", False),
-    f"{TV2}:efficientnet_b0_frozen_bn": ("b0", True),
-    f"{WRAPPED}:features_b0": ("b0", False),
-    f"{WRAPPED}:scripted_b0": None,
-    f"{WRAPPED}:traced_b0": None,
-}
+from tests.ports import PORTS, TIMM, TV, TV2, WRAPPED
 
 
-@functools.cache
 def inspected(spec: str) -> Inspection:
-    return inspect_factory(parse_factory(spec))
+    return cached_inspection(spec)
 
 
 def structural(spec: str) -> list[Difference]:
@@ -103,8 +77,13 @@ def test_channel_pruned_b3_keeps_b3s_stages():
         (r.stage, r.repeats, r.stride, r.kernel_size, r.out_channels) for r in theirs
     ]
     assert [b.has_skip for b in found.analysis.grouping.sub_blocks] == [b.has_skip for b in ours.grouping.sub_blocks]
-    (difference,) = found.conformance.differences
-    assert difference.startswith("block2–7 (24 sub-blocks) expand by ") and difference.endswith("; B3's by 6")
+    expansion, excitation = found.conformance.differences
+    assert expansion.startswith("block2–7 (24 sub-blocks) expand by ") and expansion.endswith("; B3's by 6")
+    # the one SE width pruning changed, though its stage's input width is B3's
+    assert (
+        excitation
+        == "the squeeze-and-excitation of block5d has 33 channels; B3's rule (a quarter of the input channels) gives 34"
+    )
 
 
 def test_group_norm_is_named_and_nothing_else_differs():
@@ -151,14 +130,19 @@ def test_fused_stages_are_blocks_not_stem():
     first = blocks[0].sub_blocks[0]  # expand ratio 1: one 3x3 conv with a skip, no projection
     assert first.module_types == (ModuleType.FUSED, ModuleType.MODULE5)
     assert blocks[1].sub_blocks[0].module_types == (ModuleType.FUSED, ModuleType.MODULE4)
+    differences = found.conformance.differences
     assert (
         "block1–3 (10 sub-blocks) are fused MBConv (a full convolution in place of expansion + depthwise, "
-        "EfficientNetV2 style); B0-B7 have none" in found.conformance.differences
+        "EfficientNetV2 style); B0-B7 have none" in differences
     )
+    # every sub-block with 3x3 kernels where B4's counterpart has 5x5, those beyond B4's repeats too: all of
+    # blocks 3, 5 and 6 (4 + 9 + 15); blocks 1, 2 and 4 have 3x3 like B4's
+    assert "block3, block5–6 (28 sub-blocks) use 3x3 kernels; B4's use 5x5" in differences
+    assert "block4 (6 sub-blocks) expand by 4; B4's by 6" in differences
     assert found.conformance.module_counts["fused"] == 10
     rows = found.rows(Level.STAGE)
     assert [r.block_type for r in rows] == [None] + ["fused MBConv"] * 3 + ["MBConv"] * 3 + [None]
-    assert rows[-1].out_resolution == 7  # the top's feature maps, not the pooled 1x1
+    assert rows[-1].out_resolution == 12  # the top's feature maps at B4's 380 pixels, not the pooled 1x1
 
 
 def test_edge_tpu_fused_stage_without_skip():
@@ -183,8 +167,9 @@ def test_condconv_is_analysed_and_named():
     stages = {s.stage: s for s in c.stages}
     convs = (112 * 672 + 672 * 25 + 672 * 192) + 3 * (192 * 1152 + 1152 * 25 + 1152 * 192)
     assert stages["block6"].params - stages["block6"].reference_params == 3 * convs + (112 + 3 * 192) * 4 + 4 * 4
-    # the routing layers (a 4-way Linear per sub-block) are the only extra MACs: 112 + 3 x 192 inputs
-    assert stages["block6"].macs - stages["block6"].reference_macs == 4 * (112 + 3 * 192)
+    # the extra MACs: the routing (a 4-way Linear per sub-block: 112 + 3 x 192 inputs) and the mixing of the
+    # experts (routing (1, 4) @ experts (4, kernel size) per convolution: 4 x every kernel's size)
+    assert stages["block6"].macs - stages["block6"].reference_macs == 4 * (112 + 3 * 192) + 4 * convs
 
 
 def test_mixed_kernels_are_named():
@@ -201,11 +186,13 @@ def test_a_feature_extractor_has_no_head():
 # -------------------------------------------------------------------------------------------------- notes
 def test_porting_notes_are_kept_apart_from_differences():
     tv = inspected(f"{TV}:efficientnet_b0").conformance
-    assert tv.differences == [] and len(tv.notes) == 2
-    assert tv.notes[0].startswith("strided convolutions use symmetric padding; B0 uses TF 'same' padding")
-    assert tv.notes[1].startswith("batch norm uses eps 1e-05, momentum 0.1; B0 uses eps 0.001, momentum 0.01")
-    tf = inspect_factory(parse_factory("tests.ports.tf_port_style:make")).conformance  # TF 'same', Keras' BN
-    assert tf.notes == ["activations are computed by custom code (MemoryEfficientSwish); B0 uses the library's"]
+    assert tv.differences == [] and len(tv.notes) == 3
+    assert tv.notes[0].startswith("the model was handed over in train() mode")  # as the factory built it
+    assert tv.notes[1].startswith("strided convolutions use symmetric padding; B0 uses TF 'same' padding")
+    assert tv.notes[2].startswith("batch norm uses eps 1e-05, momentum 0.1; B0 uses eps 0.001, momentum 0.01")
+    # TF 'same', Keras' BN, Keras' rates (its drop_connect_rate schedule, applied in forward())
+    tf = inspect_factory(parse_factory("tests.ports.tf_port_style:make")).conformance
+    assert tf.notes[1:] == ["activations are computed by custom code (MemoryEfficientSwish); B0 uses the library's"]
 
 
 def test_a_model_in_train_mode_is_inspected_in_eval_mode_and_left_alone():
@@ -241,7 +228,9 @@ def test_compare_a_variant_with_a_model(tmp_path, capsys):
     assert main(["compare", "b3", "--model", f"{TIMM}:efficientnet_b3_pruned", "--out", str(tmp_path)]) == 0
     (page,) = tmp_path.glob("compare-b3-*.html")
     html = page.read_text()
-    assert 'id="stage-growth"' in html and "closest is B3 (1 difference)" in html
+    assert 'id="stage-growth"' in html and "closest is B3 (2 differences)" in html
+    # a port has no compound-scaling coefficients: no coefficient rows, no prose about them
+    assert "Width coefficient" not in html and "width coefficient" not in html
     assert "Notes for porting weights" in html and "symmetric padding" in html
     capsys.readouterr()
     one_line_exit_2(*run_cli(capsys, "compare", "b3"), "compare needs two models, got 1")

@@ -27,6 +27,7 @@ ACTIVATIONS = (
     Activation("hard-sigmoid", (nn.Hardsigmoid,), (F.hardsigmoid,)),
     Activation("gelu", (nn.GELU,), (F.gelu,)),
     Activation("tanh", (nn.Tanh,), (torch.tanh,)),
+    Activation("softmax", (nn.Softmax,), (F.softmax, torch.softmax), ("softmax",)),
 )
 _BY_CALL: dict[Any, str] = {target: a.name for a in ACTIVATIONS for target in (*a.functions, *a.methods)}
 

@@ -12,6 +12,7 @@ What cannot work without data (Python control flow on tensor values) fails with 
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -101,7 +102,7 @@ class _Recorder(TorchFunctionMode):
         else:
             for i, o in enumerate(outputs):
                 if isinstance(o, torch.Tensor):
-                    self._produced(o, self.graph.call_function(_getitem, (node, i)))
+                    self._produced(o, self.graph.call_function(operator.getitem, (node, i)))
 
     def _produced(self, tensor: torch.Tensor, node: fx.Node) -> None:
         self.node_of[id(tensor)] = node
@@ -122,10 +123,6 @@ class _Recorder(TorchFunctionMode):
         if isinstance(value, dict):
             return {k: self._arg(v) for k, v in value.items()}
         return value
-
-
-def _getitem(values: Any, index: int) -> Any:
-    return values[index]
 
 
 def _is_tensor_method(func: Any) -> bool:

@@ -6,7 +6,8 @@ facts other steps need (which layers move no data, which a convolution's output 
 activation, how a normalisation is named, which layers start a line of the stem and top drawings) are fields of the
 same entries, so adding a kind means editing this one table. The formulas the entries point to are in formulas.py.
 
-MACs follow the paper: multiply-accumulates of convolutions and dense layers only, at the traced batch size.
+MACs follow the paper: multiply-accumulates of convolutions and dense layers, and of the matrix products that
+attention and CondConv compute (products.py), at the traced batch size.
 Element-wise work (batch norm, activations, SE multiply, add, scaling, pooling) is counted apart, one op per
 output element (per input element for pooling). What the table does not know is LayerKind.OTHER: it is charged
 nothing, and the tracer reports it.
@@ -48,6 +49,7 @@ from effnet_inspect.analysis.formulas import (
     per_output,
     same_shape,
 )
+from effnet_inspect.analysis.products import PRODUCT_METHODS, PRODUCTS, product_geometry, product_macs
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.model import layers
 
@@ -85,6 +87,8 @@ def _convolution(
     )
 
 
+_RESHAPE_FUNCTIONS = (torch.flatten, torch.reshape, torch.squeeze, torch.unsqueeze, torch.permute, torch.transpose)
+_RESHAPE_METHODS = ("view", "reshape", "flatten", "squeeze", "unsqueeze", "expand", "expand_as", "permute")
 K = LayerKind
 ENTRIES = (
     Entry(K.INPUT, moves_data=False, end_part="preprocessing"),  # the graph's placeholder
@@ -148,11 +152,11 @@ ENTRIES = (
         elementwise=per_input,
         end_part="classifier",
     ),
-    Entry(
+    Entry(  # indexing too: a slice of a tensor, or one part of what torch.split returned
         K.RESHAPE,
         (layers.Reshape, nn.Flatten, nn.Unflatten),
-        functions=(torch.flatten, torch.reshape, torch.squeeze, torch.unsqueeze),
-        methods=("view", "reshape", "flatten", "squeeze", "unsqueeze", "expand", "expand_as"),
+        functions=(*_RESHAPE_FUNCTIONS, operator.getitem),
+        methods=(*_RESHAPE_METHODS, "transpose", "contiguous", "__getitem__"),
         moves_data=False,  # a view shares its input's storage
         before_activation=True,
     ),
@@ -195,6 +199,9 @@ ENTRIES = (
         call_geometry=dense_call_geometry,
         macs=dense_macs,
     ),
+    # Products of two computed tensors: attention pooling (global context), CondConv's expert mixing.
+    Entry(K.MATMUL, functions=PRODUCTS, methods=PRODUCT_METHODS, call_geometry=product_geometry, macs=product_macs),
+    Entry(K.CONCATENATE, functions=(torch.cat, torch.concat, torch.concatenate), before_activation=True),  # MixNet
 )
 
 
@@ -243,9 +250,11 @@ def _class_kind(cls: type) -> LayerKind:
 
 
 def refined_kind(kind: LayerKind, geometry: Geometry) -> LayerKind:
-    """A convolution is depthwise when each input channel is its own group."""
+    """Depthwise: a convolution whose input channels are each a group; unknown: a product of unreadable size."""
     if kind is LayerKind.CONV and geometry and 1 < geometry["groups"] == geometry["in_channels"]:
         return LayerKind.DEPTHWISE
+    if kind is LayerKind.MATMUL and not geometry:
+        return LayerKind.OTHER
     return kind
 
 
@@ -289,6 +298,14 @@ def module_output_shape(module: nn.Module, args: tuple | list) -> Shape | None:
         return None
     entry = REGISTRY.get(module_kind(module))
     return entry.shape(module, [tuple(a.shape) for a in args]) if entry and entry.shape else None
+
+
+def call_output_shape(kind: LayerKind, args: Any) -> Shape | None:
+    """A same-shape call's output shape (norms, activations, dropout): meta kernels for these are slow in Python."""
+    entry = REGISTRY.get(kind)
+    if entry is None or entry.shape is not same_shape or not args or not isinstance(args[0], torch.Tensor):
+        return None
+    return tuple(args[0].shape)
 
 
 def macs(kind: LayerKind, out_shape: Shape, geometry: Geometry) -> int:

@@ -26,6 +26,7 @@ from effnet_inspect.analysis.fuse import fuse_affine, fuse_swish
 from effnet_inspect.analysis.registry import (
     call_geometry,
     call_kind,
+    call_output_shape,
     elementwise_ops,
     is_leaf,
     macs,
@@ -175,6 +176,8 @@ def _layer_graph(model: nn.Module, fx_graph: fx.Graph, example: torch.Tensor, tr
                 # Known layers get their shape from a rule: torch's meta kernels for element-wise ops are
                 # Python decompositions whose first use imports torch._dynamo (about a second).
                 values[node] = module(*args, **kwargs) if shape is None else torch.empty(shape, device="meta")
+            elif (shape := call_output_shape(call_kind(node.op, node.target), value(node.args))) is not None:
+                values[node] = torch.empty(shape, device="meta")  # as for modules above: no decomposition run
             elif node.op == "call_function":
                 values[node] = node.target(*value(node.args), **value(node.kwargs))
             else:  # call_method
@@ -254,6 +257,8 @@ def _make_layer(
 ) -> Layer:
     out_shape = tuple(values[node].shape)  # only tensor-valued nodes are layers
     inputs = [values[n] for n in node.all_input_nodes if isinstance(values.get(n), torch.Tensor)]
+    if not inputs:  # an item of what torch.split returned reads the tensor that was split
+        inputs = [values[m] for n in node.all_input_nodes for m in n.all_input_nodes if torch.is_tensor(values.get(m))]
     in_shape = _tensor_shape(inputs[0]) if inputs else None
     geometry: Geometry = {}
     params = stats = 0

@@ -73,7 +73,10 @@ class Verdict:
         totals = totals_table(
             [
                 ("Parameters", f"{c.params:,} ({label}: {c.reference_params:,})"),
-                ("MACs", f"{c.macs:,} ({label}: {c.reference_macs:,})"),
+                (
+                    "MACs",
+                    f"{c.macs:,} ({label}: {c.reference_macs:,})" + (f"; {c.macs_caveat}" if c.macs_caveat else ""),
+                ),
                 ("Modules", ", ".join(f"{k} ×{v}" for k, v in c.module_counts.items())),
             ]
         )

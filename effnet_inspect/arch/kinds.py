@@ -24,6 +24,8 @@ class LayerKind(enum.Enum):
     DROPOUT = "Dropout"
     ADD = "Add"
     DENSE = "Dense"
+    MATMUL = "Dot"  # a product of two computed tensors (matmul, @, bmm, einsum): Keras' Dot layer
+    CONCATENATE = "Concatenate"
     OTHER = "Other"
 
     @property

@@ -1,9 +1,13 @@
 """Where two structures differ, in plain sentences ("block6 has 5 sub-blocks; B3 has 6").
 
 Every sentence is made from one fact rendered for both sides, and only when the two renderings differ, so no
-sentence can read "stem uses swish; B0 uses swish". A fact repeated over sub-blocks is said once for all of them
-("block1a-3d (7 sub-blocks) have no squeeze-and-excitation; B0's have it"); values that vary over many sub-blocks
-are given as a range.
+sentence can read "stem uses swish; B0 uses swish". Every sub-block of the model is compared with its counterpart:
+the reference's sub-block at the same place, or the last of the same block where the model's block is longer (Keras
+repeats it), or, for blocks the reference lacks, what every sub-block of it has (squeeze-and-excitation, MBConv,
+fixed weights). A fact repeated over sub-blocks is said once for all of them, with their count ("block1a-3d (7
+sub-blocks) have no squeeze-and-excitation; B0's have it"); values that vary over many sub-blocks are given as a
+range. Each Difference keeps the fact it states and the sub-blocks or blocks it names, so a test can hold every
+sentence to the model's own rows.
 """
 
 from __future__ import annotations
@@ -12,22 +16,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from effnet_inspect.analysis.rows import expand_ratio
-from effnet_inspect.arch.kinds import SubBlockType
-from effnet_inspect.ports.structure import Structure, SubBlockShape, activation_text
+from effnet_inspect.ports import sentences as say
+from effnet_inspect.ports.sentences import GATES, ModelSentence, Sentence
+from effnet_inspect.ports.structure import HeadStep, Structure, SubBlockShape, activation_text
+from effnet_inspect.ports.subjects import Subject, blocks_subject, spread, sub_blocks_subject
 
 MANY = 3  # more groups of differing values than this are summarised in one sentence
+Rename = dict[str, str]
+SubBlockFact = tuple[str, str, str, Sentence]  # (key, ours, theirs, sentence)
 
 
 @dataclass(frozen=True)
 class Difference:
-    """One architectural difference. stages: the stages it concerns ('model' for the whole model), whose
-    per-stage numbers it explains; ours / theirs: the two renderings of the fact, which always differ."""
+    """One architectural difference. stages: the stages it concerns ('model' for the whole model), whose per-stage
+    numbers it explains; ours / theirs: the two renderings of the fact, which always differ; key: the fact;
+    members: the sub-blocks (or blocks) it names, in model order."""
 
     stages: tuple[str, ...]
     text: str
     ours: str
     theirs: str
     count: int = 1  # how many stage or sub-block facts it stands for (ranks the closest variant)
+    key: str = ""
+    members: tuple[str, ...] = ()
 
     @property
     def stage(self) -> str:
@@ -36,18 +47,10 @@ class Difference:
 
 @dataclass(frozen=True)
 class _Fact:
-    where: str  # block2a, block2, stem
+    where: str  # block2a, block2
     stage: str
     ours: str
     theirs: str
-
-
-# A sentence from (subject, plural, ours, theirs, label).
-Sentence = Callable[[str, bool, str, str, str], str]
-
-
-def _v(plural: bool, singular: str, many: str) -> str:
-    return many if plural else singular
 
 
 def _kernels(b: SubBlockShape) -> str:
@@ -55,109 +58,46 @@ def _kernels(b: SubBlockShape) -> str:
     return sizes[0] if len(sizes) == 1 else "mixed " + "/".join(sizes)
 
 
-def _sub_block_facts(b: SubBlockShape, r: SubBlockShape, rename: Rename) -> list[tuple[str, str, str, Sentence]]:
-    """(key, ours, theirs, sentence) for every property of a pair of sub-blocks; activations that differ only by
-    the model-wide substitution (rename) are already said for the whole model."""
-    facts = [fact for fact in _presence_facts(b, r)]
-    facts += [
-        (
-            "kernel",
-            _kernels(b),
-            _kernels(r),
-            lambda s, p, o, t, l: f"{s} {_v(p, 'uses', 'use')} {o} kernels; {l}'s {_v(p, 'uses', 'use')} {t}",
-        ),
-        (
-            "skip",
-            "yes" if b.has_skip else "no",
-            "yes" if r.has_skip else "no",
-            lambda s, p, o, t, l: (
-                f"{s} {_v(p, 'has', 'have')} a skip connection; {l}'s {_v(p, 'has', 'have')} none"
-                if o == "yes"
-                else f"{s} {_v(p, 'has', 'have')} no skip connection; {l}'s {_v(p, 'has one', 'have one')}"
-            ),
-        ),
+def _gate(b: SubBlockShape) -> str:
+    return GATES[b.gate] if b.gate else "none"
+
+
+def _ratio(b: SubBlockShape) -> str:
+    return f"{expand_ratio(b.expanded, b.in_channels):g}"
+
+
+def presence_facts(b: SubBlockShape, r: SubBlockShape) -> list[SubBlockFact]:
+    """What a sub-block is built from: its type, fixed or computed weights, its gating side branch."""
+    return [
+        ("type", b.type.value, r.type.value, say.block_type),
+        ("weights", "CondConv" if b.dynamic_convs else "fixed", "CondConv" if r.dynamic_convs else "fixed",
+         say.convolution_weights),
+        ("gate", _gate(b), _gate(r), say.gate),
+    ]  # fmt: skip
+
+
+def pair_facts(b: SubBlockShape, r: SubBlockShape, rename: Rename) -> list[SubBlockFact]:
+    """Every other property of a sub-block and its counterpart; activations that differ only by the model-wide
+    substitution (rename) are already said for the whole model."""
+    facts: list[SubBlockFact] = [
+        ("kernels", _kernels(b), _kernels(r), say.kernels),
+        ("skip", "yes" if b.has_skip else "no", "yes" if r.has_skip else "no", say.skip_connection),
     ]
     if b.type is r.type:  # else the type says it: a fused conv has other layers than expansion + depthwise
         facts += [
-            (
-                "expansion",
-                _ratio(b),
-                _ratio(r),
-                lambda s, p, o, t, l: f"{s} {_v(p, 'expands', 'expand')} by {o}; {l}'s by {t}",
-            ),
-            (
-                "norms",
-                str(b.norms),
-                str(r.norms),
-                lambda s, p, o, t, l: f"{s} {_v(p, 'has', 'have')} {o} normalisation layers; {l}'s {t}",
-            ),
-            (
-                "activations",
-                *_activations(b.activations, r.activations, rename),
-                lambda s, p, o, t, l: f"{s} {_v(p, 'uses', 'use')} {o}; {l}'s {_v(p, 'uses', 'use')} {t}",
-            ),
+            ("expansion", _ratio(b), _ratio(r), say.expansion),
+            ("norms", str(b.norms), str(r.norms), say.normalisation_layers),
+            ("activations", *_activations(b.activations, r.activations, rename), say.feature_activations),
         ]
-    if b.se_channels is not None and r.se_channels is not None:
+    if b.gate == r.gate == "squeeze-and-excitation" and b.se_channels and r.se_channels:
         facts.append(
-            (
-                "se activations",
-                *_activations(b.se_activations, r.se_activations, rename),
-                lambda s, p, o, t, l: f"{s} {_v(p, 'uses', 'use')} {o} in squeeze-and-excitation; {l}'s {t}",
-            )
+            ("se activations", *_activations(b.se_activations, r.se_activations, rename), say.excitation_activations)
         )
-        if b.in_channels == r.in_channels:  # else the channels already differ upstream
-            facts.append(
-                (
-                    "se channels",
-                    str(b.se_channels),
-                    str(r.se_channels),
-                    lambda s, p, o, t, l: (
-                        f"the squeeze-and-excitation of {s} {_v(p, 'has', 'have')} {o} channels; {l}'s {t}"
-                    ),
-                )
-            )
+        # the reference's rule applied to this sub-block's own input (Keras: a quarter of it), so that a width
+        # follows from the input channels, whatever they are, unless the model sizes it some other way
+        rule = max(1, int(b.in_channels * (r.se_channels or 0) / r.in_channels)) if r.in_channels else r.se_channels
+        facts.append(("se channels", str(b.se_channels), str(rule), say.excitation_channels))
     return facts
-
-
-def _presence_facts(b: SubBlockShape, r: SubBlockShape) -> list[tuple[str, str, str, Sentence]]:
-    """What a sub-block is built from: its type, fixed or computed weights, squeeze-and-excitation."""
-    fused_note = "(a full convolution in place of expansion + depthwise, EfficientNetV2 style)"
-    return [
-        (
-            "type",
-            b.type.value,
-            r.type.value,
-            lambda s, p, o, t, l: (
-                f"{s} {_v(p, 'is', 'are')} {o} {fused_note}; B0-B7 have none"
-                if o == SubBlockType.FUSED.value
-                else f"{s} {_v(p, 'is', 'are')} {o}; {l}'s {_v(p, 'is', 'are')} {t}"
-            ),
-        ),
-        (
-            "dynamic",
-            "CondConv" if b.dynamic_convs else "fixed",
-            "CondConv" if r.dynamic_convs else "fixed",
-            lambda s, p, o, t, l: (
-                f"{s} {_v(p, 'computes its', 'compute their')} convolution weights from the input "
-                f"(CondConv: a per-example mix of expert kernels); B0-B7 have none"
-                if o == "CondConv"
-                else f"{s} {_v(p, 'uses', 'use')} fixed convolution weights; {l}'s use CondConv"
-            ),
-        ),
-        (
-            "se",
-            "none" if b.se_channels is None else "present",
-            "none" if r.se_channels is None else "present",
-            lambda s, p, o, t, l: (
-                f"{s} {_v(p, 'has', 'have')} no squeeze-and-excitation; {l}'s {_v(p, 'has one', 'have it')}"
-                if o == "none"
-                else f"{s} {_v(p, 'has', 'have')} squeeze-and-excitation; {l}'s {_v(p, 'has', 'have')} none"
-            ),
-        ),
-    ]
-
-
-Rename = dict[str, str]
 
 
 def _activations(mine: tuple[str, ...], theirs: tuple[str, ...], rename: Rename) -> tuple[str, str]:
@@ -176,220 +116,144 @@ def _all_activations(s: Structure) -> tuple[str, ...]:
     return tuple(dict.fromkeys(acts))
 
 
-def _feature_activations(s: Structure) -> tuple[str, ...]:
-    """On the feature maps: stem, expansion, depthwise or fused convolution, head (not inside the SE)."""
-    return tuple(
-        dict.fromkeys([*s.stem_activations, *(a for b in s.sub_blocks for a in b.activations), *s.top_activations])
-    )
-
-
 def _renaming(ours: Structure, ref: Structure) -> Rename:
     """One activation used in place of another on the feature maps (ReLU for swish): {'relu': 'swish'}."""
-    mine, theirs = _feature_activations(ours), _feature_activations(ref)
+
+    def on_feature_maps(s: Structure) -> tuple[str, ...]:
+        acts = [*s.stem_activations, *(a for b in s.sub_blocks for a in b.activations), *s.top_activations]
+        return tuple(dict.fromkeys(acts))
+
+    mine, theirs = on_feature_maps(ours), on_feature_maps(ref)
     extra, missing = [a for a in mine if a not in theirs], [a for a in theirs if a not in mine]
     return {extra[0]: missing[0]} if len(extra) == len(missing) == 1 else {}
 
 
-def _ratio(b: SubBlockShape) -> str:
-    return f"{expand_ratio(b.expanded, b.in_channels):g}"
+def _sub_block_count(block: tuple[SubBlockShape, ...]) -> str:
+    return str(len(block))
 
 
-BLOCK_FACTS: tuple[tuple[str, Callable[[tuple[SubBlockShape, ...]], str], Sentence], ...] = (
-    (
-        "sub-blocks",
-        lambda s: str(len(s)),
-        lambda s, p, o, t, l: (
-            f"{s} {_v(p, 'has', 'have')} {o} sub-blocks; {l}{_v(p, '', chr(39) + 's')} {_v(p, 'has', 'have')} {t}"
-        ),
-    ),
-    (
-        "channels",
-        lambda s: str(s[-1].out_channels),
-        lambda s, p, o, t, l: (
-            f"{s} {_v(p, 'has', 'have')} {o} output channels; {l}{_v(p, '', chr(39) + 's')} {_v(p, 'has', 'have')} {t}"
-        ),
-    ),
-    (
-        "stride",
-        lambda s: str(s[0].stride),
-        lambda s, p, o, t, l: (
-            f"{s} {_v(p, 'has', 'have')} stride {o}; {l}{_v(p, '', chr(39) + 's')} {_v(p, 'has', 'have')} {t}"
-        ),
-    ),
+def _output_channels(block: tuple[SubBlockShape, ...]) -> str:
+    return str(block[-1].out_channels)
+
+
+def _stride(block: tuple[SubBlockShape, ...]) -> str:
+    return str(block[0].stride)
+
+
+BlockValue = Callable[[tuple[SubBlockShape, ...]], str]
+BLOCK_FACTS: tuple[tuple[str, BlockValue, Sentence], ...] = (
+    ("sub-blocks", _sub_block_count, say.sub_block_count),
+    ("channels", _output_channels, say.output_channels),
+    ("stride", _stride, say.stride),
 )
-
-
-def structural_differences(ours: Structure, ref: Structure, label: str) -> list[Difference]:
-    """Whole model, stem, blocks, sub-blocks, top; label is the reference's name ('B3')."""
-    out = []
-    single = lambda stage, o, t, text: out.append(Difference((stage,), text(o, t), o, t)) if o != t else None  # noqa: E731
-    if _norms(ours) != _norms(ref):  # explains every stage's parameters (none at all, or other norms)
-        everywhere = ("model", "stem", *(f"block{i}" for i in range(1, len(ours.blocks) + 1)), "top")
-        out.append(
-            Difference(
-                everywhere,
-                f"the model normalises with {_norms(ours)}; {label} with {_norms(ref)}",
-                _norms(ours),
-                _norms(ref),
-            )
-        )
-    single(
-        "model", str(len(ours.blocks)), str(len(ref.blocks)), lambda o, t: f"the model has {o} blocks; {label} has {t}"
-    )
-    single(
-        "stem", str(ours.stem_channels), str(ref.stem_channels), lambda o, t: f"stem has {o} channels; {label} has {t}"
-    )
-    single(
-        "stem",
-        f"{ours.stem_kernel}x{ours.stem_kernel} stride {ours.stem_stride}",
-        f"{ref.stem_kernel}x{ref.stem_kernel} stride {ref.stem_stride}",
-        lambda o, t: f"stem convolution is {o}; {label}'s is {t}",
-    )
-    rename = _renaming(ours, ref)
-    single(
-        "model",
-        ", ".join(_all_activations(ours)),
-        ", ".join(_all_activations(ref)),
-        lambda o, t: f"the model's activations are {o}; {label}'s are {t}",
-    )
-    single(
-        "stem",
-        *_activations(ours.stem_activations, ref.stem_activations, rename),
-        lambda o, t: f"stem uses {o}; {label} uses {t}",
-    )
-    pairs = list(zip(ours.blocks, ref.blocks))
-    for _key, value, sentence in BLOCK_FACTS:
-        facts = [_Fact(f"block{i}", f"block{i}", value(m), value(t)) for i, (m, t) in enumerate(pairs, start=1)]
-        out += _said(
-            [f for f in facts if f.ours != f.theirs], sentence, label, [f"block{i}" for i in range(1, len(pairs) + 1)]
-        )
-    sub_pairs = [(b, r, f"block{i}") for i, (m, t) in enumerate(pairs, start=1) for b, r in zip(m, t)]
-    facts_by_key: dict[str, list[_Fact]] = {}
-    sentences: dict[str, Sentence] = {}
-
-    def note(b: SubBlockShape, stage: str, key: str, o: str, t: str, sentence: Sentence) -> None:
-        sentences[key] = sentence
-        if o != t:
-            facts_by_key.setdefault(key, []).append(_Fact(b.name, stage, o, t))
-
-    # What every reference sub-block has (squeeze-and-excitation, MBConv, fixed weights) is checked in every
-    # sub-block of ours, also in those without a counterpart; the rest is compared pair by pair.
-    standard = ref.sub_blocks[0]
-    uniform = {
-        key
-        for key, _, t, _ in _presence_facts(standard, standard)
-        if all(t2 == t for r in ref.sub_blocks for k, _, t2, _ in _presence_facts(r, r) if k == key)
-    }
-    for i, block in enumerate(ours.blocks, start=1):
-        for b in block:
-            for key, o, t, sentence in _presence_facts(b, standard):
-                if key in uniform:
-                    note(b, f"block{i}", key, o, t, sentence)
-    for b, r, stage in sub_pairs:
-        for key, o, t, sentence in _sub_block_facts(b, r, rename):
-            if key not in uniform and not (key == "norms" and not ours.norms):  # 'nothing' is said once
-                note(b, stage, key, o, t, sentence)
-    names = [b.name for block in ours.blocks for b in block]
-    for key, facts in facts_by_key.items():
-        out += _said(facts, sentences[key], label, names, by_stage=_stage_names(ours))
-    if ours.head_channels is None or ref.head_channels is None:
-        single(
-            "top",
-            str(ours.head_channels or "none"),
-            str(ref.head_channels or "none"),
-            lambda o, t: (
-                f"the model has no head convolution; {label}'s has {t} channels"
-                if o == "none"
-                else f"head has {o} channels; {label} has no head convolution"
-            ),
-        )
-    else:
-        single(
-            "top",
-            str(ours.head_channels),
-            str(ref.head_channels),
-            lambda o, t: f"head has {o} channels; {label} has {t}",
-        )
-        single(
-            "top",
-            *_activations(ours.top_activations, ref.top_activations, rename),
-            lambda o, t: f"top uses {o}; {label} uses {t}",
-        )
-    order = {"model": 0, "stem": 1, "top": 10**6}
-    return sorted(out, key=lambda d: order.get(d.stage, 2 + int(d.stage[5:] or 0)))
 
 
 def _norms(s: Structure) -> str:
     return " and ".join(s.norms) or "nothing (no normalisation layers)"
 
 
-def _stage_names(s: Structure) -> dict[str, tuple[str, ...]]:
-    return {f"block{i}": tuple(b.name for b in block) for i, block in enumerate(s.blocks, start=1)}
+def _head_step(step: HeadStep, detailed: bool) -> str:
+    """'1x1 conv to 960 channels with batch norm and hard-swish' (detailed), '1x1 conv' (the layout: which layers in
+    which order; norms and activations differ model-wide more often than not, and are said there)."""
+    if step.kind == "pool":
+        return "global pooling"
+    if step.kind == "dense":
+        return "dense layer" + (f" with {step.activation}" if detailed and step.activation else "")
+    text = f"{step.kernel}x{step.kernel} conv"
+    if not detailed:
+        return text
+    extras = " and ".join(e for e in (step.norm, step.activation) if e)
+    return f"{text} to {step.channels} channels" + (f" with {extras}" if extras else "")
+
+
+def _head(s: Structure, detailed: bool) -> str:
+    return " \u2192 ".join(_head_step(step, detailed) for step in s.head)
+
+
+def _model_facts(ours: Structure, ref: Structure, label: str, rename: Rename) -> list[Difference]:
+    """The whole model, the stem and the top: one sentence each."""
+    facts: list[tuple[str, str, str, str, ModelSentence]] = [
+        ("model", "blocks", str(len(ours.blocks)), str(len(ref.blocks)), say.block_count),
+        ("stem", "stem channels", str(ours.stem_channels), str(ref.stem_channels), say.stem_channels),
+        ("stem", "stem convolution", f"{ours.stem_kernel}x{ours.stem_kernel} stride {ours.stem_stride}",
+         f"{ref.stem_kernel}x{ref.stem_kernel} stride {ref.stem_stride}", say.stem_convolution),
+        ("model", "activations", ", ".join(_all_activations(ours)), ", ".join(_all_activations(ref)),
+         say.model_activations),
+        ("stem", "stem activations", *_activations(ours.stem_activations, ref.stem_activations, rename),
+         say.stem_activations),
+    ]  # fmt: skip
+    if ours.head_channels is None or ref.head_channels is None:
+        facts.append(
+            ("top", "head", str(ours.head_channels or "none"), str(ref.head_channels or "none"), say.head_presence)
+        )
+    elif _head(ours, False) != _head(ref, False):  # the full description says channels and activations too
+        facts.append(("top", "head", _head(ours, True), _head(ref, True), say.head_layout))
+    else:
+        facts.append(("top", "head", str(ours.head_channels), str(ref.head_channels), say.head_channels))
+        facts.append(
+            ("top", "top activations", *_activations(ours.top_activations, ref.top_activations, rename),
+             say.top_activations)
+        )  # fmt: skip
+    return [
+        Difference((stage,), sentence(o, t, label), o, t, key=key) for stage, key, o, t, sentence in facts if o != t
+    ]
+
+
+def structural_differences(ours: Structure, ref: Structure, label: str) -> list[Difference]:
+    """Whole model, stem, blocks, sub-blocks, top; label is the reference's name ('B3')."""
+    out = []
+    if _norms(ours) != _norms(ref):  # explains every stage's parameters (none at all, or other norms)
+        everywhere = ("model", "stem", *(f"block{i}" for i in range(1, len(ours.blocks) + 1)), "top")
+        text = say.normalisation(_norms(ours), _norms(ref), label)
+        out.append(Difference(everywhere, text, _norms(ours), _norms(ref), key="norm kinds"))
+    rename = _renaming(ours, ref)
+    out += _model_facts(ours, ref, label, rename)
+    pairs = list(zip(ours.blocks, ref.blocks))
+    block_names = [f"block{i}" for i in range(1, len(pairs) + 1)]
+    for key, value, sentence in BLOCK_FACTS:
+        facts = [_Fact(n, n, value(m), value(t)) for n, (m, t) in zip(block_names, pairs)]
+        out += _said([f for f in facts if f.ours != f.theirs], key, sentence, label, block_names, None)
+    facts_by_key: dict[str, list[_Fact]] = {}
+    sentences: dict[str, Sentence] = {}
+    for i, block in enumerate(ours.blocks, start=1):
+        for j, b in enumerate(block):
+            counterpart = ref.blocks[i - 1][min(j, len(ref.blocks[i - 1]) - 1)] if i <= len(ref.blocks) else None
+            found = presence_facts(b, counterpart or ref.sub_blocks[-1])
+            found += pair_facts(b, counterpart, rename) if counterpart else []
+            for key, o, t, said_by in found:
+                if o != t and not (key == "norms" and not ours.norms):  # 'no norms at all' is said once
+                    sentences[key] = said_by
+                    facts_by_key.setdefault(key, []).append(_Fact(b.name, f"block{i}", o, t))
+    names = [b.name for b in ours.sub_blocks]
+    by_stage = {f"block{i}": tuple(b.name for b in block) for i, block in enumerate(ours.blocks, start=1)}
+    for key, facts in facts_by_key.items():
+        out += _said(facts, key, sentences[key], label, names, by_stage)
+    order = {"model": 0, "stem": 1, "top": 10**6}
+    return sorted(out, key=lambda d: order.get(d.stage, 2 + int(d.stage[5:] or 0)))
 
 
 def _said(
     facts: list[_Fact],
+    key: str,
     sentence: Sentence,
     label: str,
     names: list[str],
-    by_stage: dict[str, tuple[str, ...]] | None = None,
+    by_stage: dict[str, tuple[str, ...]] | None,
 ) -> list[Difference]:
-    """Facts with the same pair of values in one sentence each; more groups than MANY in one sentence in all."""
+    """Facts with the same pair of values in one sentence each; more groups than MANY in one sentence in all.
+    by_stage: sub-blocks by block (sub-block facts), None for block facts."""
     groups: dict[tuple[str, str], list[_Fact]] = {}
     for f in facts:
         groups.setdefault((f.ours, f.theirs), []).append(f)
     if len(groups) > MANY:
-        o, t = _spread([f.ours for f in facts], by_stage is None), _spread([f.theirs for f in facts], by_stage is None)
+        o, t = spread([f.ours for f in facts], by_stage is None), spread([f.theirs for f in facts], by_stage is None)
         if o != t:
             groups = {(o, t): facts}
     out = []
     for (o, t), members in groups.items():
-        subject = _subject([f.where for f in members], names, by_stage)
-        plural = len(members) > 1
-        out.append(
-            Difference(
-                tuple(dict.fromkeys(f.stage for f in members)),
-                sentence(subject, plural, o, t, label),
-                o,
-                t,
-                len(members),
-            )
-        )
+        where = [f.where for f in members]
+        subject: Subject = sub_blocks_subject(where, names, by_stage) if by_stage else blocks_subject(where, names)
+        stages = tuple(dict.fromkeys(f.stage for f in members))
+        ordered = tuple(n for n in names if n in set(where))
+        out.append(Difference(stages, sentence(subject, o, t, label), o, t, len(members), key, ordered))
     return out
-
-
-def _spread(values: list[str], as_list: bool) -> str:
-    """Many values in a few words: every one in order (per block), else the range of numbers, else the set."""
-    if as_list:
-        return ", ".join(values)
-    try:
-        numbers = sorted({float(v) for v in values})
-    except ValueError:
-        return " / ".join(dict.fromkeys(values))
-    return f"{numbers[0]:g}" if len(numbers) == 1 else f"{numbers[0]:g} to {numbers[-1]:g}"
-
-
-def _subject(where: list[str], names: list[str], by_stage: dict[str, tuple[str, ...]] | None) -> str:
-    """'block4b', 'block2a-block3c (5 sub-blocks)', 'block1-3' (whole blocks), 'all 16 sub-blocks'."""
-    if len(where) == len(names) > 1 and by_stage is not None:
-        return f"all {len(names)} sub-blocks"
-    position = {n: i for i, n in enumerate(names)}
-    runs: list[list[str]] = []
-    for w in sorted(where, key=position.__getitem__):
-        if runs and position[w] == position[runs[-1][-1]] + 1:
-            runs[-1].append(w)
-        else:
-            runs.append([w])
-    texts = [_run_text(r, by_stage) for r in runs]
-    count = f" ({len(where)} sub-blocks)" if by_stage is not None and len(where) > 1 else ""
-    return ", ".join(texts) + count
-
-
-def _run_text(run: list[str], by_stage: dict[str, tuple[str, ...]] | None) -> str:
-    if len(run) == 1:
-        return run[0]
-    if by_stage is not None:  # whole blocks read as blocks: 'block1-3'
-        stages = [s for s, members in by_stage.items() if set(members) <= set(run)]
-        if stages and sum(len(by_stage[s]) for s in stages) == len(run):
-            return stages[0] if len(stages) == 1 else f"{stages[0]}\u2013{stages[-1][5:]}"
-    return f"{run[0]}\u2013{run[-1][5:]}"

@@ -164,7 +164,9 @@ def resolve(factory: Factory) -> Any:
 
 
 def load(factory: Factory) -> nn.Module:
-    """Call the factory on the meta device (see the module docstring) and check the result; inside user_code."""
+    """Call the factory on the meta device (see the module docstring) and check the result; inside user_code. The
+    model comes back in the mode the factory left it (most build in train() mode): the verdict notes it and is made
+    on an eval() copy, as for a module handed over from Python."""
     build = resolve(factory)
     try:
         with torch.device("meta"):
@@ -182,7 +184,7 @@ def load(factory: Factory) -> nn.Module:
             ) from None
     if not isinstance(model, nn.Module):
         raise InputError(f"{factory.spec} returned a {type(model).__name__}, not a torch.nn.Module", param="model")
-    return model.eval()
+    return model
 
 
 def _meta_limitation(exc: BaseException) -> bool:

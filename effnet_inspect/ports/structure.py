@@ -1,13 +1,16 @@
 """What defines an EfficientNet's architecture, read from any grouped graph the same way: channels, repeats,
-kernels, strides, expansion, squeeze-and-excitation, skips, sub-block type, normalisation and activations.
-The sentences that say where two structures differ are in differences.py."""
+kernels, strides, expansion, the gating side branch (squeeze-and-excitation, global context), skips, sub-block
+type, normalisation, activations and the head as it is. The sentences that say where two structures differ are
+in differences.py."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from effnet_inspect.analysis.group import ModuleGroup, SubBlockGroup
+from effnet_inspect.analysis.anatomy import ModuleGroup
+from effnet_inspect.analysis.group import SubBlockGroup
 from effnet_inspect.analysis.measure import Analysis
 from effnet_inspect.analysis.registry import NORM_LABELS
 from effnet_inspect.analysis.trace import Layer
@@ -22,13 +25,25 @@ class SubBlockShape:
     expanded: int
     kernel_sizes: tuple[int, ...]  # one per depthwise convolution (several: mixed kernels)
     stride: int
-    se_channels: int | None  # None: no squeeze-and-excitation
+    se_channels: int | None  # the gate's reduced width (None: no gating branch)
     has_skip: bool
     activations: tuple[str, ...]  # on the feature maps, in order: ('swish', 'swish')
-    se_activations: tuple[str, ...] = ()  # inside the squeeze-and-excitation: ('swish', 'sigmoid')
+    se_activations: tuple[str, ...] = ()  # inside the gating branch: ('swish', 'sigmoid')
     type: SubBlockType = SubBlockType.MBCONV
     dynamic_convs: int = 0  # convolutions whose weights are computed from the input (CondConv)
-    norms: int = 0  # normalisation layers
+    norms: int = 0  # normalisation layers on the feature maps (not in the gating branch)
+    gate: str | None = None  # 'squeeze-and-excitation', 'global context', ... (None: no gating branch)
+
+
+@dataclass(frozen=True)
+class HeadStep:
+    """One part of the top: a convolution or dense layer with the norm and activation that follow it, or a pooling."""
+
+    kind: str  # 'conv', 'pool', 'dense'
+    kernel: int | None = None
+    channels: int | None = None  # a convolution's output channels (a dense layer's classes are a porting note)
+    norm: str | None = None
+    activation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,7 +58,8 @@ class Structure:
     classes: int | None  # None without a classifier
     stem_activations: tuple[str, ...] = ()
     top_activations: tuple[str, ...] = ()
-    norms: tuple[str, ...] = ()  # the kinds of normalisation, in order of appearance: ('batch norm',)
+    norms: tuple[str, ...] = ()  # the kinds of normalisation on the feature maps, in order: ('batch norm',)
+    head: tuple[HeadStep, ...] = ()  # the top, in order
 
     @property
     def sub_blocks(self) -> tuple[SubBlockShape, ...]:
@@ -76,11 +92,17 @@ def norm_kinds(layers: Iterable[Layer]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names[layer.kind] for layer in norms))
 
 
+def _pooled(layer: Layer) -> bool:
+    """Reads a pooled vector ((N, C) or (N, C, 1, 1)), not a feature map: the attention logits of a global-context
+    branch read the map, its MLP the pooled context."""
+    return layer.in_shape is not None and all(size == 1 for size in layer.in_shape[2:])
+
+
 def _sub_block(b: SubBlockGroup, layers: dict[str, Layer]) -> SubBlockShape:
-    se: ModuleGroup | None = next((m for m in b.modules if m.type is ModuleType.MODULE3), None)
-    se_layers = [layers[n] for n in se.layers] if se else []
-    main = [layers[n] for m in b.modules if m is not se for n in m.layers]
-    se_convs = _convs(se_layers)
+    gate: ModuleGroup | None = next((m for m in b.modules if m.type is ModuleType.MODULE3), None)
+    gate_layers = [layers[n] for n in gate.layers] if gate else []
+    main = [layers[n] for m in b.modules if m is not gate for n in m.layers]
+    reducing = [layer for layer in _convs(gate_layers) if _pooled(layer)]
     return SubBlockShape(
         b.name,
         b.in_channels,
@@ -88,16 +110,33 @@ def _sub_block(b: SubBlockGroup, layers: dict[str, Layer]) -> SubBlockShape:
         b.expanded_channels,
         b.kernel_sizes,
         b.stride,
-        se_convs[0].out_channels if se_convs else None,
+        reducing[0].out_channels if reducing else None,
         b.has_skip,
-        _activations(
-            layer for layer in main if len(layer.shape) == 4
-        ),  # CondConv's routing gate is not on the feature maps
-        _activations(se_layers),
+        _activations(layer for layer in main if len(layer.shape) == 4),  # not CondConv's routing gate
+        _activations(gate_layers),
         b.type,
         b.dynamic_convs,
-        sum(layer.kind.is_norm for layer in main + se_layers),
+        sum(layer.kind.is_norm for layer in main),
+        b.gate.value if b.gate else None,
     )
+
+
+def _head(layers: list[Layer]) -> tuple[HeadStep, ...]:
+    """The top as it is: each convolution or dense layer with the norm and activation after it, and the pooling
+    (reshapes and dropout left out: no arithmetic at inference)."""
+    steps: list[HeadStep] = []
+    for layer in layers:
+        if layer.kind.is_conv or layer.kind is LayerKind.DENSE:
+            kernel = layer.kernel_size[0] if layer.kernel_size else None
+            dense = layer.kind is LayerKind.DENSE
+            steps.append(HeadStep("dense" if dense else "conv", kernel, None if dense else layer.out_channels))
+        elif layer.kind is LayerKind.GLOBAL_POOL:
+            steps.append(HeadStep("pool"))
+        elif steps and steps[-1].kind != "pool" and layer.kind.is_norm and steps[-1].norm is None:
+            steps[-1] = dataclasses.replace(steps[-1], norm=norm_kinds([layer])[0])
+        elif steps and steps[-1].kind != "pool" and layer.activation and steps[-1].activation is None:
+            steps[-1] = dataclasses.replace(steps[-1], activation=layer.activation)
+    return tuple(steps)
 
 
 def structure(a: Analysis) -> Structure:
@@ -105,6 +144,7 @@ def structure(a: Analysis) -> Structure:
     stem, *_, top = a.grouping.stages
     stem_conv = next((layer for layer in _convs(layers[n] for n in stem.layers) if layer.kind.is_conv), None)
     blocks = tuple(tuple(_sub_block(b, layers) for b in stage.sub_blocks) for stage in a.grouping.blocks)
+    in_gates = {n for b in a.grouping.sub_blocks for m in b.modules if m.type is ModuleType.MODULE3 for n in m.layers}
     top_convs = _convs(layers[n] for n in top.layers)
     head = next((layer.out_channels for layer in top_convs if layer.kind.is_conv), None)
     classes = next((layer.out_channels for layer in top_convs if layer.kind is LayerKind.DENSE), None)
@@ -117,7 +157,8 @@ def structure(a: Analysis) -> Structure:
         classes,
         _activations(layers[n] for n in stem.layers),
         _activations(layers[n] for n in top.layers),
-        norm_kinds(layers.values()),
+        norm_kinds(layer for n, layer in layers.items() if n not in in_gates),  # a gate's own norm is its own
+        _head([layers[n] for n in top.layers]),
     )
 
 

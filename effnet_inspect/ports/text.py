@@ -38,22 +38,18 @@ def keras_mismatches(k: KerasEquivalent) -> list[tuple[str, list[str]]]:
 def render_text(c: Conformance) -> str:
     label = c.closest_variant.upper()
     lines = [f"Model: {c.model} (traced: {c.tracer}, input {c.resolution}x{c.resolution})", f"Verdict: {c.verdict}"]
+    if c.cautions:
+        lines.append(f"Caution: the grouping only partly understands this model: {'; '.join(c.cautions)}")
     lines += [f"  - {d}" for d in c.differences]
     if c.notes:
         lines += ["Notes for porting weights (not architectural differences):", *(f"  - {n}" for n in c.notes)]
     lines += [
         "",
         f"Parameters: {c.params:,} ({label}: {c.reference_params:,})",
-        f"MACs: {c.macs:,} ({label}: {c.reference_macs:,})",
+        f"MACs: {c.macs:,} ({label}: {c.reference_macs:,})" + (f"; {c.macs_caveat}" if c.macs_caveat else ""),
         "Modules: " + ", ".join(f"{k} x{v}" for k, v in c.module_counts.items()),
+        "",
     ]
-    if c.not_counted:
-        lines.append(
-            "Not counted: "
-            + ", ".join(f"{k} x{v}" for k, v in c.not_counted.items())
-            + " (unknown layer kinds: no MACs or element-wise ops charged)"
-        )
-    lines.append("")
     header = ("Stage", "Layers", "Nodes", "Params", f"{label} params", "MACs (M)", f"{label} MACs (M)")
     rows = [stage_cells(s) for s in c.stages]
     lines += text_table(header, rows, right=(False, *[True] * 6)).splitlines()

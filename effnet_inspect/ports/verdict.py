@@ -11,6 +11,7 @@ apart, in notes. "Layers" means Keras-equivalent layers everywhere; the implemen
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -31,6 +32,7 @@ from effnet_inspect.analysis.rows import (
 from effnet_inspect.analysis.trace import trace
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.arch.specs import BASE_RESOLUTION, OFFICIAL_NAMES, VARIANTS
+from effnet_inspect.ports.cautions import cautions
 from effnet_inspect.ports.differences import Difference, structural_differences
 from effnet_inspect.ports.factory import Factory, load, user_code
 from effnet_inspect.ports.keras import KerasEquivalent, keras_equivalent
@@ -69,6 +71,8 @@ class Conformance:
     module_counts: dict[str, int]
     not_counted: dict[str, int]  # node types the layer registry does not know: no MACs or element-wise ops
     keras: KerasEquivalent
+    cautions: list[str] = field(default_factory=list)  # what the grouping only partly understands
+    dropout_rate: float | None = None  # the classifier's, read from the model (None: it has none)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -80,6 +84,14 @@ class Conformance:
             "missing": _published(keras["missing"]),
         }
         return data
+
+    @property
+    def macs_caveat(self) -> str:
+        """Why the MAC total may be short ('' when every node was counted): said next to the total."""
+        if not self.not_counted:
+            return ""
+        ops = ", ".join(f"{k} x{v}" for k, v in self.not_counted.items())
+        return f"incomplete: ops of unknown kind are charged nothing ({ops})"
 
     @property
     def verdict(self) -> str:
@@ -121,7 +133,8 @@ class Inspection:
     conformance: Conformance
 
     def family_row(self) -> ForeignFamilyRow:
-        row = asdict(family_row(self.analysis)) | {"layers": self.conformance.layers}
+        c = self.conformance
+        row = asdict(family_row(self.analysis)) | {"layers": c.layers, "dropout_rate": c.dropout_rate}
         return ForeignFamilyRow(
             **row,
             nodes=self.conformance.nodes,
@@ -179,13 +192,12 @@ def inspect_model(model: nn.Module, name: str, resolution: int | None = None) ->
         a = analyze_foreign(model, name, VARIANTS[variant].resolution)
     ref = reference(variant, a.include_top, a.resolution)
     assert ref.spec is not None  # our own build
+    found = facts(model, a)
     notes = porting_notes(
-        facts(model, a),
-        reference_facts(ref.spec, ref.include_top, ref.resolution),
-        variant.upper(),
-        training=model.training,
+        found, reference_facts(ref.spec, ref.include_top, ref.resolution), variant.upper(), training=model.training
     )
-    return Inspection(a, compare(a, ref, variant, differences, notes))
+    conformance = compare(a, ref, variant, differences, notes)
+    return Inspection(a, dataclasses.replace(conformance, dropout_rate=found.dropout[0] if found.dropout else None))
 
 
 def inspect_factory(factory: Factory, resolution: int | None = None) -> Inspection:
@@ -231,6 +243,7 @@ def compare(
         module_counts=module_counts(a.grouping),
         not_counted=a.unknown,
         keras=keras,
+        cautions=cautions(a.grouping),
     )
 
 
@@ -252,7 +265,8 @@ def _explained_stages(ours: Structure, ref: Structure, differences: list[Differe
 def _stage_comparisons(a: Analysis, ref: Analysis, keras: KerasEquivalent) -> list[StageComparison]:
     mine = {s.name: totals(a.layers(s.layers)) for s in a.grouping.stages}
     theirs = {s.name: totals(ref.layers(s.layers)) for s in ref.grouping.stages}
-    names = list(mine) + [n for n in theirs if n not in mine]
+    # the stages of both, in model order: a block the model lacks comes before the top, not after it
+    names = sorted(set(mine) | set(theirs), key=lambda n: (n == "top", n != "stem", int(n[5:] or 0)))
     return [
         StageComparison(
             n,

@@ -57,11 +57,16 @@ class FamilyGrowth:
     growth: Growth
 
 
+def scaled(before: FamilyRow, after: FamilyRow) -> bool:
+    """Both are compound-scaled variants of ours: only then do the coefficients (and what they explain) apply."""
+    return before.width_coefficient is not None and after.width_coefficient is not None
+
+
 def family_growth(before: FamilyRow, after: FamilyRow) -> list[FamilyGrowth]:
-    """Whole-model figures side by side: the coefficients, then what they produce."""
+    """Whole-model figures side by side: the coefficients (between two of our variants), then what they produce."""
+    coefficients = (("Width coefficient", "width_coefficient"), ("Depth coefficient", "depth_coefficient"))
     pairs = (
-        ("Width coefficient", "width_coefficient"),
-        ("Depth coefficient", "depth_coefficient"),
+        *(coefficients if scaled(before, after) else ()),
         ("Resolution (pixels)", "resolution"),
         ("Layers", "layers"),
         ("Sub-blocks", "sub_blocks"),

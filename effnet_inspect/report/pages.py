@@ -52,7 +52,7 @@ def render_compare(
     a: VariantData, b: VariantData, nav: Nav | None, decided: tuple[Decision, Decision], source: SpeedSource | None
 ) -> str:
     """The compare page; without nav it is standalone (no links to other pages of a report)."""
-    from effnet_inspect.report.compare import decision_growth, family_growth, stage_growth
+    from effnet_inspect.report.compare import decision_growth, family_growth, scaled, stage_growth
     from effnet_inspect.report.diagrams import side_by_side_svg
     from effnet_inspect.report.explore import side_by_side_explorer
 
@@ -79,6 +79,7 @@ def render_compare(
         standalone=nav is None,
         growth=stage_growth(a.stages, b.stages),
         family=family_growth(a.family, b.family) + decision_growth(*decided, source),
+        scaled=scaled(a.family, b.family),
         explorer=explorer,
     )
 
