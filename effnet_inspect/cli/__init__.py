@@ -37,6 +37,7 @@ FLAGS = {
     "name": "--name",
     "bench": "--bench",
     "resolution": "--resolution",
+    "split": "--split",
 }
 
 

@@ -88,6 +88,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(A4/Letter portrait) | poster (A0 portrait); refused if its text would be too small",
     )
     p.add_argument(
+        "--split",
+        action="store_true",
+        help="with --level module and --size: cut the figure at stage boundaries into as many files as it takes "
+        "to keep each legible (<name>-part1, -part2, ...)",
+    )
+    p.add_argument(
         "--dpi",
         type=positive_int,
         metavar="N",
@@ -135,12 +141,14 @@ def _check(args: argparse.Namespace) -> None:
         raise InputError(f"--dpi applies to png output, not {args.format.value}")
     if args.size is not None and args.format is DiagramFormat.DOT:
         raise InputError("--size applies to svg, png and pdf output, not dot")
+    if args.split and (level is not DiagramLevel.MODULE or args.size is None or args.expand or args.side_by_side):
+        raise InputError("--split cuts the module level for a page: give --level module and --size (no --expand)")
     args.level, args.selection = level, selection
 
 
 def run(args: argparse.Namespace) -> int:
     from effnet_inspect.api.diagram import diagram
-    from effnet_inspect.drawing import figure_dot, render_figure
+    from effnet_inspect.drawing import figure_dots, render_figure
     from effnet_inspect.files import is_stdout
     from effnet_inspect.progress import progress
 
@@ -149,6 +157,8 @@ def run(args: argparse.Namespace) -> int:
     args.format = format_for(None if out_is_dir else out, args.format, FORMAT_BY_SUFFIX, DiagramFormat.SVG)
     _check(args)
     preset = bool(args.selection) or args.size is not None or args.dpi is not None
+    if args.split and out is not None and not to_stdout and not out_is_dir and out.suffix:
+        raise InputError(f"--split writes one file per part: --out must be a directory, not {str(out)!r}")
     if args.model is not None:  # one figure ('' too: refused, not read as no --model)
         figures: list[list] = [args.variants]
     else:  # one figure side by side or of a single variant, else one per variant; parsed now, before drawing
@@ -194,21 +204,26 @@ def run(args: argparse.Namespace) -> int:
                 kwargs=args.kwargs,
                 name=args.name,
             )
-            source, stem = figure_dot(
-                found, args.level, args.side_by_side, args.rankdir, args.expand, args.selection, args.size
+            pieces = figure_dots(
+                found, args.level, args.side_by_side, args.rankdir, args.expand, args.selection, args.size, args.split
             )
-            name = f"{stem}.{args.format.value}"
-        if to_stdout:
-            target = None
-        elif out is None:
-            target = Path(name)
-        else:  # several files go into the --out directory; so does one, when --out is a directory
-            target = out / name if several or out_is_dir else out
-        if args.format is DiagramFormat.DOT:
-            data = source.encode("utf-8")
-        elif preset:
-            data = render_figure(source, args.format, args.size, args.dpi, what=name)
         else:
-            data = drawn.render(args.format)
-        emit(data.decode("utf-8") if args.format.is_text else data, target)
+            pieces = [(source, name.rsplit(".", 1)[0])]
+        if to_stdout and len(pieces) > 1:
+            raise InputError(f"--out - (stdout) takes one figure, but --split gives {len(pieces)}: name a directory")
+        for source, stem in pieces:
+            name = f"{stem}.{args.format.value}"
+            if to_stdout:
+                target = None
+            elif out is None:
+                target = Path(name)
+            else:  # several files go into the --out directory; so does one, when --out is a directory
+                target = out / name if several or out_is_dir or args.split else out
+            if args.format is DiagramFormat.DOT:
+                data = source.encode("utf-8")
+            elif preset:
+                data = render_figure(source, args.format, args.size, args.dpi, what=name)
+            else:
+                data = drawn.render(args.format)
+            emit(data.decode("utf-8") if args.format.is_text else data, target)
     return 0

@@ -10,25 +10,61 @@ from __future__ import annotations
 
 from effnet_inspect.analysis.group import StageGroup, SubBlockGroup
 from effnet_inspect.analysis.measure import Analysis, totals
-from effnet_inspect.arch.kinds import LayerKind
+from effnet_inspect.arch.kinds import LayerKind, ModuleType
 from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape
 from effnet_inspect.drawing.module import SKIP_STYLE, Drawing, Row, label_node, order
 from effnet_inspect.drawing.style import (
     DEFAULT,
     MODULE_COLORS,
     MUTED,
+    SE_EDGE,
     STEM_COLOR,
     TOP_COLOR,
     Look,
+    edge_key,
     layer_type,
     line_edge,
     new_graph,
     stack_lines,
+    stacked,
     title_label,
 )
 from effnet_inspect.render.numbers import compact, keras_shape
 
 STUB = dict(shape="box", style="rounded,dashed", color="#888888", fontcolor=MUTED)
+SE_STYLE = dict(color=SE_EDGE)
+
+
+def se_layers(a: Analysis) -> set[str]:
+    """The layers of every squeeze-and-excitation branch (Module 3): an edge into or out of one is the branch."""
+    return {n for b in a.grouping.sub_blocks for m in b.modules if m.type is ModuleType.MODULE3 for n in m.layers}
+
+
+def edge_style(a: Analysis, tail: str, head: str, branch: set[str]) -> dict[str, str]:
+    """Skip connections dashed red, the squeeze-and-excitation branch purple, the main path as drawn."""
+    if (tail, head) in a.grouping.skip_edges:
+        return dict(SKIP_STYLE)
+    return dict(SE_STYLE) if tail in branch or head in branch else {}
+
+
+def key_marks(a: Analysis, members: set[str], stubs: bool, collapsed: bool) -> list[str]:
+    """The edge styles and marks (style.EDGE_KEY) a drawing of these layers shows."""
+    edges = [(t, h) for t, h in a.graph.edges if t in members or h in members]
+    branch = se_layers(a)
+    marks = ["main"]
+    marks += ["se"] if any(t in branch or h in branch for t, h in edges) else []
+    marks += ["skip"] if any(e in a.grouping.skip_edges for e in edges) else []
+    marks += ["stub"] if stubs else []
+    marks += ["collapsed"] if collapsed else []
+    return marks
+
+
+def add_key(graph: Digraph, marks: list[str], look: Look) -> None:
+    """The key of the edge styles and marks, under the figure's title (as part of the graph's label, so it takes
+    no place in the layout of the nodes)."""
+    key = edge_key(marks, look)
+    title = graph.graph_attr.get("label", "")
+    graph.graph_attr.update(labelloc="t", label=stacked(title, key) if title else key)
 
 
 def owners(a: Analysis) -> dict[str, str]:
@@ -66,20 +102,24 @@ def _stub_edges(
     rankdir: RankDir,
     shapes: bool,
 ) -> None:
-    """Edges between the part and its stubs, skip connections dashed; with shapes, each carries its tensor's shape."""
+    """Edges between the part and its stubs, styled as edge_style says; with shapes, each carries its tensor's
+    shape."""
+    branch = se_layers(a)
     for tail, head in a.graph.edges:
         if (tail in members) == (head in members) or (tail not in members and head not in members):
             continue
         u = box_of[tail] if tail in members else stubs[tail]
         v = box_of[head] if head in members else stubs[head]
-        attrs = dict(SKIP_STYLE) if (tail, head) in a.grouping.skip_edges else {}
+        attrs = edge_style(a, tail, head, branch)
         if shapes:
             attrs["label"] = " " + keras_shape(a.graph.nodes[tail]["layer"].shape)
         graph.edge(u, v, **attrs)
 
 
 # ------------------------------------------------------------------------------------------------ module rows
-def block_dot(a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: bool = True) -> str:
+def block_dot(
+    a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: bool = True, rankdir: RankDir = RankDir.TB
+) -> str:
     """One block (stage) as its rows of module boxes, identical sub-blocks collapsed, between its neighbours."""
     rows_title = (
         title_label(
@@ -92,40 +132,47 @@ def block_dot(a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: bool 
     )
     graph = new_graph(
         f"{a.name}_{stage.name}",
-        RankDir.TB,
+        rankdir,
         nodesep=0.22 * look.scale,
         ranksep=0.4 * look.scale,
         title=rows_title,
         look=look,
     )
-    drawing = Drawing(RankDir.TB, look)
+    drawing = Drawing(rankdir, look, branch_style=SE_STYLE)
     drawing.stage(graph, a, stage, expand_all=False)
-    _around(graph, a, drawing, set(stage.layers), look)
+    surround(graph, a, drawing, set(stage.layers), look)
     return graph.source
 
 
-def sub_block_dot(a: Analysis, block: SubBlockGroup, look: Look = DEFAULT, title: bool = True) -> str:
+def sub_block_dot(
+    a: Analysis, block: SubBlockGroup, look: Look = DEFAULT, title: bool = True, rankdir: RankDir = RankDir.TB
+) -> str:
     """One sub-block as a chain of module boxes, with the skip and bypass edges it has."""
     kinds = " \u2192 ".join(m.type.label for m in block.modules)
     head = title_label(f"{a.title}: {block.name} (sub-block kind {block.kind})", kinds, look) if title else ""
     graph = new_graph(
-        f"{a.name}_{block.name}", RankDir.TB, nodesep=0.3 * look.scale, ranksep=0.45 * look.scale, title=head, look=look
+        f"{a.name}_{block.name}", rankdir, nodesep=0.3 * look.scale, ranksep=0.45 * look.scale, title=head, look=look
     )
-    drawing = Drawing(RankDir.TB, look)
+    drawing = Drawing(rankdir, look, branch_style=SE_STYLE)
     drawing.lines.append(drawing.row(graph, a, Row((block,)), []))
-    _around(graph, a, drawing, set(block.layers), look)
+    surround(graph, a, drawing, set(block.layers), look)
     return graph.source
 
 
-def _around(graph: Digraph, a: Analysis, drawing: Drawing, members: set[str], look: Look) -> None:
-    """Stubs above and below the rows, then the edges."""
+def surround(graph: Digraph, a: Analysis, drawing: Drawing, members: set[str], look: Look) -> None:
+    """Stubs above and below the rows drawn, then the key and the edges."""
     stubs = _stubs(graph, a, members, look)
     incoming = [s for layer, s in stubs.items() if s.startswith("from_")]
     outgoing = [s for layer, s in stubs.items() if s.startswith("to_")]
+    shown: dict[str, set[str]] = {}
+    for layer, box in drawing.node_of.items():
+        shown.setdefault(box, set()).add(drawing.drawn_block.get(layer, ""))
+    collapsed = any(len(blocks) > 1 for blocks in shown.values())
+    add_key(graph, key_marks(a, members, bool(stubs), collapsed), look)
     lines = [line for line in ([*incoming], *drawing.lines, [*outgoing]) if line]
-    stack_lines(graph, lines, RankDir.TB)
+    stack_lines(graph, lines, drawing.rankdir)
     drawing.edges(graph, a)
-    _stub_edges(graph, a, members, drawing.node_of, stubs, RankDir.TB, shapes=False)
+    _stub_edges(graph, a, members, drawing.node_of, stubs, drawing.rankdir, shapes=False)
 
 
 # ------------------------------------------------------------------------------------------------ layer chains
@@ -150,6 +197,8 @@ def layers_dot(
     look: Look = DEFAULT,
     title: bool = True,
     shapes: bool = False,
+    rankdir: RankDir = RankDir.TB,
+    key: bool = True,
 ) -> str:
     """Layers as nodes, one line per (label, layer names, colour); the tensor shapes on the edges.
 
@@ -158,12 +207,11 @@ def layers_dot(
     shapes on its edges; several lines do when `shapes` is set.
     """
     single = len(lines) == 1
-    rankdir = RankDir.TB
     graph = new_graph(
         f"{a.name}_{'_'.join(lines[0][1][:1])}",
         rankdir,
         nodesep=0.35 * look.scale,
-        ranksep=(0.3 if single else 0.55) * look.scale,
+        ranksep=(0.2 if single else 0.4) * look.scale,
         title=title_label(heading, subtitle, look) if title else "",
         look=look,
     )
@@ -177,10 +225,14 @@ def layers_dot(
             for name in names:
                 frame.node(name, label=_layer_label(a, name, prefix, look), fillcolor=color)
     stubs = _stubs(graph, a, members, look)
+    if key:
+        add_key(graph, key_marks(a, members, bool(stubs), collapsed=False), look)
+    branch = se_layers(a)
     if single:
         for tail, head in a.graph.edges:
             if tail in members and head in members:
-                graph.edge(tail, head, label=" " + keras_shape(a.graph.nodes[tail]["layer"].shape))
+                attrs = edge_style(a, tail, head, branch)
+                graph.edge(tail, head, label=" " + keras_shape(a.graph.nodes[tail]["layer"].shape), **attrs)
     else:
         rows = [[f"label_{names[0]}", *names] for _, names, _ in lines]
         incoming = [s for s in stubs.values() if s.startswith("from_")]
@@ -190,7 +242,7 @@ def layers_dot(
             order(graph, row[:2], rankdir)
         for tail, head in a.graph.edges:
             if tail in members and head in members:
-                attrs = dict(SKIP_STYLE) if (tail, head) in a.grouping.skip_edges else {}
+                attrs = edge_style(a, tail, head, branch)
                 if shapes:
                     attrs["label"] = " " + keras_shape(a.graph.nodes[tail]["layer"].shape)
                 line_edge(graph, tail, head, line_of[tail] == line_of[head], rankdir, **attrs)
@@ -198,7 +250,15 @@ def layers_dot(
     return graph.source
 
 
-def module_layers_dot(a: Analysis, block: SubBlockGroup, index: int, look: Look = DEFAULT, title: bool = True) -> str:
+def module_layers_dot(
+    a: Analysis,
+    block: SubBlockGroup,
+    index: int,
+    look: Look = DEFAULT,
+    title: bool = True,
+    rankdir: RankDir = RankDir.TB,
+    key: bool = True,
+) -> str:
     """One module of a sub-block as a chain of its layers."""
     module = block.modules[index]
     names = module.layers
@@ -212,10 +272,14 @@ def module_layers_dot(a: Analysis, block: SubBlockGroup, index: int, look: Look 
         f"{block.name}_",
         look,
         title,
+        rankdir=rankdir,
+        key=key,
     )
 
 
-def sub_block_layers_dot(a: Analysis, block: SubBlockGroup, look: Look = DEFAULT, title: bool = True) -> str:
+def sub_block_layers_dot(
+    a: Analysis, block: SubBlockGroup, look: Look = DEFAULT, title: bool = True, rankdir: RankDir = RankDir.TB
+) -> str:
     """Every layer of one sub-block, one line per module: the squeeze-and-excitation branch and the skip for real."""
     lines = [(m.type.label, m.layers, MODULE_COLORS[m.type]) for m in block.modules]
     return layers_dot(
@@ -226,17 +290,20 @@ def sub_block_layers_dot(a: Analysis, block: SubBlockGroup, look: Look = DEFAULT
         f"{block.name}_",
         look,
         title,
+        rankdir=rankdir,
     )
 
 
-def end_layers_dot(a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: bool = True) -> str:
-    """The stem or the top as lines of layers: preprocessing / convolution / classifier, the shapes on the edges."""
+def end_layers_dot(
+    a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: bool = True, rankdir: RankDir = RankDir.TB
+) -> str:
+    """The stem or the top as short lines of layers (preprocessing / convolution / normalization / classifier),
+    the shapes on the edges, so that the figure stays narrow enough for a slide."""
     color = STEM_COLOR if stage is a.grouping.stages[0] else TOP_COLOR
     names = stage.layers
     kinds = [l.kind for l in a.layers(names)]
-    cuts = sorted(
-        {0, len(names), *(kinds.index(k) for k in (LayerKind.PAD, LayerKind.CONV, LayerKind.GLOBAL_POOL) if k in kinds)}
-    )
+    starts = (LayerKind.PAD, LayerKind.CONV, LayerKind.BATCH_NORM, LayerKind.GLOBAL_POOL)
+    cuts = sorted({0, len(names), *(kinds.index(k) for k in starts if k in kinds)})
     parts = [names[i:j] for i, j in zip(cuts, cuts[1:]) if j > i]
     merged: list[tuple[str, ...]] = []
     for part in parts:  # padding belongs to the convolution after it
@@ -248,6 +315,7 @@ def end_layers_dot(a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: 
         LayerKind.INPUT: "preprocessing",
         LayerKind.PAD: "convolution",
         LayerKind.CONV: "convolution",
+        LayerKind.BATCH_NORM: "normalization",
         LayerKind.GLOBAL_POOL: "classifier",
     }
     lines = [(words.get(a.graph.nodes[p[0]]["layer"].kind, stage.name), p, color) for p in merged]
@@ -260,4 +328,5 @@ def end_layers_dot(a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: 
         look,
         title,
         shapes=True,
+        rankdir=rankdir,
     )

@@ -115,16 +115,27 @@ def too_small(size: PageSize, smallest: float, what: str) -> InputError:
     need = f"{size.spec.min_text * 4 / 3:g} px" if size is PageSize.SLIDE else f"{size.spec.min_text:g} pt"
     return InputError(
         f"{what} does not fit {size.spec.what} legibly: its smallest text would be {shown} (at "
-        f"least {need} needed); draw a smaller part (a block, sub-block or module) or a larger size"
+        f"least {need} needed); draw a smaller part (a block, sub-block or module), cut the module level at "
+        "its stages (split), or a larger size"
     )
+
+
+def content_box(size: PageSize) -> tuple[float, float, float, float]:
+    s = size.spec
+    return (s.margin, s.margin, s.width - 2 * s.margin, s.height - 2 * s.margin)
+
+
+def legible(svg: str, size: PageSize) -> bool:
+    """Whether the figure, fitted onto a page of this size, keeps its smallest text readable."""
+    figure = parse(svg)
+    return smallest_text(figure, fit(figure, content_box(size))[1]) >= size.spec.min_text - 1e-6
 
 
 def fit_page(svg: str, size: PageSize, what: str = "the figure") -> str:
     """The figure alone on a page of the given size, or InputError when its text would be too small to read."""
-    s = size.spec
     figure = parse(svg)
-    markup, scale = fit(figure, (s.margin, s.margin, s.width - 2 * s.margin, s.height - 2 * s.margin))
-    if smallest_text(figure, scale) < s.min_text - 1e-6:
+    markup, scale = fit(figure, content_box(size))
+    if smallest_text(figure, scale) < size.spec.min_text - 1e-6:
         raise too_small(size, smallest_text(figure, scale), what)
     return page_svg(size, markup)
 
