@@ -1,4 +1,5 @@
-"""Two variants stage by stage: how repeats, channels, resolution, parameters and MACs grow from one to the other.
+"""Two variants stage by stage: how repeats, channels, resolution, parameters and MACs grow from one to the other,
+and which stages carry the growth.
 
 Reads StageRow / FamilyRow records only. Stages are matched by name (stem, block1 ... block7, top); a stage that
 one model lacks shows an empty side.
@@ -23,6 +24,10 @@ class Growth:
         if not self.before or self.after is None:
             return None
         return self.after / self.before
+
+    @property
+    def change(self) -> float | None:
+        return None if self.before is None or self.after is None else self.after - self.before
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,47 @@ def stage_growth(before: Sequence[StageRow], after: Sequence[StageRow]) -> list[
 class FamilyGrowth:
     label: str
     growth: Growth
+    unit: str = ""  # "points": a percentage whose change reads as a difference (top-1: +5.8 points), not a factor
+
+    @property
+    def difference(self) -> str:
+        """'+5.8 points' for a percentage, '' otherwise (the growth factor says it)."""
+        change = self.growth.change
+        if self.unit != "points" or change is None:
+            return ""
+        return f"{change:+.1f} points"
+
+
+@dataclass(frozen=True)
+class Share:
+    """One stage's part of the growth between two models: its extra parameters and MACs, and their share of the
+    whole model's extra."""
+
+    stage: str
+    params: float
+    params_share: float | None
+    macs: float
+    macs_share: float | None
+
+
+def growth_shares(growth: Sequence[StageGrowth]) -> list[Share]:
+    """Where the growth goes, stage by stage (a stage one model lacks counts from zero)."""
+
+    def change(g: Growth) -> float:
+        return (g.after or 0) - (g.before or 0)
+
+    params_total = sum(change(s.params) for s in growth)
+    macs_total = sum(change(s.macs) for s in growth)
+    return [
+        Share(
+            s.stage,
+            change(s.params),
+            change(s.params) / params_total if params_total else None,
+            change(s.macs),
+            change(s.macs) / macs_total if macs_total else None,
+        )
+        for s in growth
+    ]
 
 
 def family_growth(before: FamilyRow, after: FamilyRow) -> list[FamilyGrowth]:
@@ -77,6 +123,7 @@ def decision_growth(before: Decision, after: Decision, source: SpeedSource | Non
         ("Top-1 % (paper)", before.top1, after.top1),
         (f"MACs at {SHARED_RESOLUTION} px", before.macs_shared, after.macs_shared),
     ]
+    points = {"Top-1 % (paper)"}
     if source is not None:
         b, a = before.speed, after.speed
         rows += [
@@ -91,4 +138,8 @@ def decision_growth(before: Decision, after: Decision, source: SpeedSource | Non
                 round(a.latency_ms, 2) if a else None,
             ),
         ]
-    return [FamilyGrowth(label, Growth(x, y)) for label, x, y in rows if x is not None or y is not None]
+    return [
+        FamilyGrowth(label, Growth(x, y), "points" if label in points else "")
+        for label, x, y in rows
+        if x is not None or y is not None
+    ]

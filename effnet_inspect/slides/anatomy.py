@@ -88,7 +88,7 @@ def anatomy(a: Analysis, analyses: Sequence[Analysis]) -> Plan:
             lambda: Slide(
                 "stem",
                 f"The stem of {a.short_name}",
-                "from pixels to the first feature map; every Activation is swish, x \u00b7 sigmoid(x)",
+                "from pixels to the first feature map; the Activation layers are swish, x \u00b7 sigmoid(x)",
                 lambda: render_svg(focus.end_layers_dot(a, stages[0], SLIDE, title=False)),
             ),
         ),

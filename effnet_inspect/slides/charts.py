@@ -70,8 +70,8 @@ def _hatch(fig, ax, bar, pattern: str) -> None:
     transform = fig.dpi_scale_trans
     if segments:
         lines = LineCollection(segments, colors=HATCH_INK, linewidths=0.8, transform=transform, zorder=2.1)
-        lines.set_clip_path(bar)
         ax.add_collection(lines, autolim=False)
+        lines.set_clip_path(bar)  # after adding: add_collection clips to the axes when no clip path is set
     if "." in pattern or "o" in pattern:
         xs = [x0 + step * (i + 0.5) for i in range(int((x1 - x0) / step) + 1)]
         ys = [y0 + step * (j + 0.5) for j in range(int((y1 - y0) / step) + 1)]
@@ -155,6 +155,7 @@ def shares_chart(variants: Sequence[str], parts: Sequence[tuple[str, str, Sequen
         )
         fig.draw_without_rendering()  # the layout is final: hatches can be drawn in inches
         fig.set_layout_engine("none")
+        ax.set_autoscale_on(False)  # the hatches must not move the bars they were measured on
         for bars, pattern in drawn:
             for bar in bars:
                 _hatch(fig, ax, bar, pattern)
@@ -162,9 +163,8 @@ def shares_chart(variants: Sequence[str], parts: Sequence[tuple[str, str, Sequen
 
 
 def _range(shares: Sequence[float]) -> str:
-    low, high = min(shares), max(shares)
-    fmt = "{:.1%}" if high >= 0.001 else "{:.2%}"
-    shown = [fmt.format(low), fmt.format(high)]
+    """'0.3%–1.8%', '< 0.1%–0.2%' (the same share once: '4.4%')."""
+    shown = ["< 0.1%" if v < 0.001 else f"{v:.1%}" for v in (min(shares), max(shares))]
     return shown[0] if shown[0] == shown[1] else f"{shown[0]}\u2013{shown[1]}"
 
 

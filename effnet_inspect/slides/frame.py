@@ -42,11 +42,12 @@ class Slide:
     notes_width: float = NOTES_WIDTH
     notes_below: bool = False  # the notes across the foot of the slide, under a wide figure
     key: tuple[str, ...] = ()  # the figure's edge styles and marks (drawing.style.EDGE_KEY), keyed under the notes
+    words: tuple[str, ...] = ()  # sentences the figure shows (a table's cells made from claims)
 
     @property
     def text(self) -> str:
-        """The words on the slide outside its figure, one paragraph a line."""
-        return "\n".join([self.title, self.subtitle, *self.notes])
+        """The words on the slide, one paragraph a line: title, subtitle, notes and what the figure says in words."""
+        return "\n".join([self.title, self.subtitle, *self.notes, *self.words])
 
     def drawn(self) -> str | None:
         return self.figure() if callable(self.figure) else self.figure

@@ -153,23 +153,27 @@ def differences(analyses: Sequence[Analysis]) -> Plan:
     def make() -> Slide:
         found = family_shapes(analyses)
         counts = {a.name: {(s.kind, s.modules): len(s.names) for s in shapes(a)} for a in analyses}
-        rows, claims, notes = [], [], []
+        rows, claims = [], []
         for kind, modules in found:
             shape = Shape(kind, modules, ())
-            rows.append(
-                [f"Sub-block {kind}", shape.chain, *(str(counts[a.name].get((kind, modules), "")) for a in analyses)]
-            )
             said: Claim = variant_claim(analyses, f"any({shape.key})", HAS_SHAPE)
             claims.append(said)
-            notes.append(f"{shape.chain} (Sub-block {kind}): {said.text}.")
+            rows.append(
+                [
+                    f"Sub-block {kind}",
+                    shape.chain.replace(" \u2192 ", "\u2192"),
+                    *(str(counts[a.name].get((kind, modules), "")) for a in analyses),
+                    said.text,
+                ]
+            )
+        header = ["kind", "modules", *(a.short_name for a in analyses), "in the family"]
         return Slide(
             "family-differences",
             "What changes across the family, what stays",
             "sub-blocks of each shape, per variant",
-            table_svg(Table(["kind", "modules", *(a.short_name for a in analyses)], rows, left=2)),
-            tuple(notes),
-            tuple(claims),
-            notes_width=440.0,
+            table_svg(Table(header, rows, left=2)),
+            claims=tuple(claims),
+            words=tuple(r[-1] for r in rows),
         )
 
     return [("family-differences", make)]

@@ -35,7 +35,7 @@ def opening(analyses: Sequence[Analysis]) -> Plan:
         notes=(
             "One base network, found by architecture search, is scaled in depth, width and input resolution at once.",
             *growth,
-            "Every number in this deck is computed by effnet-inspect from the scaling rules and the traced model; "
+            "The numbers in this deck are computed by effnet-inspect from the scaling rules and the traced model; "
             "the accuracies are quoted from the paper.",
         ),
     )
@@ -96,7 +96,7 @@ def scaling(analyses: Sequence[Analysis]) -> Plan:
                 f"\u03b1\u00b7\u03b2\u00b2\u00b7\u03b3\u00b2 = {ALPHA}\u00b7{BETA}\u00b2\u00b7{GAMMA}\u00b2 = "
                 f"{decimal(product)} \u2248 2: each step of \u03c6 about doubles the MACs.",
                 "The released B1-B7 use rounded, hand-picked coefficients, not exactly these curves.",
-                "Width multiplies every channel count, depth every repeat count; resolution is the input size.",
+                "Width multiplies the channel counts, depth the repeat counts; resolution is the input size.",
             ),
         )
 

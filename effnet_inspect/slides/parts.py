@@ -22,14 +22,19 @@ from effnet_inspect.slides.tables import Table, table_svg
 KIND_WORDS = {1: "the first sub-block of block 1", 2: "the first sub-block of a later block", 3: "the repeats"}
 ORIGINS = (
     (
-        "inverted residual: 1\u00d71 expansion, depthwise conv, linear 1\u00d71 projection, input added back",
-        "MobileNetV2 (Sandler et al., 2018)",
-        "Expansion, Module 1/2, Module 4/5",
+        "inverted residual with a linear bottleneck:\n1\u00d71 expansion, depthwise conv,\n"
+        "linear 1\u00d71 projection, input added back",
+        "MobileNetV2\n(Sandler et al., 2018)",
+        "Expansion,\nModule 1/2, Module 4/5",
     ),
-    ("squeeze-and-excitation: pooled channels re-weight the channels", "SENet (Hu et al., 2018)", "Module 3"),
+    ("squeeze-and-excitation:\npooled channels re-weight the channels", "SENet\n(Hu et al., 2018)", "Module 3"),
     ("swish activation, x \u00b7 sigmoid(x)", "Ramachandran et al., 2017", "the Activation layers"),
-    ("stochastic depth (\u201cdrop connect\u201d), rate rising with depth", "Huang et al., 2016", "Module 5's Dropout"),
-    ("the B0 base, searched for accuracy and FLOPs", "MnasNet's search (Tan et al., 2019)", "stem, 7 blocks, head"),
+    (
+        "stochastic depth (\u201cdrop connect\u201d):\nthe residual branch dropped in training,\nmore often deeper in",
+        "Huang et al., 2016",
+        "Module 5's Dropout",
+    ),
+    ("the B0 base, searched for\naccuracy and FLOPs", "MnasNet's search\n(Tan et al., 2019)", "stem, blocks, head"),
 )
 
 
@@ -54,8 +59,10 @@ SHAPED = Verb("has", "have", "this shape")
 
 def shape_slides(a: Analysis, analyses: Sequence[Analysis]) -> Plan:
     """One slide per shape of sub-block the model has: the article's kind first, then its other shapes."""
-    found = sorted(shapes(a), key=lambda s: s.kind)  # the kinds in order, each kind's shapes as they appear
-    main = {s.kind: s for s in reversed(found)}  # the first shape of each kind
+    # The article draws each kind one way: the shape most of its sub-blocks have (the first of equals) comes
+    # first, the real network's other shapes of that kind after it.
+    found = sorted(shapes(a), key=lambda s: (s.kind, -len(s.names)))
+    main = {s.kind: s for s in reversed(found)}
     plan: Plan = []
     for shape in found:
         first = main[shape.kind]

@@ -25,7 +25,8 @@ def _cell(text: str, align: str, bold: bool, color: str | None, size: int) -> st
     fill = f' bgcolor="{color}"' if color else ""
     if not text:  # Graphviz refuses an empty <font> element
         return f"<td{fill}> </td>"
-    shown = f"<b>{html_escape(text)}</b>" if bold else html_escape(text)
+    lines = f'<br align="{align}"/>'.join(html_escape(line) for line in text.split("\n"))  # a cell may wrap
+    shown = f"<b>{lines}</b>" if bold else lines
     return f'<td align="{align}" valign="bottom"{fill}><font point-size="{size}">{shown}</font></td>'
 
 
