@@ -232,3 +232,16 @@ def test_per_variant_decks_show_that_variants_shapes():
         assert "sub-block-3-no-exp" in names(v)
     b7 = {n.split("-", 1)[1]: m() for n, m in plan([cached_analysis("b7")], appendix=False)}
     assert "block1b, block1c and block1d" in b7["sub-block-3-no-exp"].text
+
+
+def test_readme_article_list_is_the_codes():
+    """The README's list of where the real network differs from the article is written by the code, for B0-B7."""
+    from pathlib import Path
+
+    from effnet_inspect.render.article import readme_markdown
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = text.index("<!-- article-claims:start -->\n") + len("<!-- article-claims:start -->\n")
+    end = text.index("<!-- article-claims:end -->")
+    family = [cached_analysis(n) for n in OFFICIAL_NAMES]
+    assert text[start:end] == readme_markdown(family)

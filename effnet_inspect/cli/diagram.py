@@ -84,7 +84,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--size",
         type=enum_arg(PageSize),
         metavar="SIZE",
-        help="fit the figure onto a page: slide (16:9, 1920x1080 px, text at least 18 px) | page "
+        help="fit the figure onto a page: slide (16:9, 1920x1080 px, text at least 20 px) | page "
         "(A4/Letter portrait) | poster (A0 portrait); refused if its text would be too small",
     )
     p.add_argument(

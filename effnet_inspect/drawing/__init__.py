@@ -158,7 +158,7 @@ def figure_dot(
         if not side_by_side:
             return strip_dot(found[0], rankdir=rankdir), stem
         if size is PageSize.POSTER:  # room for every number: the full figure, which draws the scaling too
-            return diagram_dot(found, level, True, rankdir), stem
+            return poster_dot(found, rankdir), stem
         return scale_dot(found, rankdir), stem
     return diagram_dot(found, level, side_by_side, rankdir, expand_all), stem
 
@@ -196,6 +196,21 @@ def figure_dots(
         fit_page(render_svg(exc.dot), page, f"{found[0].name}'s {exc.stage} alone")
         raise
     return [(dot, f"{stem}-part{n}") for n, (dot, _) in enumerate(pieces, start=1)]
+
+
+def poster_dot(analyses: Sequence[Analysis], rankdir: RankDir) -> str:
+    """The side-by-side figure shaped for a portrait poster: drawn downwards, each repeat lengthens its box until
+    the figure is as tall, for its width, as the poster (drawn once to measure, once to fill)."""
+    from effnet_inspect.drawing.page import parse
+    from effnet_inspect.drawing.stage import REPEAT_STEP, columns_dot, repeats_along
+
+    dot = columns_dot(analyses, rankdir)
+    if rankdir is not RankDir.TB or not repeats_along(analyses):
+        return dot
+    figure, page = parse(render_svg(dot)), PageSize.POSTER.spec
+    wanted = figure.width * (page.height - 2 * page.margin) / (page.width - 2 * page.margin)
+    extra = max(0.0, wanted - figure.height) / 72 / repeats_along(analyses)  # points to inches, per repeat
+    return columns_dot(analyses, rankdir, REPEAT_STEP + extra)
 
 
 def render_figure(

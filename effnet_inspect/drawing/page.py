@@ -3,7 +3,7 @@ poster, then written as SVG, PNG or PDF with the text kept as text.
 
 Everything is measured in points (1/72 inch): the page's viewBox is its size in points, so a slide is 1440 x 810 pt,
 which is 1920 x 1080 px at 96 dpi. A figure is scaled to fit the page's content box (never more than MAX_SCALE up)
-and refused when its smallest text would come out below what the page can be read at: 18 px on a 1920-pixel slide,
+and refused when its smallest text would come out below what the page can be read at: 20 px on a 1920-pixel slide,
 6 pt on paper, 10 pt on a poster. PNG and PDF come from the page SVG through CairoSVG (cairo embeds the fonts in
 the PDF); cairo's creation date is pinned so the same page gives the same bytes.
 """
@@ -45,7 +45,7 @@ class PageSize(enum.Enum):
 
 # The page: A4 wide (the narrower of the two) and Letter high (the shorter), margins included, so it prints on both.
 _SPECS = {
-    PageSize.SLIDE: PageSpec(1440.0, 810.0, 30.0, 13.5, 96, "a 1920\u00d71080 slide"),
+    PageSize.SLIDE: PageSpec(1440.0, 810.0, 30.0, 15.0, 96, "a 1920\u00d71080 slide"),
     PageSize.PAGE: PageSpec(595.28, 841.89, 54.0, 6.0, 150, "an A4/Letter page"),
     PageSize.POSTER: PageSpec(2383.94, 3370.39, 72.0, 10.0, 72, "an A0 poster"),
 }

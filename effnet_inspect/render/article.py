@@ -185,3 +185,28 @@ def family_points(analyses: Sequence[Analysis]) -> list[Point]:
     )
     points = [layers, kinds, module2, head_point(base), dropout]
     return [p for p in points if p is not None]
+
+
+def padding_point(analyses: Sequence[Analysis]) -> Point | None:
+    """Keras pads a stride-2 convolution itself: the stem of the first model sees one pixel more, and an odd size
+    (the first model that has one) halves as TensorFlow's 'same' padding would, rounding up."""
+    pads = [(a, l) for a in analyses for l in a.layers() if l.kind is LayerKind.PAD and l.in_shape]
+    if not pads:
+        return None
+    a, stem = pads[0]
+    odd = next(((o, l) for o, l in pads if l.in_shape and l.in_shape[-1] % 2), None)
+    text = (
+        f"Keras pads stride-2 convolutions asymmetrically (ZeroPadding2D, then a 'valid' convolution), so "
+        f"{a.short_name}'s {stem.name.split('_')[0]} sees {stem.shape[-1]}x{stem.shape[-1]}; output sizes equal "
+        "TensorFlow's 'same' padding"
+    )
+    if odd is not None:
+        size = odd[1].in_shape[-1] if odd[1].in_shape else 0
+        text += f", also for odd sizes ({odd[0].short_name}'s {size} -> {-(-size // 2)})"
+    return Point("Padding.", text + ".")
+
+
+def readme_markdown(analyses: Sequence[Analysis]) -> str:
+    """The README's list of where the real network differs from the article (between its markers)."""
+    points = [*family_points(analyses), padding_point(analyses)]
+    return "".join(f"- **{p.head}** {p.body}\n" for p in points if p is not None)

@@ -143,3 +143,22 @@ def decision_growth(before: Decision, after: Decision, source: SpeedSource | Non
         for label, x, y in rows
         if x is not None or y is not None
     ]
+
+
+def growth_lead(shares: Sequence[Share], after: str) -> str:
+    """'block6 carries 6.61 M of B4's 14.1 M extra parameters (47.0 %) and 976 M of its 4.01 G extra MACs
+    (24.3 %).': the stage that carries most of the change in parameters."""
+    from effnet_inspect.render.numbers import share, si
+
+    ranked = [s for s in shares if s.params_share is not None]
+    if not ranked:
+        return ""
+    top = max(ranked, key=lambda s: s.params_share or 0)
+    params, macs = sum(s.params for s in shares), sum(s.macs for s in shares)
+    more = "extra" if params > 0 else "fewer"
+    text = f"{top.stage} carries {si(top.params)} of {after}'s {si(params)} {more} parameters"
+    text += f" ({share(top.params, params)})"
+    if top.macs_share is not None:
+        text += f" and {si(top.macs)} of its {si(macs)} {more} MACs"
+        text += f" ({share(top.macs, macs)})"
+    return text + "."

@@ -52,7 +52,8 @@ def render_compare(
     a: VariantData, b: VariantData, nav: Nav | None, decided: tuple[Decision, Decision], source: SpeedSource | None
 ) -> str:
     """The compare page; without nav it is standalone (no links to other pages of a report)."""
-    from effnet_inspect.report.compare import decision_growth, family_growth, growth_shares, stage_growth
+    from effnet_inspect.render.palette import stage_colors
+    from effnet_inspect.report.compare import decision_growth, family_growth, growth_lead, growth_shares, stage_growth
     from effnet_inspect.report.diagrams import side_by_side_svg
     from effnet_inspect.report.explore import side_by_side_explorer
 
@@ -84,33 +85,10 @@ def render_compare(
         growth=growth,
         shares=shares,
         lead=growth_lead(shares, b.short),
-        colours=dict(zip([s.stage for s in shares], stage_colours([s.stage for s in shares]))),
+        colours=stage_colors([s.stage for s in shares]),
         family=family_growth(a.family, b.family) + decision_growth(*decided, source),
         explorer=explorer,
     )
-
-
-def growth_lead(shares: Sequence, after: str) -> str:
-    """'block6 carries 6.62 M of B4's 14.1 M extra parameters (47 %) and 3.2 G of its 4.01 G extra MACs (80 %).'"""
-    from effnet_inspect.render.numbers import share, si
-
-    ranked = [s for s in shares if s.params_share is not None]
-    if not ranked:
-        return ""
-    top = max(ranked, key=lambda s: s.params_share or 0)
-    total_params, total_macs = sum(s.params for s in shares), sum(s.macs for s in shares)
-    grows = "extra" if total_params > 0 else "fewer"
-    text = f"{top.stage} carries {si(top.params)} of {after}'s {si(total_params)} {grows} parameters ({share(top.params, total_params)})"
-    if top.macs_share is not None:
-        macs = si(top.macs, "MACs").removesuffix(" MACs")
-        text += f" and {macs} of its {si(total_macs, 'MACs')} {grows} ({share(top.macs, total_macs)})"
-    return text + "."
-
-
-def stage_colours(stages: Sequence[str]) -> list[str]:
-    from effnet_inspect.render.palette import stage_colors
-
-    return list(stage_colors(list(stages)).values())
 
 
 def compare_html(analyses: Sequence[Analysis | Inspection]) -> tuple[str, str]:

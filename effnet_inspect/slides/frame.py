@@ -22,7 +22,7 @@ from effnet_inspect.drawing.style import EDGE_KEY
 from effnet_inspect.render.claims import Claim
 
 WIDTH, HEIGHT = PageSize.SLIDE.spec.width, PageSize.SLIDE.spec.height
-MIN_TEXT = 15.0  # points: 20 px on a 1920-pixel slide
+MIN_TEXT = PageSize.SLIDE.spec.min_text  # points: 20 px on a 1920-pixel slide
 BODY_TEXT = 18.0  # 24 px
 LEFT = 48.0
 TITLE_PT, SUBTITLE_PT, NOTE_PT, FOOTER_PT = 30.0, 19.0, BODY_TEXT, MIN_TEXT
