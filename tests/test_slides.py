@@ -1,5 +1,6 @@
 """The lecture deck and the page presets, checked on the files written: 16:9 PDF pages with embedded fonts, 1920x1080
-PNGs, SVG text of at least 20 px on a 1920-pixel slide (24 px for the body), the slides a course needs, identical bytes on a rerun."""
+PNGs, SVG text of at least 20 px on a 1920-pixel slide (24 px for the body), the slides a course needs, identical
+bytes on a rerun; and the slide-size figures: rankdir, the to-scale family, the split module level, the poster."""
 
 from __future__ import annotations
 
