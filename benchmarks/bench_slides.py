@@ -41,8 +41,12 @@ def main() -> int:
         f"imports {imported:.2f} s, analyses {analysed:.2f} s, deck {drawn:.2f} s "
         f"({len(written)} files, {size // 1024} KiB)"
     )
-    cpu = time.process_time()
-    print(f"load average (1 min) before {load_before:.1f}, after {os.getloadavg()[0]:.1f}; CPU time {cpu:.1f} s")
+    used = os.times()  # this process and the Graphviz processes it ran
+    cpu = used.user + used.system + used.children_user + used.children_system
+    print(
+        f"load average (1 min) before {load_before:.1f}, after {os.getloadavg()[0]:.1f}; CPU time {cpu:.1f} s "
+        f"(Graphviz {used.children_user + used.children_system:.1f} s of it)"
+    )
     verdict = "OK" if total < TARGET_S else "OVER TARGET"
     print(f"total (cold process): {total:.2f} s  (target < {TARGET_S:.0f} s: {verdict})")
     return 0 if total < TARGET_S else 1

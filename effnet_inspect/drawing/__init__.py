@@ -136,8 +136,9 @@ def figure_dot(
 ) -> tuple[str, str]:
     """(DOT source, file-name stem such as 'b0-stage' or 'b0-block2a-module3') of one figure.
 
-    Without a size this is diagram_dot. With one, the stage level becomes the compact strip (one model) or grid
-    (side by side), and a selection is drawn in the slide type sizes on a slide.
+    Without a size this is diagram_dot. With one, the stage level becomes the compact strip (one model) or, side
+    by side, the models drawn to scale (a poster: the full figure, its boxes lengthened to fill the page), and a
+    selection is drawn in the slide type sizes on a slide.
     """
     from effnet_inspect.drawing.style import DEFAULT, SLIDE
 

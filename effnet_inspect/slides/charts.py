@@ -11,6 +11,7 @@ slide type sizes; the SVG gets a fixed hash salt and no date, so it is byte-iden
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -67,28 +68,20 @@ def _hatch(fig, ax, bar, pattern: str) -> None:
             segments.append([(x0 + offset, y0), (x0 + offset, y1)])
         if ("-" in pattern or "+" in pattern) and offset <= y1 - y0:
             segments.append([(x0, y0 + offset), (x1, y0 + offset)])
-    transform = fig.dpi_scale_trans
-    if segments:
-        lines = LineCollection(segments, colors=HATCH_INK, linewidths=0.8, transform=transform, zorder=2.1)
-        ax.add_collection(lines, autolim=False)
-        lines.set_clip_path(bar)  # after adding: add_collection clips to the axes when no clip path is set
-    if "." in pattern or "o" in pattern:
+    if "." in pattern or "o" in pattern:  # dots and rings as short strokes (markers would be <use> elements, which
+        # CairoSVG resolves by walking the whole document, once per mark)
         xs = [x0 + step * (i + 0.5) for i in range(int((x1 - x0) / step) + 1)]
         ys = [y0 + step * (j + 0.5) for j in range(int((y1 - y0) / step) + 1)]
-        points = [(x, y) for x in xs for y in ys]
-        if points:
-            hollow = "o" in pattern
-            dots = ax.scatter(
-                [p[0] for p in points],
-                [p[1] for p in points],
-                s=14 if hollow else 4,
-                facecolors="none" if hollow else HATCH_INK,
-                edgecolors=HATCH_INK,
-                linewidths=0.8,
-                transform=transform,
-                zorder=2.1,
-            )
-            dots.set_clip_path(bar)
+        ring = [(0.035 * math.cos(k * math.pi / 4), 0.035 * math.sin(k * math.pi / 4)) for k in range(9)]
+        mark = ring if "o" in pattern else [(0.0, 0.0), (0.001, 0.0)]
+        segments += [[(x + dx, y + dy) for dx, dy in mark] for x in xs for y in ys]
+    if segments:
+        width = 2.4 if "." in pattern else 0.8  # a dot is a stroke as wide as it is long
+        lines = LineCollection(
+            segments, colors=HATCH_INK, linewidths=width, capstyle="round", transform=fig.dpi_scale_trans, zorder=2.1
+        )
+        ax.add_collection(lines, autolim=False)
+        lines.set_clip_path(bar)  # after adding: add_collection clips to the axes when no clip path is set
 
 
 def _svg(fig) -> str:
