@@ -26,6 +26,7 @@ MIN_TEXT = PageSize.SLIDE.spec.min_text  # points: 20 px on a 1920-pixel slide
 BODY_TEXT = 18.0  # 24 px
 LEFT = 48.0
 TITLE_PT, SUBTITLE_PT, NOTE_PT, FOOTER_PT = 30.0, 19.0, BODY_TEXT, MIN_TEXT
+ALONE_PT = 24.0  # notes on a slide without a figure: 32 px
 TEXT, MUTED, ACCENT = "#222222", "#555555", "#1f4e9e"
 BODY_TOP, BODY_BOTTOM = 128.0, HEIGHT - 44.0
 NOTES_WIDTH = 460.0  # the notes column beside a figure
@@ -90,25 +91,27 @@ def _text(
     )
 
 
-def _notes(notes: tuple[str, ...], x: float, y: float, width: float, key: tuple[str, ...] = ()) -> list[str]:
-    out, line_height = [], NOTE_PT * 1.35
+def _notes(
+    notes: tuple[str, ...], x: float, y: float, width: float, key: tuple[str, ...] = (), size: float = NOTE_PT
+) -> list[str]:
+    out = []
     for mark in key:  # the figure's key first: a coloured sample of the line or mark, then what it means
         color, sample, meaning = EDGE_KEY[mark]
         for i, line in enumerate(wrap(meaning, NOTE_PT, width - 64)):
             if i == 0:
                 out.append(_text(x, y, sample, NOTE_PT, color, bold=True))
             out.append(_text(x + 64, y, line, NOTE_PT))
-            y += line_height
+            y += NOTE_PT * 1.35
     if key:
         y += NOTE_PT * 0.6
     for note in notes:
-        for i, line in enumerate(wrap(note, NOTE_PT, width - 24)):
+        for i, line in enumerate(wrap(note, size, width - 24)):
             if i == 0:
-                out.append(_text(x, y, "\u2022", NOTE_PT, ACCENT, bold=True))
-            out.append(_text(x + 24, y, line, NOTE_PT))
-            y += line_height
-        y += NOTE_PT * 0.6
-    if y > BODY_BOTTOM + NOTE_PT:
+                out.append(_text(x, y, "\u2022", size, ACCENT, bold=True))
+            out.append(_text(x + 24, y, line, size))
+            y += size * 1.35
+        y += size * 0.6
+    if y > BODY_BOTTOM + size:
         raise IllegibleSlide(f"the notes run {y - BODY_BOTTOM:.0f} pt past the bottom of the slide")
     return out
 
@@ -151,8 +154,8 @@ def compose(slide: Slide, number: int, total: int, footer: str) -> str:
             parts += _notes(slide.notes, LEFT, top, right - LEFT)
         elif slide.notes or slide.key:
             parts += _notes(slide.notes, right - slide.notes_width, BODY_TOP + 40, slide.notes_width, slide.key)
-    elif slide.notes:
-        parts += _notes(slide.notes, LEFT + 20, BODY_TOP + 50, right - LEFT - 40)
+    elif slide.notes:  # words alone: set larger, they have the slide to themselves
+        parts += _notes(slide.notes, LEFT + 20, BODY_TOP + 60, right - LEFT - 40, size=ALONE_PT)
     parts.append(_text(LEFT, HEIGHT - 18, footer, FOOTER_PT, MUTED))
     parts.append(_text(right, HEIGHT - 18, f"{number} / {total}", FOOTER_PT, MUTED, anchor="end"))
     return page_svg(PageSize.SLIDE, "\n".join(parts))

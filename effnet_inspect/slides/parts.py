@@ -72,7 +72,8 @@ def shape_slides(a: Analysis, analyses: Sequence[Analysis]) -> Plan:
         def make(shape: Shape = shape, first: Shape = first, name: str = name) -> Slide:
             block = next(b for b in a.grouping.sub_blocks if b.name == shape.names[0])
             count = sub_block_claim(a, shape.key, SHAPED, among=f"kind:{shape.kind}", noun=kind_noun(shape.kind))
-            named = count.quantifier in (Quantifier.ONLY, Quantifier.ALL_BUT) or len(shape.names) == 1
+            # Name them where the claim does not and the list is short enough to read.
+            named = count.quantifier in (Quantifier.ONLY, Quantifier.ALL_BUT) or not 1 < len(shape.names) <= 8
             notes = [count.sentence if named else f"{count.sentence[:-1]}: {listing(shape.names)}."]
             claims: list[Claim] = [count]
             others = [s for s in found if s.kind == shape.kind and s is not shape]
@@ -83,8 +84,10 @@ def shape_slides(a: Analysis, analyses: Sequence[Analysis]) -> Plan:
                     + "."
                 )
             elif shape is not first:
+                why = _why(shape, first)
                 notes.append(
-                    f"The article draws Sub-block {shape.kind} as {first.chain}: this one is {shape.versus(first)}."
+                    f"The article draws Sub-block {shape.kind} as {first.chain}: this one is {shape.versus(first)}"
+                    + (f" ({why})." if why else ".")
                 )
             if shape is first:
                 for kind, modules in family_shapes(family_of(analyses)):
@@ -113,6 +116,16 @@ def shape_slides(a: Analysis, analyses: Sequence[Analysis]) -> Plan:
 
         plan.append((name, make))
     return plan
+
+
+def _why(shape: Shape, first: Shape) -> str:
+    """What in the rules makes a shape differ from its kind's usual one."""
+    missing = [t for t in first.modules if t not in shape.modules]
+    if ModuleType.MODULE2 in missing:
+        return "its block keeps the resolution: stride 1, no padding"
+    if ModuleType.EXPANSION in missing:
+        return "block 1's expand ratio is 1: nothing to widen"
+    return ""
 
 
 def _slug(shape: Shape, first: Shape) -> list[str]:
