@@ -9,7 +9,8 @@ from collections.abc import Callable, Sequence
 from effnet_inspect.analysis.group import StageGroup
 from effnet_inspect.analysis.measure import Analysis, totals
 from effnet_inspect.drawing.dot import RankDir
-from effnet_inspect.drawing.focus import SE_STYLE, surround
+from effnet_inspect.drawing.focus import surround
+from effnet_inspect.drawing.marks import SE_STYLE
 from effnet_inspect.drawing.module import Drawing, module_box
 from effnet_inspect.drawing.style import STEM_COLOR, TOP_COLOR, Look, new_graph, title_label
 from effnet_inspect.render.numbers import compact

@@ -11,6 +11,7 @@ from effnet_inspect.analysis.measure import Analysis
 from effnet_inspect.arch.kinds import MODULE_TYPES, ModuleType
 from effnet_inspect.arch.specs import DROP_CONNECT_RATE
 from effnet_inspect.drawing import focus, render_svg
+from effnet_inspect.drawing.marks import key_marks
 from effnet_inspect.drawing.style import MODULE_MEANING, SLIDE
 from effnet_inspect.render.claims import Claim, Noun, Quantifier, Verb, listing
 from effnet_inspect.render.facts import SKIP, Shape, family_shapes, module_claim, shapes, sub_block_claim, variant_claim
@@ -167,7 +168,7 @@ def modules(a: Analysis) -> Plan:
                 lambda: render_svg(focus.module_layers_dot(a, block, index, SLIDE, title=False, key=False)),
                 tuple(notes),
                 tuple(claims),
-                key=tuple(focus.key_marks(a, members, stubs=True, collapsed=False)),
+                key=tuple(key_marks(a, members, stubs=True, collapsed=False)),
             )
 
         plan.append((name, make))
