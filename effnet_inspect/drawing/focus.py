@@ -76,6 +76,8 @@ def _stub_edges(
         u = box_of[tail] if tail in members else stubs[tail]
         v = box_of[head] if head in members else stubs[head]
         attrs = edge_style(a, tail, head, branch)
+        if (tail, head) in a.grouping.skip_edges and head in members:
+            attrs["headport"] = "n"  # the middle of the box's top: apart from a bypass arriving at its corner
         if shapes:
             attrs["label"] = " " + keras_shape(a.graph.nodes[tail]["layer"].shape)
         graph.edge(u, v, **attrs)
