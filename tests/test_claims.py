@@ -160,6 +160,7 @@ def check_against_table(c: Claim, models: Sequence[Analysis]) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ models
+@pytest.mark.slow  # analyses of several models, decks planned
 @pytest.mark.parametrize("name", MODELS)
 def test_claims_about_a_model_are_true_of_its_sub_block_table(name):
     a = cached_analysis(name)
@@ -170,6 +171,7 @@ def test_claims_about_a_model_are_true_of_its_sub_block_table(name):
         check_against_table(c, [a])
 
 
+@pytest.mark.slow  # analyses of several models, decks planned
 def test_claims_about_the_family_are_true_of_each_sub_block_table():
     family = [cached_analysis(n) for n in OFFICIAL_NAMES]
     claims = [c for p in family_points(family) for c in p.claims]
@@ -204,11 +206,13 @@ def check_deck(analyses: list[Analysis]) -> int:
     return checked
 
 
+@pytest.mark.slow  # analyses of several models, decks planned
 @pytest.mark.parametrize("name", MODELS)
 def test_a_deck_of_one_model_says_nothing_its_table_contradicts(name):
     assert check_deck([cached_analysis(name)]) >= 8
 
 
+@pytest.mark.slow  # analyses of several models, decks planned
 def test_the_family_deck_says_what_differs_across_the_family():
     family = [cached_analysis(n) for n in OFFICIAL_NAMES]
     assert check_deck(family) >= 10
@@ -220,6 +224,7 @@ def test_the_family_deck_says_what_differs_across_the_family():
     assert "all variants but B0" in slides["sub-block-3"].text  # block1b: B1-B7 have it, B0 does not
 
 
+@pytest.mark.slow  # analyses of several models, decks planned
 def test_per_variant_decks_show_that_variants_shapes():
     """B0 has no Sub-block 3 without an Expansion; B1 and B7 do, and their decks give it a slide of its own."""
     from effnet_inspect.slides.deck import plan
@@ -234,6 +239,7 @@ def test_per_variant_decks_show_that_variants_shapes():
     assert "block1b, block1c and block1d" in b7["sub-block-3-no-exp"].text
 
 
+@pytest.mark.slow  # analyses of several models, decks planned
 def test_readme_article_list_is_the_codes():
     """The README's list of where the real network differs from the article is written by the code, for B0-B7."""
     from pathlib import Path

@@ -18,7 +18,10 @@ from pypdf import PdfReader
 from effnet_inspect.cli import main
 from effnet_inspect.drawing import Selection, figure_dot
 
-pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed"),
+    pytest.mark.slow,  # a whole deck, and figures rendered on pages
+]
 
 VARIANTS = ("b0", "b2")
 EXPECTED = [
