@@ -64,10 +64,11 @@ def _hatch(fig, ax, bar, pattern: str) -> None:
             segments.append([(x0 + offset - (y1 - y0), y0), (x0 + offset, y1)])
         if "\\" in pattern or "x" in pattern:
             segments.append([(x0 + offset, y0), (x0 + offset - (y1 - y0), y1)])
-        if ("|" in pattern or "+" in pattern) and offset <= x1 - x0:
-            segments.append([(x0 + offset, y0), (x0 + offset, y1)])
-        if ("-" in pattern or "+" in pattern) and offset <= y1 - y0:
-            segments.append([(x0, y0 + offset), (x1, y0 + offset)])
+        middle = offset + step / 2  # straight lines between the edges, never on one (it would read as a border)
+        if ("|" in pattern or "+" in pattern) and middle < x1 - x0:
+            segments.append([(x0 + middle, y0), (x0 + middle, y1)])
+        if ("-" in pattern or "+" in pattern) and middle < y1 - y0:
+            segments.append([(x0, y0 + middle), (x1, y0 + middle)])
     if "." in pattern or "o" in pattern:  # dots and rings as short strokes (markers would be <use> elements, which
         # CairoSVG resolves by walking the whole document, once per mark)
         xs = [x0 + step * (i + 0.5) for i in range(int((x1 - x0) / step) + 1)]
