@@ -1,7 +1,7 @@
 """Time `effnet-inspect slides` for B0-B7 (the whole deck: slides.pdf, an SVG and a PNG per slide) in one cold process.
 
-Target (issues 10 and 19): under 60 s on the 2-core machine, analyses included. The machine's load average is
-printed before and after: on a shared machine, a timing under load says little about a quiet one.
+Target: under 60 s on the 2-core machine, analyses included. The machine's load average is printed before and
+after: on a shared machine, a timing under load says little about a quiet one.
 Usage: python benchmarks/bench_slides.py [--variants b0,...,b7] [--out DIR]
 """
 

@@ -20,7 +20,8 @@ from helpers import cached_analysis
 from hypothesis import given
 from hypothesis import strategies as st
 
-from effnet_inspect.analysis.measure import Analysis, SubBlockRow, sub_block_rows
+from effnet_inspect.analysis.measure import Analysis
+from effnet_inspect.analysis.rows import SubBlockRow, sub_block_rows
 from effnet_inspect.arch.specs import OFFICIAL_NAMES
 from effnet_inspect.render.article import family_points, variant_points
 from effnet_inspect.render.claims import (

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 from effnet_inspect.analysis.group import StageGroup
 from effnet_inspect.analysis.measure import Analysis, totals
+from effnet_inspect.drawing import keys
 from effnet_inspect.drawing.dot import RankDir
 from effnet_inspect.drawing.focus import surround
 from effnet_inspect.drawing.marks import SE_STYLE
@@ -57,9 +58,10 @@ def stages_dot(
             drawing.stage(graph, a, stage, expand_all=False)
             continue
         color = STEM_COLOR if stage is everything[0] else TOP_COLOR
-        module_box(graph, stage.name, a, stage.name.capitalize(), stage.layers, color, look)
-        drawing.node_of.update({n: stage.name for n in stage.layers})
-        drawing.lines.append([stage.name])
+        box = keys.end_box(stage.name)
+        module_box(graph, box, a, stage.name.capitalize(), stage.layers, color, look)
+        drawing.node_of.update({n: box for n in stage.layers})
+        drawing.lines.append([box])
     surround(graph, a, drawing, {n for s in stages for n in s.layers}, look)
     return graph.source
 

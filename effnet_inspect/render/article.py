@@ -190,11 +190,11 @@ def family_points(analyses: Sequence[Analysis]) -> list[Point]:
 def padding_point(analyses: Sequence[Analysis]) -> Point | None:
     """Keras pads a stride-2 convolution itself: the stem of the first model sees one pixel more, and an odd size
     (the first model that has one) halves as TensorFlow's 'same' padding would, rounding up."""
-    pads = [(a, l) for a in analyses for l in a.layers() if l.kind is LayerKind.PAD and l.in_shape]
+    pads = [(a, layer) for a in analyses for layer in a.layers() if layer.kind is LayerKind.PAD and layer.in_shape]
     if not pads:
         return None
     a, stem = pads[0]
-    odd = next(((o, l) for o, l in pads if l.in_shape and l.in_shape[-1] % 2), None)
+    odd = next(((o, layer) for o, layer in pads if layer.in_shape and layer.in_shape[-1] % 2), None)
     text = (
         f"Keras pads stride-2 convolutions asymmetrically (ZeroPadding2D, then a 'valid' convolution), so "
         f"{a.short_name}'s {stem.name.split('_')[0]} sees {stem.shape[-1]}x{stem.shape[-1]}; output sizes equal "

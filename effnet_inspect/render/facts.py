@@ -45,7 +45,7 @@ def _atom(a: Analysis, block: SubBlockGroup, atom: str) -> bool:
     if name == "block":
         return block.stage == int(value)
     if name == "no-drop":
-        return block.has_skip and not any(l.kind is LayerKind.DROPOUT for l in a.layers(block.layers))
+        return block.has_skip and not any(layer.kind is LayerKind.DROPOUT for layer in a.layers(block.layers))
     raise ValueError(f"unknown predicate {atom!r}")
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from effnet_inspect.analysis.measure import Analysis, stage_rows
+from effnet_inspect.analysis.measure import Analysis
+from effnet_inspect.analysis.rows import stage_rows
 from effnet_inspect.drawing import family, focus, render_svg
 from effnet_inspect.drawing.page import fit, parse, smallest_text
 from effnet_inspect.drawing.split import part_title, split_module_level

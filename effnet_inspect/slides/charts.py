@@ -13,9 +13,15 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from effnet_inspect.analysis.measure import Analysis, stage_rows, totals
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+from effnet_inspect.analysis.measure import Analysis, totals
+from effnet_inspect.analysis.rows import stage_rows
 from effnet_inspect.arch.kinds import MODULE_TYPES
 from effnet_inspect.arch.published import PAPER_TABLE2, SOURCE
 from effnet_inspect.render.numbers import compact
@@ -45,7 +51,7 @@ RC: Any = {  # Any: Matplotlib types rc keys as literals
 }
 
 
-def _hatch(fig, ax, bar, pattern: str) -> None:
+def _hatch(fig: Figure, ax: Axes, bar: Rectangle, pattern: str) -> None:
     """The pattern drawn over one bar as real lines and dots (in inches, clipped to the bar)."""
     from matplotlib.collections import LineCollection
 
@@ -85,7 +91,7 @@ def _hatch(fig, ax, bar, pattern: str) -> None:
         lines.set_clip_path(bar)  # after adding: add_collection clips to the axes when no clip path is set
 
 
-def _svg(fig) -> str:
+def _svg(fig: Figure) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None})
     return buf.getvalue()
@@ -177,11 +183,11 @@ def macs_by_module(analyses: Sequence[Analysis]) -> str:
     for a in analyses:
         found = dict.fromkeys(names, 0.0)
         stages = a.grouping.stages
-        found["stem"] = float(sum(l.macs for l in a.layers(stages[0].layers)))
-        found["top"] = float(sum(l.macs for l in a.layers(stages[-1].layers)))
+        found["stem"] = float(sum(layer.macs for layer in a.layers(stages[0].layers)))
+        found["top"] = float(sum(layer.macs for layer in a.layers(stages[-1].layers)))
         for block in a.grouping.sub_blocks:
             for module in block.modules:
-                found[module.type.label] += sum(l.macs for l in a.layers(module.layers))
+                found[module.type.label] += sum(layer.macs for layer in a.layers(module.layers))
         for n in names:
             values[n].append(found[n])
     colors = {"stem": STEM_COLOR, "top": TOP_COLOR, **{t.label: MODULE_COLORS[t] for t in MODULE_TYPES}}

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from effnet_inspect.analysis.measure import Analysis, StageRow, stage_rows, totals
+from effnet_inspect.analysis.measure import Analysis, totals
+from effnet_inspect.analysis.rows import StageRow, stage_rows
 from effnet_inspect.arch.kinds import ModuleType
 from effnet_inspect.arch.published import PAPER_TABLE2
 from effnet_inspect.drawing import family
@@ -101,7 +102,9 @@ def growth(analyses: Sequence[Analysis]) -> Plan:
 def pointwise_share(a: Analysis) -> float:
     """The share of a model's MACs in its expansion and projection modules (their 1x1 convolutions)."""
     wanted = (ModuleType.EXPANSION, ModuleType.MODULE4, ModuleType.MODULE5)
-    part = sum(l.macs for b in a.grouping.sub_blocks for m in b.modules if m.type in wanted for l in a.layers(m.layers))
+    part = sum(
+        layer.macs for b in a.grouping.sub_blocks for m in b.modules if m.type in wanted for layer in a.layers(m.layers)
+    )
     return part / (totals(a.layers()).macs or 1)
 
 

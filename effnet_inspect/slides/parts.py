@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from effnet_inspect.analysis.group import SubBlockGroup
 from effnet_inspect.analysis.measure import Analysis
 from effnet_inspect.arch.kinds import MODULE_TYPES, ModuleType
 from effnet_inspect.arch.specs import DROP_CONNECT_RATE
@@ -148,13 +149,13 @@ def modules(a: Analysis) -> Plan:
             continue
         name = t.label.lower().replace(" ", "-")
 
-        def make(block=block, t: ModuleType = t, name: str = name) -> Slide:
+        def make(block: SubBlockGroup = block, t: ModuleType = t, name: str = name) -> Slide:
             index = block.module_types.index(t)
             layers = a.layers(block.modules[index].layers)
             claim = module_claim(a, t)
             notes = [
-                f"{len(layers)} layers, {compact(sum(l.params for l in layers))} parameters, "
-                f"{compact(sum(l.macs for l in layers))} MACs here.",
+                f"{len(layers)} layers, {compact(sum(layer.params for layer in layers))} parameters, "
+                f"{compact(sum(layer.macs for layer in layers))} MACs here.",
                 f"In: {keras_shape(layers[0].in_shape)}. Out: {keras_shape(layers[-1].shape)}.",
             ]
             claims = [claim]
