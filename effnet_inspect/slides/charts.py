@@ -53,8 +53,6 @@ RC: Any = {  # Any: Matplotlib types rc keys as literals
 
 def _hatch(fig: Figure, ax: Axes, bar: Rectangle, pattern: str) -> None:
     """The pattern drawn over one bar as real lines and dots (in inches, clipped to the bar)."""
-    from matplotlib.collections import LineCollection
-
     if not pattern:
         return
     box = bar.get_window_extent()
@@ -82,13 +80,23 @@ def _hatch(fig: Figure, ax: Axes, bar: Rectangle, pattern: str) -> None:
         ring = [(0.035 * math.cos(k * math.pi / 4), 0.035 * math.sin(k * math.pi / 4)) for k in range(9)]
         mark = ring if "o" in pattern else [(0.0, 0.0), (0.001, 0.0)]
         segments += [[(x + dx, y + dy) for dx, dy in mark] for x in xs for y in ys]
-    if segments:
-        width = 2.4 if "." in pattern else 0.8  # a dot is a stroke as wide as it is long
-        lines = LineCollection(
-            segments, colors=HATCH_INK, linewidths=width, capstyle="round", transform=fig.dpi_scale_trans, zorder=2.1
+    if segments:  # one path per bar: a path per line would be thousands of elements to write and to draw
+        from matplotlib.patches import PathPatch
+        from matplotlib.path import Path
+
+        vertices = [point for segment in segments for point in segment]
+        codes = [Path.LINETO if i else Path.MOVETO for segment in segments for i in range(len(segment))]
+        patch = PathPatch(
+            Path(vertices, codes),
+            facecolor="none",
+            edgecolor=HATCH_INK,
+            linewidth=2.4 if "." in pattern else 0.8,  # a dot is a stroke as wide as it is long
+            capstyle="round",
+            transform=fig.dpi_scale_trans,
+            zorder=2.1,
         )
-        ax.add_collection(lines, autolim=False)
-        lines.set_clip_path(bar)  # after adding: add_collection clips to the axes when no clip path is set
+        ax.add_patch(patch)
+        patch.set_clip_path(bar)  # after adding: add_patch clips to the axes when no clip path is set
 
 
 def _svg(fig: Figure) -> str:
