@@ -1,12 +1,14 @@
-"""Time `effnet-inspect slides` for B0-B7 (the whole deck: slides.pdf, 25 SVGs and 25 PNGs) in one cold process.
+"""Time `effnet-inspect slides` for B0-B7 (the whole deck: slides.pdf, an SVG and a PNG per slide) in one cold process.
 
-Target: under 60 s on the 2-core machine, analyses included.
+Target: under 60 s on the 2-core machine, analyses included. The machine's load average is printed before and
+after: on a shared machine, a timing under load says little about a quiet one.
 Usage: python benchmarks/bench_slides.py [--variants b0,...,b7] [--out DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 
@@ -25,6 +27,7 @@ def main() -> int:
     parser.add_argument("--out", default=None, help="keep the deck here (default: a temporary directory)")
     args = parser.parse_args()
     imported = time.perf_counter() - START
+    load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
     found = analyses(args.variants.split(","))
     analysed = time.perf_counter() - t0
@@ -37,6 +40,12 @@ def main() -> int:
     print(
         f"imports {imported:.2f} s, analyses {analysed:.2f} s, deck {drawn:.2f} s "
         f"({len(written)} files, {size // 1024} KiB)"
+    )
+    used = os.times()  # this process and the Graphviz processes it ran
+    cpu = used.user + used.system + used.children_user + used.children_system
+    print(
+        f"load average (1 min) before {load_before:.1f}, after {os.getloadavg()[0]:.1f}; CPU time {cpu:.1f} s "
+        f"(Graphviz {used.children_user + used.children_system:.1f} s of it)"
     )
     verdict = "OK" if total < TARGET_S else "OVER TARGET"
     print(f"total (cold process): {total:.2f} s  (target < {TARGET_S:.0f} s: {verdict})")

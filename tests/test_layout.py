@@ -25,8 +25,6 @@ STEPS = {
 }
 SHARED = {"errors", "files", "folders", "inputs", "progress"}  # plain modules every step may use
 MAX_LINES = 320
-# issue 19 work splits this; remove the entry when it does
-BEING_SPLIT = {"slides/deck.py"}
 
 
 def step_of(module: str) -> str | None:
@@ -107,14 +105,7 @@ def test_the_cycle_check_sees_function_local_imports():
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_modules_stay_short(path):
-    limit = 10_000 if path.relative_to(PACKAGE).as_posix() in BEING_SPLIT else MAX_LINES
-    assert len(path.read_text(encoding="utf-8").splitlines()) <= limit
-
-
-def test_being_split_lists_only_long_modules():
-    """Each allowance goes as soon as its module is split."""
-    for name in BEING_SPLIT:
-        assert len((PACKAGE / name).read_text(encoding="utf-8").splitlines()) > MAX_LINES, name
+    assert len(path.read_text(encoding="utf-8").splitlines()) <= MAX_LINES
 
 
 def test_no_prefix_stands_in_for_a_folder():

@@ -114,6 +114,7 @@ ENTRIES = (
         elementwise=per_output,
         before_activation=True,
         norm_label="batch norm",
+        end_part="normalization",  # the stem's and top's own line on a slide: their convolution lines stay short
     ),
     Entry(
         K.GROUP_NORM,

@@ -64,3 +64,8 @@ PAPER_TABLE2: dict[str, PaperRow] = {
         PaperRow("b7", "66M", "37B", 84.3),
     )
 }
+
+
+# The article that walks through EfficientNet-B0's Keras graph layer by layer quotes these layer counts, for the
+# models without their classifier top (include_top=False). Quoted, not measured: the tables count them.
+ARTICLE_LAYERS_WITHOUT_TOP: dict[str, int] = {"b0": 237, "b7": 813}

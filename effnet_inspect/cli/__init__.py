@@ -41,6 +41,7 @@ FLAGS = {
     "name": "--name",
     "bench": "--bench",
     "resolution": "--resolution",
+    "split": "--split",
 }
 
 

@@ -83,8 +83,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--size",
         type=enum_arg(PageSize),
         metavar="SIZE",
-        help="fit the figure onto a page: slide (16:9, 1920x1080 px, text at least 18 px) | page "
+        help="fit the figure onto a page: slide (16:9, 1920x1080 px, text at least 20 px) | page "
         "(A4/Letter portrait) | poster (A0 portrait); refused if its text would be too small",
+    )
+    p.add_argument(
+        "--split",
+        action="store_true",
+        help="with --level module and --size: cut the figure at stage boundaries into as many files as it takes "
+        "to keep each legible (<name>-part1, -part2, ...)",
     )
     p.add_argument(
         "--dpi",
@@ -138,12 +144,14 @@ def _check(args: argparse.Namespace) -> None:
         from effnet_inspect.drawing.page import check_raster
 
         check_raster(args.size, args.dpi or 96)  # a poster cairo cannot make is refused before any work
+    if args.split and (level is not DiagramLevel.MODULE or args.size is None or args.expand or args.side_by_side):
+        raise InputError("--split cuts the module level for a page: give --level module and --size (no --expand)")
     args.level, args.selection = level, selection
 
 
 def run(args: argparse.Namespace) -> int:
     from effnet_inspect.api.diagram import diagram
-    from effnet_inspect.drawing import figure_dot, render_figure
+    from effnet_inspect.drawing import figure_dots, render_figure
     from effnet_inspect.files import in_folder, is_stdout
     from effnet_inspect.progress import progress
 
@@ -152,6 +160,8 @@ def run(args: argparse.Namespace) -> int:
     args.format = format_for(None if out_is_dir else out, args.format, FORMAT_BY_SUFFIX, DiagramFormat.SVG)
     _check(args)
     preset = bool(args.selection) or args.size is not None or args.dpi is not None
+    if args.split and out is not None and not to_stdout and not out_is_dir and out.suffix:
+        raise InputError(f"--split writes one file per part: --out must be a directory, not {str(out)!r}")
     if args.model is not None:  # one figure ('' too: refused, not read as no --model)
         figures: list[list] = [args.variants]
     else:  # one figure side by side or of a single variant, else one per variant; parsed now, before drawing
@@ -197,21 +207,26 @@ def run(args: argparse.Namespace) -> int:
                 kwargs=args.kwargs,
                 name=args.name,
             )
-            source, stem = figure_dot(
-                found, args.level, args.side_by_side, args.rankdir, args.expand, args.selection, args.size
+            pieces = figure_dots(
+                found, args.level, args.side_by_side, args.rankdir, args.expand, args.selection, args.size, args.split
             )
-            name = f"{stem}.{args.format.value}"
-        if to_stdout:
-            target = None
-        elif out is None:  # a default name is one file name in the current folder, never a path (only --out is)
-            target = in_folder(None, name)
-        else:  # several files go into the --out directory; so does one, when --out is a directory
-            target = in_folder(out, name) if several or out_is_dir else out
-        if args.format is DiagramFormat.DOT:
-            data = source.encode("utf-8")
-        elif preset:
-            data = render_figure(source, args.format, args.size, args.dpi, what=name)
         else:
-            data = drawn.render(args.format)
-        emit(data.decode("utf-8") if args.format.is_text else data, target)
+            pieces = [(source, name.rsplit(".", 1)[0])]
+        if to_stdout and len(pieces) > 1:
+            raise InputError(f"--out - (stdout) takes one figure, but --split gives {len(pieces)}: name a directory")
+        for source, stem in pieces:
+            name = f"{stem}.{args.format.value}"
+            if to_stdout:
+                target = None
+            elif out is None:  # a default name is one file name in the current folder, never a path (only --out is)
+                target = in_folder(None, name)
+            else:  # several files go into the --out directory; so does one, when --out is a directory
+                target = in_folder(out, name) if several or out_is_dir or args.split else out
+            if args.format is DiagramFormat.DOT:
+                data = source.encode("utf-8")
+            elif preset:
+                data = render_figure(source, args.format, args.size, args.dpi, what=name)
+            else:
+                data = drawn.render(args.format)
+            emit(data.decode("utf-8") if args.format.is_text else data, target)
     return 0

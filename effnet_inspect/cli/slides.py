@@ -13,9 +13,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "slides",
         help="a lecture deck on the architecture: slides.pdf and one SVG and PNG per slide",
-        description="Write a lecture deck that walks through EfficientNet: the family, the scaling "
-        "rules, the first variant's stem, blocks, sub-blocks and modules, how it grows, "
-        "parameters and MACs. Every number is computed.",
+        description="Write a lecture deck that walks through EfficientNet: compound scaling drawn to scale, "
+        "the scaling rules, the first variant's stem, blocks, sub-blocks and modules, how the family grows, "
+        "parameters, MACs and accuracy, what changes across the family, and the first variant by module. Every "
+        "number is computed, every count a claim checked against the sub-block table.",
     )
     add_variants(p)
     p.add_argument(

@@ -40,6 +40,7 @@ __all__ = [
     "Selection",
     "diagram_dot",
     "figure_dot",
+    "figure_dots",
     "render",
     "render_figure",
     "render_svg",
@@ -134,8 +135,9 @@ def figure_dot(
 ) -> tuple[str, str]:
     """(DOT source, file-name stem such as 'b0-stage' or 'b0-block2a-module3') of one figure.
 
-    Without a size this is diagram_dot. With one, the stage level becomes the compact strip (one model) or grid
-    (side by side), and a selection is drawn in the slide type sizes on a slide.
+    Without a size this is diagram_dot. With one, the stage level becomes the compact strip (one model) or, side
+    by side, the models drawn to scale (a poster: the full figure, its boxes lengthened to fill the page), and a
+    selection is drawn in the slide type sizes on a slide.
     """
     from effnet_inspect.drawing.style import DEFAULT, SLIDE
 
@@ -148,14 +150,68 @@ def figure_dot(
             raise InputError("a block, sub-block or module is drawn for one model at a time")
         from effnet_inspect.drawing.select import selection_dot
 
-        source, stem = selection_dot(found[0], selection, SLIDE if size is PageSize.SLIDE else DEFAULT)
+        source, stem = selection_dot(found[0], selection, SLIDE if size is PageSize.SLIDE else DEFAULT, rankdir=rankdir)
         return source, safe_name(stem)  # 'b0-block2a'; a --name such as '../x' must not make it a path
     stem = default_file_name(names, level, side_by_side, DiagramFormat.DOT).removesuffix(".dot")
     if size is not None and level is DiagramLevel.STAGE and (side_by_side or len(found) == 1):
-        from effnet_inspect.drawing.family import family_dot, strip_dot
+        from effnet_inspect.drawing.family import scale_dot, strip_dot
 
-        return (family_dot(found) if side_by_side else strip_dot(found[0])), stem
+        if not side_by_side:
+            return strip_dot(found[0], rankdir=rankdir), stem
+        if size is PageSize.POSTER:  # room for every number: the full figure, which draws the scaling too
+            return poster_dot(found, rankdir), stem
+        return scale_dot(found, rankdir), stem
     return diagram_dot(found, level, side_by_side, rankdir, expand_all), stem
+
+
+def figure_dots(
+    analyses: Analysis | Sequence[Analysis],
+    level: DiagramLevel | str = DiagramLevel.STAGE,
+    side_by_side: bool = False,
+    rankdir: RankDir | str = RankDir.TB,
+    expand_all: bool = False,
+    selection: Selection | None = None,
+    size: PageSize | str | None = None,
+    split: bool = False,
+) -> list[tuple[str, str]]:
+    """figure_dot's one figure, or with split the module level cut at stage boundaries into as many pieces as it
+    takes to keep each legible on a page of the given size: [(DOT source, 'b0-module-part1'), ...]."""
+    if not split:
+        return [figure_dot(analyses, level, side_by_side, rankdir, expand_all, selection, size)]
+    level, rankdir = _choice(DiagramLevel, level), _choice(RankDir, rankdir)
+    found = _as_list(analyses)
+    if size is None or level is not DiagramLevel.MODULE or side_by_side or selection or expand_all or len(found) > 1:
+        raise InputError(
+            "cuts one model's module level for a page: it needs the module level and a page size", param="split"
+        )
+    from effnet_inspect.drawing.page import fit_page, legible
+    from effnet_inspect.drawing.split import TooBig, split_module_level
+    from effnet_inspect.drawing.style import DEFAULT, SLIDE
+
+    page = _choice(PageSize, size)
+    look = SLIDE if page is PageSize.SLIDE else DEFAULT
+    stem = default_file_name([found[0].name], level, False, DiagramFormat.DOT).removesuffix(".dot")
+    try:
+        pieces = split_module_level(found[0], look, lambda dot: legible(render_svg(dot), page), rankdir)
+    except TooBig as exc:  # fit_page says how small its text would be, in the page's words
+        fit_page(render_svg(exc.dot), page, f"{found[0].name}'s {exc.stage} alone")
+        raise
+    return [(dot, f"{stem}-part{n}") for n, (dot, _) in enumerate(pieces, start=1)]
+
+
+def poster_dot(analyses: Sequence[Analysis], rankdir: RankDir) -> str:
+    """The side-by-side figure shaped for a portrait poster: drawn downwards, each repeat lengthens its box until
+    the figure is as tall, for its width, as the poster (drawn once to measure, once to fill)."""
+    from effnet_inspect.drawing.page import parse
+    from effnet_inspect.drawing.stage import REPEAT_STEP, columns_dot, repeats_along
+
+    dot = columns_dot(analyses, rankdir)
+    if rankdir is not RankDir.TB or not repeats_along(analyses):
+        return dot
+    figure, page = parse(render_svg(dot)), PageSize.POSTER.spec
+    wanted = figure.width * (page.height - 2 * page.margin) / (page.width - 2 * page.margin)
+    extra = max(0.0, wanted - figure.height) / 72 / repeats_along(analyses)  # points to inches, per repeat
+    return columns_dot(analyses, rankdir, REPEAT_STEP + extra)
 
 
 def render_figure(

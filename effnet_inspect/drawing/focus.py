@@ -14,7 +14,8 @@ from effnet_inspect.analysis.registry import END_PARTS
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.drawing import keys
 from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape
-from effnet_inspect.drawing.module import SKIP_STYLE, Drawing, Row, label_node, order
+from effnet_inspect.drawing.marks import SE_STYLE, add_key, edge_style, key_marks, se_layers
+from effnet_inspect.drawing.module import Drawing, Row, label_node, order
 from effnet_inspect.drawing.style import (
     DEFAULT,
     MODULE_COLORS,
@@ -68,20 +69,26 @@ def _stub_edges(
     rankdir: RankDir,
     shapes: bool,
 ) -> None:
-    """Edges between the part and its stubs, skip connections dashed; with shapes, each carries its tensor's shape."""
+    """Edges between the part and its stubs, styled as edge_style says; with shapes, each carries its tensor's
+    shape."""
+    branch = se_layers(a)
     for tail, head in a.graph.edges:
         if (tail in members) == (head in members) or (tail not in members and head not in members):
             continue
         u = box_of[tail] if tail in members else stubs[tail]
         v = box_of[head] if head in members else stubs[head]
-        attrs = dict(SKIP_STYLE) if (tail, head) in a.grouping.skip_edges else {}
+        attrs = edge_style(a, tail, head, branch)
+        if (tail, head) in a.grouping.skip_edges and head in members:
+            attrs["headport"] = "n"  # the middle of the box's top: apart from a bypass arriving at its corner
         if shapes:
             attrs["label"] = " " + keras_shape(a.graph.nodes[tail]["layer"].shape)
         graph.edge(u, v, **attrs)
 
 
 # ------------------------------------------------------------------------------------------------ module rows
-def block_dot(a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: bool = True) -> str:
+def block_dot(
+    a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: bool = True, rankdir: RankDir = RankDir.TB
+) -> str:
     """One block (stage) as its rows of module boxes, identical sub-blocks collapsed, between its neighbours."""
     rows_title = (
         title_label(
@@ -94,40 +101,47 @@ def block_dot(a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: bool 
     )
     graph = new_graph(
         f"{a.name}_{stage.name}",
-        RankDir.TB,
+        rankdir,
         nodesep=0.22 * look.scale,
         ranksep=0.4 * look.scale,
         title=rows_title,
         look=look,
     )
-    drawing = Drawing(RankDir.TB, look)
+    drawing = Drawing(rankdir, look, branch_style=SE_STYLE)
     drawing.stage(graph, a, stage, expand_all=False)
-    _around(graph, a, drawing, set(stage.layers), look)
+    surround(graph, a, drawing, set(stage.layers), look)
     return graph.source
 
 
-def sub_block_dot(a: Analysis, block: SubBlockGroup, look: Look = DEFAULT, title: bool = True) -> str:
+def sub_block_dot(
+    a: Analysis, block: SubBlockGroup, look: Look = DEFAULT, title: bool = True, rankdir: RankDir = RankDir.TB
+) -> str:
     """One sub-block as a chain of module boxes, with the skip and bypass edges it has."""
     kinds = " \u2192 ".join(m.type.label for m in block.modules)
     head = title_label(f"{a.title}: {block.name} (sub-block kind {block.kind})", kinds, look) if title else ""
     graph = new_graph(
-        f"{a.name}_{block.name}", RankDir.TB, nodesep=0.3 * look.scale, ranksep=0.45 * look.scale, title=head, look=look
+        f"{a.name}_{block.name}", rankdir, nodesep=0.3 * look.scale, ranksep=0.45 * look.scale, title=head, look=look
     )
-    drawing = Drawing(RankDir.TB, look)
+    drawing = Drawing(rankdir, look, branch_style=SE_STYLE)
     drawing.lines.append(drawing.row(graph, a, Row((block,)), []))
-    _around(graph, a, drawing, set(block.layers), look)
+    surround(graph, a, drawing, set(block.layers), look)
     return graph.source
 
 
-def _around(graph: Digraph, a: Analysis, drawing: Drawing, members: set[str], look: Look) -> None:
-    """Stubs above and below the rows, then the edges."""
+def surround(graph: Digraph, a: Analysis, drawing: Drawing, members: set[str], look: Look) -> None:
+    """Stubs above and below the rows drawn, then the key and the edges."""
     stubs = _stubs(graph, a, members, look)
     incoming = [s for s in stubs.values() if keys.is_stub_from(s)]
     outgoing = [s for s in stubs.values() if keys.is_stub_to(s)]
+    shown: dict[str, set[str]] = {}
+    for layer, box in drawing.node_of.items():
+        shown.setdefault(box, set()).add(drawing.drawn_block.get(layer, ""))
+    collapsed = any(len(blocks) > 1 for blocks in shown.values())
+    add_key(graph, key_marks(a, members, bool(stubs), collapsed), look)
     lines = [line for line in ([*incoming], *drawing.lines, [*outgoing]) if line]
-    stack_lines(graph, lines, RankDir.TB)
+    stack_lines(graph, lines, drawing.rankdir)
     drawing.edges(graph, a)
-    _stub_edges(graph, a, members, drawing.node_of, stubs, RankDir.TB, shapes=False)
+    _stub_edges(graph, a, members, drawing.node_of, stubs, drawing.rankdir, shapes=False)
 
 
 # ------------------------------------------------------------------------------------------------ layer chains
@@ -152,6 +166,8 @@ def layers_dot(
     look: Look = DEFAULT,
     title: bool = True,
     shapes: bool = False,
+    rankdir: RankDir = RankDir.TB,
+    key: bool = True,
 ) -> str:
     """Layers as nodes, one line per (label, layer names, colour); the tensor shapes on the edges.
 
@@ -160,12 +176,11 @@ def layers_dot(
     shapes on its edges; several lines do when `shapes` is set.
     """
     single = len(lines) == 1
-    rankdir = RankDir.TB
     graph = new_graph(
         f"{a.name}_{'_'.join(lines[0][1][:1])}",
         rankdir,
         nodesep=0.35 * look.scale,
-        ranksep=(0.3 if single else 0.55) * look.scale,
+        ranksep=(0.2 if single else 0.4) * look.scale,
         title=title_label(heading, subtitle, look) if title else "",
         look=look,
     )
@@ -179,10 +194,14 @@ def layers_dot(
             for name in names:
                 frame.node(name, label=_layer_label(a, name, prefix, look), fillcolor=color)
     stubs = _stubs(graph, a, members, look)
+    if key:
+        add_key(graph, key_marks(a, members, bool(stubs), collapsed=False), look)
+    branch = se_layers(a)
     if single:
         for tail, head in a.graph.edges:
             if tail in members and head in members:
-                graph.edge(tail, head, label=" " + keras_shape(a.graph.nodes[tail]["layer"].shape))
+                attrs = edge_style(a, tail, head, branch)
+                graph.edge(tail, head, label=" " + keras_shape(a.graph.nodes[tail]["layer"].shape), **attrs)
     else:
         rows = [[keys.row_label(names[0]), *names] for _, names, _ in lines]
         incoming = [s for s in stubs.values() if keys.is_stub_from(s)]
@@ -192,7 +211,7 @@ def layers_dot(
             order(graph, row[:2], rankdir)
         for tail, head in a.graph.edges:
             if tail in members and head in members:
-                attrs = dict(SKIP_STYLE) if (tail, head) in a.grouping.skip_edges else {}
+                attrs = edge_style(a, tail, head, branch)
                 if shapes:
                     attrs["label"] = " " + keras_shape(a.graph.nodes[tail]["layer"].shape)
                 line_edge(graph, tail, head, line_of[tail] == line_of[head], rankdir, **attrs)
@@ -200,7 +219,15 @@ def layers_dot(
     return graph.source
 
 
-def module_layers_dot(a: Analysis, block: SubBlockGroup, index: int, look: Look = DEFAULT, title: bool = True) -> str:
+def module_layers_dot(
+    a: Analysis,
+    block: SubBlockGroup,
+    index: int,
+    look: Look = DEFAULT,
+    title: bool = True,
+    rankdir: RankDir = RankDir.TB,
+    key: bool = True,
+) -> str:
     """One module of a sub-block as a chain of its layers."""
     module = block.modules[index]
     names = module.layers
@@ -214,10 +241,14 @@ def module_layers_dot(a: Analysis, block: SubBlockGroup, index: int, look: Look 
         f"{block.name}_",
         look,
         title,
+        rankdir=rankdir,
+        key=key,
     )
 
 
-def sub_block_layers_dot(a: Analysis, block: SubBlockGroup, look: Look = DEFAULT, title: bool = True) -> str:
+def sub_block_layers_dot(
+    a: Analysis, block: SubBlockGroup, look: Look = DEFAULT, title: bool = True, rankdir: RankDir = RankDir.TB
+) -> str:
     """Every layer of one sub-block, one line per module: the squeeze-and-excitation branch and the skip for real."""
     lines = [(m.type.label, m.layers, MODULE_COLORS[m.type]) for m in block.modules]
     return layers_dot(
@@ -228,11 +259,15 @@ def sub_block_layers_dot(a: Analysis, block: SubBlockGroup, look: Look = DEFAULT
         f"{block.name}_",
         look,
         title,
+        rankdir=rankdir,
     )
 
 
-def end_layers_dot(a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: bool = True) -> str:
-    """The stem or the top as lines of layers: preprocessing / convolution / classifier, the shapes on the edges."""
+def end_layers_dot(
+    a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: bool = True, rankdir: RankDir = RankDir.TB
+) -> str:
+    """The stem or the top as short lines of layers (preprocessing / convolution / normalization / classifier),
+    the shapes on the edges, so that the figure stays narrow enough for a slide."""
     color = STEM_COLOR if stage is a.grouping.stages[0] else TOP_COLOR
     names = stage.layers
     kinds = [layer.kind for layer in a.layers(names)]
@@ -254,4 +289,5 @@ def end_layers_dot(a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: 
         look,
         title,
         shapes=True,
+        rankdir=rankdir,
     )

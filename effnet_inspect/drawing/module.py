@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from effnet_inspect.analysis.group import StageGroup, SubBlockGroup
 from effnet_inspect.analysis.measure import Analysis, totals
 from effnet_inspect.analysis.rows import stage_rows
+from effnet_inspect.arch.kinds import ModuleType
 from effnet_inspect.drawing import keys
 from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape
 from effnet_inspect.drawing.style import (
@@ -86,9 +87,10 @@ def box_label(a: Analysis, title: str, names: tuple[str, ...], look: Look = DEFA
     """A module box: its title, one line per layer, and what comes out (shape, parameters)."""
     layers = a.layers(names)
     params = sum(layer.params for layer in layers)
-    pad = round(2 * look.scale)
+    pad = 2  # points between lines, not scaled: a slide-sized box keeps its lines as close as on screen
     body = "".join(f'<tr><td align="left">{html_escape(layer_type(layer))}</td></tr>' for layer in layers)
-    footer = f"\u2192 {keras_shape(layers[-1].shape)}" + (f"  \u00b7  {compact(params)} params" if params else "")
+    joint = '<br align="left"/>' if look.narrow else "  \u00b7  "
+    footer = f"\u2192 {keras_shape(layers[-1].shape)}" + (f"{joint}{compact(params)} params" if params else "")
     return html(
         f'<table border="0" cellborder="0" cellspacing="0" cellpadding="{pad}">'
         f'<tr><td align="left"><font point-size="{look.heading}"><b>{html_escape(title)}</b></font></td></tr>'
@@ -133,6 +135,8 @@ class Drawing:
 
     rankdir: RankDir
     look: Look = DEFAULT
+    branch_style: dict[str, str] = field(default_factory=dict)  # edges into and out of Module 3, where set
+    module_of: dict[str, ModuleType] = field(default_factory=dict)  # box -> the module type it draws
     node_of: dict[str, str] = field(default_factory=dict)
     drawn_block: dict[str, str] = field(default_factory=dict)
     lines: list[list[str]] = field(default_factory=list)  # the nodes of every line (row), in order
@@ -163,6 +167,7 @@ class Drawing:
             for index, module in enumerate(block.modules):
                 for layer in module.layers:
                     self.node_of[layer] = row.node_id(index)
+                    self.module_of[row.node_id(index)] = module.type
                     self.drawn_block[layer] = block.name
         return [row.label_id, *ids]
 
@@ -184,6 +189,8 @@ class Drawing:
                 continue  # from one collapsed copy to the next: drawing it would loop back inside the row
             seen.add((u, v))
             attrs = dict(SKIP_STYLE, penwidth="1.4") if (tail, head) in a.grouping.skip_edges else {}
+            if not attrs and ModuleType.MODULE3 in (self.module_of.get(u), self.module_of.get(v)):
+                attrs = dict(self.branch_style)
             line = self.lines[row_of[u]]
             if same_row and abs(line.index(u) - line.index(v)) > 1 and self.rankdir is RankDir.TB:
                 # A bypass arcs over the row: from the corner of its box, apart from the edge coming in on top.

@@ -3,7 +3,7 @@ poster, then written as SVG, PNG or PDF with the text kept as text.
 
 Everything is measured in points (1/72 inch): the page's viewBox is its size in points, so a slide is 1440 x 810 pt,
 which is 1920 x 1080 px at 96 dpi. A figure is scaled to fit the page's content box (never more than MAX_SCALE up)
-and refused when its smallest text would come out below what the page can be read at: 18 px on a 1920-pixel slide,
+and refused when its smallest text would come out below what the page can be read at: 20 px on a 1920-pixel slide,
 6 pt on paper, 10 pt on a poster. PNG and PDF come from the page SVG through CairoSVG (cairo embeds the fonts in
 the PDF); cairo's creation date is pinned so the same page gives the same bytes.
 """
@@ -46,7 +46,7 @@ class PageSize(enum.Enum):
 
 # The page: A4 wide (the narrower of the two) and Letter high (the shorter), margins included, so it prints on both.
 _SPECS = {
-    PageSize.SLIDE: PageSpec(1440.0, 810.0, 30.0, 13.5, 96, "a 1920\u00d71080 slide"),
+    PageSize.SLIDE: PageSpec(1440.0, 810.0, 30.0, 15.0, 96, "a 1920\u00d71080 slide"),
     PageSize.PAGE: PageSpec(595.28, 841.89, 54.0, 6.0, 150, "an A4/Letter page"),
     PageSize.POSTER: PageSpec(2383.94, 3370.39, 72.0, 10.0, 72, "an A0 poster"),
 }
@@ -116,16 +116,27 @@ def too_small(size: PageSize, smallest: float, what: str) -> InputError:
     need = f"{size.spec.min_text * 4 / 3:g} px" if size is PageSize.SLIDE else f"{size.spec.min_text:g} pt"
     return InputError(
         f"{what} does not fit {size.spec.what} legibly: its smallest text would be {shown} (at "
-        f"least {need} needed); draw a smaller part (a block, sub-block or module) or a larger size"
+        f"least {need} needed); draw a smaller part (a block, sub-block or module), cut the module level at "
+        "its stages (split), or a larger size"
     )
+
+
+def content_box(size: PageSize) -> tuple[float, float, float, float]:
+    s = size.spec
+    return (s.margin, s.margin, s.width - 2 * s.margin, s.height - 2 * s.margin)
+
+
+def legible(svg: str, size: PageSize) -> bool:
+    """Whether the figure, fitted onto a page of this size, keeps its smallest text readable."""
+    figure = parse(svg)
+    return smallest_text(figure, fit(figure, content_box(size))[1]) >= size.spec.min_text - 1e-6
 
 
 def fit_page(svg: str, size: PageSize, what: str = "the figure") -> str:
     """The figure alone on a page of the given size, or InputError when its text would be too small to read."""
-    s = size.spec
     figure = parse(svg)
-    markup, scale = fit(figure, (s.margin, s.margin, s.width - 2 * s.margin, s.height - 2 * s.margin))
-    if smallest_text(figure, scale) < s.min_text - 1e-6:
+    markup, scale = fit(figure, content_box(size))
+    if smallest_text(figure, scale) < size.spec.min_text - 1e-6:
         raise too_small(size, smallest_text(figure, scale), what)
     return page_svg(size, markup)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from effnet_inspect.arch.kinds import MODULE_TYPES, ModuleType
+from effnet_inspect.drawing.dot import RankDir
 from effnet_inspect.errors import InputError
 
 if TYPE_CHECKING:  # torch loads (through measure) only when something is drawn
@@ -78,8 +79,10 @@ def find_module(a: Analysis, text: str, within: tuple[SubBlockGroup, ...], where
     )
 
 
-def selection_dot(a: Analysis, selection: Selection, look: Look, title: bool = True) -> tuple[str, str]:
-    """(DOT source, file-name stem) of the selected part."""
+def selection_dot(
+    a: Analysis, selection: Selection, look: Look, title: bool = True, rankdir: RankDir = RankDir.TB
+) -> tuple[str, str]:
+    """(DOT source, file-name stem) of the selected part, flowing downwards (TB) or to the right (LR)."""
     from effnet_inspect.drawing import focus
 
     if selection.block is not None and selection.sub_block is not None:
@@ -89,12 +92,12 @@ def selection_dot(a: Analysis, selection: Selection, look: Look, title: bool = T
     if selection.block is not None:
         stage = find_block(a, selection.block)
         if selection.module is None:
-            return focus.block_dot(a, stage, look, title), f"{a.name}-{stage.name}"
+            return focus.block_dot(a, stage, look, title, rankdir), f"{a.name}-{stage.name}"
         within, where = stage.sub_blocks, stage.name
     if selection.module is not None:
         block, index = find_module(a, selection.module, within, where)
         stem = f"{a.name}-{block.name}-{block.modules[index].type.value}"
-        return focus.module_layers_dot(a, block, index, look, title), stem
+        return focus.module_layers_dot(a, block, index, look, title, rankdir), stem
     if block is None:
         raise ValueError("an empty selection")
-    return focus.sub_block_dot(a, block, look, title), f"{a.name}-{block.name}"
+    return focus.sub_block_dot(a, block, look, title, rankdir), f"{a.name}-{block.name}"

@@ -131,7 +131,8 @@ def _row(graph: Digraph, label_id: str, label: str, ids: list[str]) -> None:
         graph.edge(a, b, style="invis")
 
 
-def columns_dot(analyses: Sequence[Analysis], rankdir: RankDir) -> str:
+def columns_dot(analyses: Sequence[Analysis], rankdir: RankDir, repeat_step: float = REPEAT_STEP) -> str:
+    """The stage-level figure; `repeat_step` (inches) is how much longer a box grows per repeat."""
     columns = [stage_rows(a) for a in analyses]
     names = _stage_names(columns)
     by_stage = [{r.stage: r for r in rows} for rows in columns]
@@ -195,7 +196,7 @@ def columns_dot(analyses: Sequence[Analysis], rankdir: RankDir) -> str:
             if base_row is not None and base_row.out_channels and row.out_channels:
                 ratio = row.out_channels / base_row.out_channels
             across = BOX_WIDTH * min(3.0, max(0.6, ratio))
-            along = BOX_HEIGHT + REPEAT_STEP * max(0, (row.repeats or 1) - 1)
+            along = BOX_HEIGHT + repeat_step * max(0, (row.repeats or 1) - 1)
             graph.node(
                 cell,
                 label=_cell_label(row, base_row if i else None, bool(operation), layer_unit(analyses[i])),
@@ -209,3 +210,10 @@ def columns_dot(analyses: Sequence[Analysis], rankdir: RankDir) -> str:
         label = f"<b>{html_escape(stage)}</b>" + (f'<br/><font color="{MUTED}">{operation}</font>' if operation else "")
         _row(graph, keys.grid_row(stage), html(label), cells)
     return graph.source
+
+
+def repeats_along(analyses: Sequence[Analysis]) -> int:
+    """How many repeats past the first the longest column adds up (the most of each row, summed over the rows)."""
+    columns = [{r.stage: r for r in stage_rows(a)} for a in analyses]
+    names = _stage_names([stage_rows(a) for a in analyses])
+    return sum(max((c[n].repeats or 1) - 1 if n in c else 0 for c in columns) for n in names)

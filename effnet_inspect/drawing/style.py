@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from effnet_inspect.analysis.measure import Analysis
 from effnet_inspect.analysis.rows import StageRow
 from effnet_inspect.analysis.trace import Layer
-from effnet_inspect.arch.kinds import MODULE_TYPES, ModuleType, SubBlockType
+from effnet_inspect.arch.kinds import MODULE_TYPES, LayerKind, ModuleType, SubBlockType
 from effnet_inspect.drawing import keys
 from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape, number, same_rank
 from effnet_inspect.render.numbers import arrow, ratio_text
@@ -22,6 +22,7 @@ TEXT = "#222222"
 MUTED = "#666666"
 EDGE = "#555555"
 SKIP_EDGE = "#c0392b"
+SE_EDGE = "#8e4585"  # the squeeze-and-excitation branch: Module 3's reddish purple, dark enough for a line
 ACCENT = "#1f4e9e"  # growth factors relative to the first column
 
 # The frame around a stage (block) in the layer and module levels.
@@ -49,6 +50,7 @@ class Look:
     title: int = 18
     subtitle: int = 11
     stroke: float = 0.8  # node outlines; edges a little heavier
+    narrow: bool = False  # a module box puts its shape and parameters on two lines (slides: boxes side by side)
 
     @property
     def scale(self) -> float:
@@ -57,7 +59,7 @@ class Look:
 
 
 DEFAULT = Look()
-SLIDE = Look(text=20, small=18, heading=22, title=30, subtitle=20, stroke=1.4)
+SLIDE = Look(text=20, small=18, heading=22, title=30, subtitle=20, stroke=1.4, narrow=True)
 
 
 def new_graph(name: str, rankdir: RankDir, nodesep: float, ranksep: float, title: str, look: Look = DEFAULT) -> Digraph:
@@ -167,10 +169,41 @@ def add_legend(graph: Digraph, extra_rows: str = "") -> None:
         )
 
 
+# Marks a figure may use, with what they mean: the key of the part figures (focus.py) lists those it draws.
+EDGE_KEY = {
+    "main": (EDGE, "\u2500\u2500\u2192", "the main path"),
+    "se": (SE_EDGE, "\u2500\u2500\u2192", "the squeeze-and-excitation branch (Module 3)"),
+    "skip": (SKIP_EDGE, "- - \u2192", "the skip connection: the input added back"),
+    "stub": (MUTED, "[ \u2026 ]", "dashed box: the neighbouring part it connects to"),
+    "collapsed": ("#c9a227", "\u00d7N", "identical sub-blocks drawn once"),
+}
+
+
+def edge_key(marks: Sequence[str], look: Look, per_row: int = 2) -> str:
+    """An HTML key of the edge styles and marks a figure uses, `per_row` entries a row."""
+    size = look.small
+    cells = [
+        f'<td align="right"><font point-size="{size}" color="{EDGE_KEY[m][0]}"><b>{html_escape(EDGE_KEY[m][1])}</b>'
+        f'</font></td><td align="left"><font point-size="{size}">{html_escape(EDGE_KEY[m][2])}    </font></td>'
+        for m in marks
+    ]
+    rows = "".join(f"<tr>{''.join(cells[i : i + per_row])}</tr>" for i in range(0, len(cells), per_row))
+    return html(f'<table border="0" cellborder="0" cellspacing="0" cellpadding="{round(look.scale)}">{rows}</table>')
+
+
+def stacked(*labels: str) -> str:
+    """HTML-like labels ('<...>') one above the other, centred: a title over a key."""
+    rows = "".join(f"<tr><td>{label[1:-1]}</td></tr>" for label in labels)
+    return html(f'<table border="0" cellborder="0" cellspacing="0" cellpadding="0">{rows}</table>')
+
+
 # ------------------------------------------------------------------------------------------------ records
 def layer_type(layer: Layer) -> str:
-    """The Keras class name, with kernel and stride for convolutions: 'DepthwiseConv2D 5x5 /2'."""
+    """The Keras class name, with kernel and stride for convolutions and the function of an activation:
+    'DepthwiseConv2D 5x5 /2', 'Activation (swish)'."""
     text = layer.kind.keras_name
+    if layer.kind is LayerKind.ACTIVATION and layer.activation:
+        return f"{text} ({layer.activation})"
     if layer.kind.is_conv and layer.kernel_size:
         text += f" {layer.kernel_size[0]}\u00d7{layer.kernel_size[1]}"
         if layer.stride and layer.stride > 1:

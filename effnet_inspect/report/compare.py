@@ -1,4 +1,5 @@
-"""Two variants stage by stage: how repeats, channels, resolution, parameters and MACs grow from one to the other.
+"""Two variants stage by stage: how repeats, channels, resolution, parameters and MACs grow from one to the other,
+and which stages carry the growth.
 
 Reads StageRow / FamilyRow records only. Stages are matched by name (stem, block1 ... block7, top); a stage that
 one model lacks shows an empty side.
@@ -23,6 +24,10 @@ class Growth:
         if not self.before or self.after is None:
             return None
         return self.after / self.before
+
+    @property
+    def change(self) -> float | None:
+        return None if self.before is None or self.after is None else self.after - self.before
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,47 @@ def stage_growth(before: Sequence[StageRow], after: Sequence[StageRow]) -> list[
 class FamilyGrowth:
     label: str
     growth: Growth
+    unit: str = ""  # "points": a percentage whose change reads as a difference (top-1: +5.8 points), not a factor
+
+    @property
+    def difference(self) -> str:
+        """'+5.8 points' for a percentage, '' otherwise (the growth factor says it)."""
+        change = self.growth.change
+        if self.unit != "points" or change is None:
+            return ""
+        return f"{change:+.1f} points"
+
+
+@dataclass(frozen=True)
+class Share:
+    """One stage's part of the growth between two models: its extra parameters and MACs, and their share of the
+    whole model's extra."""
+
+    stage: str
+    params: float
+    params_share: float | None
+    macs: float
+    macs_share: float | None
+
+
+def growth_shares(growth: Sequence[StageGrowth]) -> list[Share]:
+    """Where the growth goes, stage by stage (a stage one model lacks counts from zero)."""
+
+    def change(g: Growth) -> float:
+        return (g.after or 0) - (g.before or 0)
+
+    params_total = sum(change(s.params) for s in growth)
+    macs_total = sum(change(s.macs) for s in growth)
+    return [
+        Share(
+            s.stage,
+            change(s.params),
+            change(s.params) / params_total if params_total else None,
+            change(s.macs),
+            change(s.macs) / macs_total if macs_total else None,
+        )
+        for s in growth
+    ]
 
 
 def scaled(before: FamilyRow, after: FamilyRow) -> bool:
@@ -82,6 +128,7 @@ def decision_growth(before: Decision, after: Decision, source: SpeedSource | Non
         ("Top-1 % (paper)", before.top1, after.top1),
         (f"MACs at {SHARED_RESOLUTION} px", before.macs_shared, after.macs_shared),
     ]
+    points = {"Top-1 % (paper)"}
     if source is not None:
         b, a = before.speed, after.speed
         rows += [
@@ -96,4 +143,27 @@ def decision_growth(before: Decision, after: Decision, source: SpeedSource | Non
                 round(a.latency_ms, 2) if a else None,
             ),
         ]
-    return [FamilyGrowth(label, Growth(x, y)) for label, x, y in rows if x is not None or y is not None]
+    return [
+        FamilyGrowth(label, Growth(x, y), "points" if label in points else "")
+        for label, x, y in rows
+        if x is not None or y is not None
+    ]
+
+
+def growth_lead(shares: Sequence[Share], after: str) -> str:
+    """'block6 carries 6.61 M of B4's 14.1 M extra parameters (47.0 %) and 976 M of its 4.01 G extra MACs
+    (24.3 %).': the stage that carries most of the change in parameters."""
+    from effnet_inspect.render.numbers import share, si
+
+    ranked = [s for s in shares if s.params_share is not None]
+    if not ranked:
+        return ""
+    top = max(ranked, key=lambda s: s.params_share or 0)
+    params, macs = sum(s.params for s in shares), sum(s.macs for s in shares)
+    more = "extra" if params > 0 else "fewer"
+    text = f"{top.stage} carries {si(top.params)} of {after}'s {si(params)} {more} parameters"
+    text += f" ({share(top.params, params)})"
+    if top.macs_share is not None:
+        text += f" and {si(top.macs)} of its {si(macs)} {more} MACs"
+        text += f" ({share(top.macs, macs)})"
+    return text + "."

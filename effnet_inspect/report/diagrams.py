@@ -79,13 +79,13 @@ def wide_stage_svg(a: Analysis) -> str | None:
     return _svg([a], DiagramLevel.STAGE, rankdir="LR")
 
 
-def side_by_side_svg(analyses: Sequence[Analysis]) -> str | None:
-    """The stage-level figure of several models, one column each; None without Graphviz."""
+def side_by_side_svg(analyses: Sequence[Analysis], rankdir: str = "TB") -> str | None:
+    """The stage-level figure of several models, one column each (one row each under LR); None without Graphviz."""
     if not _available():
         return None
     from effnet_inspect.drawing import DiagramLevel
 
-    return _svg(analyses, DiagramLevel.STAGE, side_by_side=True)
+    return _svg(analyses, DiagramLevel.STAGE, side_by_side=True, rankdir=rankdir)
 
 
 def module_colours() -> list[tuple[str, str, str]]:

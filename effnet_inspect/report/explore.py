@@ -158,15 +158,25 @@ def side_by_side_explorer(
     src: str = "",
     linked: bool = True,
     id: str = "side-by-side-figure",
+    wide: str = "",
 ) -> Explorer:
-    """Several models at stage level, one column each; with linked, a stage opens on its variant's page."""
+    """Several models at stage level, one column each; with linked, a stage opens on its variant's page; `wide`,
+    the same drawn left to right, is what a wide screen shows first (the whole network at once)."""
     cards: dict[str, Card] = {}
     links: dict[str, str] = {}
     for column, v in enumerate(variants):
         cards.update(stage_level(v.analysis, v.stages, column, v.short))
         if linked:
             links.update({keys.stage_cell(column, r.stage): f"{v.page}#stage-{r.stage}" for r in v.stages})
-    view = View("stage", LEVEL_LABELS["stage"], alt, caption, interactive(svg, cards, links), src)
+    view = View(
+        "stage",
+        LEVEL_LABELS["stage"],
+        alt,
+        caption,
+        interactive(svg, cards, links),
+        src,
+        interactive(wide, cards, links) if wide else "",
+    )
     how = "Click a stage to open it on its variant's page. " if linked else ""
     routes = {"": _route("stage", None, [(", ".join(v.short for v in variants), "")])}
     return Explorer(id, alt, how + HOW, (view,), _json({"stage": cards}, routes))

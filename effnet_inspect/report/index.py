@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from effnet_inspect import __version__
 from effnet_inspect.arch.published import PAPER_TABLE2, SOURCE, SOURCE_URL
 from effnet_inspect.render.tables import Level
-from effnet_inspect.report.article import article_facts, channels_table, layer_count_table
+from effnet_inspect.report.article import channels_table, family_article, layer_count_table
 from effnet_inspect.report.data import Nav, VariantData, Writer
 from effnet_inspect.report.decision import SHARED_RESOLUTION, Decision, SpeedSource, decision_table
 from effnet_inspect.report.diagrams import module_colours
@@ -160,7 +160,7 @@ def write_index(
             paper=paper_comparison(variants),
             paper_source=SOURCE,
             paper_url=SOURCE_URL,
-            facts={v.short: article_facts(v) for v in variants},
+            article=family_article(variants),
             layer_table=layer_count_table(variants),
             channels_table=channels_table(variants),
             module_table=module_counts_table(variants, "Module types per variant (summed over all sub-blocks)"),

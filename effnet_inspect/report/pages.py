@@ -52,7 +52,15 @@ def render_compare(
     a: VariantData, b: VariantData, nav: Nav | None, decided: tuple[Decision, Decision], source: SpeedSource | None
 ) -> str:
     """The compare page; without nav it is standalone (no links to other pages of a report)."""
-    from effnet_inspect.report.compare import decision_growth, family_growth, scaled, stage_growth
+    from effnet_inspect.render.palette import stage_colors
+    from effnet_inspect.report.compare import (
+        decision_growth,
+        family_growth,
+        growth_lead,
+        growth_shares,
+        scaled,
+        stage_growth,
+    )
     from effnet_inspect.report.diagrams import side_by_side_svg
     from effnet_inspect.report.explore import side_by_side_explorer
 
@@ -62,12 +70,16 @@ def render_compare(
             [a, b],
             diagram,
             f"Stage-level diagrams of {a.title} and {b.title} side by side",
-            "The same stage on the same row: the growth factors in the labels are relative to the left column.",
+            "The same stage on the same row (on a wide screen, the same column): the growth factors in the labels "
+            "are relative to the first model.",
             linked=nav is not None,
+            wide=side_by_side_svg([a.analysis, b.analysis], rankdir="LR") or "",
         )
         if diagram
         else None
     )
+    growth = stage_growth(a.stages, b.stages)
+    shares = growth_shares(growth)
     return render(
         "compare.html",
         page_title=f"{a.title} vs {b.title}",
@@ -77,7 +89,10 @@ def render_compare(
         a=a,
         b=b,
         standalone=nav is None,
-        growth=stage_growth(a.stages, b.stages),
+        growth=growth,
+        shares=shares,
+        lead=growth_lead(shares, b.short),
+        colours=stage_colors([s.stage for s in shares]),
         family=family_growth(a.family, b.family) + decision_growth(*decided, source),
         scaled=scaled(a.family, b.family),
         explorer=explorer,
@@ -181,7 +196,7 @@ def _write_variant_page(
     writer: Writer, nav: Nav, v: VariantData, pairs: Sequence[tuple[VariantData, VariantData]]
 ) -> None:
     from effnet_inspect.render.summary import summary
-    from effnet_inspect.report.article import article_facts
+    from effnet_inspect.report.article import variant_article
     from effnet_inspect.report.cards import SUB_BLOCK_MEANING, SUB_BLOCK_NAMES
     from effnet_inspect.report.diagrams import DIAGRAMS_AVAILABLE
     from effnet_inspect.report.explore import variant_explorer
@@ -224,7 +239,7 @@ def _write_variant_page(
             module_legend=module_colours(),
             explorer=variant_explorer(writer, v),
             diagrams_available=DIAGRAMS_AVAILABLE,
-            facts=article_facts(v),
+            article=variant_article(v),
             sub_block_names=SUB_BLOCK_NAMES,
             sub_block_meaning=SUB_BLOCK_MEANING,
             rounding=rounding_section(v),

@@ -123,7 +123,7 @@ def deck_footer(analyses: Sequence[Analysis]) -> str:
 def compose_all(analyses: Sequence[Analysis]) -> list[tuple[str, str]]:
     """(name, page SVG) of every slide; a variant too big for a slide is refused here, before any export."""
     from effnet_inspect.slides.deck import plan
-    from effnet_inspect.slides.frame import IllegibleSlide, compose
+    from effnet_inspect.slides.frame import MIN_TEXT, IllegibleSlide, compose
 
     steps = list(plan(analyses))
     footer = deck_footer(analyses)
@@ -136,7 +136,7 @@ def compose_all(analyses: Sequence[Analysis]) -> list[tuple[str, str]]:
             if not custom:
                 raise  # B0-B7 always fit: a layout to fix
             raise InputError(
-                f"{', '.join(custom)} is too big for a slide: {exc} (slides keep text at 18 px or more); draw it "
-                f"with 'effnet-inspect diagram --size poster' instead, or use a smaller variant"
+                f"{', '.join(custom)} is too big for a slide: {exc} (slides keep text at {MIN_TEXT * 4 / 3:g} px or "
+                f"more); draw it with 'effnet-inspect diagram --size poster' instead, or use a smaller variant"
             ) from exc
     return pages

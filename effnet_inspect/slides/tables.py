@@ -25,8 +25,9 @@ def _cell(text: str, align: str, bold: bool, color: str | None, size: int) -> st
     fill = f' bgcolor="{color}"' if color else ""
     if not text:  # Graphviz refuses an empty <font> element
         return f"<td{fill}> </td>"
-    shown = f"<b>{html_escape(text)}</b>" if bold else html_escape(text)
-    return f'<td align="{align}" valign="bottom"{fill}><font point-size="{size}">{shown}</font></td>'
+    lines = "<br/>".join(html_escape(line) for line in text.split("\n"))  # a cell may hold several lines
+    shown = f"<b>{lines}</b>" if bold else lines
+    return f'<td align="{align}" balign="{align}" valign="top"{fill}><font point-size="{size}">{shown}</font></td>'
 
 
 def table_svg(table: Table, name: str = "table") -> str:
