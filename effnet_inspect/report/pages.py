@@ -30,7 +30,7 @@ from effnet_inspect.files import ensure_dir, write_atomic
 from effnet_inspect.ports.verdict import Inspection
 from effnet_inspect.render.tables import Level
 from effnet_inspect.report.data import Nav, VariantData, Writer, variant_data, write_tables
-from effnet_inspect.report.decision import Decision, SpeedSource, decisions
+from effnet_inspect.report.decision import Decision, SpeedSource, decisions, speed_notes
 from effnet_inspect.report.diagrams import module_colours
 from effnet_inspect.report.html import Download, records_table, render
 from effnet_inspect.report.sections import module_counts_table, rounding_section
@@ -79,6 +79,8 @@ def render_compare(
         standalone=nav is None,
         growth=stage_growth(a.stages, b.stages),
         family=family_growth(a.family, b.family) + decision_growth(*decided, source),
+        speed_notes=speed_notes(decided, source) if source and (decided[0].speed or decided[1].speed) else [],
+        source_older=bool(source and source.run.older),
         explorer=explorer,
     )
 
@@ -204,7 +206,7 @@ def _write_variant_page(writer: Writer, nav: Nav, v: VariantData, pairs) -> None
                 f"Stages of {v.title}",
                 drop=("variant",),
                 id="stage-table",
-                row_id=lambda r: f"stage-{r['stage']}",
+                row_id=lambda r: f"row-stage-{r['stage']}",
                 page=True,
             ),
             subblock_table=records_table(
@@ -213,7 +215,7 @@ def _write_variant_page(writer: Writer, nav: Nav, v: VariantData, pairs) -> None
                 f"Sub-blocks of {v.title}",
                 drop=("variant", "stage"),
                 id="subblock-table",
-                row_id=lambda r: f"sub-block-{r['sub_block']}",
+                row_id=lambda r: f"row-sub-block-{r['sub_block']}",
                 page=True,
             ),
             module_table=module_counts_table([v], f"Module types in {v.title}"),
