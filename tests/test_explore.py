@@ -347,13 +347,20 @@ def test_keyboard_walks_the_layer_level_one_tab_stop_and_arrow_keys(b0):
         seen.add(page.evaluate("() => document.activeElement.closest('[data-key]')?.dataset.key"))
     assert len(seen) >= 5 and tab_stops(page, "#explore") == 1  # the stop moved with the focus
     card = page.locator("#explore .card")
-    assert (
-        card.is_visible()
-        and page.evaluate("() => document.activeElement.closest('[data-key]').dataset.key") in card.inner_text()
-    )
+    focused_key = page.evaluate("() => document.activeElement.closest('[data-key]').dataset.key")
+    assert card.is_visible() and card.locator("strong").inner_text() == focused_key.removeprefix("cluster_")
     focused = page.locator("#explore :focus").bounding_box()
     frame = page.locator('#explore .view[data-level="layer"] .viewport').bounding_box()
     assert frame["y"] <= focused["y"] + focused["height"] / 2 <= frame["y"] + frame["height"]  # panned into sight
+    on = page.evaluate("() => document.activeElement.closest('[data-key]').getAttribute('class')")
+    assert "cluster" in on  # the arrow keys go among frames (stages, sub-blocks) ...
+    page.keyboard.press("Enter")  # ... Enter goes into one, and the arrow keys then go among its layers
+    layer = page.evaluate("() => document.activeElement.closest('[data-key]')")
+    inner = page.evaluate("() => document.activeElement.closest('[data-key]').getAttribute('class')")
+    assert layer is not None and "node" in inner
+    page.keyboard.press("ArrowRight")
+    assert "node" in page.evaluate("() => document.activeElement.closest('[data-key]').getAttribute('class')")
+    assert tab_stops(page, "#explore") == 1
     page.keyboard.press("Tab")  # one stop: the next Tab leaves the figure
     assert not page.evaluate("() => !!document.activeElement.closest('#explore .view')")
 

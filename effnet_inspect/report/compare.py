@@ -73,7 +73,8 @@ def family_growth(before: FamilyRow, after: FamilyRow) -> list[FamilyGrowth]:
 
 
 def decision_growth(before: Decision, after: Decision, source: SpeedSource | None) -> list[FamilyGrowth]:
-    """The decision view's figures for the same pair: accuracy, MACs at the shared resolution, measured speed."""
+    """The decision view's figures for the same pair: accuracy, MACs at the shared resolution, measured speed (no
+    growth factor between figures measured differently or bound by overheads)."""
     rows: list[tuple[str, float | None, float | None]] = [
         ("Top-1 % (paper)", before.top1, after.top1),
         (f"MACs at {SHARED_RESOLUTION} px", before.macs_shared, after.macs_shared),
@@ -84,13 +85,14 @@ def decision_growth(before: Decision, after: Decision, source: SpeedSource | Non
         return growth
     speeds = [s for s in (b, a) if s is not None]
     batches = list(dict.fromkeys(s.batch for s in speeds))
+    bound = any(s.throughput_launch_bound for s in speeds)  # a ratio of the host's overheads, not of the work
     growth.append(
         FamilyGrowth(
-            f"Images/s at batch {' vs '.join(map(str, batches))}",
+            f"Images/s at batch {' vs '.join(map(str, batches))}" + (f" ({source.bound})" if bound else ""),
             Growth(
                 _rounded(b.throughput if b else None, 0),
                 _rounded(a.throughput if a else None, 0),
-                comparable=len(batches) == 1,
+                comparable=len(batches) == 1 and not bound,
             ),
         )
     )

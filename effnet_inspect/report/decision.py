@@ -264,7 +264,8 @@ def speed_notes(rows: Sequence[Decision], source: SpeedSource) -> list[tuple[str
                 f"{source.bound.capitalize()} images/s",
                 f"at batch {source.batch} the eager passes of {and_list(bound)} are {source.bound}: each took less "
                 f"than {LAUNCH_TIME:g} times as long as its quickest pass at batch {smallest}, so their time is mostly "
-                f"{source.overhead}, not the device's work. Larger batches are on the benchmark page.",
+                f"{source.overhead}, not the device's work, and they are not charted. Larger batches are on the "
+                "benchmark page.",
             )
         )
     graphs = [(d.v.short, d.speed) for d in fast if d.speed and d.speed.graph]

@@ -20,8 +20,9 @@ from effnet_inspect.report.svg import interactive
 LEVEL_LABELS = {"stage": "Stages", "module": "Modules", "layer": "Layers"}
 UNSEARCHED = {"Inputs"}  # card rows the search leaves out: a layer's inputs are other layers' names
 HOW = (
-    "Drag (or use the arrow keys) to move, scroll, pinch or press + and \u2212 to zoom, 0 or Fit to see it all; "
-    "hover or tap a box for its figures."
+    "The wheel and a swipe scroll the page; Ctrl (\u2318) + wheel, a pinch, + and \u2212 or the buttons zoom; "
+    "drag it (two fingers on a phone) to move it; 0 or Fit shows it all. Hover or tap a box for its card; from "
+    "the keyboard, the arrow keys go from box to box and Enter opens one."
 )
 
 

@@ -85,17 +85,19 @@ def decision_figures(
 
     rated = [d for d in rows if d.top1 is not None]
     figures, macs = [], None
-    fast = [d for d in rated if d.speed is not None]
+    fast = [d for d in rated if d.speed is not None and not d.speed.throughput_launch_bound]  # see speed_notes
     if source is not None and len(fast) > 1:
         points = [(d.v.short, d.speed.throughput, d.top1) for d in fast if d.speed and d.top1]
+        bound = [d.v.short for d in rated if d.speed and d.speed.throughput_launch_bound]
+        left_out = f"; left out as {source.bound}: {', '.join(bound)}" if bound else ""
         figures.append(
             chart(
                 writer,
                 "accuracy-vs-throughput",
                 "The paper's top-1 accuracy against measured throughput per variant",
                 f"Accuracy against throughput on {source.run.when} ({source.label}, images per second at batch "
-                f"{source.batch}, log scale; see the notes under the table). Each bigger variant sits up and to the "
-                "left: it buys accuracy with throughput.",
+                f"{source.batch}, log scale; see the notes under the table{left_out}). Each bigger variant sits up "
+                "and to the left: it buys accuracy with throughput.",
                 lambda narrow: accuracy_chart(
                     points,
                     f"images/s at batch {source.batch} on {source.device}, log scale",

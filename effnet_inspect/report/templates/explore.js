@@ -11,7 +11,7 @@
    its card), Escape closes the card. Moving and zooming transform one element, once per frame. */
 (function () {
   "use strict";
-  var MIN = 0.05, MAX = 6, STEP = 1.25, IDLE = 160;
+  var MIN = 0.05, MAX = 6, STEP = 1.25, IDLE = 400;
   var MOD = /Mac|iPhone|iPad/.test(navigator.platform || "") ? "\u2318" : "Ctrl";
   var each = function (list, f) { Array.prototype.forEach.call(list, f); };
   document.documentElement.classList.add("js");
@@ -342,9 +342,21 @@
       if (t === el) el.setAttribute("role", "button");
     }
     function focusBox(v, el) { if (el) { rove(v, el); target(el).focus({preventScroll: true}); } }
+    function isFrame(el) { return el.classList.contains("cluster"); }
+    function kin(v, el) {  /* the boxes the arrow keys move among: nodes, or the frames around them (clusters) */
+      return boxes(v).filter(function (o) { return isFrame(o) === isFrame(el); });
+    }
+    function inside(v, el) {  /* Enter on a frame that opens nothing: its first box */
+      var b = box(v, el);
+      return kin(v, el).length === boxes(v).length ? null : boxes(v).filter(function (o) {
+        var c = box(v, o);
+        return o !== el && !isFrame(o) && c.x >= b.x && c.y >= b.y && c.x + c.w <= b.x + b.w &&
+          c.y + c.h <= b.y + b.h;
+      })[0] || null;
+    }
     function nearest(v, from, dx, dy) {  /* the closest box whose centre lies that way, else the next in order */
       var a = box(v, from), ax = a.x + a.w / 2, ay = a.y + a.h / 2, best = null, score = Infinity;
-      boxes(v).forEach(function (el) {
+      kin(v, from).forEach(function (el) {
         if (el === from) return;
         var b = box(v, el), x = b.x + b.w / 2 - ax, y = b.y + b.h / 2 - ay;
         var along = x * dx + y * dy, across = Math.abs(x * dy - y * dx);
@@ -352,7 +364,7 @@
         var s = along + 2 * across;
         if (s < score) { score = s; best = el; }
       });
-      var all = boxes(v), i = all.indexOf(from) + (dx + dy > 0 ? 1 : -1);
+      var all = kin(v, from), i = all.indexOf(from) + (dx + dy > 0 ? 1 : -1);
       return best || all[Math.max(0, Math.min(all.length - 1, i))];
     }
 
@@ -458,8 +470,15 @@
         var way = {ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1]}[e.key];
         if (way && on) focusBox(v, nearest(v, on, way[0], way[1]));
         else if (way) pan(v, -60 * way[0], -60 * way[1]);
-        else if ((e.key === "Home" || e.key === "End") && on) focusBox(v, boxes(v)[e.key === "Home" ? 0 : boxes(v).length - 1]);
-        else if ((e.key === "Enter" || e.key === " ") && on) { if (!open(on)) showCard(on, "tap"); }
+        else if ((e.key === "Home" || e.key === "End") && on) {
+          var same = kin(v, on);
+          focusBox(v, same[e.key === "Home" ? 0 : same.length - 1]);
+        } else if ((e.key === "Enter" || e.key === " ") && on) {
+          if (!open(on)) {  /* a frame that opens nothing: into its first box; a box: its card stays */
+            var first = inside(v, on);
+            if (first) focusBox(v, first); else showCard(on, "tap");
+          }
+        }
         else if (e.key === "+" || e.key === "=") zoomCentre(v, STEP);
         else if (e.key === "-") zoomCentre(v, 1 / STEP);
         else if (e.key === "0") fit(v);
