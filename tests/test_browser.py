@@ -162,7 +162,9 @@ def test_pages_read_without_javascript(browser_report, chromium):
         sizes = page.evaluate("""() => Array.from(document.querySelectorAll('#explore svg'))
             .filter(s => s.getClientRects().length).map(s => s.getBoundingClientRect().width)""")
         assert len(sizes) == 3 and min(sizes) > 300  # drawn at their natural size, in scrolling boxes
-        assert page.locator('#explore .canvas:not([hidden]) a[href="#stage-block2"]').count() == 1  # to the table row
+        assert page.locator('#explore .canvas:not([hidden]) a[href="#stage-block2"]').count() == 1
+        target = page.locator("#stage-block2")  # the link lands on block2 in the module-level drawing
+        assert target.get_attribute("data-key") == "cluster_block2" and target.is_visible()
     finally:
         o.close()
 

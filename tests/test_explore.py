@@ -328,7 +328,7 @@ def placeholder_fits(field) -> bool:
 def tab_stops(page, figure: str) -> int:
     """How many elements of the drawing on show the Tab key stops at."""
     return page.evaluate(
-        f"() => [...document.querySelectorAll('{figure} .view:not([hidden]) .canvas:not([hidden]) *')]"
+        f"() => [...document.querySelectorAll('{figure} .view:not([hidden]):not(.offstage) .canvas:not([hidden]) *')]"
         ".filter(e => e.tabIndex >= 0).length"
     )
 

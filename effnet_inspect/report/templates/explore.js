@@ -146,9 +146,32 @@
     }
     function find(v, key) { boxes(v); return v.byKey[key] || null; }
 
+    /* A level not on show is out of the page (display: none) until the browser is idle after loading; then it is
+       laid out once, unseen, and kept so (offstage: content-visibility), so that opening it later only paints it. */
+    function stage(v, on) {
+      v.el.hidden = !on && !v.ready;
+      v.el.classList.toggle("offstage", !on && !!v.ready);
+    }
+    function prepare() {
+      var v = Object.keys(views).map(function (l) { return views[l]; }).filter(function (o) {
+        return o !== current && !o.ready;
+      })[0];
+      if (!v) return;
+      v.ready = true;
+      v.el.hidden = false;
+      v.el.classList.add("preparing");  /* laid out, unseen ... */
+      pick(v);
+      if (!v.fitted) frame(v);
+      v.el.classList.remove("preparing");
+      stage(v, false);  /* ... then its rendering kept while it is away (content-visibility: hidden) */
+      later(prepare);
+    }
+    var later = window.requestIdleCallback || function (f) { setTimeout(f, 300); };
+    window.addEventListener("load", function () { later(prepare); });
+
     function show(level) {
       if (!views[level]) return;
-      Object.keys(views).forEach(function (l) { views[l].el.hidden = l !== level; });
+      Object.keys(views).forEach(function (l) { stage(views[l], l === level); });
       current = views[level];
       pick(current);
       each(fig.querySelectorAll("[data-show]"), function (b) {
