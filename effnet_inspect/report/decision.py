@@ -237,9 +237,10 @@ def latency_method(s: Speed, source: SpeedSource) -> str:
     return "CUDA graph" if s.graph else f"eager, {source.bound}" if s.latency_launch_bound else "eager"
 
 
-def speed_notes(rows: Sequence[Decision], source: SpeedSource) -> list[tuple[str, str]]:
+def speed_notes(rows: Sequence[Decision], source: SpeedSource, charted: bool = True) -> list[tuple[str, str]]:
     """What a reader must know beside the speeds, as (heading, sentences): where they come from, whether the run
-    predates this code, and which figures the host's kernel launches bound (all computed from the run's records)."""
+    predates this code, and which figures the host's kernel launches bound (all computed from the run's records);
+    charted: the page charts the speeds that are not bound (index.decision_figures)."""
     run = source.run
     notes = [
         (
@@ -264,8 +265,8 @@ def speed_notes(rows: Sequence[Decision], source: SpeedSource) -> list[tuple[str
                 f"{source.bound.capitalize()} images/s",
                 f"at batch {source.batch} the eager passes of {and_list(bound)} are {source.bound}: each took less "
                 f"than {LAUNCH_TIME:g} times as long as its quickest pass at batch {smallest}, so their time is mostly "
-                f"{source.overhead}, not the device's work, and they are not charted. Larger batches are on the "
-                "benchmark page.",
+                f"{source.overhead}, not the device's work{', and they are not charted' if charted else ''}. Larger "
+                "batches are on the benchmark page.",
             )
         )
     graphs = [(d.v.short, d.speed) for d in fast if d.speed and d.speed.graph]

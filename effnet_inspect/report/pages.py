@@ -79,7 +79,9 @@ def render_compare(
         standalone=nav is None,
         growth=stage_growth(a.stages, b.stages),
         family=family_growth(a.family, b.family) + decision_growth(*decided, source),
-        speed_notes=speed_notes(decided, source) if source and (decided[0].speed or decided[1].speed) else [],
+        speed_notes=speed_notes(decided, source, charted=False)
+        if source and (decided[0].speed or decided[1].speed)
+        else [],
         source_older=bool(source and source.run.older),
         explorer=explorer,
     )
