@@ -4,9 +4,10 @@ Made for the H200 run of 2026-11-29 (main at commit fcebea1, benchmarks/gpu_matr
 reports/bench/nvidia-h200.json until a GPU session measures it again:
 
     python benchmarks/convert_v1_results.py V1-RESULTS.json reports/bench/nvidia-h200.json \
-        --commit fcebea1 --spec-sheet h200 --measured "on 2026-11-29 by benchmarks/gpu_matrix.py --budget-s 354"
+        --commit fcebea1 --date 2026-11-29 --spec-sheet h200 --measured "by benchmarks/gpu_matrix.py --budget-s 354"
 
-What changes: `variant` becomes `model`, and `source` names the build and the commit; the stage splits keep their
+What changes: `variant` becomes `model`, and `source` names the build and the commit; the environment records
+the day and the commit (version 1 files did not); the stage splits keep their
 times and are marked as version 1's method (StageMethod.EAGER_EVENTS: CUDA events between eagerly launched
 stages, which time the host's launches whenever the GPU waits for them; see `stage_note`); each stage gets the
 FLOPs, bytes and intensity counted from the traced graph (the architecture has not changed since); the roofline
@@ -24,17 +25,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 from effnet_inspect.arch.specs import parse_variant  # noqa: E402
 from effnet_inspect.bench.models import model_facts, ours  # noqa: E402
-from effnet_inspect.bench.results import (
+from effnet_inspect.bench.results import (  # noqa: E402
     VERSION,
+    BenchRun,
     Ceilings,
     Precision,
     StageMethod,
-    StageTiming,  # noqa: E402
+    StageTiming,
     as_data,
-    parse_results,
     save_results,
 )
 from effnet_inspect.bench.roofline import stage_times  # noqa: E402
+from effnet_inspect.bench.schema import build, check_ranges  # noqa: E402
 
 # NVIDIA's spec-sheet figures (dense tensor-core peaks; HBM3e bandwidth).
 SPEC_SHEETS = {
@@ -80,17 +82,25 @@ def convert_result(old: dict, commit: str, ceilings: Ceilings) -> dict:
     return new
 
 
-def convert(data: dict, commit: str, measured: str, ceilings: Ceilings, source: str) -> dict:
+def convert(data: dict, commit: str, date: str, measured: str, ceilings: Ceilings, source: str) -> dict:
     if data.get("version") != 1:
         raise ValueError(f"{source}: version {data.get('version')!r}, expected 1")
     results = [convert_result(r, commit, ceilings) for r in data["results"]]
     note = (
-        f"Measured {measured} with main at commit {commit}: the build before the fused forward, and the stage "
-        f"split by {OLD_METHOD}. Converted from version 1 by benchmarks/convert_v1_results.py, not re-run: "
+        f"Measured on {date} {measured} with main at commit {commit}: the build before the fused forward, and the "
+        f"stage split by {OLD_METHOD}. Converted from version 1 by benchmarks/convert_v1_results.py, not re-run: "
         f"the times are that run's; the per-stage FLOPs, bytes and intensity are counted from the traced "
         f"graph; the roofline's ceilings are the spec sheet's."
     )
-    return {**data, "version": VERSION, "results": results, "note": note, "ceilings": as_data(ceilings)}
+    environment = {**data["environment"], "date": date, "commit": commit}
+    return {
+        **data,
+        "version": VERSION,
+        "environment": environment,
+        "results": results,
+        "note": note,
+        "ceilings": as_data(ceilings),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,15 +108,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("source", type=Path)
     parser.add_argument("target", type=Path)
     parser.add_argument("--commit", required=True, help="the commit the run was measured with")
-    parser.add_argument("--measured", required=True, help="when and how, for the file's note")
+    parser.add_argument("--date", required=True, help="the day the run was measured, ISO 8601 (2026-11-29)")
+    parser.add_argument("--measured", required=True, help="how, for the file's note")
     parser.add_argument(
         "--spec-sheet", choices=sorted(SPEC_SHEETS), required=True, help="the device, for the roofline's ceilings"
     )
     args = parser.parse_args(argv)
     data = convert(
-        json.loads(args.source.read_text()), args.commit, args.measured, SPEC_SHEETS[args.spec_sheet], str(args.source)
+        json.loads(args.source.read_text()),
+        args.commit,
+        args.date,
+        args.measured,
+        SPEC_SHEETS[args.spec_sheet],
+        str(args.source),
     )
-    run = parse_results(data, str(args.source))  # the same checks as any results file
+    run = build(BenchRun, data, "")  # the same checks as any results file
+    check_ranges(run, "")
     save_results(run, args.target)
     print(f"wrote {args.target}: {len(run.results)} results")
     return 0

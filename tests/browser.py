@@ -35,12 +35,25 @@ class Opened:
     """A page loaded from disk, with everything the browser complained about or tried to fetch."""
 
     def __init__(
-        self, browser, path: Path, width: int = 1280, height: int = 900, javascript: bool = True, fragment: str = ""
+        self,
+        browser,
+        path: Path,
+        width: int = 1280,
+        height: int = 900,
+        javascript: bool = True,
+        fragment: str = "",
+        touch: bool = False,
     ):
+        """touch: a phone's touch screen (touch events, taps, no hover) instead of a mouse."""
         self.path = path
         self.errors: list[str] = []
         self.requests: list[str] = []
-        self.context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=javascript)
+        self.context = browser.new_context(
+            viewport={"width": width, "height": height},
+            java_script_enabled=javascript,
+            has_touch=touch,
+            is_mobile=touch,
+        )
         self.page = self.context.new_page()
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))

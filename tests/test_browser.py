@@ -1,7 +1,9 @@
 """Open every page of a generated report in headless Chromium from file:// and check that it works: no console
 errors, no network, every image and drawing shown with a size, every internal link and anchor resolves, the tables
-hold the expected rows, nothing is wider than a phone, the page reads without JavaScript, and print gives no
-near-empty pages. The explorer's interaction is tested in test_explore.py.
+hold the expected rows, nothing is wider than a phone and sticky first columns leave room for the values, charts
+have phone versions, the index shows a figure on its first screen and never leaves one card alone in a row, every
+speed says where it comes from, every text reads at 4.5:1 against what is rendered behind it, the page reads without
+JavaScript, and print gives no near-empty pages. The explorer's interaction is tested in test_explore.py.
 """
 
 from __future__ import annotations
@@ -160,7 +162,9 @@ def test_pages_read_without_javascript(browser_report, chromium):
         sizes = page.evaluate("""() => Array.from(document.querySelectorAll('#explore svg'))
             .filter(s => s.getClientRects().length).map(s => s.getBoundingClientRect().width)""")
         assert len(sizes) == 3 and min(sizes) > 300  # drawn at their natural size, in scrolling boxes
-        assert page.locator('#explore .canvas:not([hidden]) a[href="#stage-block2"]').count() == 1  # to the table row
+        assert page.locator('#explore .canvas:not([hidden]) a[href="#stage-block2"]').count() == 1
+        target = page.locator("#stage-block2")  # the link lands on block2 in the module-level drawing
+        assert target.get_attribute("data-key") == "cluster_block2" and target.is_visible()
     finally:
         o.close()
 
@@ -213,5 +217,163 @@ def test_the_checks_catch_a_broken_page(tmp_path, chromium):
     try:
         assert any("missing.svg" in e for e in o.errors) and any("undefinedFunction" in e for e in o.errors)
         assert o.page.evaluate("() => document.images[0].naturalWidth") == 0
+    finally:
+        o.close()
+
+
+# ------------------------------------------------------------------------------------------- speeds (1)
+def test_every_speed_has_its_provenance_right_under_it(h200_report, chromium):
+    """The decision table and the compare page's speeds: the run's day, commit, device, precision and method in the
+    note under the table, and that the run predates this code."""
+    for name, table in (("index.html", "decision-table"), ("compare-b0-b1.html", "family-growth")):
+        o = Opened(chromium, h200_report / name)
+        try:
+            block = o.page.locator(f"#{table}").locator("xpath=../..")
+            note = block.locator("xpath=following-sibling::*[1]")
+            assert "provenance" in (note.get_attribute("class") or "") and note.is_visible(), name
+            under, above = note.bounding_box(), block.bounding_box()
+            assert 0 <= under["y"] - (above["y"] + above["height"]) < 40, name
+            text = note.inner_text()
+            for must in ("NVIDIA H200", "2026-11-29", "commit fcebea1", "bf16 + channels-last, eager", "CUDA events"):
+                assert must in text, (name, must)
+            assert "Older than this page's code" in text and "before the fused forward" in text
+        finally:
+            o.close()
+
+
+# ------------------------------------------------------------------------------------------- phones (2, 8)
+STICKY = """() => [...document.querySelectorAll('.table-wrap')].filter(w => w.getClientRects().length).map(w => {
+    w.scrollLeft = w.scrollWidth;
+    const box = w.getBoundingClientRect();
+    const sticky = Math.max(...[...w.querySelectorAll('tr > :first-child')].map(c => c.getBoundingClientRect().width));
+    const covered = [...w.querySelectorAll('tr > :last-child')].some(c => {
+        const r = c.getBoundingClientRect();
+        return r.right > box.right + 1 || (w.scrollWidth > w.clientWidth + 1 && r.left < box.left + sticky - 1);
+    });
+    return {table: w.querySelector('table').id || w.getAttribute('aria-label'), share: sticky / box.width, covered};
+}).filter(t => t.share > 0.4 || t.covered)"""
+
+
+def test_sticky_first_columns_leave_the_values_in_view_on_a_phone(h200_report, browser_report, chromium):
+    """At 390 px a table's sticky first column takes at most 40 % of its box, and scrolled fully right the last
+    column shows beside it."""
+    for path in (h200_report / "compare-b0-b1.html", h200_report / "index.html", browser_report / "bench.html"):
+        o = Opened(chromium, path, width=390, height=844)
+        try:
+            assert o.page.evaluate(STICKY) == [], path.name
+        finally:
+            o.close()
+
+
+def test_bench_charts_have_phone_versions_and_the_notes_are_not_cut(h200_report, chromium):
+    phone = Opened(chromium, h200_report / "bench.html", width=390, height=844)
+    wide = Opened(chromium, h200_report / "bench.html", width=1400, height=900)
+    try:
+        shown = phone.page.evaluate("() => [...document.querySelectorAll('figure.chart img')].map(i => i.currentSrc)")
+        assert shown and all(src.endswith("-narrow.svg") for src in shown)
+        box = wide.page.locator('[id^="bench-results-"]').locator("xpath=..")
+        assert box.evaluate("w => w.scrollWidth <= w.clientWidth + 1")  # the Note column wraps inside the page
+        note = wide.page.locator('[id^="bench-results-"] tbody td.wrap', has_text="time budget").first
+        assert note.evaluate("c => c.scrollWidth <= c.clientWidth + 1")
+    finally:
+        phone.close()
+        wide.close()
+
+
+# ------------------------------------------------------------------------------------------- the index (9)
+@pytest.mark.parametrize("width,height", [(1400, 900), (390, 844)])
+def test_the_index_shows_a_figure_on_its_first_screen(browser_report, chromium, width, height):
+    o = Opened(chromium, browser_report / "index.html", width=width, height=height)
+    try:
+        box = o.page.locator("#first-figure img").bounding_box()
+        assert box["height"] > 200 and box["y"] + box["height"] <= height
+    finally:
+        o.close()
+
+
+CARD_ROWS = """() => {
+    const cards = [...document.querySelectorAll('ul.cards li')], list = document.querySelector('ul.cards');
+    const rows = {};
+    cards.forEach(c => { const r = c.getBoundingClientRect(); (rows[Math.round(r.top)] ||= []).push(r.width); });
+    const tops = Object.keys(rows).sort((a, b) => a - b);
+    return {rows: tops.map(k => rows[k]), width: list.getBoundingClientRect().width}; }"""
+
+
+def test_variant_cards_never_leave_one_alone_in_a_row(chromium):
+    """Cards laid out by the index's grid rules for 2 to 9 variants at phone to desktop widths: every row but a
+    single one holds two cards or more, or its one card spans the row; no card narrower than 150 px."""
+    from importlib.resources import files
+
+    from effnet_inspect.report.index import card_grid_css
+
+    style = files("effnet_inspect.report").joinpath("templates/style.css").read_text(encoding="utf-8")
+    page = chromium.new_page()
+    try:
+        for n in range(2, 10):
+            cards = "".join(
+                f"<li><a><strong>EfficientNet-B{i}</strong><span>816 layers, 55 sub-blocks</span></a></li>"
+                for i in range(n)
+            )
+            page.set_content(f"<style>{style}\n{card_grid_css(n)}</style><main><ul class='cards'>{cards}</ul></main>")
+            for width in (320, 390, 560, 768, 1024, 1280, 1400):
+                page.set_viewport_size({"width": width, "height": 900})
+                layout = page.evaluate(CARD_ROWS)
+                rows, full = layout["rows"], layout["width"]
+                alone = len(rows) > 1 and len(rows[-1]) == 1 and rows[-1][0] < full - 1
+                assert not alone, (n, width, rows)
+                assert all(w >= 150 for row in rows for w in row) or len(rows) == n, (n, width, rows)
+    finally:
+        page.close()
+
+
+# ------------------------------------------------------------------------------------------ contrast (10)
+CONTRAST = (Path(__file__).parent / "contrast.js").read_text()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_text_reads_at_4_5_to_1_against_what_is_behind_it(pages, name):
+    """Contrast from the rendered colours: each text node's colour against the backgrounds painted behind it (the
+    page's boxes, or in a drawing the filled shapes under the text)."""
+    assert pages[name].page.evaluate(CONTRAST) == []
+
+
+def test_every_drawing_level_reads_at_4_5_to_1(browser_report, h200_report, chromium):
+    """Without JavaScript every level of B0 is drawn at once (stage, module, layer); the H200 index adds the
+    speed notes."""
+    for path, javascript in ((browser_report / "b0.html", False), (h200_report / "index.html", True)):
+        o = Opened(chromium, path, javascript=javascript)
+        try:
+            assert o.page.evaluate(CONTRAST) == [], path.name
+        finally:
+            o.close()
+
+
+def test_the_contrast_check_sees_low_contrast(chromium):
+    page = chromium.new_page()
+    try:
+        page.set_content(
+            '<p style="color:#9aa5b1">faint footer</p><svg width="200" height="50"><polygon fill="#77aadd" '
+            'points="0,0 200,0 200,50 0,50"/><text x="10" y="30" fill="#666666">240 layers</text></svg>'
+            '<p style="color:#222">fine</p>'
+        )
+        fails = page.evaluate(CONTRAST)
+        assert len(fails) == 2 and fails[0].startswith("2.5") and "240 layers" in fails[1]
+    finally:
+        page.close()
+
+
+# ---------------------------------------------------------------------------------------------- print (10)
+def test_a_variant_page_prints_no_heading_without_text_under_it(browser_report, chromium):
+    o = Opened(chromium, browser_report / "b0.html")
+    try:
+        o.page.emulate_media(media="print")
+        bare = o.page.evaluate("""() => [...document.querySelectorAll('main h2, main h3')].filter(h => {
+            if (!h.getClientRects().length) return false;
+            let e = h.nextElementSibling;
+            while (e && !e.getClientRects().length) e = e.nextElementSibling;
+            return !e || /^H[1-3]$/.test(e.tagName); }).map(h => h.textContent)""")
+        assert bare == []
+        shares = page_fullness(o.page.pdf(format="Letter", print_background=True))
+        assert len(shares) > 1 and min(shares[:-1]) >= 0.4, [round(s, 2) for s in shares]
     finally:
         o.close()

@@ -26,31 +26,55 @@ CPU_EXAMPLE = Path(__file__).parent / "data" / "bench_cpu_example.json"
 
 
 # ---------------------------------------------------------------------------------------- decision view
-def test_decision_view_takes_one_eager_configuration_for_every_variant():
+def _eager(run, name: str, precision: Precision, channels_last: bool, graphs: bool = False) -> dict[int, object]:
+    """batch -> that variant's result in one configuration (the oracle: read straight from the records)."""
+    return {
+        r.measured_batch_size: r
+        for r in run.results
+        if r.status is Status.OK
+        and r.model == name
+        and not r.compiled
+        and r.cuda_graphs is graphs
+        and r.precision is precision
+        and r.channels_last is channels_last
+    }
+
+
+def test_decision_view_compares_every_variant_at_one_common_batch():
+    """Images/s at the largest batch every variant was measured at; latency from a CUDA graph where one exists."""
     run = load_results(H200)
     variants = variant_data([cached_analysis(n) for n in OFFICIAL_NAMES])
     rows, source = decisions(variants, [run])
     assert source is not None and (source.precision, source.channels_last) == (Precision.BF16, True)
+    measured = {n: _eager(run, n, Precision.BF16, True) for n in OFFICIAL_NAMES}
+    common = max(set.intersection(*(set(m) for m in measured.values())))
+    assert source.batch == common == 16 and source.common  # the old run had no time for larger B5-B7 batches
     for d in rows:
-        same = [
-            r
-            for r in run.results
-            if r.status is Status.OK
-            and r.model == d.v.name
-            and not r.compiled
-            and not r.cuda_graphs
-            and r.precision is Precision.BF16
-            and r.channels_last
-        ]
-        biggest = max(same, key=lambda r: r.measured_batch_size)
-        smallest = min(same, key=lambda r: r.measured_batch_size)
-        assert d.speed is not None and d.speed.throughput == biggest.throughput
-        assert d.speed.latency_ms == smallest.latency.p50_ms and d.speed.latency_batch == 1
+        eager, graph = measured[d.v.name], _eager(run, d.v.name, Precision.BF16, True, graphs=True)
+        assert d.speed is not None and d.speed.batch == common
+        assert d.speed.throughput == eager[common].throughput
+        assert d.speed.latency_batch == 1 and d.speed.graph is (1 in graph)
+        assert d.speed.latency_ms == (graph[1] if 1 in graph else eager[1]).latency.p50_ms
+        # launch-bound: 16 images took less than twice as long as the quickest pass of 1, in every variant of this run
+        assert eager[16].latency.p50_ms < 2 * eager[1].latency.min_ms
+        assert d.speed.throughput_launch_bound and d.speed.latency_launch_bound is not d.speed.graph
         assert d.top1 == PAPER_TABLE2[d.v.name].top1
+    assert [d.v.name for d in rows if d.speed and d.speed.graph] == ["b0"]  # the only CUDA-graph run at batch 1
     macs = {d.v.name: (d.v.family.macs, d.macs_shared) for d in rows}
     assert macs["b0"][0] == macs["b0"][1]  # B0's own input is the shared 224
     assert all(shared < own for own, shared in list(macs.values())[1:])  # the same network on fewer pixels
     assert sorted(m[1] for m in macs.values()) == [m[1] for m in macs.values()]  # width and depth alone still grow
+
+
+def test_the_largest_batch_is_not_launch_bound():
+    """The mark is the run's: B0 at 256 took more than twice as long as its quickest pass at batch 1, at 16 less."""
+    from effnet_inspect.report.decision import launch_bound
+
+    run = load_results(H200)
+    eager = _eager(run, "b0", Precision.BF16, True)
+    same = list(eager.values())
+    assert eager[256].latency.p50_ms >= 2 * eager[1].latency.min_ms > eager[16].latency.p50_ms
+    assert not launch_bound(eager[256], same) and launch_bound(eager[16], same) and launch_bound(eager[1], same)
 
 
 def test_decision_view_prefers_the_configuration_covering_most_variants_then_bf16():
@@ -58,16 +82,43 @@ def test_decision_view_prefers_the_configuration_covering_most_variants_then_bf1
     rows, source = decisions(variants, [load_results(CPU_EXAMPLE)])
     assert source is not None and source.precision is Precision.BF16 and not source.channels_last
     assert [d.speed.batch for d in rows] == [4, 4] and all(d.top1 is None for d in rows)
+    assert source.bound == "overhead-bound"  # a CPU launches no kernels
     assert decisions(variant_data([cached_analysis("b0")]), [load_results(CPU_EXAMPLE)])[1] is None  # not measured
+
+
+@pytest.mark.slow
+def test_speeds_carry_their_provenance_on_the_index_and_compare_pages(h200_report):
+    """Next to every table and chart that quotes a speed: device, day, commit, precision, method, and that this
+    converted run predates the code that wrote the page (the run's own note)."""
+    run = load_results(H200)
+    env = run.environment
+    must = [env.device_name, env.date, f"commit {env.commit}", "bf16 + channels-last, eager", "CUDA events"]
+    for page, table in (("index.html", "decision-table"), ("compare-b0-b1.html", "family-growth")):
+        html = (h200_report / page).read_text()
+        after = html[html.index(f'id="{table}"') :]
+        note = re.search(r'<div class="provenance older" role="note".*?</div>', after, re.S)
+        assert note and after.index(note.group(0)) < after.index("</table>") + 400, page  # right under the table
+        text = note.group(0)
+        assert all(m in text for m in must), page
+        assert "Older than this page&#39;s code" in text and "before the fused forward" in text
+    index = (h200_report / "index.html").read_text()
+    caption = re.search(r"Accuracy against throughput on (.*?)</figcaption>", index, re.S).group(1)
+    assert all(m in caption for m in (env.device_name, env.date, env.commit, "batch 256"))  # B0 and B1: 256
 
 
 @pytest.mark.slow
 def test_index_and_compare_pages_show_the_speeds(h200_report):
     index = (h200_report / "index.html").read_text()
-    assert 'id="decision-table"' in index and "17,754" in index and "11,470" in index  # B0, B1 images/s
+    assert 'id="decision-table"' in index and "17,754" in index and "11,470" in index  # B0, B1 images/s at 256
+    assert "Images/s at batch 256" in index and "CUDA graph" in index and "eager, launch-bound" in index
     assert "charts/accuracy-vs-throughput.svg" in index and "charts/accuracy-vs-macs.svg" in index
     compare = (h200_report / "compare-b0-b1.html").read_text()
-    assert "Images/s (NVIDIA H200" in compare and "MACs at 224 px" in compare and "Top-1 % (paper)" in compare
+    assert "Images/s at batch 256" in compare and "MACs at 224 px" in compare and "Top-1 % (paper)" in compare
+    # B0's latency is a CUDA graph's, B1's eager: no growth factor between the two
+    row = re.search(
+        r"<tr><th scope=\"row\">Latency ms \(p50, batch 1; CUDA graph vs eager, launch-bound\)</th>(.*?)</tr>", compare
+    )
+    assert row and re.findall(r'<td class="num">([^<]*)</td>', row.group(1))[2] == ""
 
 
 @pytest.mark.slow
@@ -142,9 +193,11 @@ def test_every_card_link_and_route_names_a_box_of_the_drawing(h200_report):
     for level, cards in data["cards"].items():
         assert set(cards) == drawn[level], level  # a card for every keyed box, a box for every card
     assert len(data["cards"]["layer"]) == 342 + 9 + 23  # B1: every layer, stage frame and sub-block frame
-    ids = set(re.findall(r'<tr id="([^"]+)"', page))
+    ids = re.findall(r'<g class="\w+" id="([^"]+)" data-key="([^"]+)"', figure)
     links = set(re.findall(r'<a href="#([^"]+)">', figure))
-    assert links and links <= set(data["routes"]) and set(data["routes"]) - {""} <= ids
+    assert links and links <= set(data["routes"]) and set(data["routes"]) - {""} == {i for i, _ in ids}
+    for name, key in ids:  # a route's id is on the box it opens, and nowhere else on the page
+        assert data["routes"][name]["focus"] == key and page.count(f'id="{name}"') == 1
     for name, route in data["routes"].items():
         assert route["focus"] is None or route["focus"] in drawn[route["level"]], name
     assert "<title>" not in re.search(r'data-level="layer">(.*?)</svg>', figure, re.S).group(1)

@@ -14,10 +14,12 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
 
+from effnet_inspect import __version__
 from effnet_inspect.bench.results import BenchEnvironment, BenchSettings, Ceilings, Device, Precision, Timer, rounded
 from effnet_inspect.errors import InputError
 
@@ -129,6 +131,29 @@ def nvidia_smi(index: int) -> dict[str, str]:
     return {k: v for k, v in zip(NVIDIA_SMI_FIELDS, values) if v and "N/A" not in v and "[" not in v}
 
 
+def code_commit() -> str | None:
+    """The commit of the code being measured ("c0b8234", "c0b8234-dirty"), or None outside a git checkout."""
+    exe = shutil.which("git")
+    if exe is None:
+        return None
+    try:
+        out = subprocess.run(
+            [exe, "-C", str(Path(__file__).parent), "describe", "--always", "--dirty", "--abbrev=7"],
+            capture_output=True,
+            text=True,
+            timeout=15,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def today() -> str:
+    """The day a run starts, UTC, ISO 8601 (BenchEnvironment.date)."""
+    return datetime.now(timezone.utc).date().isoformat()
+
+
 def environment(device: torch.device) -> BenchEnvironment:
     cpu = _cpu_model()
     if device.type != "cuda":
@@ -145,6 +170,9 @@ def environment(device: torch.device) -> BenchEnvironment:
             python=platform.python_version(),
             cpu=cpu,
             threads=torch.get_num_threads(),
+            date=today(),
+            commit=code_commit(),
+            effnet_inspect=__version__,
         )
     index = device.index if device.index is not None else torch.cuda.current_device()
     props = torch.cuda.get_device_properties(index)
@@ -166,6 +194,9 @@ def environment(device: torch.device) -> BenchEnvironment:
         cpu=cpu,
         threads=torch.get_num_threads(),
         clocks=smi,
+        date=today(),
+        commit=code_commit(),
+        effnet_inspect=__version__,
     )
 
 

@@ -89,6 +89,11 @@ class BenchEnvironment:
     cpu: str
     threads: int  # torch.get_num_threads()
     clocks: dict[str, str] = field(default_factory=dict)  # nvidia-smi at the start; {} if unreadable
+    # When and with which code it ran (None in files written before they were recorded): the report shows them
+    # beside every speed it quotes.
+    date: str | None = None  # the day the run started, UTC, ISO 8601: "2026-11-29"
+    commit: str | None = None  # `git describe --always --dirty` of the measured code, when it ran from a checkout
+    effnet_inspect: str | None = None  # the package version that measured
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,11 @@ from effnet_inspect.render.palette import MODULE_COLORS, STEM_COLOR, TOP_COLOR
 # DejaVu Sans is what the set-up installs (so PNG text widths are known); browsers fall back to a sans font.
 FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"
 TEXT = "#222222"
-MUTED = "#666666"
+MUTED = "#333333"  # secondary text, also on the palette's darkest fills: contrast >= 4.5:1
 EDGE = "#555555"
 SKIP_EDGE = "#c0392b"
 SE_EDGE = "#8e4585"  # the squeeze-and-excitation branch: Module 3's reddish purple, dark enough for a line
-ACCENT = "#1f4e9e"  # growth factors relative to the first column
+ACCENT = "#0d2b5e"  # growth factors relative to the first column (>= 4.5:1 on every fill)
 
 # The frame around a stage (block) in the layer and module levels.
 STAGE_FRAME = dict(labeljust="l", style="rounded,filled", fillcolor="#f7f7f7", color="#bbbbbb", fontsize="12")

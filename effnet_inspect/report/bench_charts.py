@@ -36,8 +36,9 @@ def series_names(results: Sequence[BenchResult]) -> list[str]:
     return sorted({series_label(r) for r in results}, key=natural)
 
 
-def _grid(count: int) -> tuple[int, int]:
-    cols = min(4, count)
+def _grid(count: int, narrow: bool = False) -> tuple[int, int]:
+    """Panels in rows of four, or one above the other for a phone."""
+    cols = 1 if narrow else min(4, count)
     return cols, math.ceil(count / cols)
 
 
@@ -46,7 +47,8 @@ def _batch(r: BenchResult) -> int:
 
 
 def _panels(results: Sequence[BenchResult]) -> dict[str, dict[str, list[BenchResult]]]:
-    """config -> series -> results sorted by measured batch size (ok results only, run order kept)."""
+    """config -> series -> results sorted by measured batch size (ok results only, run order kept); a
+    configuration measured at one batch size only has no line to draw and is left to the tables."""
     panels: dict[str, dict[str, list[BenchResult]]] = {}
     for r in results:
         if r.throughput is None or r.latency is None:
@@ -57,7 +59,16 @@ def _panels(results: Sequence[BenchResult]) -> dict[str, dict[str, list[BenchRes
         for points in series.values():
             points.sort(key=_batch)
         panels[config] = dict(sorted(series.items(), key=lambda kv: order[kv[0]]))
-    return panels
+    return {c: series for c, series in panels.items() if c not in single_batch_configs(results)}
+
+
+def single_batch_configs(results: Sequence[BenchResult]) -> list[str]:
+    """Configurations whose measurements all share one batch size (a panel of single points)."""
+    batches: dict[str, set[int]] = {}
+    for r in results:
+        if r.throughput is not None and r.latency is not None:
+            batches.setdefault(config_label(r), set()).add(_batch(r))
+    return [c for c, b in batches.items() if len(b) < 2]
 
 
 def _series_colours(results: Sequence[BenchResult]) -> dict[str, str]:
@@ -65,18 +76,19 @@ def _series_colours(results: Sequence[BenchResult]) -> dict[str, str]:
     return dict(zip(names, variant_colours(len(names))))
 
 
-def throughput_chart(results: Sequence[BenchResult]) -> str | None:
+def throughput_chart(results: Sequence[BenchResult], narrow: bool = False) -> str | None:
     """Images per second against batch size, per implementation, one panel per configuration."""
-    return _per_config(results, "throughput (images/s)", lambda r: r.throughput, band=None)
+    return _per_config(results, "throughput (images/s)", lambda r: r.throughput, None, narrow)
 
 
-def latency_chart(results: Sequence[BenchResult]) -> str | None:
+def latency_chart(results: Sequence[BenchResult], narrow: bool = False) -> str | None:
     """Median latency of one batch against batch size; the shaded band reaches the 99th percentile."""
     return _per_config(
         results,
         "latency per batch (ms): p50, band to p99",
         lambda r: r.latency.p50_ms if r.latency else None,
-        band=lambda r: r.latency.p99_ms if r.latency else None,
+        lambda r: r.latency.p99_ms if r.latency else None,
+        narrow,
     )
 
 
@@ -93,6 +105,7 @@ def _per_config(
     ylabel: str,
     value: Callable[[BenchResult], float | None],  # None only for results that were not measured (never plotted)
     band: Callable[[BenchResult], float | None] | None,
+    narrow: bool,
 ) -> str | None:
     from matplotlib.ticker import FuncFormatter
 
@@ -100,9 +113,10 @@ def _per_config(
     if not panels:
         return None
     colours = _series_colours(results)
-    cols, rows = _grid(len(panels))
+    cols, rows = _grid(len(panels), narrow)
     with chart_style():
-        fig, axes = new_figure(3.3 * cols + 1.8, 2.9 * rows, ncols=cols, nrows=rows)
+        size = (4.2, 2.7 * rows + 1.2) if narrow else (3.3 * cols + 1.8, 2.9 * rows)
+        fig, axes = new_figure(*size, ncols=cols, nrows=rows)
         flat = [ax for row in axes for ax in row]
         for ax, (config, series) in zip(flat, panels.items()):
             for name, points in series.items():
@@ -140,18 +154,19 @@ def _per_config(
             for h, label in zip(*ax.get_legend_handles_labels()):
                 handles.setdefault(label, h)
         names = sorted(handles, key=natural)
-        fig.legend([handles[n] for n in names], names, loc="outside right center", title="model @ pixels")
+        where = dict(loc="outside lower center", ncols=2) if narrow else dict(loc="outside right center")
+        fig.legend([handles[n] for n in names], names, title="model @ pixels", **where)
         return svg_text(fig)
 
 
-def stage_share_chart(picked: Sequence[BenchResult]) -> str | None:
+def stage_share_chart(picked: Sequence[BenchResult], narrow: bool = False) -> str | None:
     """Per implementation: each stage's share of the measured time beside its share of the MACs."""
     picked = [r for r in picked if r.stages is not None]
     if not picked:
         return None
-    cols, rows = _grid(len(picked))
+    cols, rows = _grid(len(picked), narrow)
     with chart_style():
-        fig, axes = new_figure(3.4 * cols, 3.2 * rows, ncols=cols, nrows=rows)
+        fig, axes = new_figure(4.2 if narrow else 3.4 * cols, 3.2 * rows, ncols=cols, nrows=rows)
         flat = [ax for row in axes for ax in row]
         for ax, r in zip(flat, picked):
             stages = [s.stage for s in r.split().stages]
@@ -183,7 +198,7 @@ def stage_share_chart(picked: Sequence[BenchResult]) -> str | None:
         return svg_text(fig)
 
 
-def roofline_chart(picked: Sequence[BenchResult], ceilings: Ceilings | None) -> str | None:
+def roofline_chart(picked: Sequence[BenchResult], ceilings: Ceilings | None, narrow: bool = False) -> str | None:
     """The classic roofline: achieved TFLOP/s against FLOP per byte, one point per stage (colour) and
     implementation (marker), under the memory roof (copy bandwidth x intensity) and the compute roof (matmul)."""
     from matplotlib.lines import Line2D
@@ -204,7 +219,7 @@ def roofline_chart(picked: Sequence[BenchResult], ceilings: Ceilings | None) -> 
     tflops = ceilings.matmul_tflops.get(picked[0].precision.value) if ceilings and ceilings.copy_gb_s > 0 else None
     roofs = []
     with chart_style():
-        fig, axes = new_figure(9.6, 5.0)
+        fig, axes = new_figure(*((4.4, 6.6) if narrow else (9.6, 5.0)))
         ax = axes[0][0]
         low, high = min(xs) / 2, max(xs) * 2
         if tflops and ceilings is not None:
@@ -270,6 +285,7 @@ def roofline_chart(picked: Sequence[BenchResult], ceilings: Ceilings | None) -> 
             )
             for i, r in enumerate(picked)
         ]
-        fig.legend(handles=handles, loc="outside right center", fontsize=8)
-        ax.set_title(f"Roofline per stage, {config_label(picked[0])}")
+        where = dict(loc="outside lower center", ncols=2) if narrow else dict(loc="outside right center")
+        fig.legend(handles=handles, fontsize=8 if not narrow else 7, **where)
+        ax.set_title(f"Roofline per stage, {config_label(picked[0])}", fontsize=11 if not narrow else 9)
         return svg_text(fig)

@@ -6,7 +6,7 @@ the MACs and the roofline. Reads BenchRun records (effnet_inspect.bench.results)
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from effnet_inspect.bench.results import BenchResult, BenchRun, StageMethod, Status
@@ -19,11 +19,13 @@ from effnet_inspect.report.bench_charts import (
     roofline_chart,
     series_label,
     series_names,
+    single_batch_configs,
     stage_share_chart,
     throughput_chart,
 )
 from effnet_inspect.report.data import Writer
 from effnet_inspect.report.html import Figure, HtmlTable, Row, table
+from effnet_inspect.report.provenance import provenance
 
 METHODS = {
     StageMethod.WALL_CLOCK: "wall clock at each stage's first module, against plain passes in between",
@@ -40,7 +42,10 @@ def _batch(r: BenchResult) -> int:
 
 def environment_table(run: BenchRun, slug: str) -> HtmlTable:
     env, settings, ceilings = run.environment, run.settings, run.ceilings
+    made = provenance(run)
     rows = [
+        ("Measured on", made.date),
+        ("Code measured", made.code),
         ("Device", f"{env.device_name} ({env.device_type})"),
         ("Device memory", f"{env.gpu_memory_bytes / 2**30:.0f} GiB" if env.gpu_memory_bytes else ""),
         ("Compute capability", env.compute_capability),
@@ -132,6 +137,7 @@ def results_table(results: Sequence[BenchResult], slug: str) -> HtmlTable:
         rows,
         numeric,
         id=f"bench-results-{slug}",
+        wrap=(False, True, *([False] * 10), True),  # the configuration and the note wrap at their spaces
     )
 
 
@@ -215,57 +221,63 @@ def slugs(runs: Sequence[BenchRun]) -> list[str]:
     return out
 
 
+def _chart(writer: Writer, name: str, alt: str, caption: str, draw: Callable[[bool], str | None]) -> Figure | None:
+    """A chart for wide screens and paper and a narrow one (panels stacked) for phones; None: nothing to draw."""
+    wide = draw(False)
+    if wide is None:
+        return None
+    narrow = draw(True) or ""
+    return Figure(
+        alt, caption, writer.write(f"charts/{name}.svg", wide), writer.write(f"charts/{name}-narrow.svg", narrow)
+    )
+
+
 def run_section(run: BenchRun, slug: str, writer: Writer) -> RunSection:
-    results = run.results
-    figures = []
-    chart = throughput_chart(results)
-    if chart:
-        figures.append(
-            Figure(
-                "Throughput against batch size for each implementation, one panel per configuration",
-                "Images per second against batch size (both log scales). Each panel is one "
-                "configuration; each line one implementation at its resolution.",
-                src=writer.write(f"charts/bench-{slug}-throughput.svg", chart),
-            )
-        )
-    chart = latency_chart(results)
-    if chart:
-        figures.append(
-            Figure(
-                "Latency against batch size for each implementation, one panel per configuration",
-                "Latency of one forward pass of the whole batch: the line is the median (p50), the "
-                "band reaches the 99th percentile.",
-                src=writer.write(f"charts/bench-{slug}-latency.svg", chart),
-            )
-        )
-    picks = stage_picks(results)
-    chart = stage_share_chart(picks)
-    if chart:
-        figures.append(
-            Figure(
-                "Per-stage share of time beside share of MACs for each implementation",
-                "Where the time goes (red) against where the multiply-accumulates are (grey), in "
-                "one configuration, each implementation at its largest batch. Stages whose time "
-                "share exceeds their MAC share move much memory for little arithmetic (see the "
-                "roofline).",
-                src=writer.write(f"charts/bench-{slug}-stages.svg", chart),
-            )
-        )
-    chart = roofline_chart(picks, run.ceilings)
-    if chart:
-        source = f"Ceilings: {run.ceilings.source}." if run.ceilings else "No ceilings: no roofs to draw."
-        figures.append(
-            Figure(
-                "Roofline: achieved TFLOP/s against arithmetic intensity, one point per stage",
-                "Each point is a stage: its FLOPs (2 x MACs) over its measured time, against its "
-                "FLOPs per byte moved (weights once, every layer's inputs read and output written, "
-                "at the benchmark's dtype, as an unfused execution moves them). Left of the dashed "
-                "ridge the memory roof is the lower one: those stages cannot go faster than the "
-                "copy bandwidth allows, whatever their MACs. Points above the memory roof reuse "
-                f"data from caches (small batches fit in them). {source}",
-                src=writer.write(f"charts/bench-{slug}-roofline.svg", chart),
-            )
-        )
+    results, picks = run.results, stage_picks(run.results)
+    alone = single_batch_configs(results)
+    left = f" Measured at one batch size only, so not drawn (see the tables): {'; '.join(alone)}." if alone else ""
+    roofs = f"Ceilings: {run.ceilings.source}." if run.ceilings else "No ceilings: no roofs to draw."
+    charts = [
+        _chart(
+            writer,
+            f"bench-{slug}-throughput",
+            "Throughput against batch size for each implementation, one panel per configuration",
+            "Images per second against batch size (both log scales). Each panel is one "
+            f"configuration; each line one implementation at its resolution.{left}",
+            lambda narrow: throughput_chart(results, narrow),
+        ),
+        _chart(
+            writer,
+            f"bench-{slug}-latency",
+            "Latency against batch size for each implementation, one panel per configuration",
+            "Latency of one forward pass of the whole batch: the line is the median (p50), the "
+            f"band reaches the 99th percentile.{left}",
+            lambda narrow: latency_chart(results, narrow),
+        ),
+        _chart(
+            writer,
+            f"bench-{slug}-stages",
+            "Per-stage share of time beside share of MACs for each implementation",
+            "Where the time goes (red) against where the multiply-accumulates are (grey), in "
+            "one configuration, each implementation at its largest batch. Stages whose time "
+            "share exceeds their MAC share move much memory for little arithmetic (see the "
+            "roofline).",
+            lambda narrow: stage_share_chart(picks, narrow),
+        ),
+        _chart(
+            writer,
+            f"bench-{slug}-roofline",
+            "Roofline: achieved TFLOP/s against arithmetic intensity, one point per stage",
+            "Each point is a stage: its FLOPs (2 x MACs) over its measured time, against its "
+            "FLOPs per byte moved (weights once, every layer's inputs read and output written, "
+            "at the benchmark's dtype, as an unfused execution moves them). Left of the dashed "
+            "ridge the memory roof is the lower one: those stages cannot go faster than the "
+            "copy bandwidth allows, whatever their MACs. Points above the memory roof reuse "
+            f"data from caches (small batches fit in them). {roofs}",
+            lambda narrow: roofline_chart(picks, run.ceilings, narrow),
+        ),
+    ]
+    figures = [f for f in charts if f is not None]
     methods = dict.fromkeys(r.split().method for r in results if r.stages is not None)
     return RunSection(
         slug,

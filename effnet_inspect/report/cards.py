@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from effnet_inspect.analysis.group import StageGroup, SubBlockGroup
 from effnet_inspect.analysis.measure import Analysis, totals
 from effnet_inspect.analysis.rows import StageRow, SubBlockRow
-from effnet_inspect.arch.kinds import ModuleType
+from effnet_inspect.analysis.trace import Layer
+from effnet_inspect.arch.kinds import LayerKind, ModuleType
 from effnet_inspect.drawing import keys
 from effnet_inspect.render.numbers import arrow, keras_shape, ratio_text, share, si, square, thousands
 
@@ -77,28 +78,79 @@ def stage_card(row: StageRow, whole: WholeModel, model: str = "") -> Card:
     return Card("Stage", f"{model} {row.stage}".strip(), tuple(rows))
 
 
-def sub_block_card(row: SubBlockRow, whole: WholeModel, copies: Sequence[str] = ()) -> Card:
+def sub_block_card(
+    row: SubBlockRow, whole: WholeModel, copies: Sequence[str] = (), drops: Sequence[float] = ()
+) -> Card:
     labels = " \u00b7 ".join(ModuleType(m).label for m in row.modules)
     title = row.sub_block if len(copies) < 2 else f"{copies[0]} \u2013 {copies[-1]} (\u00d7{len(copies)}, each)"
-    rows = (
+    rows = [
         ("Type", f"{SUB_BLOCK_NAMES[row.kind]}: {SUB_BLOCK_MEANING[row.kind]}"),
         ("Modules", labels),
+        ("Kernel, stride", f"{row.kernel_size}\u00d7{row.kernel_size}, stride {row.stride}"),
+        ("Expansion", f"\u00d7{ratio_text(row.expand_ratio)}"),
         ("Channels", arrow(row.in_channels, row.out_channels)),
         ("Resolution", arrow(square(row.in_resolution), square(row.out_resolution))),
-        ("Parameters", thousands(row.params)),
-        ("MACs", _macs(row.macs)),
-        whole.shares(row.params, row.macs),
-    )
-    return Card("Sub-block", title, rows)
+        ("Skip", "yes: the input is added back" if row.has_skip else "no"),
+    ]
+    if drops:
+        rows.append(("Drop-connect rate", _rates(drops)))
+    rows += [("Parameters", thousands(row.params)), ("MACs", _macs(row.macs)), whole.shares(row.params, row.macs)]
+    return Card("Sub-block", title, tuple(rows))
 
 
-def layer_card(a: Analysis, name: str, whole: WholeModel, where: str) -> Card:
+def _rate(rate: float) -> str:
+    return f"{rate:.4g}"
+
+
+def _rates(rates: Sequence[float]) -> str:
+    """'0.025', or '0.025 to 0.0375 (one per copy)' for the copies a drawing shows as one."""
+    return _rate(rates[0]) if len(rates) == 1 else f"{_rate(rates[0])} to {_rate(rates[-1])} (one per copy)"
+
+
+def padding(layer: Layer) -> str | None:
+    """What a padding or convolution layer does at the borders, from its input and output shapes (the records keep
+    no padding argument): 'same: 1 px on each side', 'none (valid)', '+1 px (112 \u2192 113)'."""
+    if layer.in_shape is None or len(layer.in_shape) != 4 or len(layer.shape) != 4:
+        return None
+    size_in, size_out = layer.in_shape[2], layer.shape[2]
+    if layer.kind is LayerKind.PAD:
+        return f"+{size_out - size_in} px to height and width ({size_in} \u2192 {size_out})"
+    if not layer.kind.is_conv or not layer.kernel_size or not layer.stride:
+        return None
+    total = max(0, (size_out - 1) * layer.stride + layer.kernel_size[0] - size_in)
+    if total == 0:
+        return "none (valid)"
+    before = total // 2
+    sides = f"{before} px on each side" if before * 2 == total else f"{before} px before, {total - before} after"
+    return f"same: {sides}"
+
+
+def layer_rows(a: Analysis, layer: Layer, drop: float | None) -> list[tuple[str, str]]:
+    """Netron's panel: what the layer is set to (kernel, stride, padding, activation, rate) and what feeds it."""
+    rows = []
+    if layer.kind.is_conv and layer.kernel_size:
+        rows.append(("Kernel, stride", f"{layer.kernel_size[0]}\u00d7{layer.kernel_size[1]}, stride {layer.stride}"))
+    pad = padding(layer)
+    if pad:
+        rows.append(("Padding", pad))
+    if layer.activation:
+        rows.append(("Activation", layer.activation))
+    if layer.kind is LayerKind.DROPOUT and drop is not None:
+        rows.append(("Drop-connect rate" if layer.name != "top_dropout" else "Dropout rate", _rate(drop)))
+    inputs = list(a.graph.predecessors(layer.name))
+    if inputs:
+        rows.append(("Inputs", ", ".join(inputs)))
+    return rows
+
+
+def layer_card(a: Analysis, name: str, whole: WholeModel, where: str, drop: float | None = None) -> Card:
     from effnet_inspect.drawing.style import layer_type
 
     layer = a.graph.nodes[name]["layer"]
     rows = (
         ("Type", layer_type(layer)),
         ("Output", keras_shape(layer.shape)),
+        *layer_rows(a, layer, drop),
         ("Parameters", thousands(layer.params)),
         ("MACs", _macs(layer.macs)),
         whole.shares(layer.params, layer.macs),
@@ -107,23 +159,35 @@ def layer_card(a: Analysis, name: str, whole: WholeModel, where: str) -> Card:
     return Card("Layer", name, rows)
 
 
-def module_card(a: Analysis, block: SubBlockGroup, index: int, whole: WholeModel, copies: Sequence[str]) -> Card:
+def drop_rates(a: Analysis) -> dict[str, float]:
+    """Sub-block name -> its drop-connect rate, and the top's dropout, from the spec (None for a model we did not
+    build: its traced graph keeps no rates)."""
+    if a.spec is None:
+        return {}
+    rates = {b.name: b.drop_rate for b in a.spec.sub_blocks}
+    rates["top"] = a.spec.variant.dropout
+    return rates
+
+
+def module_card(
+    a: Analysis, block: SubBlockGroup, index: int, whole: WholeModel, copies: Sequence[str], drops: Sequence[float] = ()
+) -> Card:
     from effnet_inspect.drawing.style import MODULE_MEANING, layer_type
 
     module = block.modules[index]
     layers = a.layers(module.layers)
     t = totals(layers)
     where = copies[0] if len(copies) < 2 else f"{copies[0]} \u2013 {copies[-1]}, \u00d7{len(copies)}: figures per copy"
-    rows = (
+    rows = [
         ("What", MODULE_MEANING[module.type]),
         ("Layers", " \u00b7 ".join(layer_type(layer) for layer in layers)),
         ("Output", keras_shape(layers[-1].shape)),
-        ("Parameters", thousands(t.params)),
-        ("MACs", _macs(t.macs)),
-        whole.shares(t.params, t.macs),
-        ("In", where),
-    )
-    return Card("Module", f"{module.type.label} of {where.split(',')[0]}", rows)
+    ]
+    if drops and any(layer.kind is LayerKind.DROPOUT for layer in layers):
+        rows.append(("Drop-connect rate", _rates(drops)))
+    rows += [("Parameters", thousands(t.params)), ("MACs", _macs(t.macs)), whole.shares(t.params, t.macs)]
+    rows.append(("In", where))
+    return Card("Module", f"{module.type.label} of {where.split(',')[0]}", tuple(rows))
 
 
 # ------------------------------------------------------------------------------------------------ levels
@@ -140,6 +204,7 @@ def module_level(a: Analysis, stages: Sequence[StageRow], sub_blocks: Sequence[S
 
     whole = WholeModel(a)
     rows = {r.sub_block: r for r in sub_blocks}
+    rates = drop_rates(a)
     cards: dict[str, Card] = {}
     for stage, row in zip(a.grouping.stages, stages):
         if not stage.sub_blocks:  # stem and top are one box each
@@ -150,26 +215,30 @@ def module_level(a: Analysis, stages: Sequence[StageRow], sub_blocks: Sequence[S
             copies = [b.name for b in drawn.blocks]
             first = drawn.first
             # the row's frame and the label node beside it
+            drops = [rates[c] for c in copies if c in rates]
             cards[keys.frame(first.name)] = cards[keys.row_label(first.name)] = sub_block_card(
-                rows[first.name], whole, copies
+                rows[first.name], whole, copies, drops
             )
             for index, module in enumerate(first.modules):
-                cards[keys.module_box(first.name, module.type)] = module_card(a, first, index, whole, copies)
+                cards[keys.module_box(first.name, module.type)] = module_card(a, first, index, whole, copies, drops)
     return cards
 
 
 def layer_level(a: Analysis, stages: Sequence[StageRow], sub_blocks: Sequence[SubBlockRow]) -> dict[str, Card]:
     whole = WholeModel(a)
     rows = {r.sub_block: r for r in sub_blocks}
+    rates = drop_rates(a)
     cards = {keys.frame(r.stage): stage_card(r, whole) for r in stages}
     for stage in a.grouping.stages:
         for name in _loose_layers(stage):
-            cards[name] = layer_card(a, name, whole, stage.name)
+            cards[name] = layer_card(a, name, whole, stage.name, rates.get(stage.name))
         for block in stage.sub_blocks:
-            cards[keys.frame(block.name)] = sub_block_card(rows[block.name], whole)
+            drops = [rates[block.name]] if block.name in rates else []
+            cards[keys.frame(block.name)] = sub_block_card(rows[block.name], whole, drops=drops)
             for module in block.modules:
                 for name in module.layers:
-                    cards[name] = layer_card(a, name, whole, f"{module.type.label} of {block.name}")
+                    where = f"{module.type.label} of {block.name}"
+                    cards[name] = layer_card(a, name, whole, where, rates.get(block.name))
     return cards
 
 

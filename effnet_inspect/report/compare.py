@@ -11,17 +11,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from effnet_inspect.analysis.rows import FamilyRow, StageRow
-from effnet_inspect.report.decision import SHARED_RESOLUTION, Decision, SpeedSource
+from effnet_inspect.report.decision import SHARED_RESOLUTION, Decision, SpeedSource, latency_method
 
 
 @dataclass(frozen=True)
 class Growth:
     before: float | None
     after: float | None
+    comparable: bool = True  # False: two figures measured differently (a CUDA graph against an eager pass)
 
     @property
     def factor(self) -> float | None:
-        if not self.before or self.after is None:
+        if not self.before or self.after is None or not self.comparable:
             return None
         return self.after / self.before
 
@@ -123,31 +124,47 @@ def family_growth(before: FamilyRow, after: FamilyRow) -> list[FamilyGrowth]:
 
 
 def decision_growth(before: Decision, after: Decision, source: SpeedSource | None) -> list[FamilyGrowth]:
-    """The decision view's figures for the same pair: accuracy, MACs at the shared resolution, measured speed."""
+    """The decision view's figures for the same pair: accuracy, MACs at the shared resolution, measured speed (no
+    growth factor between figures measured differently or bound by overheads)."""
     rows: list[tuple[str, float | None, float | None]] = [
         ("Top-1 % (paper)", before.top1, after.top1),
         (f"MACs at {SHARED_RESOLUTION} px", before.macs_shared, after.macs_shared),
     ]
-    points = {"Top-1 % (paper)"}
-    if source is not None:
-        b, a = before.speed, after.speed
-        rows += [
-            (
-                f"Images/s ({source.device}, {source.label})",
-                round(b.throughput) if b else None,
-                round(a.throughput) if a else None,
-            ),
-            (
-                "Latency ms (p50, smallest batch)",
-                round(b.latency_ms, 2) if b else None,
-                round(a.latency_ms, 2) if a else None,
-            ),
-        ]
-    return [
+    points = {"Top-1 % (paper)"}  # a percentage: its change reads as a difference, not a factor
+    growth = [
         FamilyGrowth(label, Growth(x, y), "points" if label in points else "")
         for label, x, y in rows
         if x is not None or y is not None
     ]
+    b, a = before.speed, after.speed
+    if source is None or (a is None and b is None):
+        return growth
+    speeds = [s for s in (b, a) if s is not None]
+    batches = list(dict.fromkeys(s.batch for s in speeds))
+    bound = any(s.throughput_launch_bound for s in speeds)  # a ratio of the host's overheads, not of the work
+    growth.append(
+        FamilyGrowth(
+            f"Images/s at batch {' vs '.join(map(str, batches))}" + (f" ({source.bound})" if bound else ""),
+            Growth(
+                _rounded(b.throughput if b else None, 0),
+                _rounded(a.throughput if a else None, 0),
+                comparable=len(batches) == 1 and not bound,
+            ),
+        )
+    )
+    methods = list(dict.fromkeys(latency_method(s, source) for s in speeds))
+    batches = list(dict.fromkeys(s.latency_batch for s in speeds))
+    growth.append(
+        FamilyGrowth(
+            f"Latency ms (p50, batch {' vs '.join(map(str, batches))}; {' vs '.join(methods)})",
+            Growth(
+                _rounded(b.latency_ms if b else None, 2),
+                _rounded(a.latency_ms if a else None, 2),
+                comparable=len(methods) == len(batches) == 1,
+            ),
+        )
+    )
+    return growth
 
 
 def growth_lead(shares: Sequence[Share], after: str) -> str:
@@ -167,3 +184,7 @@ def growth_lead(shares: Sequence[Share], after: str) -> str:
         text += f" and {si(top.macs)} of its {si(macs)} {more} MACs"
         text += f" ({share(top.macs, macs)})"
     return text + "."
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)

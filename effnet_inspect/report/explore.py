@@ -1,9 +1,9 @@
 """The report's interactive figures (explorers): the drawings of one model at three levels, or several models side by
 side, with a card for every box and the routes of the semantic zoom. templates/explore.js brings them to life.
 
-Routes are URL fragments that are also element ids on the variant page (the stage and sub-block table rows), so a
-link works with or without JavaScript: "stage-block2" opens block2's modules (the stem and top, which have none,
-open their layers), "sub-block-block2a" opens block2a's layers.
+Routes are URL fragments that are also the ids of the boxes they open, so a link lands on the drawing with or
+without JavaScript: "stage-block2" opens block2's modules (the stem and top, which have none, open their layers),
+"sub-block-block2a" opens block2a's layers.
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ from effnet_inspect.report.data import VariantData, Writer
 from effnet_inspect.report.svg import interactive
 
 LEVEL_LABELS = {"stage": "Stages", "module": "Modules", "layer": "Layers"}
+UNSEARCHED = {"Inputs"}  # card rows the search leaves out: a layer's inputs are other layers' names
 HOW = (
-    "Drag (or use the arrow keys) to move, scroll, pinch or press + and \u2212 to zoom, 0 or Fit to see it all; "
-    "hover or tap a box for its figures."
+    "The wheel and a swipe scroll the page; Ctrl (\u2318) + wheel, a pinch, + and \u2212 or the buttons zoom; "
+    "drag it (two fingers on a phone) to move it; 0 or Fit shows it all. Hover or tap a box for its card; from "
+    "the keyboard, the arrow keys go from box to box and Enter opens one."
 )
 
 
@@ -45,9 +47,10 @@ class Explorer:
     data: str  # JSON for the page script: cards per level and routes
 
 
-def _json(cards: Mapping[str, Mapping[str, Card]], routes: Mapping[str, dict]) -> str:
+def _json(cards: Mapping[str, Mapping[str, Card]], routes: Mapping[str, dict], pages: Sequence[dict] = ()) -> str:
     """Cards as [part, title, [[label, value], ...]] with parts and labels numbered: B7's 900 cards repeat a dozen
-    labels, so the page carries each once (the script calls the parts "kinds")."""
+    labels, so the page carries each once (the script calls the parts "kinds"). pages: what the search finds on
+    other pages (page_names)."""
     everything = [c for by_key in cards.values() for c in by_key.values()]
     parts = sorted({c.part for c in everything})
     labels = sorted({label for c in everything for label, _ in c.rows})
@@ -56,6 +59,8 @@ def _json(cards: Mapping[str, Mapping[str, Card]], routes: Mapping[str, dict]) -
         "kinds": parts,
         "labels": labels,
         "routes": routes,
+        "pages": list(pages),
+        "unsearched": [label for label in labels if label in UNSEARCHED],
         "cards": {
             level: {
                 k: [part_of[c.part], c.title, [[label_of[label], value] for label, value in c.rows]]
@@ -66,6 +71,30 @@ def _json(cards: Mapping[str, Mapping[str, Card]], routes: Mapping[str, dict]) -
     }
     # "</" would end the <script> element the JSON sits in.
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+
+
+def page_names(variants: Sequence[VariantData]) -> list[dict]:
+    """For the search of a figure of several models: the layer names each variant page shows, by the route that
+    opens them ("sub-block-block6d": block6d's layers), so that a name not drawn here leads to the pages that have it.
+    Names are stored as their sub-block or stage prefix and a numbered suffix ("block6d" + "dwconv"): B0-B7 repeat
+    about forty suffixes over 3,800 names."""
+    groups: list[tuple[VariantData, str, tuple[str, ...]]] = []
+    for v in variants:
+        for stage in v.analysis.grouping.stages:
+            if stage.sub_blocks:
+                groups += [(v, f"sub-block-{b.name}", b.layers) for b in stage.sub_blocks]
+            else:
+                groups.append((v, f"stage-{stage.name}", stage.layers))
+    suffixes: dict[str, int] = {}
+    pages: dict[str, dict] = {}
+    for v, route, names in groups:
+        prefix = route.split("-")[-1]
+        shared = all(n.startswith(prefix + "_") for n in names)
+        ids = [suffixes.setdefault(n[len(prefix) + 1 :] if shared else n, len(suffixes)) for n in names]
+        page = pages.setdefault(v.page, {"page": v.page, "short": v.short, "routes": []})
+        page["routes"].append([route, prefix if shared else "", ids])
+    table = list(suffixes)
+    return [{"suffixes": table}, *pages.values()] if pages else []
 
 
 def _route(level: str, focus: str | None, crumbs: list[tuple[str, str]]) -> dict:
@@ -123,6 +152,11 @@ def variant_explorer(writer: Writer, v: VariantData) -> Explorer | None:
         "layer": layer_level(a, v.stages, v.sub_blocks),
     }
     links = variant_links(v)
+    routes = variant_routes(v)
+    ids: dict[str, dict[str, str]] = {}  # level -> box -> the route that lands on it (the link's target)
+    for name, route in routes.items():
+        if name and route["focus"]:
+            ids.setdefault(route["level"], {})[route["focus"]] = name
     # The layer level is too big for a slide (and half the report's weight): it lives in the page only, without
     # browser tooltips (its boxes already read name, type and shape).
     command = f" As a file: effnet-inspect diagram {shlex.quote(v.name)} --level layer." if a.spec else ""
@@ -132,7 +166,7 @@ def variant_explorer(writer: Writer, v: VariantData) -> Explorer | None:
             LEVEL_LABELS[level],
             alt,
             caption + (command if level == "layer" else ""),
-            interactive(svg, cards[level], links[level], titles=level != "layer"),
+            interactive(svg, cards[level], links[level], titles=level != "layer", ids=ids.get(level)),
             "" if level == "layer" else writer.write(f"{v.slug}/diagram-{level}.svg", svg),
         )
         for level, alt, caption, svg, _ in drawings
@@ -147,7 +181,7 @@ def variant_explorer(writer: Writer, v: VariantData) -> Explorer | None:
         f"{v.title} at three levels of detail. Click a stage to open its sub-blocks and modules, a sub-block "
         f"to open its layers; the path above the drawing leads back. {HOW}"
     )
-    return Explorer("explore", f"Explore {v.title}", caption, views, _json(cards, variant_routes(v)))
+    return Explorer("explore", f"Explore {v.title}", caption, views, _json(cards, routes))
 
 
 def side_by_side_explorer(
@@ -179,4 +213,5 @@ def side_by_side_explorer(
     )
     how = "Click a stage to open it on its variant's page. " if linked else ""
     routes = {"": _route("stage", None, [(", ".join(v.short for v in variants), "")])}
-    return Explorer(id, alt, how + HOW, (view,), _json({"stage": cards}, routes))
+    pages = page_names(variants) if linked else []
+    return Explorer(id, alt, how + HOW, (view,), _json({"stage": cards}, routes, pages))

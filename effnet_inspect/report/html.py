@@ -47,7 +47,7 @@ class Chips:
 class Row:
     cells: tuple[str | Chips, ...]
     css: str = ""  # class of the <tr>, e.g. "highlight"
-    id: str = ""  # a link target: the explorer's routes are row ids ("stage-block2")
+    id: str = ""  # a link target ("row-stage-block2"; the explorer's routes are the drawing's own ids)
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class HtmlTable:
     numeric: tuple[bool, ...]  # right-aligned columns
     titles: tuple[str, ...] = field(default=())  # optional tooltip per header
     id: str = ""
+    wrap: tuple[bool, ...] = field(default=())  # text columns whose cells may wrap (long notes)
 
     def __post_init__(self) -> None:
         if len(self.numeric) != len(self.headers) or any(len(r.cells) != len(self.headers) for r in self.rows):
@@ -73,12 +74,13 @@ def table(
     numeric: Sequence[bool],
     id: str = "",
     titles: Sequence[str] = (),
+    wrap: Sequence[bool] = (),
 ) -> HtmlTable:
     built = tuple(
         r if isinstance(r, Row) else Row(tuple("" if c is None else c if isinstance(c, Chips) else str(c) for c in r))
         for r in rows
     )
-    return HtmlTable(caption, tuple(headers), built, tuple(numeric), tuple(titles), id)
+    return HtmlTable(caption, tuple(headers), built, tuple(numeric), tuple(titles), id, tuple(wrap))
 
 
 def _giga(value: Any) -> str:

@@ -3,6 +3,7 @@ charts and the side-by-side explorer."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 from effnet_inspect import __version__
@@ -10,7 +11,7 @@ from effnet_inspect.arch.published import PAPER_TABLE2, SOURCE, SOURCE_URL
 from effnet_inspect.render.tables import Level
 from effnet_inspect.report.article import channels_table, family_article, layer_count_table
 from effnet_inspect.report.data import Nav, VariantData, Writer
-from effnet_inspect.report.decision import SHARED_RESOLUTION, Decision, SpeedSource, decision_table
+from effnet_inspect.report.decision import SHARED_RESOLUTION, Decision, SpeedSource, decision_table, speed_notes
 from effnet_inspect.report.diagrams import module_colours
 from effnet_inspect.report.html import Download, Figure, records_table, render
 from effnet_inspect.report.sections import (
@@ -32,41 +33,91 @@ def chart(writer: Writer, name: str, alt: str, caption: str, draw: Callable[[boo
     )
 
 
-def decision_figures(writer: Writer, rows: Sequence[Decision], source: SpeedSource | None) -> list[Figure]:
+# The variant cards' grid: at least CARD_PX wide, in the page's content box (style.css: main's padding and width).
+CARD_PX, GAP_PX, PHONE_PX, PHONE_PAD_PX, PAD_PX, MAIN_PX = 175, 11.2, 640, 28.8, 48, 1312
+
+
+def card_columns(n: int, fit: int) -> tuple[int, int]:
+    """(columns, columns the last card spans) for n cards when at most `fit` fit side by side: the fewest rows, as
+    even as they can be, never one card alone in the last row (where every column count leaves one, it takes the
+    whole row)."""
+    fit = max(1, min(fit, n))
+    if fit == 1:
+        return 1, 1
+
+    def last(c: int) -> int:
+        return n - (math.ceil(n / c) - 1) * c
+
+    c = min(range(2, fit + 1), key=lambda c: (last(c) == 1, math.ceil(n / c), c - last(c), -c))
+    return c, (c if last(c) == 1 else 1)
+
+
+def card_grid_css(n: int) -> str:
+    """Media queries that lay out n variant cards by card_columns at every window width."""
+
+    def fit(width: int) -> int:
+        content = width - PHONE_PAD_PX if width <= PHONE_PX else min(width - PAD_PX, MAIN_PX)
+        return max(1, int((content + GAP_PX) // (CARD_PX + GAP_PX)))
+
+    widest = PHONE_PX + MAIN_PX  # wide enough for the most cards the content box holds
+    steps: list[tuple[int, tuple[int, int]]] = []
+    for width in range(200, widest):
+        layout = card_columns(n, fit(width))
+        if not steps or steps[-1][1] != layout:
+            steps.append((width, layout))
+    rules = []
+    for i, (start, (cols, span)) in enumerate(steps):
+        bounds = ([f"(min-width: {start}px)"] if i else []) + (
+            [f"(max-width: {steps[i + 1][0] - 1}.98px)"] if i + 1 < len(steps) else []
+        )
+        body = f"ul.cards {{ grid-template-columns: repeat({cols}, minmax(0, 1fr)); }}" + (
+            f" ul.cards li:last-child {{ grid-column: span {span}; }}" if span > 1 else ""
+        )
+        rules.append(f"@media {' and '.join(bounds)} {{ {body} }}" if bounds else body)
+    return "\n".join(rules)
+
+
+def decision_figures(
+    writer: Writer, rows: Sequence[Decision], source: SpeedSource | None
+) -> tuple[list[Figure], Figure | None]:
+    """The throughput chart for the decision view, and accuracy against MACs (the index's first figure)."""
     from effnet_inspect.report.charts import accuracy_chart
 
     rated = [d for d in rows if d.top1 is not None]
-    figures = []
-    fast = [d for d in rated if d.speed is not None]
+    figures, macs = [], None
+    fast = [d for d in rated if d.speed is not None and not d.speed.throughput_launch_bound]  # see speed_notes
     if source is not None and len(fast) > 1:
         points = [(d.v.short, d.speed.throughput, d.top1) for d in fast if d.speed and d.top1]
+        bound = [d.v.short for d in rated if d.speed and d.speed.throughput_launch_bound]
+        left_out = f"; left out as {source.bound}: {', '.join(bound)}" if bound else ""
         figures.append(
             chart(
                 writer,
                 "accuracy-vs-throughput",
                 "The paper's top-1 accuracy against measured throughput per variant",
-                f"Accuracy against throughput on {source.device} ({source.label}, images per second at the largest "
-                "batch measured, log scale). Each bigger variant sits up and to the left: it buys accuracy with "
-                "throughput.",
+                f"Accuracy against throughput on {source.run.when} ({source.label}, images per second at batch "
+                f"{source.batch}, log scale; see the notes under the table{left_out}). Each bigger variant sits up "
+                "and to the left: it buys accuracy with throughput.",
                 lambda narrow: accuracy_chart(
-                    points, f"images/s on {source.device}, log scale", "Top-1 vs throughput", narrow
+                    points,
+                    f"images/s at batch {source.batch} on {source.device}, log scale",
+                    "Top-1 vs throughput",
+                    narrow,
                 ),
             )
         )
     if len(rated) > 1:
         points = [(d.v.short, d.v.family.macs / 1e9, d.top1) for d in rated if d.top1]
         first, last = points[0], points[-1]
-        figures.append(
-            chart(
-                writer,
-                "accuracy-vs-macs",
-                "The paper's top-1 accuracy against MACs per variant",
-                f"Accuracy against MACs per image at each variant's own resolution (log scale): from {first[0]} to "
-                f"{last[0]}, {last[1] / first[1]:.0f} times the compute buys {last[2] - first[2]:.1f} points of top-1.",
-                lambda narrow: accuracy_chart(points, "MACs per image (G), log scale", "Top-1 vs MACs", narrow),
-            )
+        macs = chart(
+            writer,
+            "accuracy-vs-macs",
+            "The paper's top-1 accuracy against MACs per variant",
+            f"Accuracy against MACs per image at each variant's own resolution (log scale): from {first[0]} to "
+            f"{last[0]}, {last[1] / first[1]:.0f} times the compute buys {last[2] - first[2]:.1f} points of top-1.",
+            lambda narrow: accuracy_chart(points, "MACs per image (G), log scale", "Top-1 vs MACs", narrow),
         )
-    return figures
+    return figures, macs
 
 
 def write_index(
@@ -105,6 +156,9 @@ def write_index(
             ),
         ),
     ]
+    speed_figures, hero = decision_figures(writer, rows, source)
+    if hero is None:  # the first figure of the page: accuracy against MACs, else parameters against MACs
+        hero = figures.pop(0)
     official = [v.analysis.variant for v in variants if v.analysis.variant is not None and v.analysis.is_official]
     scaling_figure = scaling_table = None
     if official:
@@ -141,6 +195,7 @@ def write_index(
             current="index",
             official=bool(official),
             variants=variants,
+            card_css=card_grid_css(len(variants)),
             pairs=pairs,
             compare_page=compare_page,
             neighbours=list(zip(variants, variants[1:])),
@@ -153,7 +208,9 @@ def write_index(
                 page=True,
             ),
             decision_table=decision_table(rows, source),
-            decision_figures=decision_figures(writer, rows, source),
+            decision_figures=speed_figures,
+            hero=hero,
+            speed_notes=speed_notes(rows, source) if source else [],
             source=source,
             shared_resolution=SHARED_RESOLUTION,
             has_bench=nav.has_bench,

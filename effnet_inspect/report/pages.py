@@ -30,7 +30,7 @@ from effnet_inspect.files import absolute, ensure_dir, write_atomic
 from effnet_inspect.ports.verdict import Inspection
 from effnet_inspect.render.tables import Level
 from effnet_inspect.report.data import Nav, VariantData, Writer, variant_data, write_tables
-from effnet_inspect.report.decision import Decision, SpeedSource, decisions
+from effnet_inspect.report.decision import Decision, SpeedSource, decisions, speed_notes
 from effnet_inspect.report.diagrams import module_colours
 from effnet_inspect.report.html import Download, records_table, render
 from effnet_inspect.report.sections import module_counts_table, rounding_section
@@ -95,6 +95,10 @@ def render_compare(
         colours=stage_colors([s.stage for s in shares]),
         family=family_growth(a.family, b.family) + decision_growth(*decided, source),
         scaled=scaled(a.family, b.family),
+        speed_notes=speed_notes(decided, source, charted=False)
+        if source and (decided[0].speed or decided[1].speed)
+        else [],
+        source_older=bool(source and source.run.older),
         explorer=explorer,
     )
 
@@ -223,7 +227,7 @@ def _write_variant_page(
                 f"Stages of {v.title}",
                 drop=("variant",),
                 id="stage-table",
-                row_id=lambda r: f"stage-{r['stage']}",
+                row_id=lambda r: f"row-stage-{r['stage']}",
                 page=True,
             ),
             subblock_table=records_table(
@@ -232,7 +236,7 @@ def _write_variant_page(
                 f"Sub-blocks of {v.title}",
                 drop=("variant", "stage"),
                 id="subblock-table",
-                row_id=lambda r: f"sub-block-{r['sub_block']}",
+                row_id=lambda r: f"row-sub-block-{r['sub_block']}",
                 page=True,
             ),
             module_table=module_counts_table([v], f"Module types in {v.title}"),

@@ -8,8 +8,9 @@
   other nodes, clusters and all edges lose their <title>, whose ids ("block1c_bn->block1c_activation") only
   confuse.
 - The diagrams' font-family, repeated on every text, is left to the page's stylesheet.
-- A node or cluster with a link has its drawing wrapped in <a href>: it then works as a link without JavaScript
-  and is reachable with the Tab key.
+- A node or cluster with a link has its drawing wrapped in <a href>: it then works as a link without JavaScript.
+- The boxes that the page's routes open ("#sub-block-block2a": block2a at layer level) carry that id, so a link
+  lands on the drawing, with or without JavaScript.
 """
 
 from __future__ import annotations
@@ -37,10 +38,15 @@ def inline(svg: str) -> str:
 
 
 def interactive(
-    svg: str, cards: Mapping[str, Card], links: Mapping[str, str] | None = None, titles: bool = True
+    svg: str,
+    cards: Mapping[str, Card],
+    links: Mapping[str, str] | None = None,
+    titles: bool = True,
+    ids: Mapping[str, str] | None = None,
 ) -> str:
-    """The drawing for an explorer: keyed, titled (unless titles is False) and linked as the module docstring says."""
-    links = links or {}
+    """The drawing for an explorer: keyed, titled (unless titles is False) and linked as the module docstring says;
+    ids names the boxes that links into the page land on (key -> element id: cluster_block2a -> sub-block-block2a)."""
+    links, ids = links or {}, ids or {}
 
     def group(m: re.Match) -> str:
         cls, key, body = m.group(1), html.unescape(m.group(2)), m.group(3)
@@ -51,7 +57,8 @@ def interactive(
         if href:
             body = f'<a href="{html.escape(href)}">\n{body}</a>\n'
         title = f"<title>{html.escape(card.tooltip)}</title>\n" if titles else ""
-        return f'<g class="{cls}" data-key="{html.escape(key)}">\n{title}{body}</g>'
+        anchor = f' id="{html.escape(ids[key])}"' if key in ids else ""
+        return f'<g class="{cls}"{anchor} data-key="{html.escape(key)}">\n{title}{body}</g>'
 
     text = _FONT.sub("", _GROUP.sub(group, inline(svg)))
     return _GRAPH.sub(r'<g class="graph"\1>\n', text, count=1)
