@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from effnet_inspect.bench.host import cores, load_average
 from effnet_inspect.bench.results import BenchEnvironment, BenchSettings, Ceilings, Device, Precision, Timer, rounded
 from effnet_inspect.errors import InputError
 
@@ -129,7 +130,8 @@ def nvidia_smi(index: int) -> dict[str, str]:
     return {k: v for k, v in zip(NVIDIA_SMI_FIELDS, values) if v and "N/A" not in v and "[" not in v}
 
 
-def environment(device: torch.device) -> BenchEnvironment:
+def environment(device: torch.device, threads_requested: int | None = None) -> BenchEnvironment:
+    """What the run measures on: the device, the software, and the host's threads, cores and load now."""
     cpu = _cpu_model()
     if device.type != "cuda":
         return BenchEnvironment(
@@ -145,6 +147,9 @@ def environment(device: torch.device) -> BenchEnvironment:
             python=platform.python_version(),
             cpu=cpu,
             threads=torch.get_num_threads(),
+            threads_requested=threads_requested,
+            cores=cores(),
+            load_average=load_average(),
         )
     index = device.index if device.index is not None else torch.cuda.current_device()
     props = torch.cuda.get_device_properties(index)
@@ -166,6 +171,9 @@ def environment(device: torch.device) -> BenchEnvironment:
         cpu=cpu,
         threads=torch.get_num_threads(),
         clocks=smi,
+        threads_requested=threads_requested,
+        cores=cores(),
+        load_average=load_average(),
     )
 
 

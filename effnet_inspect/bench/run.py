@@ -10,13 +10,13 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import statistics
 import time
 from collections.abc import Callable, Sequence
 
 import torch
 
 from effnet_inspect.bench.device import peak_tflops
+from effnet_inspect.bench.host import load_average
 from effnet_inspect.bench.measure import BenchConfig, Measure, Measurement
 from effnet_inspect.bench.models import model_facts
 from effnet_inspect.bench.results import (
@@ -76,6 +76,7 @@ def _result(config: BenchConfig, status: Status, **kwargs) -> BenchResult:
         cuda_graphs=config.cuda_graphs,
         status=status,
         macs_per_image=model_facts(impl, config.resolution).macs_per_image,
+        load_average=next(iter(load_average()), None),  # the last minute's
         **kwargs,
     )
 
@@ -115,15 +116,16 @@ def summarize(
     if m.split is not None:
         if m.split.stages != tuple(w.stage for w in facts.work):
             raise RuntimeError(f"split stages {m.split.stages} are not the grouping's")
-        medians = [statistics.median(s) for s in m.split.stage_ms]
-        whole = statistics.median(m.split.whole_ms)
+        whole, means = m.split.means()
         timing = StageTiming(
             m.split.method,
             rounded(whole),
-            rounded(sum(medians)),
-            rounded(sum(medians) / whole if whole else 0.0),
-            stage_times(facts.work, medians, m.batch_size, config.precision, ceilings),
+            rounded(sum(means)),
+            rounded(sum(means) / whole if whole else 0.0),
+            stage_times(facts.work, means, m.batch_size, config.precision, ceilings),
             m.split_tries,
+            m.split.rounds,
+            m.split.kept,
         )
         note = None if timing.adds_up else why_off(m.split, timing)
     return _result(

@@ -154,6 +154,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="replay a captured CUDA graph (with --compile: mode reduce-overhead); GPU only",
     )
+    p.add_argument("--threads", type=count_arg(1), metavar="N", help="CPU threads for torch (default: torch's)")
     p.add_argument("--warmup", type=count_arg(0), metavar="N", help="warm-up passes (default: 10 GPU, 2 CPU)")
     p.add_argument("--iters", type=count_arg(1), metavar="N", help="timed passes per repeat (default: 50 GPU, 10 CPU)")
     p.add_argument("--repeats", type=count_arg(1), metavar="N", help="rounds of timed passes (default: 3)")
@@ -179,7 +180,9 @@ def implementations(args: argparse.Namespace, gpu: bool) -> list:
     from effnet_inspect.bench.models import from_factory, ours
     from effnet_inspect.ports.factory import parse_factory
 
-    variants = variants_or_all(args.variants or ((GPU_VARIANTS if gpu else CPU_VARIANTS) if not args.models else ()))
+    # With --model and no variant, the models alone: an empty list would mean B0-B7 to variants_or_all.
+    default = () if args.models else (GPU_VARIANTS if gpu else CPU_VARIANTS)
+    variants = variants_or_all(args.variants or default) if args.variants or default else []
     factories = [parse_factory(e["model"], e.get("kwargs"), e.get("name")) for e in args.models]
     names = [v.name for v in variants] + [f.name for f in factories]
     twice = next((n for n in names if names.count(n) > 1), None)
@@ -192,6 +195,13 @@ def implementations(args: argparse.Namespace, gpu: bool) -> list:
 
 
 def run(args: argparse.Namespace) -> int:
+    from effnet_inspect.bench.host import cpu_threads
+
+    with cpu_threads(args.threads):  # restored afterwards: the CLI also runs inside other programs and tests
+        return measure_request(args)
+
+
+def measure_request(args: argparse.Namespace) -> int:
     import dataclasses
 
     from effnet_inspect.bench.device import (
@@ -235,10 +245,10 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, a) is not None
     }
     settings = dataclasses.replace(settings, **overrides)
-    if not gpu:
-        from effnet_inspect.bench.estimate import cpu_warning
+    from effnet_inspect.bench.estimate import cpu_warning
+    from effnet_inspect.bench.host import busy_warning
 
-        warning = cpu_warning(configs, settings)
+    for warning in (busy_warning(), None if gpu else cpu_warning(configs, settings)):
         if warning:
             print(f"effnet-inspect bench: warning: {warning}", file=sys.stderr)
     ceilings = measure_ceilings(device, precisions)  # the roofline's roofs, in the same run
@@ -247,7 +257,7 @@ def run(args: argparse.Namespace) -> int:
         result, write_error, interrupted = measure_all(
             configs,
             measurer,
-            BenchRun(environment(device), settings, ceilings),
+            BenchRun(environment(device, args.threads), settings, ceilings),
             None if to_stdout else args.out,
             release=lambda: release_memory(device),
         )
