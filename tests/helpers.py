@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from effnet_inspect.analysis.measure import Analysis, analyze
-from effnet_inspect.cli import main
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -20,6 +19,8 @@ def cached_analysis(variant: str, include_top: bool = True) -> Analysis:
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     """Run the command line in this process: (exit status, stdout, stderr). argparse's own exits count too."""
+    from effnet_inspect.cli import main  # here, not at the top: the GPU machine's tests run without graphviz
+
     try:
         code = main(list(argv))
     except SystemExit as exc:  # argparse exits on its own errors

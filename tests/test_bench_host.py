@@ -108,6 +108,13 @@ def test_a_split_keeps_its_quietest_passes():
     assert stages == pytest.approx([4.0, 6.0])  # rounds 0, 1 and 4: the quickest instrumented passes
 
 
+def test_a_split_measured_again_pools_its_rounds():
+    first, again = stalled_split(3), stalled_split(6)
+    pooled = first.extended(again)
+    assert pooled.rounds == 9 and pooled.kept == 3 and pooled.stages == first.stages
+    assert pooled.stage_ms[0] == first.stage_ms[0] + again.stage_ms[0]
+
+
 def test_version_2_files_still_load_and_say_what_they_lack():
     h200 = ROOT / "reports" / "bench" / "nvidia-h200.json"
     assert json.loads(h200.read_text())["version"] == 2

@@ -47,10 +47,16 @@ def cpu_threads(threads: int | None) -> Iterator[int]:
         torch.set_num_threads(previous)
 
 
+def busy() -> bool:
+    """Whether the 1-minute load is above the cores: more work wants to run than there are CPUs for it."""
+    load = load_now()
+    return load is not None and load > cores()
+
+
 def busy_warning() -> str | None:
-    """A one-line warning when the 1-minute load is above the cores, else None."""
+    """A one-line warning when the machine is busy, else None."""
     load, available, threads = load_now(), cores(), torch.get_num_threads()
-    if load is None or load <= available:
+    if not busy():
         return None
     advice = "; --threads 1 suffers least from it" if threads > 1 else ""
     return (

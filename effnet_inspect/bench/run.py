@@ -12,6 +12,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import torch
 
@@ -36,6 +37,7 @@ from effnet_inspect.bench.results import (
 )
 from effnet_inspect.bench.roofline import stage_times
 from effnet_inspect.bench.stages import StageSplit
+from effnet_inspect.errors import InputError
 
 # How allocators on every device say they ran out: CUDA, XPU and MPS raise torch.OutOfMemoryError (a
 # RuntimeError); the CPU allocator raises a plain RuntimeError ("DefaultCPUAllocator: can't allocate memory").
@@ -204,3 +206,28 @@ def run_bench(
             if out is not None:
                 save_results(run, out)
     return run
+
+
+def measure_all(
+    configs: Sequence[BenchConfig], measure: Measure, run: BenchRun, out: Path | None, release: Callable[[], None]
+) -> tuple[BenchRun, InputError | None, bool]:
+    """Every configuration in order, the results file rewritten after each one. Returns (run, the InputError of a
+    write that failed or None, whether Ctrl-C stopped it): measuring stops at either, keeping what it has."""
+    from effnet_inspect.progress import progress, stopping
+
+    groups = [list(g) for _, g in itertools.groupby(configs, key=lambda c: c.implementation)]
+    try:
+        for group in progress(groups, desc="bench", label=lambda g: g[0].implementation.name):
+            for config in group:
+                run = run_bench(
+                    [config], measure, run.environment, run.settings, release=release, show_progress=False, resume=run
+                )
+                if out is not None:
+                    try:
+                        save_results(run, out)
+                    except InputError as exc:
+                        return run, exc, False
+    except KeyboardInterrupt:
+        stopping()
+        return run, None, True
+    return run, None, False

@@ -134,6 +134,11 @@ class StageSplit:
     def rounds(self) -> int:
         return len(self.whole_ms)
 
+    def extended(self, more: StageSplit) -> StageSplit:
+        """This split's rounds and those of another measurement of the same stages."""
+        stage_ms = tuple(a + b for a, b in zip(self.stage_ms, more.stage_ms))
+        return StageSplit(self.method, self.stages, self.whole_ms + more.whole_ms, stage_ms)
+
     @property
     def kept(self) -> int:
         """How many passes of each kind the times come from."""

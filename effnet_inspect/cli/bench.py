@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from effnet_inspect.bench.results import BenchRun, Device, Precision
@@ -31,7 +29,10 @@ CPU_PRECISIONS = (Precision.FP32,)
 MAX_BATCH = 65536
 
 if TYPE_CHECKING:  # the runner imports torch: only when a benchmark really runs
-    from effnet_inspect.bench.measure import BenchConfig, Measure
+    import torch
+
+    from effnet_inspect.bench.measure import BenchConfig
+    from effnet_inspect.bench.results import BenchSettings
 
 
 def _whole(text: str) -> int | None:
@@ -201,25 +202,14 @@ def run(args: argparse.Namespace) -> int:
         return measure_request(args)
 
 
-def measure_request(args: argparse.Namespace) -> int:
+def plan(args: argparse.Namespace, device: torch.device) -> tuple[list[BenchConfig], BenchSettings]:
+    """The configurations and settings a request asks for on the device (another implementation is inspected
+    here); benchmarks/bench_estimate.py uses it too."""
     import dataclasses
 
-    from effnet_inspect.bench.device import (
-        check_options,
-        default_settings,
-        environment,
-        measure_ceilings,
-        resolve_device,
-    )
-    from effnet_inspect.bench.measure import BenchConfig, Measurer, release_memory
-    from effnet_inspect.bench.tables import render_run
-    from effnet_inspect.files import check_writable, is_stdout
+    from effnet_inspect.bench.device import check_options, default_settings
+    from effnet_inspect.bench.measure import BenchConfig
 
-    to_stdout = is_stdout(args.out)
-    if args.out is not None and not to_stdout:  # fail before measuring, not after the first configuration
-        check_suffix(args.out, (".json",), "JSON")
-        check_writable(args.out)
-    device = resolve_device(args.device)
     gpu = device.type == "cuda"
     precisions = args.dtype or (GPU_PRECISIONS if gpu else CPU_PRECISIONS)
     for precision in precisions:
@@ -238,13 +228,29 @@ def measure_request(args: argparse.Namespace) -> int:
         for precision in precisions
         for batch in args.batch_sizes or (GPU_BATCHES if gpu else CPU_BATCHES)
     ]
-    settings = default_settings(device)
     overrides = {
         k: getattr(args, a)
         for k, a in (("warmup", "warmup"), ("iters", "iters"), ("repeats", "repeats"), ("budget_s", "budget"))
         if getattr(args, a) is not None
     }
-    settings = dataclasses.replace(settings, **overrides)
+    return configs, dataclasses.replace(default_settings(device), **overrides)
+
+
+def measure_request(args: argparse.Namespace) -> int:
+    from effnet_inspect.bench.device import environment, measure_ceilings, resolve_device
+    from effnet_inspect.bench.measure import Measurer, release_memory
+    from effnet_inspect.bench.run import measure_all
+    from effnet_inspect.bench.tables import render_run
+    from effnet_inspect.files import check_writable, is_stdout
+
+    to_stdout = is_stdout(args.out)
+    if args.out is not None and not to_stdout:  # fail before measuring, not after the first configuration
+        check_suffix(args.out, (".json",), "JSON")
+        check_writable(args.out)
+    device = resolve_device(args.device)
+    gpu = device.type == "cuda"
+    configs, settings = plan(args, device)
+    precisions = list(dict.fromkeys(c.precision for c in configs))
     from effnet_inspect.bench.estimate import cpu_warning
     from effnet_inspect.bench.host import busy_warning
 
@@ -283,32 +289,3 @@ def measure_request(args: argparse.Namespace) -> int:
             f"{len(failed)} of {len(result.results)} configurations did not run; see the Note column", file=sys.stderr
         )
     return 0
-
-
-def measure_all(
-    configs: Sequence[BenchConfig], measure: Measure, run: BenchRun, out: Path | None, release: Callable[[], None]
-) -> tuple[BenchRun, InputError | None, bool]:
-    """Every configuration in order, the results file rewritten after each one. Returns (run, the InputError of a
-    write that failed or None, whether Ctrl-C stopped it): measuring stops at either, keeping what it has."""
-    import itertools
-
-    from effnet_inspect.bench.results import save_results
-    from effnet_inspect.bench.run import run_bench
-    from effnet_inspect.progress import progress, stopping
-
-    groups = [list(g) for _, g in itertools.groupby(configs, key=lambda c: c.implementation)]
-    try:
-        for group in progress(groups, desc="bench", label=lambda g: g[0].implementation.name):
-            for config in group:
-                run = run_bench(
-                    [config], measure, run.environment, run.settings, release=release, show_progress=False, resume=run
-                )
-                if out is not None:
-                    try:
-                        save_results(run, out)
-                    except InputError as exc:
-                        return run, exc, False
-    except KeyboardInterrupt:
-        stopping()
-        return run, None, True
-    return run, None, False
