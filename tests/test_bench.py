@@ -17,6 +17,7 @@ from effnet_inspect.bench.device import peaks_for
 from effnet_inspect.bench.measure import BenchConfig, Measurement, Measurer
 from effnet_inspect.bench.models import model_facts, ours
 from effnet_inspect.bench.results import (
+    VERSION,
     BenchEnvironment,
     BenchSettings,
     Ceilings,
@@ -75,7 +76,7 @@ def test_real_run_round_trips_through_json(tmp_path, measurer):
         [config(1), config(2)], measurer, CPU_ENV, SETTINGS, out=out, show_progress=False, ceilings=ceilings
     )
     data = json.loads(out.read_text())
-    assert data["schema"] == "effnet-inspect-bench" and data["version"] == 2
+    assert data["schema"] == "effnet-inspect-bench" and data["version"] == VERSION
     assert list(data) == sorted(data)  # deterministic key order
     assert [r["batch_size"] for r in data["results"]] == [1, 2]
     loaded = load_results(out)

@@ -2,8 +2,8 @@
 
 Timings on a CPU shared with other work are slow and noisy, and torch's thread pool makes it worse: every
 operator waits at a barrier for all its threads, so with more runnable work than cores each pass waits for a
-descheduled thread again and again (a 2-core machine at load 10 gave 30 ms passes on one thread and seconds on
-two). So the thread count is the user's to set (--threads, recorded in the results) and a busy machine is said
+descheduled thread again and again (on a 2-core machine at load 10, B0 ran many times slower on two threads
+than on one). So the thread count is the user's to set (--threads, recorded in the results) and a busy machine is said
 so before anything is measured.
 """
 

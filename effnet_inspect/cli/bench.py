@@ -2,7 +2,8 @@
 
 Defaults follow the device: on a GPU b0-b7, batches 1,8,32,128, fp32 and bf16, 10 warm-up and 3 rounds of up to
 50 timed passes (at most 1 s a round); on the CPU a run of seconds (b0, batch 1, fp32, 2 warm-up, 3 x 10
-passes, at most 2 s a round), with a warning first when the configurations asked for will take minutes. tf32, fp16
+passes, at most 2 s a round), with a warning first when the configurations asked for will take minutes or the
+machine is busy (load above the cores; --threads sets torch's CPU threads, default torch's own). tf32, fp16
 and --cuda-graphs mean nothing on the CPU and are refused with a one-line error rather than silently measured as
 something else. --model adds another implementation (random weights, built on the device; repeat it for several),
 split into stages as `inspect` groups it. The results table is printed before anything that can fail (a full
