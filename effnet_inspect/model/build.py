@@ -6,13 +6,13 @@ stride 1, no dropout/add without a skip connection).
 
 Two forward passes compute the same function. The plain one calls every layer as its own module, as Keras runs
 them; the tracer always sees this one. The fused one (the default for inference: eval mode, autograd off, neither
-traced nor compiled) does the element-wise layers in fewer passes over memory: rescaling and normalization as
-one multiply-add; the zero padding of the stride-2 convolutions inside the convolution on the CPU (padded_conv:
-no padded copy), elsewhere the multiply-add or the expansion's swish written straight into the padded buffer
-(no fill-then-copy; see pads_in_kernel); activations, the SE multiply and the skip add in place on tensors
-nothing else reads. Results equal the plain pass up to float rounding. Hooks on the element-wise layers, and on
-the CPU on the stride-2 convolutions, do not fire on the fused pass; set `model.fused = False` to run every
-layer as a module.
+traced nor compiled) does the element-wise layers in fewer passes over memory: rescaling, normalization and
+the stem's zero padding as one multiply-add written straight into the padded buffer; the zero padding of the
+stride-2 depthwise convolutions inside the convolution on the CPU (padded_conv: no padded copy), elsewhere the
+expansion's swish written straight into the padded buffer (no fill-then-copy; see pads_in_kernel); activations,
+the SE multiply and the skip add in place on tensors nothing else reads. Results equal the plain pass up to float
+rounding. Hooks on the element-wise layers, and on the CPU on the stride-2 depthwise convolutions, do not fire
+on the fused pass; set `model.fused = False` to run every layer as a module.
 """
 
 from __future__ import annotations
@@ -57,12 +57,12 @@ def fusable(module: nn.Module, x: torch.Tensor) -> bool:
 
 
 def pads_in_kernel(x: torch.Tensor) -> bool:
-    """Whether the fused pass pads a stride-2 convolution inside the convolution (padded_conv), rather than
-    writing its input into a padded buffer. On the CPU the buffer costs more than it saves: a fresh buffer of that
-    size is new memory every pass (a page fault per 4 KiB on first touch), its border is zeroed strip by strip
-    (one element per row for the column strips) and the activation is written into it with a row stride; the
-    wider kernel costs a few percent of the depthwise convolution (benchmarks/bench_ports_cpu.py). On CUDA the
-    caching allocator reuses memory and the depthwise kernels are specialised for 3x3 and 5x5, so the buffer
+    """Whether the fused pass pads a stride-2 depthwise convolution inside the convolution (padded_conv), rather
+    than writing its input into a padded buffer. On the CPU the buffer costs more than it saves: a fresh buffer of
+    that size is new memory every pass (a page fault per 4 KiB on first touch), its border is zeroed strip by
+    strip (one element per row for the column strips) and the activation is written into it with a row stride;
+    the wider kernel costs a few percent of the depthwise convolution (benchmarks/bench_ports_cpu.py). On CUDA
+    the caching allocator reuses memory and the depthwise kernels are specialised for 3x3 and 5x5, so the buffer
     stays (benchmarks/gpu_session.py compares both)."""
     return x.device.type == "cpu"
 
@@ -216,14 +216,11 @@ class EfficientNet(nn.Sequential):
             and isinstance(pad, ZeroPadding2D)
         ), "the network starts with its input layers"
         scale, shift = input_affine(rescaling, normalization)
-        stem_conv, *rest = rest
-        assert isinstance(stem_conv, nn.Conv2d), "the stem convolution follows its padding"
-        if pads_in_kernel(x):
-            x = padded_conv(stem_conv, torch.addcmul(shift, x, scale), pad.pads(x))
-        else:
-            out, interior = padded_empty(x, pad.pads(x), torch.result_type(x, scale))
-            torch.addcmul(shift, x, scale, out=interior)
-            x = stem_conv(out)
+        # The stem pads in a buffer on every device: its three input channels make the buffer small, and the
+        # wider kernel would cost a full convolution 16/9 of its multiplies (pads_in_kernel is for depthwise ones).
+        out, interior = padded_empty(x, pad.pads(x), torch.result_type(x, scale))
+        torch.addcmul(shift, x, scale, out=interior)
+        x = out
         for layer in rest:
             x = swish_in_place(layer, x) if isinstance(layer, nn.SiLU) else layer(x)
         return x
