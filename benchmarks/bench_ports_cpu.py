@@ -94,7 +94,8 @@ def main() -> int:
                 cpu = best[port][1] / best["ours"][1]
                 ratios.append(f"{wall:8.3f}" + (f" cpu {cpu:5.3f}" if threads == 1 else " " * 10))
                 if wall < TARGET:
-                    missed.append(f"threads {threads} batch {batch} vs {port}: {wall:.3f}")
+                    also = f" (cpu {cpu:.3f})" if threads == 1 else ""
+                    missed.append(f"threads {threads} batch {batch} vs {port}: {wall:.3f}{also}")
             print(f"{threads:>7} {batch:>5} " + " ".join(f"{c:>20}" for c in cells) + " " + " ".join(ratios))
     print(f"load average after: {load_average()}; {os.cpu_count()} CPUs")
     print("rows below the target: " + ("; ".join(missed) if missed else "none"))
