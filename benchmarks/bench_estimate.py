@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.ports for 
 from effnet_inspect.bench.device import environment, measure_ceilings, resolve_device  # noqa: E402
 from effnet_inspect.bench.estimate import estimate_seconds  # noqa: E402
 from effnet_inspect.bench.host import cpu_threads, load_average  # noqa: E402
-from effnet_inspect.bench.measure import Measurer, release_memory  # noqa: E402
 from effnet_inspect.bench.results import BenchRun  # noqa: E402
 from effnet_inspect.bench.run import measure_all  # noqa: E402
+from effnet_inspect.bench.timing import Measurer, release_memory  # noqa: E402
 from effnet_inspect.cli import build_parser  # noqa: E402
 from effnet_inspect.cli.bench import plan  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Issues 12 and 22's GPU session in one prepared run (about 8 minutes on an H200): the GPU tests, the matrix with
+"""The GPU session in one prepared run (about 8 minutes on an H200): the GPU tests, the matrix with
 the per-stage split by CUDA-graph replay and the measured ceilings, our build beside torchvision and timm (eager and
 compiled, with the ratios), where the fused pass pads its stride-2 convolutions, and a kernel profile of the
 element-wise gap. Everything it writes lands in --out-dir (at most 8 files, for the device tool):
@@ -20,7 +20,7 @@ device machine, from the repository root ($OUT comes back), with the run tool's 
 (450 s of measuring, then the padding comparison and the kernel profile: under 9 minutes, inside the 10-minute
 command limit and, with the machine's start, the 15 minutes of device time.)
 Check the script here in a minute (tiny models on the CPU, no tests, no compile):
-    python benchmarks/gpu_session.py --smoke --device cpu --out-dir /tmp/gpu-session
+    python benchmarks/gpu_session.py --smoke --device cpu --out-dir gpu-session
 """
 
 from __future__ import annotations
@@ -104,9 +104,9 @@ def peers(smoke: bool, device):
 
 def run_peers(out: Path, device, deadline: float, smoke: bool):
     from effnet_inspect.bench.device import environment, measure_ceilings
-    from effnet_inspect.bench.measure import BenchConfig, Measurer, release_memory
     from effnet_inspect.bench.results import Precision
     from effnet_inspect.bench.run import run_bench
+    from effnet_inspect.bench.timing import BenchConfig, Measurer, release_memory
 
     settings = gpu_matrix.SETTINGS if device.type == "cuda" else gpu_matrix.cpu_settings()
     impls = peers(smoke, device)
@@ -314,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from effnet_inspect.bench.device import environment
-    from effnet_inspect.bench.results import load_results
+    from effnet_inspect.bench.schema import load_results
 
     device = torch.device(args.device)
     slug = gpu_matrix.device_slug(environment(device).device_name)

@@ -14,7 +14,8 @@ import torch
 from helpers import run_cli
 
 from effnet_inspect.bench import host
-from effnet_inspect.bench.results import StageMethod, load_results, to_json
+from effnet_inspect.bench.results import StageMethod, to_json
+from effnet_inspect.bench.schema import load_results
 from effnet_inspect.bench.stages import StageSplit
 from effnet_inspect.bench.tables import host_line
 

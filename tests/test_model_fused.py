@@ -155,8 +155,10 @@ def test_padding_inside_the_convolution_equals_a_padded_copy(size, kernel_size, 
         torch.testing.assert_close(padded_conv(conv, x, pads), expected, rtol=1e-6, atol=1e-6)
         # Any padding, not only 'same': more after than before, more before than after, none.
         for other in [(0, 2, 1, 0), (2, 0, 0, 1), (0, 0, 0, 0)]:
-            t, b, l, r = other
-            torch.testing.assert_close(padded_conv(conv, x, other), conv(F.pad(x, (l, r, t, b))), rtol=1e-6, atol=1e-6)
+            top, bottom, left, right = other
+            torch.testing.assert_close(
+                padded_conv(conv, x, other), conv(F.pad(x, (left, right, top, bottom))), rtol=1e-6, atol=1e-6
+            )
 
 
 def test_the_tracer_still_sees_every_keras_layer():

@@ -25,9 +25,9 @@ PROBE_PASSES = 3  # timed passes of B0 (their median): one pass on a busy machin
 
 
 def config_seconds(settings: BenchSettings, pass_s: float, compiled: bool, split_tries: int = 1) -> float:
-    """One configuration as measure.py measures it: first call, warm-up, timed rounds (cut by the budget, never
+    """One configuration as timing.py measures it: first call, warm-up, timed rounds (cut by the budget, never
     below 3 passes), then the stage split's check pass and its whole and instrumented passes, split_tries times."""
-    from effnet_inspect.bench.measure import MIN_ITERS
+    from effnet_inspect.bench.timing import MIN_ITERS
 
     iters = settings.iters
     if settings.budget_s:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from effnet_inspect.bench.results import BenchRun, Device, Precision
 from effnet_inspect.cli.common import add_resolution, check_suffix, enum_arg, out_file, variants_or_all
@@ -32,8 +33,8 @@ MAX_BATCH = 65536
 if TYPE_CHECKING:  # the runner imports torch: only when a benchmark really runs
     import torch
 
-    from effnet_inspect.bench.measure import BenchConfig
     from effnet_inspect.bench.results import BenchSettings
+    from effnet_inspect.bench.timing import BenchConfig
 
 
 def _whole(text: str) -> int | None:
@@ -59,7 +60,7 @@ def precisions_arg(text: str) -> tuple[Precision, ...]:
     return tuple(dict.fromkeys(Precision(one(part.strip())) for part in text.split(",")))
 
 
-def count_arg(minimum: int):
+def count_arg(minimum: int) -> Callable[[str], int]:
     def convert(text: str) -> int:
         value = _whole(text)
         if value is None or value < minimum:
@@ -80,7 +81,13 @@ def seconds_arg(text: str) -> float:
 class ModelArg(argparse.Action):
     """--model starts an entry; --kwargs and --name fill in the entry of the --model before them."""
 
-    def __call__(self, parser, namespace, value, option_string=None):
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        value: Any,
+        option_string: str | None = None,
+    ) -> None:
         models = getattr(namespace, "models", None) or []
         if option_string == "--model":
             models.append({"model": value})
@@ -209,7 +216,7 @@ def plan(args: argparse.Namespace, device: torch.device) -> tuple[list[BenchConf
     import dataclasses
 
     from effnet_inspect.bench.device import check_options, default_settings
-    from effnet_inspect.bench.measure import BenchConfig
+    from effnet_inspect.bench.timing import BenchConfig
 
     gpu = device.type == "cuda"
     precisions = args.dtype or (GPU_PRECISIONS if gpu else CPU_PRECISIONS)
@@ -239,9 +246,9 @@ def plan(args: argparse.Namespace, device: torch.device) -> tuple[list[BenchConf
 
 def measure_request(args: argparse.Namespace) -> int:
     from effnet_inspect.bench.device import environment, measure_ceilings, resolve_device
-    from effnet_inspect.bench.measure import Measurer, release_memory
     from effnet_inspect.bench.run import measure_all
     from effnet_inspect.bench.tables import render_run
+    from effnet_inspect.bench.timing import Measurer, release_memory
     from effnet_inspect.files import check_writable, is_stdout
 
     to_stdout = is_stdout(args.out)
