@@ -1,17 +1,24 @@
-"""Issue 12's GPU session in one prepared run (about 9 minutes on an H200): the GPU tests, the matrix with the
-per-stage split by CUDA-graph replay and the measured ceilings, our build beside torchvision and timm, and a kernel
-profile of the element-wise gap. Everything it writes lands in --out-dir (at most 8 files, for the device tool):
+"""The GPU session in one prepared run (about 8 minutes on an H200): the GPU tests, the matrix with
+the per-stage split by CUDA-graph replay and the measured ceilings, our build beside torchvision and timm (eager and
+compiled, with the ratios), where the fused pass pads its stride-2 convolutions, and a kernel profile of the
+element-wise gap. Everything it writes lands in --out-dir (at most 8 files, for the device tool):
 
   gpu-tests.txt         python -m pytest tests/test_bench_gpu.py -q
   <device>.json         benchmarks/gpu_matrix.py (copy to reports/bench/ and commit)
   <device>-peers.json   ours (fused, and plain: model.fused = False), torchvision and timm (their own packages when
                         installed, else the ports in tests/ports), B0 at 256 and B7 at 32, bf16, channels-last,
                         eager with the stage split, then torch.compile of B0 while time is left
+  <device>-padding.json our fused B0 with the stride-2 padding in a padded buffer (CUDA's default) and inside the
+                        convolution (the CPU's, model/build.py pads_in_kernel): best of alternating rounds
   <device>-kernels.json torch.profiler over 3 passes of B0 at 256: kernels per pass, ms by kind, top kernels
-  session.txt           the summary: ours / torchvision / timm, eager and compiled, and the stage-ratio range
+  session.txt           the summary: ours / torchvision / timm, eager and compiled, with ours/port ratios, the
+                        padding comparison and the stage-ratio range
 
-On the device machine, from the repository root ($OUT comes back):
-    PYTHONUNBUFFERED=1 python3 benchmarks/gpu_session.py --out-dir "$OUT" --budget-s 520
+It needs nothing beyond the device image (torch, torchvision, timm, networkx, tqdm, pytest: no graphviz). On the
+device machine, from the repository root ($OUT comes back), with the run tool's timeout_s=600:
+    PYTHONUNBUFFERED=1 python3 benchmarks/gpu_session.py --out-dir "$OUT" --budget-s 450
+(450 s of measuring, then the padding comparison and the kernel profile: under 9 minutes, inside the 10-minute
+command limit and, with the machine's start, the 15 minutes of device time.)
 Check the script here in a minute (tiny models on the CPU, no tests, no compile):
     python benchmarks/gpu_session.py --smoke --device cpu --out-dir gpu-session
 """
@@ -195,6 +202,69 @@ def kernel_profile(out: Path, device, smoke: bool) -> dict:
     return report
 
 
+def padding_comparison(out: Path, device, smoke: bool, rounds: int = 15) -> list[str]:
+    """Our fused B0 with the stride-2 padding in a padded buffer and inside the convolution, alternating rounds,
+    best pass each (CUDA events on the GPU): which pads_in_kernel should say on this device."""
+    import torch
+
+    from effnet_inspect.bench.device import autocast
+    from effnet_inspect.bench.results import Precision
+    from effnet_inspect.model import build as build_module
+
+    model = build_module.build("w=0.25,d=0.25,r=64" if smoke else "b0").to(device)
+    chosen = build_module.pads_in_kernel
+    cases = [(1, Precision.FP32, False), (256, Precision.BF16, True)] if not smoke else [(2, Precision.FP32, False)]
+    rows = []
+    try:
+        for batch, precision, channels_last in cases:
+            layout = torch.channels_last if channels_last else torch.contiguous_format
+            model.to(memory_format=layout)
+            x = torch.randn(batch, 3, 64 if smoke else 224, 64 if smoke else 224, device=device)
+            x = x.contiguous(memory_format=layout)
+            best = {"buffer": float("inf"), "in kernel": float("inf")}
+            with torch.inference_mode(), autocast(precision, device):
+                for r in range(rounds):
+                    for way in list(best)[r % 2 :] + list(best)[: r % 2]:
+                        build_module.pads_in_kernel = lambda x, inside=(way == "in kernel"): inside
+                        model(x)  # one warm pass per switch: cuDNN picks its algorithm per shape
+                        start = time.perf_counter()
+                        if device.type == "cuda":
+                            begin, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                            begin.record()
+                            model(x)
+                            end.record()
+                            end.synchronize()
+                            ms = begin.elapsed_time(end)
+                        else:
+                            model(x)
+                            ms = (time.perf_counter() - start) * 1000
+                        best[way] = min(best[way], ms)
+            rows.append({"batch": batch, "precision": precision.value, "channels_last": channels_last, "best_ms": best})
+    finally:
+        build_module.pads_in_kernel = chosen
+    out.write_text(json.dumps(rows, indent=1) + "\n")
+    return [
+        f"padding, B0 batch {r['batch']} {r['precision']}{' channels-last' if r['channels_last'] else ''}: buffer "
+        f"{r['best_ms']['buffer']:.3f} ms, in the kernel {r['best_ms']['in kernel']:.3f} ms"
+        for r in rows
+    ]
+
+
+def port_ratios(peer_run) -> list[str]:
+    """ours / port = port time / our time, per variant and mode (eager, compiled): >= 0.97 is the target."""
+    lines = []
+    ok = [r for r in peer_run.results if r.throughput]
+    for r in ok:
+        if r.model.endswith("plain") or " " in r.model:
+            continue
+        for port in ok:
+            if port.model.endswith(f" {r.model}") and port.compiled == r.compiled:
+                lines.append(
+                    f"ours / {port.model} {'compiled' if r.compiled else 'eager'}: {r.throughput / port.throughput:.3f}"
+                )
+    return lines
+
+
 def summary(matrix, peer_run) -> str:
     lines = []
     if matrix is not None:
@@ -212,13 +282,14 @@ def summary(matrix, peer_run) -> str:
                 + (f"{r.throughput:,.0f} img/s" if r.throughput else f"{r.status.value} {r.error}")
                 + (f", stage sum / whole {r.stages.ratio:.3f}" if r.stages else "")
             )
+        lines += port_ratios(peer_run)
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out-dir", type=Path, required=True)
-    parser.add_argument("--budget-s", type=float, default=520.0)
+    parser.add_argument("--budget-s", type=float, default=450.0, help="measuring time (default 450 s)")
     parser.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
     parser.add_argument("--smoke", action="store_true", help="tiny models, no tests, no compile (a CPU check)")
     args = parser.parse_args(argv)
@@ -250,8 +321,10 @@ def main(argv: list[str] | None = None) -> int:
     matrix = load_results(args.out_dir / f"{slug}.json")
     peer_run = run_peers(args.out_dir / f"{slug}-peers.json", device, start + args.budget_s - 40, args.smoke)
     print(f"[{time.monotonic() - start:6.1f} s] peers done", flush=True)
+    padding = padding_comparison(args.out_dir / f"{slug}-padding.json", device, args.smoke)
+    print(f"[{time.monotonic() - start:6.1f} s] padding done", flush=True)
     kernel_profile(args.out_dir / f"{slug}-kernels.json", device, args.smoke)
-    text = summary(matrix, peer_run)
+    text = summary(matrix, peer_run) + "".join(line + "\n" for line in padding)
     (args.out_dir / "session.txt").write_text(text)
     print(text + f"[{time.monotonic() - start:6.1f} s] done", flush=True)
     return 0

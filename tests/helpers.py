@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from effnet_inspect.analysis.measure import Analysis, analyze
-from effnet_inspect.cli import main
-from effnet_inspect.ports.factory import parse_factory
-from effnet_inspect.ports.verdict import Inspection, inspect_factory
+
+if TYPE_CHECKING:
+    from effnet_inspect.ports.verdict import Inspection
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -23,11 +24,16 @@ def cached_analysis(variant: str, include_top: bool = True) -> Analysis:
 @functools.cache
 def cached_inspection(spec: str, kwargs: str | None = None) -> Inspection:
     """Verdicts on the ports of tests/ports are deterministic too: one per factory and keyword arguments."""
+    from effnet_inspect.ports.factory import parse_factory
+    from effnet_inspect.ports.verdict import inspect_factory
+
     return inspect_factory(parse_factory(spec, kwargs))
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     """Run the command line in this process: (exit status, stdout, stderr). argparse's own exits count too."""
+    from effnet_inspect.cli import main  # here, not at the top: the GPU machine's tests run without graphviz
+
     try:
         code = main(list(argv))
     except SystemExit as exc:  # argparse exits on its own errors

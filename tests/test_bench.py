@@ -17,6 +17,7 @@ from effnet_inspect.arch.specs import parse_variant
 from effnet_inspect.bench.device import peaks_for
 from effnet_inspect.bench.models import model_facts, ours
 from effnet_inspect.bench.results import (
+    VERSION,
     BenchEnvironment,
     BenchSettings,
     Ceilings,
@@ -77,7 +78,7 @@ def test_real_run_round_trips_through_json(tmp_path, measurer):
         [config(1), config(2)], measurer, CPU_ENV, SETTINGS, out=out, show_progress=False, ceilings=ceilings
     )
     data = json.loads(out.read_text())
-    assert data["schema"] == "effnet-inspect-bench" and data["version"] == 2
+    assert data["schema"] == "effnet-inspect-bench" and data["version"] == VERSION
     assert list(data) == sorted(data)  # deterministic key order
     assert [r["batch_size"] for r in data["results"]] == [1, 2]
     loaded = load_results(out)
@@ -129,7 +130,7 @@ def test_statistics_from_known_pass_times():
     )
     cfg = BenchConfig(ours(TINY), 32, 8, Precision.BF16)
     facts = model_facts(ours(TINY), 32)
-    split = StageSplit(StageMethod.GRAPH_REPLAY, tuple(STAGES), (3.0, 3.0, 2.0), tuple((0.3, 0.2, 0.4) for _ in STAGES))
+    split = StageSplit(StageMethod.GRAPH_REPLAY, tuple(STAGES), (3.0, 3.0, 3.0), tuple((0.3, 0.2, 0.4) for _ in STAGES))
     m = Measurement(
         batch_size=4,
         first_call_s=1.0,
@@ -144,7 +145,8 @@ def test_statistics_from_known_pass_times():
     assert r.repeat_throughputs == (2000.0, 1000.0)
     assert r.achieved_tflops == pytest.approx(2 * facts.macs_per_image * 4 / 0.003 / 1e12, rel=1e-4)
     assert r.peak_tflops == 989.0 and r.peak_fraction == pytest.approx(r.achieved_tflops / 989.0, rel=1e-3)
-    assert r.stages.whole_ms == 3.0 and r.stages.sum_ms == pytest.approx(0.3 * 9)  # medians
+    assert r.stages.whole_ms == 3.0 and r.stages.sum_ms == pytest.approx(0.3 * 9)  # means (3 rounds: all kept)
+    assert r.stages.rounds == r.stages.rounds_kept == 3
     assert r.stages.ratio == pytest.approx(0.9) and not r.stages.adds_up and r.peak_memory_bytes == 123
     assert r.stage_note.startswith("stage sum is 0.900x the whole after 1 try")
     assert "-37.5 us per stage boundary between graph replays" in r.stage_note  # (2.7 - 3.0) ms / 8 boundaries

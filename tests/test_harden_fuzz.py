@@ -107,11 +107,13 @@ MISSPELLED = ["--levle", "--outt"]
 # Options left out: slow on a CPU (torch.compile), or cheap versions forced below (the deck: SVG only)
 LEFT_OUT = {"--compile", "--help", "--format@slides"}
 # Cheap runs: the benchmark's passes are capped unless the example overrides them; a deck in SVG only.
+MODEL_CHATTER = "loading EfficientNet ..."  # what tests.ports.hostile:printing prints as it builds the model
 DEFAULTS = {
     "bench": ["--device", "cpu", "--warmup", "0", "--iters", "1", "--repeats", "1"],
     "slides": ["--format", "svg"],
 }
-DEFAULT_OUTPUTS = ("reports", "slides", "-stage.", "-module.", "-layer.", "-side-by-side.", "compare-")
+# (-block: --block 2, --sub-block 2a and --module m3 name their file b0-block2, b0-block2a, b0-block2a-<module>)
+DEFAULT_OUTPUTS = ("reports", "slides", "-stage.", "-module.", "-layer.", "-side-by-side.", "compare-", "-block")
 
 
 def _commands() -> dict[str, dict]:
@@ -216,8 +218,9 @@ def test_any_command_line_exits_0_2_or_130_in_one_line_and_creates_nothing_else(
         event(f"{argv[0]} exit {code}")
         assert code in (0, 2, 130), (argv, err)
         assert "Traceback" not in err, (argv, err)
-        if code == 2:
-            assert len(err.splitlines()) == 1 and err.endswith("\n"), (argv, err)
+        if code == 2:  # one line of ours, after what a --model factory printed while it loaded (passed on to stderr)
+            ours = [line for line in err.splitlines() if line != MODEL_CHATTER]
+            assert len(ours) == 1 and err.endswith("\n"), (argv, err)
         created = _tree(root) - before
         strays = [p for p in created if not _allowed(p, box, _out(argv))]
         assert not strays, (argv, strays)

@@ -14,12 +14,28 @@ TINY = "w=0.25,d=0.25,r=32"
 
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", ["r=2048", "w=8,d=6.5,r=2048"])
-def test_a_variant_too_big_for_a_slide_is_one_line_before_any_export(tmp_path, capsys, monkeypatch, variant):
-    import effnet_inspect.drawing.page as page
+def test_the_largest_variants_still_make_a_legible_deck(variant):
+    """The module level is cut at stages and figures scale to their box: even the limits of each coefficient fit
+    (compose raises IllegibleSlide for any figure whose text would fall below the slide's minimum)."""
+    from effnet_inspect.analysis.measure import analyze
+    from effnet_inspect.slides import compose_all
 
+    assert compose_all([analyze(variant)])
+
+
+def test_a_slide_too_small_to_read_is_one_line_before_any_export(tmp_path, capsys, monkeypatch):
+    """Should a layout ever come out too small for a custom variant, that is one line naming the poster instead."""
+    import effnet_inspect.drawing.page as page
+    import effnet_inspect.slides.frame as frame
+
+    def illegible(*args, **kwargs):
+        raise frame.IllegibleSlide("slide stem: text would be 12 px")
+
+    monkeypatch.setattr(frame, "compose", illegible)
     monkeypatch.setattr(page, "export", lambda *a, **k: pytest.fail("exported before every slide was checked"))
-    code, out, err = run_cli(capsys, "slides", variant, "--out", str(tmp_path / "deck"))
-    one_line_exit_2(code, out, err, "is too big for a slide: slide stem: text would be")
+    code, out, err = run_cli(capsys, "slides", TINY, "--out", str(tmp_path / "deck"))
+    one_line_exit_2(code, out, err, f"{TINY} is too big for a slide: slide stem: text would be 12 px")
+    assert "(slides keep text at 20 px or more)" in err
     assert "draw it with 'effnet-inspect diagram --size poster' instead, or use a smaller variant" in err
     assert not (tmp_path / "deck").exists()
 

@@ -6,9 +6,12 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import cached_analysis
 
+from effnet_inspect.arch.kinds import LayerKind
+from effnet_inspect.model import build as build_module
 from effnet_inspect.model.build import build
-from effnet_inspect.model.layers import ZeroPadding2D, padded_empty
+from effnet_inspect.model.layers import ZeroPadding2D, padded_conv, padded_empty
 
 
 def random_statistics(model: torch.nn.Module) -> torch.nn.Module:
@@ -39,15 +42,20 @@ def both(model, x, precision=None):
 
 
 @pytest.mark.parametrize(
-    "variant,size,batch,channels_last",
+    "variant,size,batch,channels_last,in_kernel",
     [
-        ("b0", 96, 2, False),
-        ("b0", 64, 1, True),
-        ("w=0.5,d=0.5,r=65", 65, 1, False),  # odd sizes: symmetric 'same' padding in some layers, asymmetric in others
-        ("w=0.25,d=0.25,r=33", 33, 3, True),
+        # in_kernel: the stride-2 padding inside the convolution (the CPU's way) or in a padded buffer (CUDA's),
+        # whichever this machine's device would pick.
+        ("b0", 96, 2, False, True),
+        ("b0", 64, 1, True, False),
+        ("w=0.5,d=0.5,r=65", 65, 1, False, True),  # odd sizes: symmetric 'same' padding in some layers, asymmetric
+        ("w=0.5,d=0.5,r=65", 65, 1, False, False),  # in others
+        ("w=0.25,d=0.25,r=33", 33, 3, True, True),
+        ("w=0.25,d=0.25,r=33", 33, 3, True, False),
     ],
 )
-def test_fused_forward_equals_the_plain_one(variant, size, batch, channels_last):
+def test_fused_forward_equals_the_plain_one(variant, size, batch, channels_last, in_kernel, monkeypatch):
+    monkeypatch.setattr(build_module, "pads_in_kernel", lambda x: in_kernel)
     torch.manual_seed(0)
     model = random_statistics(build(variant))
     x = torch.rand(batch, 3, size, size) * 255
@@ -86,7 +94,8 @@ def test_the_fused_pass_runs_for_inference_only():
     x = torch.rand(2, 3, 64, 64)
     with torch.inference_mode():
         assert calls(model, x, "block2a.dwconv_pad") == 0 and calls(model, x, "rescaling") == 0  # fused
-        assert calls(model, x, "block2a.dwconv") == 1 and calls(model, x, "block2a") == 1
+        assert calls(model, x, "block1a.dwconv") == 1 and calls(model, x, "block2a") == 1
+        assert calls(model, x, "block2a.dwconv") == 0  # on the CPU its padding is inside the convolution
         model.fused = False
         assert calls(model, x, "block2a.dwconv_pad") == 1 and calls(model, x, "rescaling") == 1
         model.fused = True
@@ -129,3 +138,43 @@ def test_padding_without_a_full_fill_equals_f_pad(size, channels_last):
     assert interior.shape == x.shape and buffer.shape == (2, 5, size + 3, size + 3)
     interior.fill_(7.0)
     assert buffer.sum() == 7.0 * x.numel()  # the border is zero, whatever memory the buffer got
+
+
+@pytest.mark.parametrize("size", [6, 7, 8])
+@pytest.mark.parametrize("kernel_size", [1, 3, 5])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_padding_inside_the_convolution_equals_a_padded_copy(size, kernel_size, channels_last):
+    torch.manual_seed(0)
+    x = torch.randn(2, 4, size, size + 1)  # one even and one odd side: asymmetric and symmetric padding
+    conv = torch.nn.Conv2d(4, 4, kernel_size, 2, padding=0, groups=4, bias=False)
+    if channels_last:
+        x, conv = x.contiguous(memory_format=torch.channels_last), conv.to(memory_format=torch.channels_last)
+    pads = ZeroPadding2D(kernel_size, 2).pads(x)
+    top, bottom, left, right = pads
+    with torch.inference_mode():
+        expected = conv(F.pad(x, (left, right, top, bottom)))
+        torch.testing.assert_close(padded_conv(conv, x, pads), expected, rtol=1e-6, atol=1e-6)
+        # Any padding, not only 'same': more after than before, more before than after, none.
+        for other in [(0, 2, 1, 0), (2, 0, 0, 1), (0, 0, 0, 0)]:
+            top, bottom, left, right = other
+            torch.testing.assert_close(
+                padded_conv(conv, x, other), conv(F.pad(x, (left, right, top, bottom))), rtol=1e-6, atol=1e-6
+            )
+
+
+def test_the_tracer_still_sees_every_keras_layer():
+    """The fused pass changes no layer: B0 without top is Keras' 237 layers, with a padding layer before each of
+    its five stride-2 convolutions, and the convolution reads the padded size."""
+    analysis = cached_analysis("b0", False)
+    layers = analysis.layers(list(analysis.graph.nodes))
+    assert len(layers) == 237
+    pads = [layer.name for layer in layers if layer.kind is LayerKind.PAD]
+    assert pads == [
+        "stem_conv_pad",
+        "block2a_dwconv_pad",
+        "block3a_dwconv_pad",
+        "block4a_dwconv_pad",
+        "block6a_dwconv_pad",
+    ]
+    by_name = {layer.name: layer for layer in layers}
+    assert by_name["block2a_dwconv"].in_shape == (1, 96, 113, 113) and by_name["stem_conv"].in_shape == (1, 3, 225, 225)

@@ -102,6 +102,8 @@ def label(value: Any, param: str) -> str | None:
 def path(value: Any, param: str) -> Any:
     if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):
         raise InputError(f"must be a file name (str or pathlib.Path), not {value!r:.40}", param=param)
+    if os.fspath(value) == "-":  # the command line's standard output; a Python caller has render() for that
+        raise InputError("must be a file name, not '-' (for the text or bytes themselves, use render())", param=param)
     return value
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 
 from effnet_inspect import __version__
+from effnet_inspect.bench.host import cores, load_average
 from effnet_inspect.bench.results import BenchEnvironment, BenchSettings, Ceilings, Device, Precision, Timer, rounded
 from effnet_inspect.errors import InputError
 
@@ -154,7 +155,8 @@ def today() -> str:
     return datetime.now(timezone.utc).date().isoformat()
 
 
-def environment(device: torch.device) -> BenchEnvironment:
+def environment(device: torch.device, threads_requested: int | None = None) -> BenchEnvironment:
+    """What the run measures on: the device, the software, and the host's threads, cores and load now."""
     cpu = _cpu_model()
     if device.type != "cuda":
         return BenchEnvironment(
@@ -173,6 +175,9 @@ def environment(device: torch.device) -> BenchEnvironment:
             date=today(),
             commit=code_commit(),
             effnet_inspect=__version__,
+            threads_requested=threads_requested,
+            cores=cores(),
+            load_average=load_average(),
         )
     index = device.index if device.index is not None else torch.cuda.current_device()
     props = torch.cuda.get_device_properties(index)
@@ -197,6 +202,9 @@ def environment(device: torch.device) -> BenchEnvironment:
         date=today(),
         commit=code_commit(),
         effnet_inspect=__version__,
+        threads_requested=threads_requested,
+        cores=cores(),
+        load_average=load_average(),
     )
 
 

@@ -18,7 +18,11 @@ from pathlib import Path
 from typing import Any, overload
 
 SCHEMA = "effnet-inspect-bench"
-VERSION = 2  # 2: any implementation (model, source), stage method and roofline per stage, device ceilings
+# 2: any implementation (model, source), stage method and roofline per stage, device ceilings; 3: the host's
+# load and cores, the thread count asked for, each result's load, the rounds a stage split kept. Version 2 files
+# still load (the new fields have defaults meaning "not recorded").
+VERSION = 3
+READABLE_VERSIONS = (2, 3)
 STAGE_SUM_TOLERANCE = 0.05  # stage times must add up to the whole-model time within 5 %
 
 
@@ -87,13 +91,21 @@ class BenchEnvironment:
     torch: str
     python: str
     cpu: str
-    threads: int  # torch.get_num_threads()
+    threads: int  # torch.get_num_threads() while measuring: --threads, or torch's default
     clocks: dict[str, str] = field(default_factory=dict)  # nvidia-smi at the start; {} if unreadable
     # When and with which code it ran (None in files written before they were recorded): the report shows them
     # beside every speed it quotes.
     date: str | None = None  # the day the run started, UTC, ISO 8601: "2026-11-29"
     commit: str | None = None  # `git describe --always --dirty` of the measured code, when it ran from a checkout
     effnet_inspect: str | None = None  # the package version that measured
+    threads_requested: int | None = None  # --threads; None: torch's default (or not recorded, version 2)
+    cores: int | None = None  # CPUs this process may run on; None: not recorded (version 2)
+    load_average: tuple[float, ...] = ()  # os.getloadavg() at the start: 1, 5 and 15 minutes; (): not recorded
+
+    @property
+    def busy(self) -> bool:
+        """Other work was running: the 1-minute load at the start was above the cores (timings slow and noisy)."""
+        return bool(self.load_average and self.cores and self.load_average[0] > self.cores)
 
 
 @dataclass(frozen=True)
@@ -173,11 +185,14 @@ class StageTime:
 @dataclass(frozen=True)
 class StageTiming:
     method: StageMethod
-    whole_ms: float  # median of the whole-model passes measured with the split (see StageMethod)
-    sum_ms: float  # sum of the stage medians
+    whole_ms: float  # the whole-model passes measured with the split (see StageMethod): median, or in version 3
+    # the mean of the quietest third (bench/stages.py StageSplit)
+    sum_ms: float  # sum of the stage times (medians; version 3: means of the quietest third of the split passes)
     ratio: float  # sum_ms / whole_ms
     stages: tuple[StageTime, ...]
     tries: int = 1  # measured again while the sum did not add up (noise), at most a few times
+    rounds: int | None = None  # interleaved rounds (one whole pass, one split pass) measured; None: version 2
+    rounds_kept: int | None = None  # passes of each kind the times are means of (the quietest); None: version 2
 
     @property
     def adds_up(self) -> bool:
@@ -215,6 +230,7 @@ class BenchResult:
     peak_fraction: float | None = None
     stages: StageTiming | None = None
     stage_note: str | None = None  # why there is no stage split, or why it does not add up
+    load_average: float | None = None  # 1-minute load average when it was measured; None: not recorded
 
     def split(self) -> StageTiming:
         """The per-stage split, for results already known to have one."""

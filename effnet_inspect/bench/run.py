@@ -10,14 +10,15 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import statistics
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
 
 from effnet_inspect.bench.device import peak_tflops
+from effnet_inspect.bench.host import load_average
 from effnet_inspect.bench.models import model_facts
 from effnet_inspect.bench.results import (
     Attempt,
@@ -37,6 +38,7 @@ from effnet_inspect.bench.results import (
 from effnet_inspect.bench.roofline import stage_times
 from effnet_inspect.bench.stages import StageSplit
 from effnet_inspect.bench.timing import BenchConfig, Measure, Measurement
+from effnet_inspect.errors import InputError
 
 # How allocators on every device say they ran out: CUDA, XPU and MPS raise torch.OutOfMemoryError (a
 # RuntimeError); the CPU allocator raises a plain RuntimeError ("DefaultCPUAllocator: can't allocate memory").
@@ -77,6 +79,7 @@ def _result(config: BenchConfig, status: Status, **kwargs: Any) -> BenchResult:
         cuda_graphs=config.cuda_graphs,
         status=status,
         macs_per_image=model_facts(impl, config.resolution).macs_per_image,
+        load_average=next(iter(load_average()), None),  # the last minute's
         **kwargs,
     )
 
@@ -116,15 +119,16 @@ def summarize(
     if m.split is not None:
         if m.split.stages != tuple(w.stage for w in facts.work):
             raise RuntimeError(f"split stages {m.split.stages} are not the grouping's")
-        medians = [statistics.median(s) for s in m.split.stage_ms]
-        whole = statistics.median(m.split.whole_ms)
+        whole, means = m.split.means()
         timing = StageTiming(
             m.split.method,
             rounded(whole),
-            rounded(sum(medians)),
-            rounded(sum(medians) / whole if whole else 0.0),
-            stage_times(facts.work, medians, m.batch_size, config.precision, ceilings),
+            rounded(sum(means)),
+            rounded(sum(means) / whole if whole else 0.0),
+            stage_times(facts.work, means, m.batch_size, config.precision, ceilings),
             m.split_tries,
+            m.split.rounds,
+            m.split.kept,
         )
         note = None if timing.adds_up else why_off(m.split, timing)
     return _result(
@@ -203,3 +207,28 @@ def run_bench(
             if out is not None:
                 save_results(run, out)
     return run
+
+
+def measure_all(
+    configs: Sequence[BenchConfig], measure: Measure, run: BenchRun, out: Path | None, release: Callable[[], None]
+) -> tuple[BenchRun, InputError | None, bool]:
+    """Every configuration in order, the results file rewritten after each one. Returns (run, the InputError of a
+    write that failed or None, whether Ctrl-C stopped it): measuring stops at either, keeping what it has."""
+    from effnet_inspect.progress import progress, stopping
+
+    groups = [list(g) for _, g in itertools.groupby(configs, key=lambda c: c.implementation)]
+    try:
+        for group in progress(groups, desc="bench", label=lambda g: g[0].implementation.name):
+            for config in group:
+                run = run_bench(
+                    [config], measure, run.environment, run.settings, release=release, show_progress=False, resume=run
+                )
+                if out is not None:
+                    try:
+                        save_results(run, out)
+                    except InputError as exc:
+                        return run, exc, False
+    except KeyboardInterrupt:
+        stopping()
+        return run, None, True
+    return run, None, False

@@ -16,11 +16,23 @@ import types
 import typing
 from typing import Any
 
-from effnet_inspect.bench.results import SCHEMA, VERSION, BenchRun
+from effnet_inspect.bench.results import READABLE_VERSIONS, SCHEMA, BenchRun
 from effnet_inspect.errors import InputError
 from effnet_inspect.inputs import JsonError, read_json, read_text
 
-POSITIVE = {"iters", "repeats", "threads", "resolution", "batch_size", "measured_batch_size", "samples"}
+POSITIVE = {
+    "iters",
+    "repeats",
+    "threads",
+    "threads_requested",
+    "cores",
+    "resolution",
+    "batch_size",
+    "measured_batch_size",
+    "samples",
+    "rounds",
+    "rounds_kept",
+}
 
 
 def load_results(path: str | os.PathLike) -> BenchRun:
@@ -40,8 +52,9 @@ def load_results(path: str | os.PathLike) -> BenchRun:
     try:
         if not isinstance(data, dict) or data.get("schema") != SCHEMA:
             raise JsonError(f'no "schema": "{SCHEMA}"')
-        if data.get("version") != VERSION:
-            raise JsonError(f"version {data.get('version')!r}, this effnet-inspect reads version {VERSION}")
+        if data.get("version") not in READABLE_VERSIONS:
+            versions = " and ".join(map(str, READABLE_VERSIONS))
+            raise JsonError(f"version {data.get('version')!r}, this effnet-inspect reads versions {versions}")
         run = build(BenchRun, data, "")
         check_ranges(run, "")
     except JsonError as exc:

@@ -15,6 +15,7 @@ port). A forward pre-hook on it marks the boundary while the model runs as it is
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -110,19 +111,50 @@ class BoundaryHooks:
         self.handles = []
 
 
+KEEP_AT_LEAST = 3  # passes of each kind a split keeps however few it has (all of them when it has no more)
+
+
 @dataclass(frozen=True)
 class StageSplit:
-    """Raw samples of one split: the whole-model passes and, per stage, the same number of instrumented ones."""
+    """Raw samples of one split, in rounds: round i is whole-model pass i and instrumented pass i, back to back.
+
+    Its times are means over the quietest passes: the third of the whole passes that took least, and the third
+    of the instrumented ones whose stages took least together (at least KEEP_AT_LEAST of each). Other work on a
+    shared machine stalls a pass somewhere, in one stage or another: a median per stage leaves those stalls out
+    where the whole pass's median keeps them, so their sum falls short of the whole; means of the instrumented
+    passes add up to the instrumented passes exactly, and the quietest instrumented passes compare with the
+    quietest whole ones."""
 
     method: StageMethod
     stages: tuple[str, ...]
     whole_ms: tuple[float, ...]
-    stage_ms: tuple[tuple[float, ...], ...]  # per stage, per pass
+    stage_ms: tuple[tuple[float, ...], ...]  # per stage, per round
+
+    @property
+    def rounds(self) -> int:
+        return len(self.whole_ms)
+
+    def extended(self, more: StageSplit) -> StageSplit:
+        """This split's rounds and those of another measurement of the same stages."""
+        stage_ms = tuple(a + b for a, b in zip(self.stage_ms, more.stage_ms))
+        return StageSplit(self.method, self.stages, self.whole_ms + more.whole_ms, stage_ms)
+
+    @property
+    def kept(self) -> int:
+        """How many passes of each kind the times come from."""
+        return min(self.rounds, max(KEEP_AT_LEAST, math.ceil(self.rounds / 3)))
+
+    def means(self) -> tuple[float, list[float]]:
+        """(the whole pass, each stage) over the quietest passes."""
+        whole = statistics.fmean(sorted(self.whole_ms)[: self.kept])
+        totals = [sum(stage[i] for stage in self.stage_ms) for i in range(self.rounds)]
+        quiet = sorted(range(self.rounds), key=totals.__getitem__)[: self.kept]
+        return whole, [statistics.fmean(stage[i] for i in quiet) for stage in self.stage_ms]
 
     @property
     def ratio(self) -> float:
-        whole = statistics.median(self.whole_ms)
-        return sum(statistics.median(s) for s in self.stage_ms) / whole if whole else 0.0
+        whole, stages = self.means()
+        return sum(stages) / whole if whole else 0.0
 
 
 def wall_clock_split(model: nn.Module, x: torch.Tensor, marks: Sequence[Boundary], iters: int) -> StageSplit:

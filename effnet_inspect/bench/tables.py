@@ -6,7 +6,7 @@ Reads BenchRun records only (never torch), so it also renders a results file loa
 
 from __future__ import annotations
 
-from effnet_inspect.bench.results import BenchResult, BenchRun, Status
+from effnet_inspect.bench.results import BenchEnvironment, BenchResult, BenchRun, Status
 from effnet_inspect.render.tables import text_table
 
 
@@ -124,6 +124,17 @@ def ceilings_line(run: BenchRun) -> str:
     return f"ceilings ({c.source}): copy {c.copy_gb_s:g} GB/s, matmul {peaks}\n"
 
 
+def host_line(env: BenchEnvironment) -> str:
+    """'threads: 1 (--threads) on 2 cores; load average 9.1, 8.7, 7.9 at the start (busy)': what the timings
+    shared the machine with. Files of version 2 recorded the threads only."""
+    chosen = "torch's default" if env.threads_requested is None else "--threads"
+    text = f"threads: {env.threads}" + ("" if env.cores is None else f" ({chosen}) on {env.cores} cores")
+    if env.load_average:
+        text += f"; load average {', '.join(f'{x:g}' for x in env.load_average)} at the start (1, 5, 15 min)"
+        text += "; busy: timings are slower and noisier than on a quiet machine" if env.busy else ""
+    return text + "\n"
+
+
 def render_run(run: BenchRun) -> str:
     env = run.environment
     s = run.settings
@@ -131,6 +142,7 @@ def render_run(run: BenchRun) -> str:
         f"device: {env.device_name} ({env.device_type}), torch {env.torch}"
         + (f", CUDA {env.cuda}, cuDNN {env.cudnn}, driver {env.driver}" if env.device_type == "cuda" else "")
         + f"; {s.warmup} warm-up, {s.repeats} x {s.iters} passes, timer {s.timer.value}\n"
+        + host_line(env)
     )
     stages = [stage_table(label, results) for label, results in split_groups(run.results).items()]
     return head + ceilings_line(run) + results_table(run) + "\n" + "".join("\n" + t + "\n" for t in stages)

@@ -6,8 +6,9 @@ Per configuration (implementation, resolution, batch, precision, channels-last, 
 - one first call (timed apart: it includes torch.compile or graph capture), then warm-up passes;
 - `repeats` rounds of timed passes, each pass timed alone: CUDA events on the GPU (read after one synchronize at
   the end of a round, so the timer never stalls the queue), perf_counter on the CPU, where work is synchronous;
-- the per-stage split (stages.py), measured again (up to SPLIT_TRIES times) while its sum is off the whole by
-  more than the tolerance; compiled models get none, as torch.compile fuses work across the stage boundaries.
+- the per-stage split (stages.py), measured again (up to SPLIT_TRIES times, the rounds pooled) while its sum is
+  off the whole by more than the tolerance; compiled models get none, as torch.compile fuses work across the
+  stage boundaries.
 """
 
 from __future__ import annotations
@@ -172,9 +173,10 @@ class Measurer:
         split = None
         for tries in range(1, SPLIT_TRIES + 1):
             try:
-                split = measure(model, x, facts.boundaries, iters)
+                more = measure(model, x, facts.boundaries, iters)
             except StageSplitError as exc:
                 return None, tries, f"not split: {exc}"
+            split = more if split is None else split.extended(more)  # more rounds to choose the quietest from
             if abs(split.ratio - 1.0) <= STAGE_SUM_TOLERANCE:
                 break
         return split, tries, None

@@ -2,7 +2,8 @@
 
 Defaults follow the device: on a GPU b0-b7, batches 1,8,32,128, fp32 and bf16, 10 warm-up and 3 rounds of up to
 50 timed passes (at most 1 s a round); on the CPU a run of seconds (b0, batch 1, fp32, 2 warm-up, 3 x 10
-passes, at most 2 s a round), with a warning first when the configurations asked for will take minutes. tf32, fp16
+passes, at most 2 s a round), with a warning first when the configurations asked for will take minutes or the
+machine is busy (load above the cores; --threads sets torch's CPU threads, default torch's own). tf32, fp16
 and --cuda-graphs mean nothing on the CPU and are refused with a one-line error rather than silently measured as
 something else. --model adds another implementation (random weights, built on the device; repeat it for several),
 split into stages as `inspect` groups it. The results table is printed before anything that can fail (a full
@@ -14,8 +15,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from effnet_inspect.bench.results import BenchRun, Device, Precision
@@ -31,7 +31,10 @@ CPU_PRECISIONS = (Precision.FP32,)
 MAX_BATCH = 65536
 
 if TYPE_CHECKING:  # the runner imports torch: only when a benchmark really runs
-    from effnet_inspect.bench.timing import BenchConfig, Measure
+    import torch
+
+    from effnet_inspect.bench.results import BenchSettings
+    from effnet_inspect.bench.timing import BenchConfig
 
 
 def _whole(text: str) -> int | None:
@@ -160,6 +163,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="replay a captured CUDA graph (with --compile: mode reduce-overhead); GPU only",
     )
+    p.add_argument("--threads", type=count_arg(1), metavar="N", help="CPU threads for torch (default: torch's)")
     p.add_argument("--warmup", type=count_arg(0), metavar="N", help="warm-up passes (default: 10 GPU, 2 CPU)")
     p.add_argument("--iters", type=count_arg(1), metavar="N", help="timed passes per repeat (default: 50 GPU, 10 CPU)")
     p.add_argument("--repeats", type=count_arg(1), metavar="N", help="rounds of timed passes (default: 3)")
@@ -185,7 +189,9 @@ def implementations(args: argparse.Namespace, gpu: bool) -> list:
     from effnet_inspect.bench.models import from_factory, ours
     from effnet_inspect.ports.factory import parse_factory
 
-    variants = variants_or_all(args.variants or ((GPU_VARIANTS if gpu else CPU_VARIANTS) if not args.models else ()))
+    # With --model and no variant, the models alone: an empty list would mean B0-B7 to variants_or_all.
+    default = () if args.models else (GPU_VARIANTS if gpu else CPU_VARIANTS)
+    variants = variants_or_all(args.variants or default) if args.variants or default else []
     factories = [parse_factory(e["model"], e.get("kwargs"), e.get("name")) for e in args.models]
     names = [v.name for v in variants] + [f.name for f in factories]
     twice = next((n for n in names if names.count(n) > 1), None)
@@ -198,24 +204,20 @@ def implementations(args: argparse.Namespace, gpu: bool) -> list:
 
 
 def run(args: argparse.Namespace) -> int:
+    from effnet_inspect.bench.host import cpu_threads
+
+    with cpu_threads(args.threads):  # restored afterwards: the CLI also runs inside other programs and tests
+        return measure_request(args)
+
+
+def plan(args: argparse.Namespace, device: torch.device) -> tuple[list[BenchConfig], BenchSettings]:
+    """The configurations and settings a request asks for on the device (another implementation is inspected
+    here); benchmarks/bench_estimate.py uses it too."""
     import dataclasses
 
-    from effnet_inspect.bench.device import (
-        check_options,
-        default_settings,
-        environment,
-        measure_ceilings,
-        resolve_device,
-    )
-    from effnet_inspect.bench.tables import render_run
-    from effnet_inspect.bench.timing import BenchConfig, Measurer, release_memory
-    from effnet_inspect.files import check_writable, is_stdout
+    from effnet_inspect.bench.device import check_options, default_settings
+    from effnet_inspect.bench.timing import BenchConfig
 
-    to_stdout = is_stdout(args.out)
-    if args.out is not None and not to_stdout:  # fail before measuring, not after the first configuration
-        check_suffix(args.out, (".json",), "JSON")
-        check_writable(args.out)
-    device = resolve_device(args.device)
     gpu = device.type == "cuda"
     precisions = args.dtype or (GPU_PRECISIONS if gpu else CPU_PRECISIONS)
     for precision in precisions:
@@ -234,17 +236,33 @@ def run(args: argparse.Namespace) -> int:
         for precision in precisions
         for batch in args.batch_sizes or (GPU_BATCHES if gpu else CPU_BATCHES)
     ]
-    settings = default_settings(device)
     overrides = {
         k: getattr(args, a)
         for k, a in (("warmup", "warmup"), ("iters", "iters"), ("repeats", "repeats"), ("budget_s", "budget"))
         if getattr(args, a) is not None
     }
-    settings = dataclasses.replace(settings, **overrides)
-    if not gpu:
-        from effnet_inspect.bench.estimate import cpu_warning
+    return configs, dataclasses.replace(default_settings(device), **overrides)
 
-        warning = cpu_warning(configs, settings)
+
+def measure_request(args: argparse.Namespace) -> int:
+    from effnet_inspect.bench.device import environment, measure_ceilings, resolve_device
+    from effnet_inspect.bench.run import measure_all
+    from effnet_inspect.bench.tables import render_run
+    from effnet_inspect.bench.timing import Measurer, release_memory
+    from effnet_inspect.files import check_writable, is_stdout
+
+    to_stdout = is_stdout(args.out)
+    if args.out is not None and not to_stdout:  # fail before measuring, not after the first configuration
+        check_suffix(args.out, (".json",), "JSON")
+        check_writable(args.out)
+    device = resolve_device(args.device)
+    gpu = device.type == "cuda"
+    configs, settings = plan(args, device)
+    precisions = list(dict.fromkeys(c.precision for c in configs))
+    from effnet_inspect.bench.estimate import cpu_warning
+    from effnet_inspect.bench.host import busy_warning
+
+    for warning in (busy_warning(), None if gpu else cpu_warning(configs, settings)):
         if warning:
             print(f"effnet-inspect bench: warning: {warning}", file=sys.stderr)
     ceilings = measure_ceilings(device, precisions)  # the roofline's roofs, in the same run
@@ -253,7 +271,7 @@ def run(args: argparse.Namespace) -> int:
         result, write_error, interrupted = measure_all(
             configs,
             measurer,
-            BenchRun(environment(device), settings, ceilings),
+            BenchRun(environment(device, args.threads), settings, ceilings),
             None if to_stdout else args.out,
             release=lambda: release_memory(device),
         )
@@ -279,32 +297,3 @@ def run(args: argparse.Namespace) -> int:
             f"{len(failed)} of {len(result.results)} configurations did not run; see the Note column", file=sys.stderr
         )
     return 0
-
-
-def measure_all(
-    configs: Sequence[BenchConfig], measure: Measure, run: BenchRun, out: Path | None, release: Callable[[], None]
-) -> tuple[BenchRun, InputError | None, bool]:
-    """Every configuration in order, the results file rewritten after each one. Returns (run, the InputError of a
-    write that failed or None, whether Ctrl-C stopped it): measuring stops at either, keeping what it has."""
-    import itertools
-
-    from effnet_inspect.bench.results import save_results
-    from effnet_inspect.bench.run import run_bench
-    from effnet_inspect.progress import progress, stopping
-
-    groups = [list(g) for _, g in itertools.groupby(configs, key=lambda c: c.implementation)]
-    try:
-        for group in progress(groups, desc="bench", label=lambda g: g[0].implementation.name):
-            for config in group:
-                run = run_bench(
-                    [config], measure, run.environment, run.settings, release=release, show_progress=False, resume=run
-                )
-                if out is not None:
-                    try:
-                        save_results(run, out)
-                    except InputError as exc:
-                        return run, exc, False
-    except KeyboardInterrupt:
-        stopping()
-        return run, None, True
-    return run, None, False

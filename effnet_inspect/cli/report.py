@@ -52,8 +52,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from effnet_inspect.bench.schema import load_results
+    from effnet_inspect.folders import check_folder
     from effnet_inspect.report import write_report
 
+    check_folder(args.out)  # a bad --out fails before a model is loaded (the report is swapped in whole at the end)
     files = [] if args.no_bench else args.bench or sorted((args.out / "bench").glob("*.json"))
     bench = [load_results(f) for f in files]  # read them first: a bad file should fail before minutes of work
     found = models_from_args(args, include_top=not args.no_top)  # variants and --model side by side

@@ -7,10 +7,12 @@ stride 1, no dropout/add without a skip connection).
 Two forward passes compute the same function. The plain one calls every layer as its own module, as Keras runs
 them; the tracer always sees this one. The fused one (the default for inference: eval mode, autograd off, neither
 traced nor compiled) does the element-wise layers in fewer passes over memory: rescaling, normalization and
-the stem's zero padding as one multiply-add written straight into the padded buffer; the expansion's swish
-written into the depthwise convolution's padded buffer (no fill-then-copy); activations, the SE multiply and the
-skip add in place on tensors nothing else reads. Results equal the plain pass up to float rounding. Hooks on those
-element-wise layers do not fire on the fused pass; set `model.fused = False` to run every layer as a module.
+the stem's zero padding as one multiply-add written straight into the padded buffer; the zero padding of the
+stride-2 depthwise convolutions inside the convolution on the CPU (padded_conv: no padded copy), elsewhere the
+expansion's swish written straight into the padded buffer (no fill-then-copy; see pads_in_kernel); activations,
+the SE multiply and the skip add in place on tensors nothing else reads. Results equal the plain pass up to float
+rounding. Hooks on the element-wise layers, and on the CPU on the stride-2 depthwise convolutions, do not fire
+on the fused pass; set `model.fused = False` to run every layer as a module.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from effnet_inspect.model.layers import (
     SampleDropout,
     ZeroPadding2D,
     input_affine,
+    padded_conv,
     padded_empty,
 )
 
@@ -51,6 +54,17 @@ def fusable(module: nn.Module, x: torch.Tensor) -> bool:
     return bool(module.fused) and not (
         module.training or torch.is_grad_enabled() or x.is_meta or _fx_tracing() or torch.compiler.is_compiling()
     )
+
+
+def pads_in_kernel(x: torch.Tensor) -> bool:
+    """Whether the fused pass pads a stride-2 depthwise convolution inside the convolution (padded_conv), rather
+    than writing its input into a padded buffer. On the CPU the buffer costs more than it saves: a fresh buffer of
+    that size is new memory every pass (a page fault per 4 KiB on first touch), its border is zeroed strip by
+    strip (one element per row for the column strips) and the activation is written into it with a row stride;
+    the wider kernel costs a few percent of the depthwise convolution (benchmarks/bench_ports_cpu.py). On CUDA
+    the caching allocator reuses memory and the depthwise kernels are specialised for 3x3 and 5x5, so the buffer
+    stays (benchmarks/gpu_session.py compares both)."""
+    return x.device.type == "cpu"
 
 
 def swish_in_place(activation: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -124,22 +138,28 @@ class MBConvBlock(nn.Module):
         """The same arithmetic as forward's plain path, in place where only this block holds the tensor."""
         x = inputs
         if self.expand_conv is not None and self.expand_bn is not None and self.expand_activation is not None:
-            x = self.expand_bn(self.expand_conv(x))
-            if self.dwconv_pad is not None and type(self.expand_activation) is nn.SiLU:
-                padded, interior = padded_empty(x, self.dwconv_pad.pads(x))
-                torch.ops.aten.silu.out(x, out=interior)
-                x = padded
-            else:
-                x = swish_in_place(self.expand_activation, x)
-                x = x if self.dwconv_pad is None else self.dwconv_pad(x)
-        elif self.dwconv_pad is not None:
-            x = self.dwconv_pad(x)
-        x = swish_in_place(self.activation, self.bn(self.dwconv(x)))
+            x = self.depthwise(self.expand_bn(self.expand_conv(x)), self.expand_activation)
+        else:
+            x = self.depthwise(x, None)
+        x = swish_in_place(self.activation, self.bn(x))
         gate = self.se_expand(self.se_reduce(self.se_reshape(self.se_squeeze(x))))
         x = self.project_bn(self.project_conv(x.mul_(gate)))
         if self.add is not None:  # dropout is the identity in eval mode
             x += inputs
         return x
+
+    def depthwise(self, x: torch.Tensor, activation: nn.Module | None) -> torch.Tensor:
+        """dwconv(pad(activation(x))): the padding inside the convolution, or the activation written into the
+        padded buffer (see pads_in_kernel)."""
+        pad = self.dwconv_pad
+        if pad is None or pads_in_kernel(x):
+            x = x if activation is None else swish_in_place(activation, x)
+            return self.dwconv(x) if pad is None else padded_conv(self.dwconv, x, pad.pads(x))
+        if type(activation) is nn.SiLU:
+            padded, interior = padded_empty(x, pad.pads(x))
+            torch.ops.aten.silu.out(x, out=interior)
+            return self.dwconv(padded)
+        return self.dwconv(pad(x if activation is None else swish_in_place(activation, x)))
 
 
 class EfficientNet(nn.Sequential):
@@ -196,6 +216,8 @@ class EfficientNet(nn.Sequential):
             and isinstance(pad, ZeroPadding2D)
         ), "the network starts with its input layers"
         scale, shift = input_affine(rescaling, normalization)
+        # The stem pads in a buffer on every device: its three input channels make the buffer small, and the
+        # wider kernel would cost a full convolution 16/9 of its multiplies (pads_in_kernel is for depthwise ones).
         out, interior = padded_empty(x, pad.pads(x), torch.result_type(x, scale))
         torch.addcmul(shift, x, scale, out=interior)
         x = out

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -90,6 +91,22 @@ def padded_empty(x: torch.Tensor, pads: Pads, dtype: torch.dtype | None = None) 
         if strip.numel():
             strip.zero_()
     return out, out[:, :, rows, left : left + w]
+
+
+def padded_conv(conv: nn.Conv2d, x: torch.Tensor, pads: Pads) -> torch.Tensor:
+    """conv (built with padding 0) over x zero-padded by `pads`, without making the padded copy.
+
+    Convolutions pad symmetrically; 'same' padding puts one row and column more after than before when the size
+    is even. So this pads both sides by the larger amount and gives the kernel leading zero taps for the side
+    padded less: output j reads padded row s*j + t' = x row s*j + t' - max, and tap t' holds w[t' - (max - top)],
+    so it reads x row s*j + t - top, as the padded copy would. The output size is the same too; the zero taps
+    add exact zeros.
+    """
+    top, bottom, left, right = pads
+    ph, pw = max(top, bottom), max(left, right)
+    taps = (pw - left, pw - right, ph - top, ph - bottom)
+    weight = F.pad(conv.weight, taps) if any(taps) else conv.weight
+    return F.conv2d(x, weight, conv.bias, conv.stride, (ph, pw), conv.dilation, conv.groups)
 
 
 class ZeroPadding2D(nn.Module):
