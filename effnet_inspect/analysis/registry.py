@@ -1,6 +1,7 @@
 """The one table of layer kinds (fvcore's handle table, torch.utils.flop_counter's registered formulas): each
 LayerKind is described once, by how it is recognised (module classes, foreign classes by name, torch functions,
-tensor methods), its output-shape rule, its MAC formula and its element-wise count. Its Keras equivalent is the
+tensor methods), its output-shape rule, its MAC formula, its element-wise count and its memory facts (what autograd
+keeps for its backward pass, its precision under autocast: keeps.py). Its Keras equivalent is the
 kind itself (LayerKind's value is the Keras class name, kept torch-free in arch/ for the renderers).
 
 MACs follow the paper: multiply-accumulates of convolutions and dense layers only, at the traced batch size.
@@ -21,12 +22,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from effnet_inspect.analysis import keeps
 from effnet_inspect.analysis.activations import ACTIVATIONS
+from effnet_inspect.analysis.keeps import Autocast, MemoryFacts
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.model import layers
 
 Shape = tuple[int, ...]
-Geometry = dict[str, Any]  # the Layer fields kernel_size, stride, groups, in_channels, out_channels
+Geometry = dict[str, Any]  # the Layer fields kernel_size, stride, groups, in_channels, out_channels, padding
 ShapeRule = Callable[[Any, list[Shape]], Shape | None]
 
 
@@ -90,6 +93,15 @@ def _dense(module: nn.Linear, shapes: list[Shape]) -> Shape | None:
 
 
 # ------------------------------------------------------------------- geometry of convolutions and dense layers
+def _padding(value: Any) -> tuple[int, int] | None:
+    """A convolution's own zero padding per side (height, width); None for 'same', which it sizes itself."""
+    if value == "valid":
+        return (0, 0)
+    if isinstance(value, int):
+        return (value, value)
+    return (int(value[0]), int(value[-1])) if isinstance(value, (tuple, list)) and value else None
+
+
 def _conv_module(m: nn.Conv2d) -> Geometry:
     return dict(
         kernel_size=tuple(m.kernel_size),
@@ -97,6 +109,7 @@ def _conv_module(m: nn.Conv2d) -> Geometry:
         groups=m.groups,
         in_channels=m.in_channels,
         out_channels=m.out_channels,
+        padding=_padding(m.padding),
     )
 
 
@@ -113,6 +126,7 @@ def _conv_call(args: tuple, kwargs: dict) -> Geometry:
         return {}
     args = tuple(args) + (None,) * 7
     stride = kwargs.get("stride", args[3] if args[3] is not None else 1)
+    padding = kwargs.get("padding", args[4] if args[4] is not None else 0)
     groups = int(kwargs.get("groups", args[6] if args[6] is not None else 1))
     out_channels, per_group, kh, kw = weight.shape
     return dict(
@@ -121,6 +135,7 @@ def _conv_call(args: tuple, kwargs: dict) -> Geometry:
         groups=groups,
         in_channels=per_group * groups,
         out_channels=out_channels,
+        padding=_padding(padding),
     )
 
 
@@ -183,6 +198,7 @@ class Entry:
     call_geometry: Callable[[tuple, dict], Geometry] | None = None
     macs: Callable[[Shape, Geometry], int] | None = None
     elementwise: Callable[[Shape | None, Shape], int] = _free
+    memory: MemoryFacts = MemoryFacts()
 
 
 def _convolution(kind: LayerKind, modules: tuple[type[nn.Module], ...] = (), functions: tuple[Any, ...] = ()) -> Entry:
@@ -194,6 +210,7 @@ def _convolution(kind: LayerKind, modules: tuple[type[nn.Module], ...] = (), fun
         module_geometry=_conv_module,
         call_geometry=_conv_call,
         macs=_conv_macs,
+        memory=MemoryFacts(keeps.convolution, Autocast.LOWER),
     )
 
 
@@ -214,6 +231,7 @@ ENTRIES = (
         functions=(F.batch_norm, frozen_batch_norm),
         shape=_same,
         elementwise=_per_output,
+        memory=MemoryFacts(keeps.batch_norm, Autocast.NORM),
     ),
     Entry(
         K.GROUP_NORM,
@@ -223,8 +241,16 @@ ENTRIES = (
         module_geometry=_group_norm_module,
         call_geometry=_group_norm_call,
         elementwise=_per_output,
+        memory=MemoryFacts(keeps.group_norm, Autocast.FP32_ON_CUDA),
     ),
-    Entry(K.LAYER_NORM, (nn.LayerNorm,), functions=(F.layer_norm,), shape=_same, elementwise=_per_output),
+    Entry(
+        K.LAYER_NORM,
+        (nn.LayerNorm,),
+        functions=(F.layer_norm,),
+        shape=_same,
+        elementwise=_per_output,
+        memory=MemoryFacts(keeps.layer_norm, Autocast.FP32_ON_CUDA),
+    ),
     Entry(
         K.ACTIVATION,
         tuple(c for a in ACTIVATIONS for c in a.modules),
@@ -232,6 +258,7 @@ ENTRIES = (
         methods=tuple(m for a in ACTIVATIONS for m in a.methods),
         shape=_same,
         elementwise=_per_output,
+        memory=MemoryFacts(keeps.activation),
     ),
     Entry(
         K.GLOBAL_POOL,
@@ -246,6 +273,7 @@ ENTRIES = (
         (layers.Reshape, nn.Flatten, nn.Unflatten),
         functions=(torch.flatten, torch.reshape, torch.squeeze, torch.unsqueeze),
         methods=("view", "reshape", "flatten", "squeeze", "unsqueeze", "expand", "expand_as"),
+        memory=MemoryFacts(view=True),
     ),
     # Operators appear as methods in a recorded (not symbolically traced) run.
     Entry(
@@ -255,6 +283,7 @@ ENTRIES = (
         methods=("mul", "mul_", "__mul__", "__rmul__", "__imul__"),
         shape=_broadcast,
         elementwise=_per_output,
+        memory=MemoryFacts(keeps.product, Autocast.PROMOTE),
     ),
     # torchvision's StochasticDepth and timm's DropPath are the identity at inference, so without this entry
     # they would leave no node at all, while Keras has a Dropout layer in their place.
@@ -264,6 +293,7 @@ ENTRIES = (
         foreign=("StochasticDepth", "DropPath"),
         functions=(F.dropout,),
         shape=_same,
+        memory=MemoryFacts(keeps.dropout),
     ),
     Entry(
         K.ADD,
@@ -272,6 +302,7 @@ ENTRIES = (
         methods=("add", "add_", "__add__", "__radd__", "__iadd__"),
         shape=_broadcast,
         elementwise=_per_output,
+        memory=MemoryFacts(autocast=Autocast.PROMOTE),
     ),
     Entry(
         K.DENSE,
@@ -281,6 +312,7 @@ ENTRIES = (
         module_geometry=_dense_module,
         call_geometry=_dense_call,
         macs=_dense_macs,
+        memory=MemoryFacts(keeps.convolution, Autocast.LOWER),
     ),
 )
 

@@ -1,0 +1,106 @@
+"""The outside oracles for the memory analysis: what autograd really keeps, and what a step really allocates.
+
+- saved_bytes: one real training-mode forward pass under `torch.autograd.graph.saved_tensors_hooks`, which sees
+  every tensor an operation saves for backward; each storage is counted once (a tensor saved twice, or two views
+  of one storage, are one piece of memory), parameters and buffers apart (they are the weights), and charged to
+  the stage whose module was running when it was first saved.
+- step_peak (CUDA): torch.cuda.max_memory_allocated over one training step (forward, backward, optimizer step) or
+  one inference pass, after a warm-up step so that the optimizer state exists, as in steady training.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from effnet_inspect.analysis.measure import Analysis
+from effnet_inspect.analysis.memory import DType
+
+AUTOCAST = {DType.BF16: torch.bfloat16, DType.FP16: torch.float16}
+
+
+def module_stages(a: Analysis) -> dict[str, list[str]]:
+    """Module path -> the stage of each of its calls: the stages its layers fall in, in execution order (a module
+    called twice, as efficientnet_pytorch's one `_swish` for the stem and the head, has two)."""
+    found: dict[str, list[str]] = {}
+    where = {n: s.name for s in a.grouping.stages for n in s.layers}
+    for name in a.graph.nodes:
+        path, stage = a.graph.nodes[name]["layer"].path, where.get(name, "")
+        runs = found.setdefault(path, [])
+        if not runs or runs[-1] != stage:
+            runs.append(stage)
+    return found
+
+
+@dataclass(frozen=True)
+class SavedBytes:
+    total: int
+    by_stage: dict[str, int]
+    storages: int
+
+
+def autocast_for(dtype: DType, device: torch.device) -> Any:
+    return (
+        torch.autocast(device.type, dtype=AUTOCAST[dtype])
+        if dtype in AUTOCAST
+        else torch.autocast(device.type, enabled=False)
+    )
+
+
+def saved_bytes(model: nn.Module, a: Analysis, dtype: DType = DType.FP32, batch: int = 1) -> SavedBytes:
+    """What autograd keeps for one training-mode forward pass of model (on the CPU) at a's resolution."""
+    model = model.train()
+    weights = {t.untyped_storage().data_ptr() for t in (*model.parameters(), *model.buffers())}
+    stages = module_stages(a)
+    running = [stages.get("", [""])[0]]  # the stage of each module running, outermost first
+    calls: dict[str, int] = {}
+    handles = []
+    for path, module in model.named_modules():
+        handles.append(module.register_forward_pre_hook(_enter(running, path, stages, calls)))
+        handles.append(module.register_forward_hook(_leave(running)))
+    seen: dict[int, tuple[str, int]] = {}
+    kept: list[torch.Tensor] = []  # alive until counted, so that no storage address is reused meanwhile
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        storage = t.untyped_storage()
+        address = storage.data_ptr()
+        if address not in weights and address not in seen:
+            seen[address] = (running[-1], storage.nbytes())
+            kept.append(t)
+        return t
+
+    x = torch.randn(batch, 3, a.resolution, a.resolution)
+    try:
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), autocast_for(dtype, x.device):
+            model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    by_stage: dict[str, int] = {}
+    for stage, size in seen.values():
+        by_stage[stage] = by_stage.get(stage, 0) + size
+    return SavedBytes(sum(by_stage.values()), by_stage, len(seen))
+
+
+def _enter(running: list[str], path: str, stages: dict[str, list[str]], calls: dict[str, int]) -> Callable[..., None]:
+    def hook(module: nn.Module, args: Any) -> None:
+        runs = stages.get(path)
+        if runs is None:  # a container: its children say
+            running.append(running[-1])
+            return
+        call = calls.get(path, 0)
+        calls[path] = call + 1
+        running.append(runs[min(call, len(runs) - 1)])
+
+    return hook
+
+
+def _leave(running: list[str]) -> Callable[..., None]:
+    def hook(module: nn.Module, args: Any, output: Any) -> None:
+        running.pop()
+
+    return hook
