@@ -8,6 +8,7 @@ as text, and converts to every output format of its command:
     diagram(variants, level="stage"|"module"|"layer", side_by_side=False, ...) -> Diagram   .dot .svg .save(path)
     summary(variant, include_top=True) -> Summary                            Keras' model.summary(): .text
     inspect(model_or_factory, kwargs=None) -> Verdict                        another implementation against B0-B7
+    memory(variants=None, batch_size=1, dtype=, mode=, fit=, checkpoint=, level=) -> Memory   will it fit?
 
 Variants are 'b0'-'b7', custom ones ('phi=2.5', 'w=1.3,d=1.5,r=320'), Variant or Analysis objects; each call also
 takes model= (an nn.Module, or 'MODULE:CALLABLE' as the command line's --model) for another implementation.
@@ -48,6 +49,8 @@ _EXPORTS = {
     "Summary": "api.summary",
     "inspect": "api.inspect",
     "Verdict": "api.inspect",
+    "memory": "api.memory",
+    "Memory": "api.memory",
     "build": "model.build",
     "analyze": "analysis.measure",
     "analyze_model": "analysis.measure",

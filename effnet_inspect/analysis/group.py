@@ -36,6 +36,10 @@ _PASS = (
 NOT_AN_EFFICIENTNET = "the model does not look like an EfficientNet"
 
 
+class StagesNotFound(InputError):
+    """The graph does not follow the MBConv pattern: what needs stages refuses the model, totals still apply."""
+
+
 @dataclass(frozen=True)
 class ModuleGroup:
     type: ModuleType
@@ -168,11 +172,11 @@ def group(graph: nx.DiGraph) -> Grouping:
     g = _Graph(graph)
     stem_conv = next((n for n in g.order if g.is_main_conv(n)), None)
     if stem_conv is None:
-        raise InputError(f"no convolution found: {NOT_AN_EFFICIENTNET}")
+        raise StagesNotFound(f"no convolution found: {NOT_AN_EFFICIENTNET}")
     stem_end = g.chain_end(stem_conv)[0]
     ends = _sub_block_ends(g, stem_end)
     if not ends:
-        raise InputError(
+        raise StagesNotFound(
             f"no MBConv sub-block found (no linear projection or skip connection after the stem): {NOT_AN_EFFICIENTNET}"
         )
     bounds = [g.pos[stem_end] + 1, *(g.pos[e] + 1 for e in ends)]
@@ -247,12 +251,12 @@ def _sub_block(g: _Graph, segment: list[str], in_channels: int) -> dict:
         core_start, core_end = 0, g.chain_end(cores[-1])[0]
         anchor, kernels = cores[-1:], (g.layer[cores[-1]].kernel_size[0],)
     else:
-        raise InputError(
+        raise StagesNotFound(
             f"sub-block at {segment[0]} has neither a depthwise nor a full convolution followed by "
             f"an activation: {NOT_AN_EFFICIENTNET}"
         )
     if core_end not in members:
-        raise InputError(f"sub-blocks overlap at {segment[0]}: the layer order does not follow the MBConv pattern")
+        raise StagesNotFound(f"sub-blocks overlap at {segment[0]}: the layer order does not follow the MBConv pattern")
     rest = segment[segment.index(core_end) + 1 :]
     # Squeeze-and-excitation: a pooled side branch that comes back through a Multiply.
     excite = next(

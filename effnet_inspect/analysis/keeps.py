@@ -10,7 +10,8 @@ are checked against what `torch.autograd.graph.saved_tensors_hooks` records on a
   each); group norm and layer norm keep theirs per sample and group / per position;
 - swish, GELU, hard-swish, ReLU6 keep their input; sigmoid, ReLU and tanh their output (activations.py says which);
 - a product keeps, for each operand that needs a gradient, the other one (the SE gate and the feature map);
-- dropout keeps its mask; an add, a pooling mean, a reshape and a padding keep nothing.
+- dropout keeps its mask; max pooling its input and the int64 index of each maximum;
+- an add, a pooling mean, a reshape and a padding keep nothing.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Keep(enum.Enum):
     SCALE = "scale"  # a frozen batch norm written as x * scale + shift keeps its per-channel scale
     MASK = "mask"  # element-wise dropout
     SAMPLE_MASK = "sample mask"  # drop path: one value per sample
+    INDICES = "indices"  # max pooling: where each maximum came from, int64 per output element
 
 
 class Autocast(enum.Enum):
@@ -86,6 +88,10 @@ def product(layer_type: str, activation: str | None) -> tuple[Keep, ...]:
 
 def dropout(layer_type: str, activation: str | None) -> tuple[Keep, ...]:
     return (Keep.SAMPLE_MASK,) if layer_type in SAMPLE_DROPOUTS else (Keep.MASK,)
+
+
+def max_pooling(layer_type: str, activation: str | None) -> tuple[Keep, ...]:
+    return (Keep.INPUT, Keep.INDICES)
 
 
 def nothing(layer_type: str, activation: str | None) -> tuple[Keep, ...]:

@@ -237,6 +237,8 @@ class _Walk:
         if keep is Keep.MASK:
             mask = 1 if self.device is Device.CUDA else itemsize  # native_dropout's bool mask; the CPU's noise
             return {f"{name}:mask": Bytes(_numel(layer.shape) * mask)}
+        if keep is Keep.INDICES:
+            return {f"{name}:indices": Bytes(_numel(layer.shape) * 8)}
         if keep is Keep.SAMPLE_MASK:
             return {f"{name}:mask": Bytes(itemsize)}
         return {}

@@ -45,7 +45,7 @@ class MemoryOptions:
     optimizer: Optimizer = Optimizer.ADAM
     batch_size: int = 1
     checkpoint: tuple[str, ...] = ()  # stage names, or (AUTO,)
-    capacity: int | None = None  # bytes of the card, with --fit
+    fit: tuple[tuple[str, int], ...] = ()  # cards to fit: (as given, bytes of memory)
     device: Device = Device.CUDA
 
 
@@ -61,8 +61,8 @@ class MemoryRow:
     batch_size: int
     params: int
     weights: int  # parameters and buffers, float32
-    gradients: int
-    optimizer_state: int
+    gradients: int | None  # training only
+    optimizer_state: int | None
     activations_per_image: int
     activations_fixed: int  # per step, whatever the batch: statistics, half-precision weight copies
     activations: int  # at the batch size
@@ -72,13 +72,12 @@ class MemoryRow:
     peak_stage: str
     top_stage: str  # the stage with the most activations
     top_stage_share: float
-    capacity: int | None = None
-    largest_batch: int | None = None
+    largest_batch: dict[str, int] = field(default_factory=dict)  # per card (as given): the largest batch that fits
     checkpoint: list[str] = field(default_factory=list)
     recomputed_macs: int = 0
-    recompute_share: float = 0.0  # of a training step's MACs (3 x the forward's)
+    recompute_share: float | None = None  # of a training step's MACs (3 x the forward's), with a checkpoint
     peak_without_checkpoint: int | None = None
-    largest_batch_without_checkpoint: int | None = None
+    largest_batch_without_checkpoint: dict[str, int] = field(default_factory=dict)
     unknown: dict[str, int] = field(default_factory=dict)  # node types charged nothing
 
 
@@ -109,9 +108,9 @@ def checkpoint_stages(a: Analysis, rows: Sequence[LayerMemory], options: MemoryO
     """The stages to checkpoint: as given (each one checked), or chosen (auto)."""
     names = _stage_names(rows)
     if options.checkpoint == (AUTO,):
-        if options.capacity is None:
-            raise InputError("auto needs a card to fit: give a memory size or card as well", param="checkpoint")
-        chosen = cheapest_checkpoint(rows, options.optimizer, options.batch_size, usable(options.capacity))
+        if len(options.fit) != 1:
+            raise InputError("auto needs one card to fit the batch in: give one memory size or card", param="fit")
+        chosen = cheapest_checkpoint(rows, options.optimizer, options.batch_size, usable(options.fit[0][1]))
         if chosen is None:
             raise InputError(
                 f"auto: no choice of stages fits batch {options.batch_size} of {a.name} in that card; give a "
@@ -164,7 +163,6 @@ def memory_row(a: Analysis, options: MemoryOptions, rows: Sequence[LayerMemory] 
     training = options.mode is Mode.TRAINING
     params = sum(r.params for r in rows)
     baseline = _moments(rows, options, frozenset()) if checkpoint else None
-    capacity = usable(options.capacity) if options.capacity is not None else None
     total_macs = sum(r.macs for r in rows)
     return MemoryRow(
         variant=a.name,
@@ -175,8 +173,8 @@ def memory_row(a: Analysis, options: MemoryOptions, rows: Sequence[LayerMemory] 
         batch_size=options.batch_size,
         params=params,
         weights=sum(r.weight_bytes for r in rows),
-        gradients=params * FP32 if training else 0,
-        optimizer_state=params * FP32 * options.optimizer.state_copies if training else 0,
+        gradients=params * FP32 if training else None,
+        optimizer_state=params * FP32 * options.optimizer.state_copies if training else None,
         activations_per_image=kept.per_image,
         activations_fixed=kept.fixed,
         activations=kept.at(options.batch_size),
@@ -186,14 +184,13 @@ def memory_row(a: Analysis, options: MemoryOptions, rows: Sequence[LayerMemory] 
         peak_stage=top.stage,
         top_stage=top_stage,
         top_stage_share=per_image[top_stage] / kept.per_image if top_stage and kept.per_image else 0.0,
-        capacity=options.capacity,
-        largest_batch=largest_batch(moments, capacity) if capacity is not None else None,
+        largest_batch={label: largest_batch(moments, usable(size)) for label, size in options.fit},
         checkpoint=[s for s in _stage_names(rows) if s in checkpoint],
         recomputed_macs=recomputed_macs(rows, checkpoint),
-        recompute_share=recomputed_macs(rows, checkpoint) / (3 * total_macs) if total_macs else 0.0,
+        recompute_share=recomputed_macs(rows, checkpoint) / (3 * total_macs) if checkpoint and total_macs else None,
         peak_without_checkpoint=peak(baseline, options.batch_size).total.at(options.batch_size) if baseline else None,
         largest_batch_without_checkpoint=(
-            largest_batch(baseline, capacity) if baseline is not None and capacity is not None else None
+            {label: largest_batch(baseline, usable(size)) for label, size in options.fit} if baseline else {}
         ),
         unknown=dict(a.unknown),
     )

@@ -95,11 +95,8 @@ def _dense(module: nn.Linear, shapes: list[Shape]) -> Shape | None:
 # ------------------------------------------------------------------- geometry of convolutions and dense layers
 def _padding(value: Any) -> tuple[int, int] | None:
     """A convolution's own zero padding per side (height, width); None for 'same', which it sizes itself."""
-    if value == "valid":
-        return (0, 0)
-    if isinstance(value, int):
-        return (value, value)
-    return (int(value[0]), int(value[-1])) if isinstance(value, (tuple, list)) and value else None
+    pads = (0, 0) if value == "valid" else (value, value) if isinstance(value, int) else value
+    return (int(pads[0]), int(pads[-1])) if isinstance(pads, (tuple, list)) and pads else None
 
 
 def _conv_module(m: nn.Conv2d) -> Geometry:
@@ -267,6 +264,13 @@ ENTRIES = (
         methods=("mean",),
         shape=_global_pool,
         elementwise=_per_input,
+    ),
+    Entry(
+        K.MAX_POOL,
+        (nn.MaxPool2d,),
+        functions=(F.max_pool2d,),
+        elementwise=_per_input,
+        memory=MemoryFacts(keeps.max_pooling),
     ),
     Entry(
         K.RESHAPE,

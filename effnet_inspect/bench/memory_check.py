@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from torch import nn
 
 from effnet_inspect.analysis.measure import Analysis
 from effnet_inspect.analysis.memory import DType
+from effnet_inspect.arch.kinds import LayerKind
 
 AUTOCAST = {DType.BF16: torch.bfloat16, DType.FP16: torch.float16}
 
@@ -29,7 +31,10 @@ def module_stages(a: Analysis) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     where = {n: s.name for s in a.grouping.stages for n in s.layers}
     for name in a.graph.nodes:
-        path, stage = a.graph.nodes[name]["layer"].path, where.get(name, "")
+        layer = a.graph.nodes[name]["layer"]
+        if layer.kind is LayerKind.INPUT:  # the image, no module's call
+            continue
+        path, stage = layer.path, where.get(name, "")
         runs = found.setdefault(path, [])
         if not runs or runs[-1] != stage:
             runs.append(stage)
@@ -43,18 +48,28 @@ class SavedBytes:
     storages: int
 
 
-def autocast_for(dtype: DType, device: torch.device) -> Any:
-    return (
-        torch.autocast(device.type, dtype=AUTOCAST[dtype])
-        if dtype in AUTOCAST
-        else torch.autocast(device.type, enabled=False)
-    )
+def autocast_for(dtype: DType, device: torch.device) -> contextlib.AbstractContextManager:
+    """Autocast to bf16 / fp16 on the device, or nothing for fp32."""
+    if dtype in AUTOCAST:
+        return torch.autocast(device.type, dtype=AUTOCAST[dtype])
+    return contextlib.nullcontext()
 
 
-def saved_bytes(model: nn.Module, a: Analysis, dtype: DType = DType.FP32, batch: int = 1) -> SavedBytes:
-    """What autograd keeps for one training-mode forward pass of model (on the CPU) at a's resolution."""
-    model = model.train()
-    weights = {t.untyped_storage().data_ptr() for t in (*model.parameters(), *model.buffers())}
+def _storage(t: torch.Tensor) -> int:
+    """The identity of the memory a tensor views (its StorageImpl: also unique on the meta device, where every
+    data pointer is 0)."""
+    return t.untyped_storage()._cdata
+
+
+def saved_bytes(
+    model: nn.Module, a: Analysis, dtype: DType = DType.FP32, batch: int = 1, device: str = "cpu"
+) -> SavedBytes:
+    """What autograd keeps for one training-mode forward pass of model at a's resolution, on the CPU (fp32 and
+    autocast) or on the meta device (fp32: the same autograd graph, no arithmetic, no memory)."""
+    if device == "meta" and dtype is not DType.FP32:
+        raise ValueError("autocast does not apply to meta tensors: check bf16 / fp16 on the CPU")
+    model = model.to(device).train()
+    weights = {_storage(t) for t in (*model.parameters(), *model.buffers())}
     stages = module_stages(a)
     running = [stages.get("", [""])[0]]  # the stage of each module running, outermost first
     calls: dict[str, int] = {}
@@ -66,14 +81,13 @@ def saved_bytes(model: nn.Module, a: Analysis, dtype: DType = DType.FP32, batch:
     kept: list[torch.Tensor] = []  # alive until counted, so that no storage address is reused meanwhile
 
     def pack(t: torch.Tensor) -> torch.Tensor:
-        storage = t.untyped_storage()
-        address = storage.data_ptr()
-        if address not in weights and address not in seen:
-            seen[address] = (running[-1], storage.nbytes())
+        key = _storage(t)
+        if key not in weights and key not in seen:
+            seen[key] = (running[-1], t.untyped_storage().nbytes())
             kept.append(t)
         return t
 
-    x = torch.randn(batch, 3, a.resolution, a.resolution)
+    x = torch.randn(batch, 3, a.resolution, a.resolution, device=device)
     try:
         with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), autocast_for(dtype, x.device):
             model(x)

@@ -37,6 +37,12 @@ FLAGS = {
     "name": "--name",
     "bench": "--bench",
     "resolution": "--resolution",
+    "batch_size": "--batch-size",
+    "dtype": "--dtype",
+    "mode": "--mode",
+    "optimizer": "--optimizer",
+    "checkpoint": "--checkpoint",
+    "fit": "--fit",
 }
 
 
@@ -52,10 +58,10 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {printable(message)} (see '{self.prog} --help')\n")
 
 
-from effnet_inspect.cli import bench, compare, diagram, inspect, report, slides, summary, table  # noqa: E402
+from effnet_inspect.cli import bench, compare, diagram, inspect, memory, report, slides, summary, table  # noqa: E402
 
 # The order of `effnet-inspect --help`. Each module has register(subparsers) and keeps heavy imports inside run().
-COMMANDS = (summary, table, diagram, slides, report, compare, bench, inspect)
+COMMANDS = (summary, table, diagram, slides, report, compare, bench, memory, inspect)
 
 
 def build_parser() -> tuple[Parser, dict[str, Parser]]:
