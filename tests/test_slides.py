@@ -46,6 +46,7 @@ EXPECTED = [
     "macs",
     "compute-by-stage",
     "compute-by-module",
+    "memory",
 ]
 SVG = "{http://www.w3.org/2000/svg}"
 

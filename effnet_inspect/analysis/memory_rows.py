@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from effnet_inspect.analysis.capacity import usable
 from effnet_inspect.analysis.measure import Analysis
-from effnet_inspect.analysis.memory import FP32, ZERO, Bytes, Device, DType, LayerMemory, layer_memory
+from effnet_inspect.analysis.memory import FP32, ZERO, Bytes, Device, DType, LayerMemory, kept_total, layer_memory
 from effnet_inspect.analysis.peak import (
     Mode,
     Moment,
@@ -157,7 +157,7 @@ def memory_row(a: Analysis, options: MemoryOptions, rows: Sequence[LayerMemory] 
     moments = _moments(rows, options, checkpoint)
     top = peak(moments, options.batch_size)
     by_stage = _activations(rows, options, moments, "stage")
-    kept = sum(by_stage.values(), ZERO) if options.mode is Mode.TRAINING else Bytes(top.total.per_image)
+    kept = kept_total(list(rows)) if options.mode is Mode.TRAINING else Bytes(top.total.per_image)
     per_image = {s: b.per_image for s, b in by_stage.items()}
     top_stage = max(per_image, key=per_image.__getitem__, default="")
     training = options.mode is Mode.TRAINING
@@ -205,7 +205,7 @@ def part_rows(
     moments = _moments(rows, options, checkpoint)
     key = {MemoryLevel.STAGE: "stage", MemoryLevel.SUBBLOCK: "sub_block", MemoryLevel.LAYER: "name"}[level]
     found = _activations(rows, options, moments, key)
-    whole = sum(_activations(rows, options, moments, "stage").values(), ZERO).per_image
+    whole = kept_total(list(rows)).per_image
     if options.mode is Mode.INFERENCE:
         whole = max((m.total.per_image for m in moments), default=0)
     members: dict[str, list[LayerMemory]] = {}

@@ -118,3 +118,51 @@ def _leave(running: list[str]) -> Callable[..., None]:
         running.pop()
 
     return hook
+
+
+def optimizer_for(name: str, params: Any) -> torch.optim.Optimizer | None:
+    """The optimizer of the memory analysis' --optimizer, with PyTorch's defaults (foreach on CUDA)."""
+    if name == "none":
+        return None
+    if name in ("sgd", "momentum"):
+        return torch.optim.SGD(params, lr=1e-3, momentum=0.9 if name == "momentum" else 0.0)
+    return (torch.optim.Adam if name == "adam" else torch.optim.AdamW)(params, lr=1e-3)
+
+
+def step_peak(
+    model: nn.Module, resolution: int, batch: int, dtype: DType, training: bool, optimizer: str = "adam"
+) -> int:
+    """torch.cuda.max_memory_allocated over one training step (forward, backward, optimizer step, after a warm-up
+    step so that the optimizer state exists) or one inference pass, of model on the current CUDA device, counting
+    the input batch. Raises torch.cuda.OutOfMemoryError when it does not fit."""
+    device = torch.device("cuda")
+    model = model.to(device).train(training)
+    x = torch.randn(batch, 3, resolution, resolution, device=device)
+    if not training:
+        with torch.inference_mode(), autocast_for(dtype, device):
+            model(x)  # warm-up: cuDNN picks its algorithms
+            torch.cuda.synchronize()
+            torch.cuda.reset_peak_memory_stats()
+            model(x)
+        torch.cuda.synchronize()
+        return torch.cuda.max_memory_allocated()
+    labels = torch.randint(0, 1000, (batch,), device=device)
+    opt = optimizer_for(optimizer, model.parameters())
+
+    def step() -> None:
+        if opt is not None:
+            opt.zero_grad(set_to_none=True)
+        else:
+            model.zero_grad(set_to_none=True)
+        with autocast_for(dtype, device):
+            loss = torch.nn.functional.cross_entropy(model(x).float(), labels)
+        loss.backward()
+        if opt is not None:
+            opt.step()
+
+    step()
+    torch.cuda.synchronize()
+    torch.cuda.reset_peak_memory_stats()
+    step()
+    torch.cuda.synchronize()
+    return torch.cuda.max_memory_allocated()

@@ -10,7 +10,7 @@ measured for that configuration; latency is the median (p50) at the smallest bat
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from effnet_inspect.arch.published import PAPER_TABLE2
 from effnet_inspect.arch.specs import BASE_RESOLUTION
@@ -18,6 +18,7 @@ from effnet_inspect.bench.results import BenchResult, BenchRun, Precision, Statu
 from effnet_inspect.render.numbers import fixed
 from effnet_inspect.report.data import VariantData
 from effnet_inspect.report.html import HtmlTable, table
+from effnet_inspect.report.memory_section import DECISION_CARDS, training_batches
 
 SHARED_RESOLUTION = BASE_RESOLUTION  # 224: B0's input, the one every variant can be compared at
 PREFERENCE = (Precision.BF16, Precision.FP16, Precision.TF32, Precision.FP32)
@@ -52,6 +53,7 @@ class Decision:
     top1: float | None  # the paper's, for the released variants at their own resolution
     macs_shared: int | None  # MACs at SHARED_RESOLUTION (None for models without a spec)
     speed: Speed | None
+    training_batch: dict[str, int] = field(default_factory=dict)  # largest fp32 training batch per card (issue 18)
 
 
 def _eager(results: Sequence[BenchResult]) -> list[BenchResult]:
@@ -124,6 +126,7 @@ def decisions(variants: Sequence[VariantData], runs: Sequence[BenchRun]) -> tupl
                 paper.top1 if paper and a.include_top else None,
                 macs_at(v, SHARED_RESOLUTION),
                 measured.get((v.name, a.resolution)),
+                training_batches(v),
             )
         )
     return rows, source
@@ -138,6 +141,7 @@ def decision_table(rows: Sequence[Decision], source: SpeedSource | None) -> Html
         "MACs (G)",
         f"MACs at {SHARED_RESOLUTION} px (G)",
     ]
+    headers += [f"Training batch, {label}" for label, _ in DECISION_CARDS]
     if source is not None:
         headers += ["Images/s", "at batch", "Latency ms (p50)", "at batch"]
     body = []
@@ -150,6 +154,7 @@ def decision_table(rows: Sequence[Decision], source: SpeedSource | None) -> Html
             str(f.resolution),
             fixed(f.macs / 1e9, 3),
             fixed(d.macs_shared and d.macs_shared / 1e9, 3),
+            *(str(d.training_batch.get(label, "")) for label, _ in DECISION_CARDS),
         ]
         if source is not None:
             s = d.speed
@@ -159,7 +164,7 @@ def decision_table(rows: Sequence[Decision], source: SpeedSource | None) -> Html
                 else [fixed(s.throughput, 0), str(s.batch), fixed(s.latency_ms, 2), str(s.latency_batch)]
             )
         body.append(cells)
-    caption = "What each variant buys and costs"
+    caption = "What each variant buys and costs (training batch: the largest a float32 step with Adam fits)"
     if source is not None:
         caption += f": speeds measured on {source.device}, {source.label}"
     return table(caption, headers, body, (False, *([True] * (len(headers) - 1))), id="decision-table")

@@ -18,6 +18,7 @@ from effnet_inspect.drawing.style import MODULE_MEANING, SLIDE
 from effnet_inspect.render.numbers import compact, decimal, giga, keras_shape, plain, ratio_text
 from effnet_inspect.slides.charts import macs_by_module, macs_by_stage
 from effnet_inspect.slides.frame import Slide
+from effnet_inspect.slides.memory import memory
 from effnet_inspect.slides.tables import Table, stage_row_colors, table_svg
 
 # A slide is made only when it is written: name, then a function returning it (figures are the slow part).
@@ -402,6 +403,7 @@ def plan(analyses: Sequence[Analysis]) -> Iterator[tuple[str, Callable[[], Slide
         *paths(base),
         *growth(analyses),
         *compute(analyses),
+        *memory(analyses),
     ]
     for number, (name, make) in enumerate(steps, start=1):
         yield f"{number:02d}-{name}", make
