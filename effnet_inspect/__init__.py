@@ -19,6 +19,7 @@ Underneath, the records and graphs they are made of:
     analyze(variant, include_top=True, resolution=None) -> Analysis (graph, grouping; a card in Jupyter)
     analyze_model(module, resolution, name) -> Analysis;  trace(module, input_size) -> networkx.DiGraph
     group(graph) -> Grouping;  family_row(a), stage_rows(a), sub_block_rows(a), table_rows(variants, level)
+    layer_memory(analysis, dtype) -> what each layer keeps for backward and occupies (memory's records)
     parse_variant(text) -> Variant;  scale(variant) -> ModelSpec;  VARIANTS: the released B0-B7 by name
 
 Examples in the docstrings assume `import effnet_inspect as ei`:
@@ -60,6 +61,7 @@ _EXPORTS = {
     "sub_block_rows": "analysis.measure",
     "table_rows": "analysis.measure",
     "Level": "analysis.measure",
+    "layer_memory": "analysis.memory",
     "trace": "analysis.trace",
     "group": "analysis.group",
     "parse_variant": "arch.specs",

@@ -22,7 +22,7 @@ from effnet_inspect.bench.memory_check import saved_bytes
 from effnet_inspect.model.build import build
 from tests.ports import tf_port_style, torchvision_style
 
-TINY = "w=0.25,d=0.25,r=32"
+TINY = "w=0.25,d=0.25,r=64"  # 2x2 at the end: training batch norm needs more than one value
 
 
 def assert_matches_autograd(model, a, dtype: DType, tolerance: float) -> None:
@@ -56,8 +56,8 @@ def test_b0_keeps_what_autograd_keeps(dtype, tolerance):
     ],
 )
 def test_ports_keep_what_autograd_keeps(factory, dtype, tolerance):
-    model = factory()
-    assert_matches_autograd(model, analyze_model(model.eval(), 224, "port"), dtype, tolerance)
+    model = factory()  # at 160 px: the same layers and rules as at 224, a third less work
+    assert_matches_autograd(model, analyze_model(model.eval(), 160, "port"), dtype, tolerance)
 
 
 def test_records_add_up_per_layer_sub_block_stage_and_model():

@@ -25,7 +25,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
         (["b0", "--batch-size", "0"], "--batch-size must be a whole number of images, 1 or more"),
         (["b0", "--batch-size", "two"], "--batch-size must be a whole number"),
         (["b0", "--checkpoint", "block9"], "--checkpoint names 'block9', which b0 does not have; its stages: stem"),
-        (["b0", "--checkpoint", "auto"], "--fit auto needs one card"),
+        (["b0", "--checkpoint", "auto"], "--checkpoint auto needs exactly one card"),
         (["b0", "--mode", "inference", "--checkpoint", "block2"], "--checkpoint applies to training only"),
         (["b0", "--dtype", "fp8"], "invalid choice 'fp8'"),
         (["b0", "--optimizer", "lion"], "invalid choice 'lion'"),

@@ -3,7 +3,7 @@ the layer registry's `saves` and `autocast` fields (registry.py), read by the me
 
 The facts follow PyTorch's derivative formulas (tools/autograd/derivatives.yaml) and its autocast op lists, and
 are checked against what `torch.autograd.graph.saved_tensors_hooks` records on a real forward pass
-(tests/test_memory_oracle.py, benchmarks/memory_oracle.py):
+(tests/test_memory.py, benchmarks/memory_oracle.py):
 - convolution and linear keep their input and weight; a weight is a parameter, counted with the weights, except
   under autocast, where the half-precision copy of it is kept as well;
 - training batch norm keeps its input and its batch mean and inverse standard deviation (one float32 per channel

@@ -258,7 +258,7 @@ def layer_memory(a: Analysis, dtype: DType = DType.FP32, device: Device = Device
 
     >>> rows = ei.layer_memory(ei.analyze("b0"))
     >>> sum(b.per_image for r in rows for _, b in r.kept)  # bytes autograd keeps per image, float32
-    88956688
+    88785424
     """
     return _Walk(a, dtype, device).run()
 

@@ -109,7 +109,10 @@ def checkpoint_stages(a: Analysis, rows: Sequence[LayerMemory], options: MemoryO
     names = _stage_names(rows)
     if options.checkpoint == (AUTO,):
         if len(options.fit) != 1:
-            raise InputError("auto needs one card to fit the batch in: give one memory size or card", param="fit")
+            raise InputError(
+                "auto needs exactly one card to fit the batch in: give one memory size or card to fit",
+                param="checkpoint",
+            )
         chosen = cheapest_checkpoint(rows, options.optimizer, options.batch_size, usable(options.fit[0][1]))
         if chosen is None:
             raise InputError(
@@ -157,7 +160,8 @@ def memory_row(a: Analysis, options: MemoryOptions, rows: Sequence[LayerMemory] 
     moments = _moments(rows, options, checkpoint)
     top = peak(moments, options.batch_size)
     by_stage = _activations(rows, options, moments, "stage")
-    kept = kept_total(list(rows)) if options.mode is Mode.TRAINING else Bytes(top.total.per_image)
+    # inference: the most activation memory alive at once (wherever the batch-1 peak, weights included, falls)
+    kept = kept_total(list(rows)) if options.mode is Mode.TRAINING else Bytes(max(m.total.per_image for m in moments))
     per_image = {s: b.per_image for s, b in by_stage.items()}
     top_stage = max(per_image, key=per_image.__getitem__, default="")
     training = options.mode is Mode.TRAINING

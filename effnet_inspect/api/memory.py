@@ -71,8 +71,9 @@ class Memory:
     def to_pandas(self) -> Any:
         """A pandas DataFrame with the CSV's columns (bytes; one largest_batch_<card> column per card).
 
-        >>> ei.memory("b0", fit="16GiB").to_pandas().loc[0, ["variant", "largest_batch_16GiB"]].tolist()
-        ['b0', 184]
+        >>> frame = ei.memory("b0", fit="16GiB").to_pandas()
+        >>> frame.loc[0, "variant"], int(frame.loc[0, "largest_batch_16GiB"])
+        ('b0', 184)
         """
         try:
             import pandas
@@ -177,12 +178,13 @@ def memory(
     gradients, optimizer state, and the peak of a whole step; inference: the peak of live activations. batch_size
     scales it; dtype fp32, or bf16 / fp16 autocast; fit: card memory ('16GiB', '80GB', 'a100-80', or several) for
     the largest batch; checkpoint: stages to checkpoint ('block2', ...), or 'auto' for the cheapest set that fits
-    batch_size in the one card of fit. level: family, stage, subblock or layer. A model whose stages cannot be
-    found (a ResNet) gets family and layer totals.
+    batch_size in the one card of fit. level: family, stage, subblock or layer. device: cuda (default) or cpu, where
+    dropout masks and autocast's float32 ops differ. A model whose stages cannot be found (a ResNet) gets family
+    and layer totals.
 
     >>> m = ei.memory("b7", fit=["v100-16", "a100-80"])
     >>> m.rows[0].largest_batch, m.rows[0].top_stage
-    ({'v100-16': 3, 'a100-80': 20}, 'block2')
+    ({'v100-16': 4, 'a100-80': 21}, 'block2')
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise InputError(f"must be a whole number of images, 1 or more, not {batch_size!r}", param="batch_size")

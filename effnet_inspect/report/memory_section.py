@@ -102,7 +102,7 @@ def memory_chart(stages: Sequence[PartRow], narrow: bool = False) -> str:
             Patch(facecolor="white", edgecolor=INK, linewidth=0.5, hatch="////", label="parameters (weights)"),
         ]
         if narrow:
-            fig.legend(handles=handles, loc="outside lower center", fontsize=8)
+            fig.legend(handles=handles, loc="outside lower center", fontsize=9)
         else:
             ax.legend(handles=handles, loc="lower right", fontsize=8)
         return svg_text(fig)
