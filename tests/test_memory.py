@@ -139,3 +139,22 @@ def test_autocast_halves_activations_and_keeps_weight_copies():
     fp32, bf16 = (kept_total(layer_memory(a, d)) for d in (DType.FP32, DType.BF16))
     assert bf16.per_image * 2 == pytest.approx(fp32.per_image, rel=0.001)
     assert bf16.fixed > fp32.fixed  # the bf16 copies of the convolution weights
+
+
+def test_a_new_kind_is_one_registry_entry_max_pooling_keeps_input_and_indices():
+    """MaxPooling2D (ResNet's stem) is one entry: its input and int64 indices, what autograd keeps, in no stage."""
+    from torch import nn
+
+    from effnet_inspect.analysis.group import Grouping, StageGroup
+    from effnet_inspect.analysis.measure import Analysis
+    from effnet_inspect.analysis.trace import trace
+
+    model = nn.Sequential(
+        nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(inplace=True), nn.MaxPool2d(2), nn.Conv2d(8, 4, 1)
+    )
+    graph = trace(model, 16)
+    a = Analysis("pooled", 16, False, graph, Grouping((StageGroup("", tuple(graph.nodes)),)))
+    assert a.unknown == {}
+    pool = next(r for r in layer_memory(a, DType.FP32, Device.CPU) if r.name == "3")
+    assert [k for k, _ in pool.kept] == ["3:indices"] and pool.kept[0][1].per_image == 8 * 7 * 7 * 8
+    assert_matches_autograd(model, a, DType.FP32, 0.0)
