@@ -99,11 +99,12 @@ def _marked(text: str, marker: str) -> str:
 def test_readme_memory_tables_are_current():
     """The README's "Will it fit?" tables are the commands' Markdown output, byte for byte, and the card sizes it
     names are the code's."""
-    from effnet_inspect.analysis.capacity import CARDS
+    from effnet_inspect.analysis.capacity import CARDS, CUDA_CONTEXT, MIB
 
     text = README.read_text()
     for marker, dtype in (("memory-fp32", "fp32"), ("memory-bf16", "bf16")):
         assert _marked(text, marker) == ei.memory(dtype=dtype, fit=list(README_CARDS)).to_markdown()
     assert _marked(text, "memory-resnet") == ei.memory("b4", model=RESNET, fit="v100-16").to_markdown()
+    assert f"less {CUDA_CONTEXT // MIB} MiB for the CUDA context" in text
     for card in README_CARDS:
         assert f"`{card}`\n  {CARDS[card]} GiB" in text or f"`{card}` {CARDS[card]} GiB" in text

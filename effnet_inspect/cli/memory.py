@@ -23,7 +23,7 @@ def listed(text: str) -> list[str]:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from effnet_inspect.analysis.capacity import CARDS
+    from effnet_inspect.analysis.capacity import CARDS, CUDA_CONTEXT, MIB
     from effnet_inspect.analysis.memory import DType
     from effnet_inspect.analysis.memory_rows import MemoryLevel
     from effnet_inspect.analysis.peak import Mode, Optimizer
@@ -39,7 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_variants(p)
     p.add_argument("--batch-size", type=batch_size, default=1, metavar="N", help="images per step (default: 1)")
     p.add_argument(
-        "--dtype", type=enum_arg(DType), default=DType.FP32, metavar="DTYPE", help="fp32 | bf16 | fp16 (autocast)"
+        "--dtype",
+        type=enum_arg(DType),
+        default=DType.FP32,
+        metavar="DTYPE",
+        help="fp32 | bf16 | fp16 (autocast; default: fp32)",
     )
     p.add_argument(
         "--mode",
@@ -68,7 +72,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=listed,
         default=[],
         metavar="SIZE,...",
-        help=f"card memory: '16GiB', '80GB', or {', '.join(CARDS)}: the largest batch that fits (one column per card)",
+        help=f"card memory: '16GiB', '80GB', or {', '.join(CARDS)}: the largest batch that fits, one column per "
+        f"card ({CUDA_CONTEXT // MIB} MiB of each go to the CUDA context)",
     )
     p.add_argument(
         "--level",
