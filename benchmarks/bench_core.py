@@ -1,4 +1,4 @@
-"""Speed and memory of the core analysis (issue 2), against the usual alternative.
+"""Speed and memory of the core analysis, against the usual alternative.
 
 Measures, each in a fresh process:
   1. `effnet-inspect table --format json` for B0-B7 from a cold process: wall time and peak RSS (target < 4 s, < 1 GB);
@@ -21,7 +21,8 @@ import time
 IN_PROCESS = """
 import json, time
 t0 = time.perf_counter()
-from effnet_inspect.analysis.measure import analyze, family_row
+from effnet_inspect.analysis.measure import analyze
+from effnet_inspect.analysis.rows import family_row
 from effnet_inspect.arch.specs import OFFICIAL_NAMES
 t1 = time.perf_counter()
 rows = [family_row(analyze(v)) for v in OFFICIAL_NAMES]
@@ -102,7 +103,7 @@ def main() -> None:
         for name in ours:
             seconds, rss, out = run_child([py, "-c", ALTERNATIVE, name])
             alt = json.loads(out)
-            bn = sum(l.elementwise for l in analyze(name).layers() if l.kind is LayerKind.BATCH_NORM)
+            bn = sum(layer.elementwise for layer in analyze(name).layers() if layer.kind is LayerKind.BATCH_NORM)
             model = build(name, device="meta")
             # torchinfo adds one op per batch-norm weight and per bias to the convolution/linear MACs
             extra = sum(p.numel() for m in model.modules() if isinstance(m, nn.BatchNorm2d) for p in m.parameters())

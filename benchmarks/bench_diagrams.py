@@ -1,6 +1,6 @@
 """Time every diagram level for B0-B7 plus the side-by-side figure, to SVG, in one cold process.
 
-Target (issue 3): under 20 s in all on the 2-core machine, analyses included.
+Target: under 20 s in all on the 2-core machine, analyses included.
 Usage: python benchmarks/bench_diagrams.py [--levels stage,module,layer] [--variants b0,...,b7]
 """
 
@@ -49,7 +49,7 @@ def main() -> int:
     total = time.perf_counter() - START
 
     print(f"imports {imported:.2f} s")
-    header = f"{'variant':<8}{'analyse':>9}" + "".join(f"{l.value + ' dot/svg (s)':>24}" for l in levels)
+    header = f"{'variant':<8}{'analyse':>9}" + "".join(f"{level.value + ' dot/svg (s)':>24}" for level in levels)
     print(header)
     for name, (analyse, *cells) in rows:
         print(f"{name:<8}{analyse:>9.2f}" + "".join(f"{d:>10.3f} /{s:>6.2f} {n // 1024:>4}K" for d, s, n in cells))

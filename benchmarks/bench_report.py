@@ -1,7 +1,7 @@
 """Time the full B0-B7 report from a cold start: `python -m effnet_inspect report --out TMP` in a fresh process
 (imports, building and tracing eight models, charts, Graphviz drawings, every page).
 
-Target (issue 4): under 45 s on the 2-core development machine. Run: python benchmarks/bench_report.py [--runs N]
+Target: under 45 s on the 2-core development machine. Run: python benchmarks/bench_report.py [--runs N]
 """
 
 from __future__ import annotations

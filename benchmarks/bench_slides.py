@@ -1,6 +1,6 @@
 """Time `effnet-inspect slides` for B0-B7 (the whole deck: slides.pdf, 25 SVGs and 25 PNGs) in one cold process.
 
-Target (issue 10): under 60 s on the 2-core machine, analyses included.
+Target: under 60 s on the 2-core machine, analyses included.
 Usage: python benchmarks/bench_slides.py [--variants b0,...,b7] [--out DIR]
 """
 

@@ -1,9 +1,9 @@
-"""Convert a version-1 results file (main before issue 12) to version 2, keeping every measured figure as it was.
+"""Convert a version-1 results file to version 2 (the format since), keeping every measured figure as it was.
 
 Made for the H200 run of 2026-11-29 (main at commit fcebea1, benchmarks/gpu_matrix.py --budget-s 354), which is
 reports/bench/nvidia-h200.json until a GPU session measures it again:
 
-    python benchmarks/convert_v1_results.py /work/shared/bench/nvidia-h200.json reports/bench/nvidia-h200.json \
+    python benchmarks/convert_v1_results.py V1-RESULTS.json reports/bench/nvidia-h200.json \
         --commit fcebea1 --spec-sheet h200 --measured "on 2026-11-29 by benchmarks/gpu_matrix.py --budget-s 354"
 
 What changes: `variant` becomes `model`, and `source` names the build and the commit; the stage splits keep their
@@ -36,7 +36,7 @@ from effnet_inspect.bench.results import (
 )
 from effnet_inspect.bench.roofline import stage_times  # noqa: E402
 
-# /work/shared/reference/efficientnet.md: NVIDIA's figures (dense tensor-core peaks; HBM3e bandwidth).
+# NVIDIA's spec-sheet figures (dense tensor-core peaks; HBM3e bandwidth).
 SPEC_SHEETS = {
     "h200": Ceilings(
         "NVIDIA H200 spec sheet (4.8 TB/s HBM3e; dense bf16/fp16 989, tf32 495, fp32 67 TFLOP/s), "

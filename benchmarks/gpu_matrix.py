@@ -1,4 +1,4 @@
-"""The GPU benchmark matrix of issues 5 and 12, in one run that fits a few minutes of GPU time.
+"""The GPU benchmark matrix, in one run that fits a few minutes of GPU time.
 
 Writes <out-dir>/<device-name>.json (e.g. reports/bench/nvidia-h200.json) in the format of
 effnet_inspect/bench/results.py, rewritten after every configuration, so a run cut short keeps what it measured.
@@ -23,7 +23,7 @@ On the device machine (the repository root is the working directory; $OUT comes 
 then copy $OUT/<device>.json into reports/bench/ and commit it. Preview the plan anywhere:
     python benchmarks/gpu_matrix.py --dry-run
 Check the script's logic on a CPU in seconds (tiny models, eager, fp32/bf16):
-    python benchmarks/gpu_matrix.py --smoke --device cpu --out-dir /tmp/bench-smoke
+    python benchmarks/gpu_matrix.py --smoke --device cpu --out-dir bench-smoke
 """
 
 from __future__ import annotations
@@ -64,8 +64,8 @@ def large_batch(variant: Variant, resolution: int) -> int:
 
 def plan(variants: list[Variant], resolution_of, smoke: bool) -> list[tuple[str, list]]:
     """The phases: (name, configurations), most wanted first."""
-    from effnet_inspect.bench.measure import BenchConfig
     from effnet_inspect.bench.models import ours
+    from effnet_inspect.bench.timing import BenchConfig
 
     def cfg(v: Variant, batch: int, precision=Precision.BF16, cl=True, compiled=False, graphs=False):
         return BenchConfig(ours(v), resolution_of(v), batch, precision, cl, compiled, graphs)
@@ -144,9 +144,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from effnet_inspect.bench.device import check_options, environment, measure_ceilings, resolve_device
-    from effnet_inspect.bench.measure import Measurer, release_memory
     from effnet_inspect.bench.run import run_bench
     from effnet_inspect.bench.tables import render_run
+    from effnet_inspect.bench.timing import Measurer, release_memory
 
     try:
         device = resolve_device(Device(args.device))

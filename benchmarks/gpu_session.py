@@ -18,7 +18,7 @@ profile of the element-wise gap. Everything it writes lands in --out-dir (at mos
 On the device machine, from the repository root ($OUT comes back):
     PYTHONUNBUFFERED=1 python3 benchmarks/gpu_session.py --out-dir "$OUT" --budget-s 520
 Check the script here in a minute (tiny models on the CPU, no tests, no compile):
-    python benchmarks/gpu_session.py --smoke --device cpu --out-dir /tmp/gpu-session
+    python benchmarks/gpu_session.py --smoke --device cpu --out-dir gpu-session
 """
 
 from __future__ import annotations
@@ -105,9 +105,9 @@ def peers(smoke: bool, device):
 
 def run_peers(out: Path, device, deadline: float, smoke: bool):
     from effnet_inspect.bench.device import environment, measure_ceilings
-    from effnet_inspect.bench.measure import BenchConfig, Measurer, release_memory
     from effnet_inspect.bench.results import Precision
     from effnet_inspect.bench.run import run_bench
+    from effnet_inspect.bench.timing import BenchConfig, Measurer, release_memory
 
     settings = gpu_matrix.SETTINGS if device.type == "cuda" else gpu_matrix.cpu_settings()
     impls = peers(smoke, device)
@@ -266,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from effnet_inspect.bench.device import environment
-    from effnet_inspect.bench.results import load_results
+    from effnet_inspect.bench.schema import load_results
 
     device = torch.device(args.device)
     slug = gpu_matrix.device_slug(environment(device).device_name)

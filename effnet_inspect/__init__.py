@@ -29,8 +29,9 @@ Examples in the docstrings assume `import effnet_inspect as ei`:
 5288548
 
 The package is laid out as its data flow, each step importing only from the steps before it:
-arch (pure specs) -> model (nn.Modules) -> analysis (trace, group, measure) -> render (formatting, tables) ->
-ports (other implementations) / drawing / bench -> report -> api (the calls above) -> cli.
+arch (pure specs) -> model (nn.Modules) -> analysis (registry, trace, group, measure, rows) -> render (formatting,
+tables) -> ports (other implementations) / drawing -> bench -> report (HTML) / slides (the lecture deck) -> api (the
+calls above) -> cli.
 Everything is imported lazily, so that `import effnet_inspect.arch.specs` needs no torch.
 """
 
@@ -53,14 +54,14 @@ _EXPORTS = {
     "memory": "api.memory",
     "Memory": "api.memory",
     "build": "model.build",
-    "analyze": "analysis.measure",
-    "analyze_model": "analysis.measure",
-    "Analysis": "analysis.measure",
-    "family_row": "analysis.measure",
-    "stage_rows": "analysis.measure",
-    "sub_block_rows": "analysis.measure",
-    "table_rows": "analysis.measure",
-    "Level": "analysis.measure",
+    "analyze": "api",  # analysis.measure's, with the Jupyter card registered
+    "analyze_model": "api",
+    "Analysis": "api",
+    "family_row": "analysis.rows",
+    "stage_rows": "analysis.rows",
+    "sub_block_rows": "analysis.rows",
+    "table_rows": "analysis.rows",
+    "Level": "analysis.rows",
     "layer_memory": "analysis.memory",
     "trace": "analysis.trace",
     "group": "analysis.group",

@@ -49,7 +49,7 @@ _received = 0
 _stopping = False
 
 
-def _handler(signum, frame) -> None:
+def _handler(signum: int, frame: object) -> None:
     global _received
     _received += 1
     if not _stopping:

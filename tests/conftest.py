@@ -46,7 +46,7 @@ def browser_report(tmp_path_factory):
     """A small report (B0, B1, a benchmark page) and a standalone compare page, for the browser tests."""
     from browser import BENCH_EXAMPLE
 
-    from effnet_inspect.bench.results import load_results
+    from effnet_inspect.bench.schema import load_results
     from effnet_inspect.report import write_compare, write_report
 
     out = tmp_path_factory.mktemp("report")
@@ -62,7 +62,7 @@ def h200_report(tmp_path_factory):
     """B0 and B1 with the committed H200 benchmark: the decision view with measured speeds."""
     from pathlib import Path
 
-    from effnet_inspect.bench.results import load_results
+    from effnet_inspect.bench.schema import load_results
     from effnet_inspect.report import write_report
 
     out = tmp_path_factory.mktemp("h200-report")

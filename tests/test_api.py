@@ -34,7 +34,7 @@ def body_rows(html: str) -> int:
 
 # ------------------------------------------------------------------------------------------ rich display
 def test_analysis_card_shows_totals_stage_table_and_stage_diagram():
-    a = cached_analysis("b0")
+    a = ei.analyze("b0")  # through the API, which registers the card (analysis/ imports nothing from api/)
     html = a._repr_html_()
     assert "EfficientNet-B0" in html and "5,288,548" in html and "5,330,571" in html and "385,814,752" in html
     stages = html.split("<caption>Stages</caption>", 1)[1]
@@ -63,11 +63,19 @@ def test_diagram_displays_as_svg_and_html():
     assert repr(d).startswith("<Diagram: Module-level diagram of b0;")
 
 
+def test_an_analysis_without_the_api_shows_its_repr(monkeypatch):
+    from effnet_inspect.analysis import measure
+
+    assert ei.analyze("b0")._repr_html_() is not None
+    monkeypatch.setattr(measure, "_HTML_CARD", [])
+    assert ei.analyze("b0")._repr_html_() is None  # Jupyter falls back to the text repr
+
+
 def test_displays_without_graphviz_say_so_instead_of_failing(monkeypatch):
     monkeypatch.setenv("PATH", "")
     d = ei.diagram("b0")
     assert d._repr_svg_() is None and "not found" in d._repr_html_() and d.dot.startswith("digraph")
-    html = cached_analysis("b0")._repr_html_()
+    html = ei.analyze("b0")._repr_html_()
     assert "<svg" not in html and "5,288,548" in html and "No stage diagram" in html
     with pytest.raises(ei.InputError, match="not found"):
         d.render("png")

@@ -14,7 +14,6 @@ import torch
 
 from effnet_inspect.arch.specs import parse_variant
 from effnet_inspect.bench.device import peaks_for
-from effnet_inspect.bench.measure import BenchConfig, Measurement, Measurer
 from effnet_inspect.bench.models import model_facts, ours
 from effnet_inspect.bench.results import (
     BenchEnvironment,
@@ -24,12 +23,13 @@ from effnet_inspect.bench.results import (
     StageMethod,
     Status,
     Timer,
-    load_results,
     save_results,
     to_json,
 )
 from effnet_inspect.bench.run import bench_config, describe, is_out_of_memory, run_bench, summarize
+from effnet_inspect.bench.schema import load_results
 from effnet_inspect.bench.stages import StageSplit
+from effnet_inspect.bench.timing import BenchConfig, Measurement, Measurer
 from effnet_inspect.cli import main
 from effnet_inspect.errors import InputError
 

@@ -14,12 +14,13 @@ import torch
 
 from effnet_inspect.arch.specs import parse_variant
 from effnet_inspect.bench.device import autocast, default_settings, environment, measure_ceilings
-from effnet_inspect.bench.measure import BenchConfig, Measurer, release_memory
 from effnet_inspect.bench.models import model_facts, ours
-from effnet_inspect.bench.results import Bound, Precision, StageMethod, Status, load_results
+from effnet_inspect.bench.results import Bound, Precision, StageMethod, Status
 from effnet_inspect.bench.roofline import ridge
 from effnet_inspect.bench.run import run_bench
+from effnet_inspect.bench.schema import load_results
 from effnet_inspect.bench.stages import capture_graphs
+from effnet_inspect.bench.timing import BenchConfig, Measurer, release_memory
 from effnet_inspect.model.build import build
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

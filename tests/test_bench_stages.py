@@ -13,7 +13,6 @@ from torch import nn
 
 from effnet_inspect.analysis.measure import analyze, totals
 from effnet_inspect.arch.specs import parse_variant
-from effnet_inspect.bench.measure import BenchConfig, Measurer
 from effnet_inspect.bench.models import Implementation, ours
 from effnet_inspect.bench.results import (
     STAGE_SUM_TOLERANCE,
@@ -26,6 +25,7 @@ from effnet_inspect.bench.results import (
 )
 from effnet_inspect.bench.roofline import ridge, stage_times, stage_work
 from effnet_inspect.bench.stages import Boundary, BoundaryHooks, StageSplitError, boundaries, wall_clock_split
+from effnet_inspect.bench.timing import BenchConfig, Measurer
 from effnet_inspect.model.build import build
 from effnet_inspect.ports.verdict import analyze_foreign
 

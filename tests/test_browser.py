@@ -84,7 +84,7 @@ def test_tables_hold_the_expected_rows(pages):
         assert o.rows("rounding-table") == 9
         assert o.rows("module-counts") == 1
     assert pages["compare-b0-b1.html"].rows("stage-growth") == 9
-    from effnet_inspect.bench.results import load_results
+    from effnet_inspect.bench.schema import load_results
 
     run = load_results(BENCH_EXAMPLE)
     models = len({r.model for r in run.results})

@@ -39,7 +39,7 @@ def test_traced_shapes_equal_a_real_forward_pass():
         model(torch.rand(1, 3, 224, 224))
     for h in hooks:
         h.remove()
-    traced = {l.path: l.shape for l in cached_analysis("b0").layers() if l.path}
+    traced = {layer.path: layer.shape for layer in cached_analysis("b0").layers() if layer.path}
     assert traced == seen
 
 
@@ -70,7 +70,11 @@ def test_traced_shapes_of_foreign_ports_equal_a_real_forward_pass():
             model(torch.rand(1, 3, 97, 97))  # odd size: 'same' padding is asymmetric there
         for h in hooks:
             h.remove()
-        traced = {l.path: l.shape for l in (n["layer"] for _, n in trace(model, 97).nodes(data=True)) if l.path}
+        traced = {
+            layer.path: layer.shape
+            for layer in (n["layer"] for _, n in trace(model, 97).nodes(data=True))
+            if layer.path
+        }
         common = traced.keys() & seen.keys()
         assert len(common) > 100
         assert {k: traced[k] for k in common} == {k: seen[k] for k in common}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from effnet_inspect.analysis.measure import analyze, table_rows
+from effnet_inspect.analysis.measure import analyze
+from effnet_inspect.analysis.rows import table_rows
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.render.tables import Level
 
@@ -15,7 +16,7 @@ def test_fvcore_counts_our_macs_plus_two_ops_per_batch_norm_element(variant, res
     and ignores activations, the SE multiply, adds and mean() pooling."""
     [row] = table_rows([variant], Level.FAMILY, resolution=resolution, fvcore=True)
     a = analyze(variant, resolution=resolution)
-    bn = sum(l.elementwise for l in a.layers() if l.kind is LayerKind.BATCH_NORM)
+    bn = sum(layer.elementwise for layer in a.layers() if layer.kind is LayerKind.BATCH_NORM)
     assert row.fvcore_flops == row.macs + 2 * bn
 
 

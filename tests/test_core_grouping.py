@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from helpers import cached_analysis
 
-from effnet_inspect.analysis.measure import module_counts, stage_rows, sub_block_rows
+from effnet_inspect.analysis.rows import module_counts, stage_rows, sub_block_rows
 from effnet_inspect.arch.kinds import MODULE_TYPES, LayerKind, ModuleType
 from effnet_inspect.arch.specs import VARIANTS, scale
 

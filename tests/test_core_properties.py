@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from effnet_inspect.analysis.measure import analyze, family_row, stage_rows, sub_block_rows
+from effnet_inspect.analysis.measure import analyze
+from effnet_inspect.analysis.rows import family_row, stage_rows, sub_block_rows
 from effnet_inspect.arch.specs import custom_variant, scale
 
 variants = st.builds(
@@ -36,7 +37,7 @@ def test_partition_and_sums(variant, include_top):
     assert [len(s.sub_blocks) for s in a.grouping.blocks] == [s.repeats for s in spec.stages]
     family = family_row(a)
     stages = stage_rows(a)
-    assert sum(r.params for r in stages) == family.params == sum(l.params for l in layers)
+    assert sum(r.params for r in stages) == family.params == sum(layer.params for layer in layers)
     assert sum(r.macs for r in stages) == family.macs
     assert sum(r.layers for r in sub_block_rows(a)) + stages[0].layers + stages[-1].layers == family.layers
     assert sum(family.module_counts[k] for k in ("module1", "module2")) == family.sub_blocks

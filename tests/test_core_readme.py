@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from effnet_inspect.analysis.measure import table_rows
+from effnet_inspect.analysis.rows import table_rows
 from effnet_inspect.arch.specs import OFFICIAL_NAMES
 from effnet_inspect.render.tables import Format, Level, render
 

@@ -80,7 +80,7 @@ class _ShapeDependent(nn.Module):
 )
 def test_each_recognition_path(model, tracer, expected):
     graph = trace(model, 8)
-    found = [(l.type, l.kind) for l in (graph.nodes[n]["layer"] for n in graph)][1:]  # without the input
+    found = [(layer.type, layer.kind) for layer in (graph.nodes[n]["layer"] for n in graph)][1:]  # without the input
     assert (graph.graph["tracer"], found) == (tracer.value, expected)
 
 
@@ -102,10 +102,10 @@ def test_unknown_modules_and_functions_are_reported_not_charged():
     graph = trace(model, 8)
     layers = [graph.nodes[n]["layer"] for n in graph]
     assert graph.graph["unknown"] == {"avg_pool2d": 1, "clamp": 1, "instance_norm": 1}
-    unknown = [l for l in layers if l.kind is LayerKind.OTHER]
-    assert sorted(l.type for l in unknown) == ["avg_pool2d", "clamp", "instance_norm"]
-    assert all(l.macs == 0 and l.elementwise == 0 for l in unknown)
-    assert next(l for l in unknown if l.type == "instance_norm").params == 2 * 8  # parameters still count
+    unknown = [layer for layer in layers if layer.kind is LayerKind.OTHER]
+    assert sorted(layer.type for layer in unknown) == ["avg_pool2d", "clamp", "instance_norm"]
+    assert all(layer.macs == 0 and layer.elementwise == 0 for layer in unknown)
+    assert next(layer for layer in unknown if layer.type == "instance_norm").params == 2 * 8  # parameters still count
     t = totals(layers)
     assert (t.macs, t.elementwise) == (8 * 6 * 6 * 3 * 9, 8 * 3 * 3)  # the conv; the tanh
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from helpers import cached_analysis
 
-from effnet_inspect.analysis.measure import analyze, family_row, stage_rows, sub_block_rows, totals
+from effnet_inspect.analysis.measure import analyze, totals
+from effnet_inspect.analysis.rows import family_row, stage_rows, sub_block_rows
 from effnet_inspect.arch.specs import VARIANTS, scale
 
 # Keras' layer count without the classifier top (the seed article: B0 237, B7 813).
@@ -61,7 +62,7 @@ def test_exact_parameters(variant):
 
 def test_keras_params_add_bn_statistics_and_normalization(official):
     a = cached_analysis(official)
-    bn_channels = sum(l.shape[1] for l in a.layers() if l.kind.name == "BATCH_NORM")
+    bn_channels = sum(layer.shape[1] for layer in a.layers() if layer.kind.name == "BATCH_NORM")
     t = totals(a.layers())
     assert t.params_keras - t.params == 2 * bn_channels + 7
 

@@ -16,7 +16,7 @@ from itertools import groupby
 import pytest
 from helpers import cached_analysis
 
-from effnet_inspect.analysis.measure import module_counts, sub_block_rows
+from effnet_inspect.analysis.rows import module_counts, sub_block_rows
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.arch.specs import OFFICIAL_NAMES
 from effnet_inspect.cli import main
@@ -133,7 +133,7 @@ def test_layer_diagram_lists_layers_and_edges_in_network_order():
     drawn_in = [
         n
         for s in a.grouping.stages
-        for n in (s.layers if not s.sub_blocks else (l for b in s.sub_blocks for l in b.layers))
+        for n in (s.layers if not s.sub_blocks else (name for b in s.sub_blocks for name in b.layers))
     ]
     assert nodes(dot) == ["legend", *drawn_in]
     assert [(t, h) for t, h, _ in visible_edges(dot)] == list(a.graph.edges)
@@ -188,7 +188,7 @@ def _expected_rows(a) -> list[list]:
 
 def _node_text(dot: str, node_id: str) -> str:
     """The visible text of a node's HTML label, markup removed."""
-    line = next(l for l in dot.splitlines() if l.strip().startswith(f"{node_id} ["))
+    line = next(text for text in dot.splitlines() if text.strip().startswith(f"{node_id} ["))
     return html.unescape(re.sub(r"<[^>]*>", " ", line.split("label=<", 1)[1].rpartition(">")[0]))
 
 
@@ -237,8 +237,8 @@ def test_side_by_side_rows_line_up_and_show_growth():
     for stage in found[0].grouping.stages:
         assert [f"row_{stage.name}", *(f"cell_{i}_{stage.name}" for i in range(8))] in rows
     b7_total = re.search(r"\thead_7 \[[^\n]*<b>(x[\d.]+) params", dot).group(1)
-    t0 = sum(l.params for l in found[0].layers())
-    t7 = sum(l.params for l in found[7].layers())
+    t0 = sum(layer.params for layer in found[0].layers())
+    t7 = sum(layer.params for layer in found[7].layers())
     assert b7_total == f"x{t7 / t0:.1f}"
 
     # box height grows with repeats: B7's block6 (13 sub-blocks) is taller than B0's (4)

@@ -21,10 +21,11 @@ from hypothesis import strategies as st
 from effnet_inspect.arch.specs import parse_variant
 from effnet_inspect.bench.device import default_settings
 from effnet_inspect.bench.estimate import cpu_warning
-from effnet_inspect.bench.measure import MIN_ITERS, BenchConfig, Measurer
 from effnet_inspect.bench.models import ours
-from effnet_inspect.bench.results import BenchEnvironment, BenchSettings, Precision, Status, Timer, load_results
+from effnet_inspect.bench.results import BenchEnvironment, BenchSettings, Precision, Status, Timer
 from effnet_inspect.bench.run import bench_config, is_out_of_memory
+from effnet_inspect.bench.schema import load_results
+from effnet_inspect.bench.timing import MIN_ITERS, BenchConfig, Measurer
 from effnet_inspect.cli import main
 from effnet_inspect.errors import InputError
 

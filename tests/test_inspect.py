@@ -16,8 +16,10 @@ import pytest
 import torch
 from helpers import cached_analysis
 
-from effnet_inspect.analysis.measure import analyze, module_counts, stage_rows
-from effnet_inspect.analysis.trace import Tracer, _layer_graph, fuse_swish, trace
+from effnet_inspect.analysis.fuse import fuse_swish
+from effnet_inspect.analysis.measure import analyze
+from effnet_inspect.analysis.rows import module_counts, stage_rows
+from effnet_inspect.analysis.trace import Tracer, _layer_graph, trace
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.cli import main
 from effnet_inspect.errors import InputError
@@ -134,8 +136,8 @@ def test_keras_equivalent_of_a_b0_port_without_top_is_237(faithful):
 
 def test_torchvision_b0_explained_in_keras_terms():
     keras = inspected(f"{TV}:efficientnet_b0", '{"include_top": false}').conformance.keras
-    extra = {(d.kind, d.count) for d in keras.extra}
-    missing = {(d.kind, d.count) for d in keras.missing}
+    extra = {(d.keras_class, d.count) for d in keras.extra}
+    missing = {(d.keras_class, d.count) for d in keras.missing}
     assert extra == {("Activation", 32)}  # the SiLU and Sigmoid after fc1 / fc2 of 16 SE branches
     assert missing == {("Rescaling", 1), ("Normalization", 1), ("ZeroPadding2D", 5), ("Reshape", 16)}
     assert keras.nodes == 237 - 1 - 1 - 5 - 16 + 32
@@ -151,21 +153,21 @@ def test_our_builder_is_its_own_keras_equivalent():
 
 def test_stochastic_depth_counts_as_dropout_and_swish_is_one_activation():
     tv = inspected(f"{TV}:efficientnet_b0").analysis
-    assert sum(l.kind is LayerKind.DROPOUT for l in tv.layers()) == 9 + 1  # 9 skip branches + the classifier's
+    assert sum(layer.kind is LayerKind.DROPOUT for layer in tv.layers()) == 9 + 1  # 9 skip branches + the classifier's
     tf = inspected(f"{TF}:make").analysis
-    assert sum(l.kind is LayerKind.MULTIPLY for l in tf.layers()) == 16  # only the SE excitations
-    swish = [l for l in tf.layers() if l.type == "silu"]
+    assert sum(layer.kind is LayerKind.MULTIPLY for layer in tf.layers()) == 16  # only the SE excitations
+    swish = [layer for layer in tf.layers() if layer.type == "silu"]
     assert len(swish) == 1 + 15 + 16 + 16 + 1  # stem, expansions, depthwise, SE reduce, head: x * sigmoid(x)
 
 
 def test_functional_convolutions_keep_their_macs_and_parameters():
     # Conv2dSameFunctional holds its own weight and calls F.conv2d: it is traced into, not an opaque leaf.
     a = inspected(*FAITHFUL["tf port b0 no top (functional conv, conv SE)"][:2]).analysis
-    convs = [l for l in a.layers() if l.type == "conv2d"]
+    convs = [layer for layer in a.layers() if layer.type == "conv2d"]
     assert len(convs) == 1 + 15 + 16 * 4 + 1  # stem, expansions, (depthwise, SE reduce, SE expand, project), head
-    assert all(l.macs > 0 and l.params > 0 for l in convs)
-    assert sum(l.kind is LayerKind.DEPTHWISE for l in convs) == 16
-    assert sum(l.macs for l in a.layers()) == sum(l.macs for l in cached_analysis("b0", False).layers())
+    assert all(layer.macs > 0 and layer.params > 0 for layer in convs)
+    assert sum(layer.kind is LayerKind.DEPTHWISE for layer in convs) == 16
+    assert sum(layer.macs for layer in a.layers()) == sum(layer.macs for layer in cached_analysis("b0", False).layers())
 
 
 def test_recorded_trace_equals_symbolic_trace_on_our_builder():
@@ -184,7 +186,7 @@ def test_recorded_trace_equals_symbolic_trace_on_our_builder():
 def test_explicit_resolution_is_used_for_both_sides():
     c = inspected(f"{TV}:efficientnet_b3", None, 256).conformance
     assert (c.resolution, c.matched_variant, c.differences) == (256, "b3", [])
-    assert c.macs == c.reference_macs == sum(l.macs for l in analyze("b3", True, 256).layers())
+    assert c.macs == c.reference_macs == sum(layer.macs for layer in analyze("b3", True, 256).layers())
 
 
 # ---------------------------------------------------------------------------------------------- the altered

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import Path
 
+import networkx as nx
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "effnet_inspect"
@@ -24,10 +24,9 @@ STEPS = {
     "cli": 8,
 }
 SHARED = {"errors", "files", "progress"}  # plain modules every step may use
-MAX_LINES = 420  # back to 320 once the modules the formatter lengthened are split (issue 23)
-# Jupyter's rich-display hooks (Analysis._repr_html_) are called from the top of the stack: they alone may import
-# their renderer from the api step, at call time.
-DISPLAY_HOOK = re.compile(r"_repr_\w+_")
+MAX_LINES = 320
+# issue 21 / 19 work splits these; remove each entry when it does
+BEING_SPLIT = {"analysis/group.py", "ports/differences.py", "slides/deck.py"}
 
 
 def step_of(module: str) -> str | None:
@@ -35,23 +34,16 @@ def step_of(module: str) -> str | None:
     return parts[1] if len(parts) > 1 and parts[0] == "effnet_inspect" and parts[1] in STEPS else None
 
 
-def imports(path: Path) -> list[tuple[int, str, str | None]]:
-    """Every effnet_inspect module imported anywhere in the file (function-local imports too), with the name of
-    the function it is imported in (None at module level)."""
+def imports(path: Path) -> list[tuple[int, str]]:
+    """Every effnet_inspect module imported anywhere in the file (function-local imports too), with its line."""
     found = []
-
-    def visit(node: ast.AST, function: str | None) -> None:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.module:
             assert node.level == 0, f"{path}: use absolute imports"
-            found.append((node.lineno, node.module, function))
+            found.append((node.lineno, node.module))
         elif isinstance(node, ast.Import):
-            found.extend((node.lineno, alias.name, function) for alias in node.names)
-        inner = node.name if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
-        for child in ast.iter_child_nodes(node):
-            visit(child, inner)
-
-    visit(ast.parse(path.read_text(encoding="utf-8")), None)
-    return [(line, name, fn) for line, name, fn in found if name.split(".")[0] == "effnet_inspect"]
+            found.extend((node.lineno, alias.name) for alias in node.names)
+    return [(line, name) for line, name in found if name.split(".")[0] == "effnet_inspect"]
 
 
 MODULES = sorted(PACKAGE.rglob("*.py"))
@@ -63,26 +55,66 @@ def test_imports_only_go_to_earlier_steps(path):
     if own is None:  # __init__, __main__ and the shared modules
         assert path.stem in {"__init__", "__main__", *SHARED}, f"{path}: a module outside the steps"
         return
-    for line, name, function in imports(path):
+    for line, name in imports(path):
         target = step_of(name)
         if target is None:
             assert name == "effnet_inspect" or name.split(".")[1] in SHARED, (path, name)
             continue
-        if target == "api" and function is not None and DISPLAY_HOOK.fullmatch(function):
-            continue
         assert target == own or STEPS[target] < STEPS[own], f"{path}:{line} imports {name} ({target} after {own})"
 
 
-def test_display_hooks_are_the_only_upward_imports():
-    """The exception above is real (Analysis uses it) and narrow: an upward import elsewhere still fails."""
-    source = PACKAGE / "analysis" / "measure.py"
-    hooks = [(fn, name) for _, name, fn in imports(source) if step_of(name) == "api"]
-    assert hooks == [("_repr_html_", "effnet_inspect.api.display")]
+@pytest.mark.parametrize("name", sorted(SHARED))
+def test_shared_modules_import_no_step(name):
+    """errors, files and progress sit below every step: they import only each other."""
+    for line, target in imports(PACKAGE / f"{name}.py"):
+        assert target.split(".")[1] in SHARED, f"{name}.py:{line} imports {target}"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> nx.DiGraph:
+    """Module -> the modules it imports, at module level or inside functions; `from a.b import c` counts as an
+    import of a.b.c when c is a module, else of a.b."""
+    names = {module_name(p) for p in MODULES}
+    graph = nx.DiGraph()
+    for path in MODULES:
+        source = module_name(path)
+        graph.add_node(source)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                targets = [f"{node.module}.{a.name}" for a in node.names]
+                graph.add_edges_from((source, t if t in names else node.module) for t in targets)
+            elif isinstance(node, ast.Import):
+                graph.add_edges_from((source, a.name) for a in node.names)
+    graph.remove_nodes_from([n for n in list(graph) if n not in names])
+    graph.remove_edges_from(nx.selfloop_edges(graph))
+    return graph
+
+
+def test_no_import_cycles():
+    cycles = [sorted(c) for c in nx.strongly_connected_components(import_graph()) if len(c) > 1]
+    assert cycles == []
+
+
+def test_the_cycle_check_sees_function_local_imports():
+    graph = import_graph()
+    assert graph.has_edge("effnet_inspect.cli.report", "effnet_inspect.bench.schema")  # imported inside run()
+    assert graph.has_edge("effnet_inspect.report.explore", "effnet_inspect.drawing.keys")  # from a package import
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_modules_stay_short(path):
-    assert len(path.read_text(encoding="utf-8").splitlines()) <= MAX_LINES
+    limit = 10_000 if path.relative_to(PACKAGE).as_posix() in BEING_SPLIT else MAX_LINES
+    assert len(path.read_text(encoding="utf-8").splitlines()) <= limit
+
+
+def test_being_split_lists_only_long_modules():
+    """Each allowance goes as soon as its module is split."""
+    for name in BEING_SPLIT:
+        assert len((PACKAGE / name).read_text(encoding="utf-8").splitlines()) > MAX_LINES, name
 
 
 def test_no_prefix_stands_in_for_a_folder():

@@ -12,7 +12,7 @@ import pytest
 import torch
 from helpers import cached_analysis
 
-from effnet_inspect.analysis.measure import Level, stage_rows
+from effnet_inspect.analysis.rows import Level, stage_rows
 from effnet_inspect.arch.kinds import LayerKind, ModuleType, SubBlockType
 from effnet_inspect.arch.specs import OFFICIAL_NAMES
 from effnet_inspect.cli import main
@@ -109,7 +109,7 @@ def test_group_norm_is_named_and_nothing_else_differs():
     c = inspected(f"{TIMM}:efficientnet_b0_gn").conformance
     assert c.differences == ["the model normalises with group norm (8 channels per group); B0 with batch norm"]
     assert (c.params, c.macs) == (c.reference_params, c.reference_macs)  # GroupNorm has BatchNorm's gamma and beta
-    kinds = {l.kind for l in inspected(f"{TIMM}:efficientnet_b0_gn").analysis.layers()}
+    kinds = {layer.kind for layer in inspected(f"{TIMM}:efficientnet_b0_gn").analysis.layers()}
     assert LayerKind.GROUP_NORM in kinds and LayerKind.BATCH_NORM not in kinds and LayerKind.OTHER not in kinds
 
 
@@ -129,7 +129,7 @@ def test_frozen_batch_norm_is_batch_norm_with_a_note(spec):
     c = found.conformance
     assert c.matched_variant == "b0" and c.params == 5_288_548
     assert any(n.startswith("batch norm is frozen") for n in c.notes)
-    kinds = [l.kind for l in found.analysis.layers()]
+    kinds = [layer.kind for layer in found.analysis.layers()]
     # 49 batch norms; the only products and sums left are the 16 excitations and the 9 skips
     assert (kinds.count(LayerKind.BATCH_NORM), kinds.count(LayerKind.MULTIPLY), kinds.count(LayerKind.ADD)) == (
         49,

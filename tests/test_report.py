@@ -39,7 +39,7 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 
 def small_report(out: Path, bench: bool = True):
     analyses = [cached_analysis("b0"), cached_analysis("b1")]
-    from effnet_inspect.bench.results import load_results
+    from effnet_inspect.bench.schema import load_results
 
     return write_report(analyses, out, bench=[load_results(BENCH_EXAMPLE)] if bench else (), show_progress=False)
 
@@ -99,7 +99,7 @@ def test_report_never_deletes_other_files(tmp_path):
 def test_tables_next_to_pages_are_the_table_command_output(tmp_path):
     small_report(tmp_path, bench=False)
     analyses = [cached_analysis("b0"), cached_analysis("b1")]
-    from effnet_inspect.analysis.measure import rows_for
+    from effnet_inspect.analysis.rows import rows_for
 
     for level in Level:
         rows = [r for a in analyses for r in rows_for(a, level)]
@@ -117,7 +117,7 @@ def test_progress_bar_per_variant(tmp_path, capsys):
 
 # ---------------------------------------------------------------------------------- the committed report
 def committed_rows(level: Level) -> list:
-    from effnet_inspect.analysis.measure import rows_for
+    from effnet_inspect.analysis.rows import rows_for
 
     return [r for name in OFFICIAL_NAMES for r in rows_for(cached_analysis(name), level)]
 
@@ -249,7 +249,8 @@ def test_report_takes_the_bench_files_beside_it_by_default(tmp_path, capsys):
     """DIR/bench/*.json become sections of bench.html unless --no-bench; each keeps its provenance note."""
     import shutil
 
-    from effnet_inspect.bench.results import load_results, save_results
+    from effnet_inspect.bench.results import save_results
+    from effnet_inspect.bench.schema import load_results
 
     out = tmp_path / "reports"
     (out / "bench").mkdir(parents=True)

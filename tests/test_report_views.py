@@ -13,7 +13,8 @@ from helpers import cached_analysis
 
 from effnet_inspect.arch.published import PAPER_TABLE2, printed_range
 from effnet_inspect.arch.specs import OFFICIAL_NAMES
-from effnet_inspect.bench.results import Precision, Status, load_results
+from effnet_inspect.bench.results import Precision, Status
+from effnet_inspect.bench.schema import load_results
 from effnet_inspect.report.article import article_facts
 from effnet_inspect.report.data import variant_data
 from effnet_inspect.report.decision import decisions

@@ -162,6 +162,30 @@ def test_numbers_on_the_slides_are_the_given_variants(deck):
         assert compact(totals(cached_analysis(v).layers()).macs) in macs
 
 
+def test_the_pdf_id_is_the_digest_of_its_pages():
+    """join_pdfs sets pypdf's private PdfWriter._ID (there is no public way); this fails when a pypdf release stops
+    writing it, and the version bound in pyproject.toml keeps untested releases out."""
+    import hashlib
+    import io
+
+    from pypdf import PdfWriter
+
+    from effnet_inspect.slides import join_pdfs
+
+    pages = []
+    for width in (100, 200):
+        page = PdfWriter()
+        page.add_blank_page(width, 100)
+        buf = io.BytesIO()
+        page.write(buf)
+        pages.append(buf.getvalue())
+    joined = join_pdfs(pages, "t")
+    digest = hashlib.md5(b"".join(pages)).digest()
+    reader = PdfReader(io.BytesIO(joined))
+    assert [bytes(x.original_bytes) for x in reader.trailer["/ID"]] == [digest, digest]
+    assert len(reader.pages) == 2 and join_pdfs(pages, "t") == joined
+
+
 def test_a_rerun_gives_identical_bytes(deck, tmp_path):
     from effnet_inspect.slides import write_slides
 

@@ -2,7 +2,8 @@
 
 A frozen batch norm written out (timm's FrozenBatchNormAct2d, hand-made ports) is `x * scale + shift` with
 scale and shift computed from buffers alone: one BatchNormalization layer, not a Multiply and an Add (which would
-also read as a squeeze-and-excitation product and a skip connection).
+also read as a squeeze-and-excitation product and a skip connection). Swish written out, `x * sigmoid(x)`, is one
+Activation layer.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import fx
 
-from effnet_inspect.analysis.registry import call_kind, frozen_batch_norm
+from effnet_inspect.analysis.activations import activation_name
+from effnet_inspect.analysis.formulas import frozen_batch_norm
+from effnet_inspect.analysis.registry import call_kind
 from effnet_inspect.arch.kinds import LayerKind
 
 
@@ -59,3 +63,42 @@ def fuse_affine(graph: fx.Graph) -> fx.Graph:
         graph.erase_node(node)
         graph.erase_node(product)
     return graph
+
+
+def fuse_swish(fx_graph: fx.Graph) -> fx.Graph:
+    """Rewrite x * sigmoid(x) (swish written out, or a custom autograd Function) as one F.silu node.
+
+    Keras has one Activation layer there; two nodes would also hide the activation from the grouping.
+    """
+    for node in list(fx_graph.nodes):
+        if not (_call_kind(node) is LayerKind.MULTIPLY and len(node.args) == 2 and not node.kwargs):
+            continue
+        for x, gate in (node.args, node.args[::-1]):
+            if (
+                isinstance(gate, fx.Node)
+                and _is_sigmoid(gate)
+                and gate.args == (x,)
+                and not gate.kwargs
+                and len(gate.users) == 1
+            ):
+                with fx_graph.inserting_before(node):
+                    silu = fx_graph.call_function(F.silu, (x,))
+                silu.meta = dict(node.meta)
+                node.replace_all_uses_with(silu)
+                fx_graph.erase_node(node)
+                fx_graph.erase_node(gate)
+                break
+    return fx_graph
+
+
+def _call_kind(node: fx.Node) -> LayerKind | None:
+    return call_kind(node.op, node.target) if node.op in ("call_function", "call_method") else None
+
+
+def _is_sigmoid(node: fx.Node) -> bool:
+    # Not x.sigmoid_(): it overwrites the x the product reads, so x * x.sigmoid_() is no swish.
+    return (
+        _call_kind(node) is LayerKind.ACTIVATION
+        and activation_name(node.target) == "sigmoid"
+        and node.target != "sigmoid_"
+    )

@@ -18,21 +18,10 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from effnet_inspect.analysis.registry import BEFORE_ACTIVATION
 from effnet_inspect.arch.kinds import LayerKind, ModuleType, SubBlockType
 from effnet_inspect.errors import InputError
 
-# Single-input nodes a convolution's output may pass through before its activation: normalisation, reshapes,
-# dropout, unknown element-wise ops, and products / sums with constants (a frozen batch norm written out).
-_PASS = (
-    LayerKind.BATCH_NORM,
-    LayerKind.GROUP_NORM,
-    LayerKind.LAYER_NORM,
-    LayerKind.RESHAPE,
-    LayerKind.OTHER,
-    LayerKind.DROPOUT,
-    LayerKind.MULTIPLY,
-    LayerKind.ADD,
-)
 NOT_AN_EFFICIENTNET = "the model does not look like an EfficientNet"
 
 
@@ -142,7 +131,7 @@ class _Graph:
         while (succ := self.only_succ(n)) is not None and self.only_pred(succ) == n:
             if self.kind(succ) is LayerKind.ACTIVATION:
                 return self._through_activation(succ), True
-            if self.kind(succ) not in _PASS or succ in self.residual_adds:
+            if self.kind(succ) not in BEFORE_ACTIVATION or succ in self.residual_adds:
                 break
             n = succ
         return n, bool(self.layer[n].activation) and self.kind(n).is_conv

@@ -105,3 +105,16 @@ class MemoryFacts:
     saves: SaveRule = nothing
     autocast: Autocast = Autocast.SAME
     view: bool = False  # its output is a view of its input (a reshape): no memory of its own
+
+
+# The registry's entries point to these (registry.py: Entry.memory).
+CONVOLUTION = MemoryFacts(convolution, Autocast.LOWER)  # and dense layers: matrix products
+BATCH_NORM = MemoryFacts(batch_norm, Autocast.NORM)
+GROUP_NORM = MemoryFacts(group_norm, Autocast.FP32_ON_CUDA)
+LAYER_NORM = MemoryFacts(layer_norm, Autocast.FP32_ON_CUDA)
+ACTIVATION = MemoryFacts(activation)
+MAX_POOLING = MemoryFacts(max_pooling)
+VIEW = MemoryFacts(view=True)
+PRODUCT = MemoryFacts(product, Autocast.PROMOTE)
+SUM = MemoryFacts(autocast=Autocast.PROMOTE)
+DROPOUT = MemoryFacts(dropout)

@@ -12,6 +12,7 @@ What cannot work without data (Python control flow on tensor values) fails with 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -53,14 +54,14 @@ class _Recorder(TorchFunctionMode):
             handles.append(module.register_forward_hook(self._leave(path, leaf), with_kwargs=True))
         return handles
 
-    def _enter(self, path: str, leaf: bool):
+    def _enter(self, path: str, leaf: bool) -> Callable[[nn.Module, tuple, dict], None]:
         def hook(module: nn.Module, args: tuple, kwargs: dict) -> None:
             self.paths.append(path)
             self.in_leaf += leaf
 
         return hook
 
-    def _leave(self, path: str, leaf: bool):
+    def _leave(self, path: str, leaf: bool) -> Callable[[nn.Module, tuple, dict, Any], None]:
         def hook(module: nn.Module, args: tuple, kwargs: dict, output: Any) -> None:
             self.in_leaf -= leaf
             if leaf and not self.in_leaf:
@@ -70,7 +71,9 @@ class _Recorder(TorchFunctionMode):
         return hook
 
     # ---------------------------------------------------------------------------------- function calls
-    def __torch_function__(self, func, types, args=(), kwargs=None):
+    def __torch_function__(
+        self, func: Callable, types: tuple, args: tuple = (), kwargs: dict[str, Any] | None = None
+    ) -> Any:
         kwargs = kwargs or {}
         try:
             out = func(*args, **kwargs)

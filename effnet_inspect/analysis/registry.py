@@ -2,7 +2,10 @@
 LayerKind is described once, by how it is recognised (module classes, foreign classes by name, torch functions,
 tensor methods), its output-shape rule, its MAC formula, its element-wise count and its memory facts (what autograd
 keeps for its backward pass, its precision under autocast: keeps.py). Its Keras equivalent is the
-kind itself (LayerKind's value is the Keras class name, kept torch-free in arch/ for the renderers).
+kind itself (LayerKind's value is the Keras class name, kept torch-free in arch/ for the renderers). The per-kind
+facts other steps need (which layers move no data, which a convolution's output passes through before its
+activation, how a normalisation is named, which layers start a line of the stem and top drawings) are fields of the
+same entries, so adding a kind means editing this one table. The formulas the entries point to are in formulas.py.
 
 MACs follow the paper: multiply-accumulates of convolutions and dense layers only, at the traced batch size.
 Element-wise work (batch norm, activations, SE multiply, add, scaling, pooling) is counted apart, one op per
@@ -12,7 +15,6 @@ nothing, and the tracer reports it.
 
 from __future__ import annotations
 
-import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,165 +26,34 @@ from torch import nn
 
 from effnet_inspect.analysis import keeps
 from effnet_inspect.analysis.activations import ACTIVATIONS
-from effnet_inspect.analysis.keeps import Autocast, MemoryFacts
+from effnet_inspect.analysis.formulas import (
+    Geometry,
+    Shape,
+    ShapeRule,
+    broadcast_shape,
+    conv_call_geometry,
+    conv_macs,
+    conv_module_geometry,
+    conv_shape,
+    dense_call_geometry,
+    dense_macs,
+    dense_module_geometry,
+    dense_shape,
+    frozen_batch_norm,
+    global_pool_shape,
+    group_norm_call_geometry,
+    group_norm_module_geometry,
+    no_ops,
+    numel,
+    pad_shape,
+    per_input,
+    per_output,
+    same_shape,
+)
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.model import layers
 
-Shape = tuple[int, ...]
-Geometry = dict[str, Any]  # the Layer fields kernel_size, stride, groups, in_channels, out_channels, padding
-ShapeRule = Callable[[Any, list[Shape]], Shape | None]
 
-
-def _numel(shape: Shape | None) -> int:
-    return math.prod(shape) if shape else 0
-
-
-# ------------------------------------------------------------------------------------------ shape rules
-def _same(module: nn.Module, shapes: list[Shape]) -> Shape | None:
-    return shapes[0] if len(shapes) == 1 else None
-
-
-def broadcast(a: Shape, b: Shape) -> Shape | None:
-    """NumPy broadcasting of two shapes (torch.broadcast_shapes imports sympy on first use)."""
-    width = max(len(a), len(b))
-    a, b = (1,) * (width - len(a)) + a, (1,) * (width - len(b)) + b
-    if any(x != y and 1 not in (x, y) for x, y in zip(a, b)):
-        return None  # let torch raise its own error
-    return tuple(y if x == 1 else x for x, y in zip(a, b))
-
-
-def _broadcast(module: nn.Module, shapes: list[Shape]) -> Shape | None:
-    return broadcast(*shapes) if len(shapes) == 2 else None
-
-
-def _conv_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
-    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
-
-
-def _conv(module: nn.Conv2d, shapes: list[Shape]) -> Shape | None:
-    if len(shapes) != 1 or len(shapes[0]) != 4 or isinstance(module.padding, str) or module.padding_mode != "zeros":
-        return None
-    x = shapes[0]
-    h, w = (
-        _conv_size(s, k, st, p, d)
-        for s, k, st, p, d in zip(x[2:], module.kernel_size, module.stride, module.padding, module.dilation)
-    )
-    return (x[0], module.out_channels, h, w)
-
-
-def _pad(module: nn.Module, shapes: list[Shape]) -> Shape | None:
-    if not isinstance(module, layers.ZeroPadding2D) or len(shapes) != 1:
-        return None
-    x = shapes[0]
-    top, bottom = layers.same_padding(x[2], module.kernel_size, module.stride)
-    left, right = layers.same_padding(x[3], module.kernel_size, module.stride)
-    return (x[0], x[1], x[2] + top + bottom, x[3] + left + right)
-
-
-def _global_pool(module: nn.Module, shapes: list[Shape]) -> Shape | None:
-    if len(shapes) != 1:
-        return None
-    x = shapes[0]
-    if isinstance(module, layers.GlobalAveragePooling2D):
-        return x[:2]
-    return (*x[:2], 1, 1) if module.output_size in (1, (1, 1)) and len(x) == 4 else None
-
-
-def _dense(module: nn.Linear, shapes: list[Shape]) -> Shape | None:
-    return (*shapes[0][:-1], module.out_features) if len(shapes) == 1 else None
-
-
-# ------------------------------------------------------------------- geometry of convolutions and dense layers
-def _padding(value: Any) -> tuple[int, int] | None:
-    """A convolution's own zero padding per side (height, width); None for 'same', which it sizes itself."""
-    pads = (0, 0) if value == "valid" else (value, value) if isinstance(value, int) else value
-    return (int(pads[0]), int(pads[-1])) if isinstance(pads, (tuple, list)) and pads else None
-
-
-def _conv_module(m: nn.Conv2d) -> Geometry:
-    return dict(
-        kernel_size=tuple(m.kernel_size),
-        stride=m.stride[0],
-        groups=m.groups,
-        in_channels=m.in_channels,
-        out_channels=m.out_channels,
-        padding=_padding(m.padding),
-    )
-
-
-def _weight(args: tuple, kwargs: dict) -> torch.Tensor | None:
-    """The weight of F.conv2d(input, weight, ...) or F.linear(input, weight, ...)."""
-    weight = kwargs.get("weight", args[1] if len(args) > 1 else None)
-    return weight if isinstance(weight, torch.Tensor) else None
-
-
-def _conv_call(args: tuple, kwargs: dict) -> Geometry:
-    """F.conv2d(input, weight, bias, stride, padding, dilation, groups), arguments given either way."""
-    weight = _weight(args, kwargs)
-    if weight is None:
-        return {}
-    args = tuple(args) + (None,) * 7
-    stride = kwargs.get("stride", args[3] if args[3] is not None else 1)
-    padding = kwargs.get("padding", args[4] if args[4] is not None else 0)
-    groups = int(kwargs.get("groups", args[6] if args[6] is not None else 1))
-    out_channels, per_group, kh, kw = weight.shape
-    return dict(
-        kernel_size=(kh, kw),
-        stride=int(stride[0] if isinstance(stride, (tuple, list)) else stride),
-        groups=groups,
-        in_channels=per_group * groups,
-        out_channels=out_channels,
-        padding=_padding(padding),
-    )
-
-
-def _dense_module(m: nn.Linear) -> Geometry:
-    return dict(in_channels=m.in_features, out_channels=m.out_features)
-
-
-def _dense_call(args: tuple, kwargs: dict) -> Geometry:
-    weight = _weight(args, kwargs)
-    return {} if weight is None else dict(in_channels=weight.shape[1], out_channels=weight.shape[0])
-
-
-def frozen_batch_norm(x: torch.Tensor, scale: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
-    """Batch norm with fixed statistics and affine terms, folded into one scale and one shift per channel: what
-    the tracer puts in place of `x * scale + shift` on constants (see fuse.py)."""
-    return x * scale + shift
-
-
-def _group_norm_module(m: nn.GroupNorm) -> Geometry:
-    return dict(groups=m.num_groups)
-
-
-def _group_norm_call(args: tuple, kwargs: dict) -> Geometry:
-    """F.group_norm(input, num_groups, weight, bias, eps)."""
-    groups = kwargs.get("num_groups", args[1] if len(args) > 1 else None)
-    return dict(groups=groups) if isinstance(groups, int) else {}
-
-
-def _conv_macs(out_shape: Shape, g: Geometry) -> int:
-    return _numel(out_shape) * (g["in_channels"] // g["groups"]) * g["kernel_size"][0] * g["kernel_size"][1]
-
-
-def _dense_macs(out_shape: Shape, g: Geometry) -> int:
-    return _numel(out_shape) * g["in_channels"]
-
-
-# ---------------------------------------------------------------------------------------- element-wise ops
-def _free(in_shape: Shape | None, out_shape: Shape) -> int:
-    return 0
-
-
-def _per_output(in_shape: Shape | None, out_shape: Shape) -> int:
-    return _numel(out_shape)
-
-
-def _per_input(in_shape: Shape | None, out_shape: Shape) -> int:
-    return _numel(in_shape)
-
-
-# ------------------------------------------------------------------------------------------------ the table
 @dataclass(frozen=True)
 class Entry:
     kind: LayerKind
@@ -194,31 +65,44 @@ class Entry:
     module_geometry: Callable[[Any], Geometry] | None = None
     call_geometry: Callable[[tuple, dict], Geometry] | None = None
     macs: Callable[[Shape, Geometry], int] | None = None
-    elementwise: Callable[[Shape | None, Shape], int] = _free
-    memory: MemoryFacts = MemoryFacts()
+    elementwise: Callable[[Shape | None, Shape], int] = no_ops
+    moves_data: bool = True  # False: reads and writes no memory of its own (the roofline's traffic)
+    before_activation: bool = False  # a convolution's output may pass through it on the way to its activation
+    norm_label: str = ""  # a normalisation's name in sentences: 'batch norm'
+    end_part: str = ""  # starts a line of the stem's or top's drawing, named so: 'classifier'
+    memory: keeps.MemoryFacts = keeps.MemoryFacts()  # what it keeps for backward, its autocast precision
 
 
-def _convolution(kind: LayerKind, modules: tuple[type[nn.Module], ...] = (), functions: tuple[Any, ...] = ()) -> Entry:
+def _convolution(
+    kind: LayerKind, modules: tuple[type[nn.Module], ...] = (), functions: tuple[Any, ...] = (), end_part: str = ""
+) -> Entry:
     return Entry(
         kind,
         modules,
         functions=functions,
-        shape=_conv,
-        module_geometry=_conv_module,
-        call_geometry=_conv_call,
-        macs=_conv_macs,
-        memory=MemoryFacts(keeps.convolution, Autocast.LOWER),
+        shape=conv_shape,
+        module_geometry=conv_module_geometry,
+        call_geometry=conv_call_geometry,
+        macs=conv_macs,
+        end_part=end_part,
+        memory=keeps.CONVOLUTION,
     )
 
 
 K = LayerKind
 ENTRIES = (
-    Entry(K.INPUT),  # the graph's placeholder
-    Entry(K.RESCALING, (layers.Rescaling,), shape=_same, elementwise=_per_output),
-    Entry(K.NORMALIZATION, (layers.Normalization,), shape=_same, elementwise=_per_output),
-    Entry(K.PAD, (layers.ZeroPadding2D, nn.ZeroPad2d, nn.ConstantPad2d), functions=(F.pad,), shape=_pad),
+    Entry(K.INPUT, moves_data=False, end_part="preprocessing"),  # the graph's placeholder
+    Entry(K.RESCALING, (layers.Rescaling,), shape=same_shape, elementwise=per_output),
+    Entry(K.NORMALIZATION, (layers.Normalization,), shape=same_shape, elementwise=per_output),
+    Entry(
+        K.PAD,
+        (layers.ZeroPadding2D, nn.ZeroPad2d, nn.ConstantPad2d),
+        functions=(F.pad,),
+        shape=pad_shape,
+        end_part="convolution",
+    ),
     # ActivatedConv2d runs its activation inside: the tracer adds it as element-wise ops.
-    _convolution(K.CONV, (nn.Conv2d, layers.ActivatedConv2d), (F.conv2d,)),
+    _convolution(K.CONV, (nn.Conv2d, layers.ActivatedConv2d), (F.conv2d,), end_part="convolution"),
     _convolution(K.DEPTHWISE),  # a CONV whose groups equal its input channels (see refined_kind)
     # A frozen batch norm (torchvision.ops, detectron2; or x * scale + shift, see fuse.py) computes the same.
     Entry(
@@ -226,58 +110,61 @@ ENTRIES = (
         (nn.modules.batchnorm._BatchNorm,),
         foreign=("FrozenBatchNorm2d",),
         functions=(F.batch_norm, frozen_batch_norm),
-        shape=_same,
-        elementwise=_per_output,
-        memory=MemoryFacts(keeps.batch_norm, Autocast.NORM),
+        shape=same_shape,
+        elementwise=per_output,
+        before_activation=True,
+        norm_label="batch norm",
+        memory=keeps.BATCH_NORM,
     ),
     Entry(
         K.GROUP_NORM,
         (nn.GroupNorm,),
         functions=(F.group_norm,),
-        shape=_same,
-        module_geometry=_group_norm_module,
-        call_geometry=_group_norm_call,
-        elementwise=_per_output,
-        memory=MemoryFacts(keeps.group_norm, Autocast.FP32_ON_CUDA),
+        shape=same_shape,
+        module_geometry=group_norm_module_geometry,
+        call_geometry=group_norm_call_geometry,
+        elementwise=per_output,
+        before_activation=True,
+        norm_label="group norm",
+        memory=keeps.GROUP_NORM,
     ),
     Entry(
         K.LAYER_NORM,
         (nn.LayerNorm,),
         functions=(F.layer_norm,),
-        shape=_same,
-        elementwise=_per_output,
-        memory=MemoryFacts(keeps.layer_norm, Autocast.FP32_ON_CUDA),
+        shape=same_shape,
+        elementwise=per_output,
+        before_activation=True,
+        norm_label="layer norm",
+        memory=keeps.LAYER_NORM,
     ),
     Entry(
         K.ACTIVATION,
         tuple(c for a in ACTIVATIONS for c in a.modules),
         functions=tuple(f for a in ACTIVATIONS for f in a.functions),
         methods=tuple(m for a in ACTIVATIONS for m in a.methods),
-        shape=_same,
-        elementwise=_per_output,
-        memory=MemoryFacts(keeps.activation),
+        shape=same_shape,
+        elementwise=per_output,
+        memory=keeps.ACTIVATION,
     ),
     Entry(
         K.GLOBAL_POOL,
         (layers.GlobalAveragePooling2D, nn.AdaptiveAvgPool2d),
         functions=(F.adaptive_avg_pool2d, torch.mean),
         methods=("mean",),
-        shape=_global_pool,
-        elementwise=_per_input,
+        shape=global_pool_shape,
+        elementwise=per_input,
+        end_part="classifier",
     ),
-    Entry(
-        K.MAX_POOL,
-        (nn.MaxPool2d,),
-        functions=(F.max_pool2d,),
-        elementwise=_per_input,
-        memory=MemoryFacts(keeps.max_pooling),
-    ),
+    Entry(K.MAX_POOL, (nn.MaxPool2d,), functions=(F.max_pool2d,), elementwise=per_input, memory=keeps.MAX_POOLING),
     Entry(
         K.RESHAPE,
         (layers.Reshape, nn.Flatten, nn.Unflatten),
         functions=(torch.flatten, torch.reshape, torch.squeeze, torch.unsqueeze),
         methods=("view", "reshape", "flatten", "squeeze", "unsqueeze", "expand", "expand_as"),
-        memory=MemoryFacts(view=True),
+        moves_data=False,  # a view shares its input's storage
+        before_activation=True,
+        memory=keeps.VIEW,
     ),
     # Operators appear as methods in a recorded (not symbolically traced) run.
     Entry(
@@ -285,9 +172,10 @@ ENTRIES = (
         (layers.Multiply,),
         functions=(operator.mul, operator.imul, torch.mul),
         methods=("mul", "mul_", "__mul__", "__rmul__", "__imul__"),
-        shape=_broadcast,
-        elementwise=_per_output,
-        memory=MemoryFacts(keeps.product, Autocast.PROMOTE),
+        shape=broadcast_shape,
+        elementwise=per_output,
+        before_activation=True,  # a product or sum with constants: a frozen batch norm written out
+        memory=keeps.PRODUCT,
     ),
     # torchvision's StochasticDepth and timm's DropPath are the identity at inference, so without this entry
     # they would leave no node at all, while Keras has a Dropout layer in their place.
@@ -296,27 +184,30 @@ ENTRIES = (
         (layers.SampleDropout, nn.Dropout),
         foreign=("StochasticDepth", "DropPath"),
         functions=(F.dropout,),
-        shape=_same,
-        memory=MemoryFacts(keeps.dropout),
+        shape=same_shape,
+        moves_data=False,  # the identity at inference
+        before_activation=True,
+        memory=keeps.DROPOUT,
     ),
     Entry(
         K.ADD,
         (layers.Add,),
         functions=(operator.add, operator.iadd, torch.add),
         methods=("add", "add_", "__add__", "__radd__", "__iadd__"),
-        shape=_broadcast,
-        elementwise=_per_output,
-        memory=MemoryFacts(autocast=Autocast.PROMOTE),
+        shape=broadcast_shape,
+        elementwise=per_output,
+        before_activation=True,  # a product or sum with constants: a frozen batch norm written out
+        memory=keeps.SUM,
     ),
     Entry(
         K.DENSE,
         (nn.Linear,),
         functions=(F.linear,),
-        shape=_dense,
-        module_geometry=_dense_module,
-        call_geometry=_dense_call,
-        macs=_dense_macs,
-        memory=MemoryFacts(keeps.convolution, Autocast.LOWER),
+        shape=dense_shape,
+        module_geometry=dense_module_geometry,
+        call_geometry=dense_call_geometry,
+        macs=dense_macs,
+        memory=keeps.CONVOLUTION,
     ),
 )
 
@@ -341,6 +232,11 @@ def index(entries: tuple[Entry, ...]) -> dict[LayerKind, Entry]:
 
 
 REGISTRY = index(ENTRIES)
+# Unknown single-input ops too: the grouping must see a convolution's activation through an op the table lacks.
+BEFORE_ACTIVATION = frozenset({*(e.kind for e in ENTRIES if e.before_activation), LayerKind.OTHER})
+NO_TRAFFIC = frozenset(e.kind for e in ENTRIES if not e.moves_data)
+NORM_LABELS = {e.kind: e.norm_label for e in ENTRIES if e.norm_label}
+END_PARTS = {e.kind: e.end_part for e in ENTRIES if e.end_part}
 _FUNCTIONS = {f: e.kind for e in ENTRIES for f in e.functions}
 _METHODS = {m: e.kind for e in ENTRIES for m in e.methods}
 _FOREIGN = {n: e.kind for e in ENTRIES for n in e.foreign}
@@ -417,4 +313,4 @@ def macs(kind: LayerKind, out_shape: Shape, geometry: Geometry) -> int:
 def elementwise_ops(kind: LayerKind, in_shape: Shape | None, out_shape: Shape, fused_activation: bool) -> int:
     entry = REGISTRY.get(kind)
     ops = entry.elementwise(in_shape, out_shape) if entry else 0
-    return ops + (_numel(out_shape) if fused_activation else 0)
+    return ops + (numel(out_shape) if fused_activation else 0)

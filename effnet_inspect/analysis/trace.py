@@ -18,17 +18,15 @@ from typing import Any
 
 import networkx as nx
 import torch
-import torch.nn.functional as F
 from torch import fx, nn
 
 from effnet_inspect.analysis.activations import activation_name
-from effnet_inspect.analysis.fuse import fuse_affine
+from effnet_inspect.analysis.formulas import Geometry, frozen_batch_norm
+from effnet_inspect.analysis.fuse import fuse_affine, fuse_swish
 from effnet_inspect.analysis.registry import (
-    Geometry,
     call_geometry,
     call_kind,
     elementwise_ops,
-    frozen_batch_norm,
     is_leaf,
     macs,
     module_geometry,
@@ -141,45 +139,6 @@ def trace(model: nn.Module, input_size: int | tuple[int, int], batch_size: int =
         return _layer_graph(model, recorded, example, Tracer.RECORDED)
     except ShapePropagationError as exc:  # no fallback left: the model is what cannot be traced
         raise InputError(str(exc)) from exc
-
-
-def fuse_swish(fx_graph: fx.Graph) -> fx.Graph:
-    """Rewrite x * sigmoid(x) (swish written out, or a custom autograd Function) as one F.silu node.
-
-    Keras has one Activation layer there; two nodes would also hide the activation from the grouping.
-    """
-    for node in list(fx_graph.nodes):
-        if not (_call_kind(node) is LayerKind.MULTIPLY and len(node.args) == 2 and not node.kwargs):
-            continue
-        for x, gate in (node.args, node.args[::-1]):
-            if (
-                isinstance(gate, fx.Node)
-                and _is_sigmoid(gate)
-                and gate.args == (x,)
-                and not gate.kwargs
-                and len(gate.users) == 1
-            ):
-                with fx_graph.inserting_before(node):
-                    silu = fx_graph.call_function(F.silu, (x,))
-                silu.meta = dict(node.meta)
-                node.replace_all_uses_with(silu)
-                fx_graph.erase_node(node)
-                fx_graph.erase_node(gate)
-                break
-    return fx_graph
-
-
-def _call_kind(node: fx.Node) -> LayerKind | None:
-    return call_kind(node.op, node.target) if node.op in ("call_function", "call_method") else None
-
-
-def _is_sigmoid(node: fx.Node) -> bool:
-    # Not x.sigmoid_(): it overwrites the x the product reads, so x * x.sigmoid_() is no swish.
-    return (
-        _call_kind(node) is LayerKind.ACTIVATION
-        and activation_name(node.target) == "sigmoid"
-        and node.target != "sigmoid_"
-    )
 
 
 def _layer_graph(model: nn.Module, fx_graph: fx.Graph, example: torch.Tensor, tracer: Tracer) -> nx.DiGraph:

@@ -1,8 +1,8 @@
 """HTML for Jupyter's rich display: the _repr_html_ of every API object, and the Analysis card.
 
-Analysis lives two steps below this package (analysis/ may not import from here at module level), so its
-_repr_html_ imports `analysis_card` from this module when a notebook asks for it: the lower layer knows the name of
-its renderer, never its code. The tables reuse the report's column definitions and module chips
+Analysis lives steps below this package and imports nothing from here: this module registers `analysis_card` as its
+display when it is imported (the package's `effnet_inspect.analyze` comes through api/, so a notebook has it). The
+tables reuse the report's column definitions and module chips
 (report.html.records_table), so a notebook shows the headers and number formats of `effnet-inspect table`.
 """
 
@@ -12,7 +12,8 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from effnet_inspect.analysis.measure import Analysis, Level, family_row, stage_rows
+from effnet_inspect.analysis.measure import Analysis, show_in_jupyter_as
+from effnet_inspect.analysis.rows import Level, family_row, stage_rows
 from effnet_inspect.errors import InputError
 from effnet_inspect.render.numbers import giga, in_millions, thousands
 from effnet_inspect.report.html import HtmlTable, records_table, table
@@ -73,3 +74,6 @@ def analysis_card(a: Analysis) -> str:
     stages = records_table(stage_rows(a), Level.STAGE, "Stages", drop=("variant", "params_keras"))
     svg, missing = svg_or_reason(diagram_dot(a, "stage"))
     return render("card.html", title=a.title, subtitle=subtitle, totals=totals, stages=stages, svg=svg, missing=missing)
+
+
+show_in_jupyter_as(analysis_card)

@@ -9,9 +9,8 @@ from typing import Any
 
 from effnet_inspect.analysis.measure import Analysis
 from effnet_inspect.api.sources import Kwargs, Model, inspection
-from effnet_inspect.ports.text import render_text
+from effnet_inspect.ports.text import keras_layers_sentence, keras_mismatches, render_text, stage_cells
 from effnet_inspect.ports.verdict import Conformance, Inspection, headline
-from effnet_inspect.render.numbers import millions, thousands
 
 
 @dataclass(frozen=True, repr=False)
@@ -80,29 +79,12 @@ class Verdict:
         stages = table(
             "Stages",
             ("Stage", "Layers", "Params", f"{label} params", "MACs (M)", f"{label} MACs (M)"),
-            [
-                (
-                    s.stage,
-                    thousands(s.layers, "-"),
-                    thousands(s.params, "-"),
-                    thousands(s.reference_params, "-"),
-                    millions(s.macs, missing="-"),
-                    millions(s.reference_macs, missing="-"),
-                )
-                for s in c.stages
-            ],
+            [stage_cells(s, nodes=False) for s in c.stages],
             (False, *[True] * 5),
         )
         k = c.keras
-        keras = (
-            f"Keras-equivalent layers: {k.layers} (this implementation has {k.nodes} nodes, {k.matched} of "
-            "them Keras layers)"
-        )
-        groups = [
-            (title, [f"{d.count} {d.kind}: {d.reason}" for d in found])
-            for title, found in (("Has, Keras lacks", k.extra), ("Keras has, this lacks", k.missing))
-            if found
-        ]
+        keras = keras_layers_sentence(k)
+        groups = [(title[0].upper() + title[1:], lines) for title, lines in keras_mismatches(k)]
         sentence = headline(c)
         return render(
             "verdict.html",

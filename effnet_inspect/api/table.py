@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from effnet_inspect.analysis.measure import Analysis, Level, rows_for, table_rows
+from effnet_inspect.analysis.measure import Analysis
+from effnet_inspect.analysis.rows import Level, rows_for, table_rows
 from effnet_inspect.api.sources import Kwargs, Model, Sources, choice, our_variants, save_format, side_by_side
 from effnet_inspect.errors import InputError
 from effnet_inspect.ports.verdict import Conformance, Inspection

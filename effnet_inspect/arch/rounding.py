@@ -1,6 +1,6 @@
 """The arithmetic behind a variant's channels and repeats, step by step, for the report's teaching section.
 
-The final numbers always come from effnet_inspect.specs (round_filters, round_repeats, scale); this module only
+The final numbers always come from effnet_inspect.arch.specs (round_filters, round_repeats, scale); this module only
 exposes the intermediate values those functions pass through, so a reader can follow e.g. B3's block 4:
 80 channels x 1.2 = 96.0 -> nearest multiple of 8 = 96 -> no bump -> 96; 3 repeats x 1.4 = 4.2 -> ceil -> 5.
 """

@@ -56,7 +56,7 @@ def default_settings(device: torch.device) -> BenchSettings:
 # --------------------------------------------------------------------------------------- spec-sheet peaks
 @dataclass(frozen=True)
 class DevicePeaks:
-    """Dense peak TFLOP/s per precision (vendor spec sheets, /work/shared/reference/efficientnet.md)."""
+    """Dense peak TFLOP/s per precision, from the vendors' spec sheets."""
 
     key: str
     pattern: str  # regex on torch.cuda.get_device_name()

@@ -19,9 +19,9 @@ COMPILE_S = 30.0  # torch.compile of one configuration on a CPU, roughly
 
 
 def config_seconds(settings: BenchSettings, pass_s: float, compiled: bool) -> float:
-    """One configuration as measure.py measures it: first call, warm-up, timed rounds (cut by the budget, never
+    """One configuration as timing.py measures it: first call, warm-up, timed rounds (cut by the budget, never
     below 3 passes), then the stage split's plain and instrumented passes (once, if it adds up)."""
-    from effnet_inspect.bench.measure import MIN_ITERS
+    from effnet_inspect.bench.timing import MIN_ITERS
 
     iters = settings.iters
     if settings.budget_s:

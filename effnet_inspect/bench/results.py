@@ -1,4 +1,5 @@
-"""The results file of `effnet-inspect bench`: frozen records, a JSON writer and a loader. No torch needed.
+"""The results file of `effnet-inspect bench`: frozen records and a JSON writer (schema.py reads them back). No torch
+needed.
 
 The benchmark (effnet_inspect/bench/run.py) writes these records, the report reads them; one file is one run on
 one device. The JSON is the records as they are (asdict, enums by value), keys sorted, indent 2, floats to 6
@@ -268,11 +269,3 @@ def save_results(run: BenchRun, path: str | os.PathLike) -> Path:
     from effnet_inspect.files import write_atomic
 
     return write_atomic(path, to_json(run))
-
-
-def load_results(path: str | os.PathLike) -> BenchRun:
-    """Read a results file written by save_results; every field's type and range is checked (bench/schema.py),
-    so a bad file is one InputError line, never a half-made report."""
-    from effnet_inspect.bench.schema import load
-
-    return load(path)

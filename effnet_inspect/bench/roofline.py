@@ -14,11 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from effnet_inspect.analysis.measure import Analysis
-from effnet_inspect.arch.kinds import LayerKind
+from effnet_inspect.analysis.registry import NO_TRAFFIC
 from effnet_inspect.bench.results import Bound, Ceilings, Precision, StageTime, rounded
-
-# Layers that move no data: the input is given, a view shares its input's storage, dropout is the identity.
-NO_TRAFFIC = (LayerKind.INPUT, LayerKind.RESHAPE, LayerKind.DROPOUT)
 
 
 def element_bytes(precision: Precision) -> int:

@@ -13,11 +13,11 @@ import re
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 
 from effnet_inspect.bench.device import peak_tflops
-from effnet_inspect.bench.measure import BenchConfig, Measure, Measurement
 from effnet_inspect.bench.models import model_facts
 from effnet_inspect.bench.results import (
     Attempt,
@@ -36,6 +36,7 @@ from effnet_inspect.bench.results import (
 )
 from effnet_inspect.bench.roofline import stage_times
 from effnet_inspect.bench.stages import StageSplit
+from effnet_inspect.bench.timing import BenchConfig, Measure, Measurement
 
 # How allocators on every device say they ran out: CUDA, XPU and MPS raise torch.OutOfMemoryError (a
 # RuntimeError); the CPU allocator raises a plain RuntimeError ("DefaultCPUAllocator: can't allocate memory").
@@ -63,7 +64,7 @@ def describe(exc: BaseException, limit: int = 240) -> str:
     return f"{type(exc).__name__}: {first}".rstrip(": ")
 
 
-def _result(config: BenchConfig, status: Status, **kwargs) -> BenchResult:
+def _result(config: BenchConfig, status: Status, **kwargs: Any) -> BenchResult:
     impl = config.implementation
     return BenchResult(
         model=impl.name,

@@ -24,7 +24,9 @@ from effnet_inspect.files import JsonError, read_json
 POSITIVE = {"iters", "repeats", "threads", "resolution", "batch_size", "measured_batch_size", "samples"}
 
 
-def load(path: str | os.PathLike) -> BenchRun:
+def load_results(path: str | os.PathLike) -> BenchRun:
+    """Read a results file written by results.save_results; every field's type and range is checked, so a bad file
+    is one InputError line, never a half-made report."""
     source = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")

@@ -44,7 +44,7 @@ def _inside(path: str, module: str) -> bool:
 def boundaries(analysis: Analysis) -> tuple[Boundary, ...]:
     """Where each stage starts, from the traced graph's layers and their module paths."""
     stages = analysis.grouping.stages
-    paths = [[l.path for l in analysis.layers(s.layers) if l.path] for s in stages]
+    paths = [[layer.path for layer in analysis.layers(s.layers) if layer.path] for s in stages]
     found = [Boundary(stages[0].name, ())]
     for i, stage in enumerate(stages[1:], start=1):
         if not paths[i]:
@@ -81,7 +81,7 @@ class BoundaryHooks:
                 raise StageSplitError(f"{b.stage} starts in {b.paths[-1]!r}, which is not a module the model calls")
             self.handles.append(called[0].register_forward_pre_hook(self._hook(i)))
 
-    def _hook(self, index: int):
+    def _hook(self, index: int) -> Callable[[nn.Module, tuple], None]:
         def hook(module: nn.Module, args: tuple) -> None:
             if not self.active or index < self.next:  # a module called again within its stage
                 return

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from effnet_inspect import __version__
 from effnet_inspect.errors import InputError, printable
@@ -50,7 +51,7 @@ class Parser(argparse.ArgumentParser):
     """argparse, but usage errors are one line and exit 2 like every other bad input, and options are never
     guessed from a prefix (a typo should be an error, not another option)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
 

@@ -16,7 +16,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from effnet_inspect.bench.results import BenchRun, Device, Precision
 from effnet_inspect.cli.common import add_resolution, check_suffix, enum_arg, out_file, variants_or_all
@@ -31,7 +31,7 @@ CPU_PRECISIONS = (Precision.FP32,)
 MAX_BATCH = 65536
 
 if TYPE_CHECKING:  # the runner imports torch: only when a benchmark really runs
-    from effnet_inspect.bench.measure import BenchConfig, Measure
+    from effnet_inspect.bench.timing import BenchConfig, Measure
 
 
 def _whole(text: str) -> int | None:
@@ -57,7 +57,7 @@ def precisions_arg(text: str) -> tuple[Precision, ...]:
     return tuple(dict.fromkeys(Precision(one(part.strip())) for part in text.split(",")))
 
 
-def count_arg(minimum: int):
+def count_arg(minimum: int) -> Callable[[str], int]:
     def convert(text: str) -> int:
         value = _whole(text)
         if value is None or value < minimum:
@@ -78,7 +78,13 @@ def seconds_arg(text: str) -> float:
 class ModelArg(argparse.Action):
     """--model starts an entry; --kwargs and --name fill in the entry of the --model before them."""
 
-    def __call__(self, parser, namespace, value, option_string=None):
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        value: Any,
+        option_string: str | None = None,
+    ) -> None:
         models = getattr(namespace, "models", None) or []
         if option_string == "--model":
             models.append({"model": value})
@@ -201,8 +207,8 @@ def run(args: argparse.Namespace) -> int:
         measure_ceilings,
         resolve_device,
     )
-    from effnet_inspect.bench.measure import BenchConfig, Measurer, release_memory
     from effnet_inspect.bench.tables import render_run
+    from effnet_inspect.bench.timing import BenchConfig, Measurer, release_memory
     from effnet_inspect.files import check_writable, is_stdout
 
     to_stdout = is_stdout(args.out)

@@ -8,7 +8,7 @@ import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from effnet_inspect.arch.specs import OFFICIAL_NAMES, Variant, check_resolution
 from effnet_inspect.errors import InputError
@@ -49,7 +49,13 @@ def out_file(text: str) -> Path:
 class OutPath(argparse.Action):
     """--out that also records whether the user marked it as a directory with a trailing slash."""
 
-    def __call__(self, parser, namespace, value, option_string=None):
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        value: Any,
+        option_string: str | None = None,
+    ) -> None:
         try:
             setattr(namespace, self.dest, out_path(value))
         except argparse.ArgumentTypeError as exc:
@@ -187,18 +193,4 @@ def models_from_args(args: argparse.Namespace, include_top: bool = True) -> list
         include_top,
         getattr(args, "resolution", None),
         getattr(args, "name", None),
-    )
-
-
-def analyses_from_args(args: argparse.Namespace, include_top: bool = True):
-    """The Analysis objects a command works on: the given variants (default b0-b7), or the --model factory."""
-    from effnet_inspect.api.sources import analyses
-
-    return analyses(
-        args.variants,
-        getattr(args, "model", None),
-        getattr(args, "kwargs", None),
-        include_top,
-        getattr(args, "resolution", None),
-        name=getattr(args, "name", None),
     )

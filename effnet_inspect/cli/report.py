@@ -51,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from effnet_inspect.bench.results import load_results
+    from effnet_inspect.bench.schema import load_results
     from effnet_inspect.report import write_report
 
     files = [] if args.no_bench else args.bench or sorted((args.out / "bench").glob("*.json"))

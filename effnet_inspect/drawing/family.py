@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from effnet_inspect.analysis.measure import Analysis, StageRow, stage_rows, totals
+from effnet_inspect.analysis.measure import Analysis, totals
+from effnet_inspect.analysis.rows import StageRow, stage_rows
 from effnet_inspect.drawing.dot import RankDir, html, html_escape
 from effnet_inspect.drawing.stage import _operation
 from effnet_inspect.drawing.style import MUTED, SLIDE, Look, line_edge, new_graph, stack_lines, title_label
@@ -88,7 +89,7 @@ def head_channels(a: Analysis, row: StageRow) -> int | None:
     if row.repeats:
         return row.out_channels
     stage = next(s for s in a.grouping.stages if s.name == row.stage)
-    conv = next((l for l in a.layers(stage.layers) if l.kind.is_conv), None)
+    conv = next((layer for layer in a.layers(stage.layers) if layer.kind.is_conv), None)
     return conv.out_channels if conv is not None and conv.out_channels else row.out_channels
 
 

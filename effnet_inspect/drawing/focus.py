@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from effnet_inspect.analysis.group import StageGroup, SubBlockGroup
 from effnet_inspect.analysis.measure import Analysis, totals
+from effnet_inspect.analysis.registry import END_PARTS
 from effnet_inspect.arch.kinds import LayerKind
+from effnet_inspect.drawing import keys
 from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape
 from effnet_inspect.drawing.module import SKIP_STYLE, Drawing, Row, label_node, order
 from effnet_inspect.drawing.style import (
@@ -48,12 +50,12 @@ def _stubs(graph: Digraph, a: Analysis, members: set[str], look: Look) -> dict[s
     owner = owners(a)
     stubs: dict[str, str] = {}
     for tail, head in a.graph.edges:
-        for outside, word in ((tail, "from"), (head, "to")):
+        for outside, direction in ((tail, keys.FROM), (head, keys.TO)):
             inside = head if outside == tail else tail
             if outside in members or inside not in members or outside in stubs:
                 continue
-            stubs[outside] = f"{word}_{outside}"
-            graph.node(stubs[outside], label=f"{word} {owner[outside]}", fontsize=str(look.small), **STUB)
+            stubs[outside] = keys.stub(direction, outside)
+            graph.node(stubs[outside], label=f"{direction} {owner[outside]}", fontsize=str(look.small), **STUB)
     return stubs
 
 
@@ -120,8 +122,8 @@ def sub_block_dot(a: Analysis, block: SubBlockGroup, look: Look = DEFAULT, title
 def _around(graph: Digraph, a: Analysis, drawing: Drawing, members: set[str], look: Look) -> None:
     """Stubs above and below the rows, then the edges."""
     stubs = _stubs(graph, a, members, look)
-    incoming = [s for layer, s in stubs.items() if s.startswith("from_")]
-    outgoing = [s for layer, s in stubs.items() if s.startswith("to_")]
+    incoming = [s for s in stubs.values() if keys.is_stub_from(s)]
+    outgoing = [s for s in stubs.values() if keys.is_stub_to(s)]
     lines = [line for line in ([*incoming], *drawing.lines, [*outgoing]) if line]
     stack_lines(graph, lines, RankDir.TB)
     drawing.edges(graph, a)
@@ -170,10 +172,10 @@ def layers_dot(
     members = {n for _, names, _ in lines for n in names}
     for label, names, color in lines:
         with graph.subgraph(
-            name=f"cluster_{names[0]}", graph_attr=dict(label="", style="rounded,dashed", color="#aaaaaa")
+            name=keys.frame(names[0]), graph_attr=dict(label="", style="rounded,dashed", color="#aaaaaa")
         ) as frame:
             if not single:
-                label_node(frame, f"label_{names[0]}", [f"<b>{html_escape(label)}</b>"], look)
+                label_node(frame, keys.row_label(names[0]), [f"<b>{html_escape(label)}</b>"], look)
             for name in names:
                 frame.node(name, label=_layer_label(a, name, prefix, look), fillcolor=color)
     stubs = _stubs(graph, a, members, look)
@@ -182,8 +184,8 @@ def layers_dot(
             if tail in members and head in members:
                 graph.edge(tail, head, label=" " + keras_shape(a.graph.nodes[tail]["layer"].shape))
     else:
-        rows = [[f"label_{names[0]}", *names] for _, names, _ in lines]
-        incoming = [s for s in stubs.values() if s.startswith("from_")]
+        rows = [[keys.row_label(names[0]), *names] for _, names, _ in lines]
+        incoming = [s for s in stubs.values() if keys.is_stub_from(s)]
         stack_lines(graph, [line for line in ([*incoming], *rows) if line], rankdir)
         line_of = {n: i for i, row in enumerate(rows) for n in row}
         for row in rows:
@@ -233,10 +235,8 @@ def end_layers_dot(a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: 
     """The stem or the top as lines of layers: preprocessing / convolution / classifier, the shapes on the edges."""
     color = STEM_COLOR if stage is a.grouping.stages[0] else TOP_COLOR
     names = stage.layers
-    kinds = [l.kind for l in a.layers(names)]
-    cuts = sorted(
-        {0, len(names), *(kinds.index(k) for k in (LayerKind.PAD, LayerKind.CONV, LayerKind.GLOBAL_POOL) if k in kinds)}
-    )
+    kinds = [layer.kind for layer in a.layers(names)]
+    cuts = sorted({0, len(names), *(kinds.index(k) for k in END_PARTS if k in kinds)})
     parts = [names[i:j] for i, j in zip(cuts, cuts[1:]) if j > i]
     merged: list[tuple[str, ...]] = []
     for part in parts:  # padding belongs to the convolution after it
@@ -244,13 +244,7 @@ def end_layers_dot(a: Analysis, stage: StageGroup, look: Look = DEFAULT, title: 
             merged[-1] = merged[-1] + part
         else:
             merged.append(part)
-    words = {
-        LayerKind.INPUT: "preprocessing",
-        LayerKind.PAD: "convolution",
-        LayerKind.CONV: "convolution",
-        LayerKind.GLOBAL_POOL: "classifier",
-    }
-    lines = [(words.get(a.graph.nodes[p[0]]["layer"].kind, stage.name), p, color) for p in merged]
+    lines = [(END_PARTS.get(a.graph.nodes[p[0]]["layer"].kind, stage.name), p, color) for p in merged]
     return layers_dot(
         a,
         lines,

@@ -11,7 +11,9 @@ The stacking follows `rankdir` (TB: lines below each other, each running left to
 from __future__ import annotations
 
 from effnet_inspect.analysis.group import StageGroup, SubBlockGroup
-from effnet_inspect.analysis.measure import Analysis, stage_rows, totals
+from effnet_inspect.analysis.measure import Analysis, totals
+from effnet_inspect.analysis.rows import stage_rows
+from effnet_inspect.drawing import keys
 from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape, plain
 from effnet_inspect.drawing.style import (
     MODULE_COLORS,
@@ -47,7 +49,7 @@ def _layer_node(graph: Digraph, a: Analysis, name: str, color: str) -> None:
 
 def _sub_block(graph: Digraph, a: Analysis, block: SubBlockGroup) -> None:
     with graph.subgraph(
-        name=f"cluster_{block.name}",
+        name=keys.frame(block.name),
         graph_attr=dict(
             label=plain(block.name),
             labeljust="l",
@@ -63,7 +65,7 @@ def _sub_block(graph: Digraph, a: Analysis, block: SubBlockGroup) -> None:
 
 
 def _plain_stage(graph: Digraph, a: Analysis, stage: StageGroup, color: str) -> None:
-    with graph.subgraph(name=f"cluster_{stage.name}", graph_attr=dict(STAGE_FRAME, label=plain(stage.name))) as frame:
+    with graph.subgraph(name=keys.frame(stage.name), graph_attr=dict(STAGE_FRAME, label=plain(stage.name))) as frame:
         for name in stage.layers:
             _layer_node(frame, a, name, color)
 
@@ -93,7 +95,7 @@ def layer_dot(a: Analysis, rankdir: RankDir) -> str:
             _plain_stage(graph, a, stage, STEM_COLOR if number == 0 else TOP_COLOR)
             continue
         with graph.subgraph(
-            name=f"cluster_{stage.name}", graph_attr=dict(STAGE_FRAME, label=plain(block_caption(rows[stage.name])))
+            name=keys.frame(stage.name), graph_attr=dict(STAGE_FRAME, label=plain(block_caption(rows[stage.name])))
         ) as frame:
             for block in stage.sub_blocks:
                 _sub_block(frame, a, block)

@@ -15,7 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from effnet_inspect.analysis.group import StageGroup, SubBlockGroup
-from effnet_inspect.analysis.measure import Analysis, stage_rows, totals
+from effnet_inspect.analysis.measure import Analysis, totals
+from effnet_inspect.analysis.rows import stage_rows
+from effnet_inspect.drawing import keys
 from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape
 from effnet_inspect.drawing.style import (
     DEFAULT,
@@ -57,16 +59,16 @@ class Row:
         return f"{self.first.name} \u2013 {self.blocks[-1].name}   \u00d7{len(self.blocks)}"
 
     def node_id(self, index: int) -> str:
-        return f"{self.first.name}_{self.first.modules[index].type.value}"
+        return keys.module_box(self.first.name, self.first.modules[index].type)
 
     @property
     def label_id(self) -> str:
-        return f"label_{self.first.name}"
+        return keys.row_label(self.first.name)
 
 
 def _signature(a: Analysis, block: SubBlockGroup) -> tuple:
     layers = a.layers(block.layers)
-    return block.module_types, tuple((l.kind, l.shape, l.params) for l in layers)
+    return block.module_types, tuple((layer.kind, layer.shape, layer.params) for layer in layers)
 
 
 def collapse(a: Analysis, stage_blocks: tuple[SubBlockGroup, ...], expand_all: bool = False) -> list[Row]:
@@ -83,9 +85,9 @@ def collapse(a: Analysis, stage_blocks: tuple[SubBlockGroup, ...], expand_all: b
 def box_label(a: Analysis, title: str, names: tuple[str, ...], look: Look = DEFAULT) -> str:
     """A module box: its title, one line per layer, and what comes out (shape, parameters)."""
     layers = a.layers(names)
-    params = sum(l.params for l in layers)
+    params = sum(layer.params for layer in layers)
     pad = round(2 * look.scale)
-    body = "".join(f'<tr><td align="left">{html_escape(layer_type(l))}</td></tr>' for l in layers)
+    body = "".join(f'<tr><td align="left">{html_escape(layer_type(layer))}</td></tr>' for layer in layers)
     footer = f"\u2192 {keras_shape(layers[-1].shape)}" + (f"  \u00b7  {compact(params)} params" if params else "")
     return html(
         f'<table border="0" cellborder="0" cellspacing="0" cellpadding="{pad}">'
@@ -137,7 +139,7 @@ class Drawing:
 
     def stage(self, graph: Digraph, a: Analysis, stage: StageGroup, expand_all: bool) -> None:
         """A block's rows of module boxes inside its (unlabelled) frame."""
-        with graph.subgraph(name=f"cluster_{stage.name}", graph_attr=dict(STAGE_FRAME, label="")) as frame:
+        with graph.subgraph(name=keys.frame(stage.name), graph_attr=dict(STAGE_FRAME, label="")) as frame:
             for number, row in enumerate(collapse(a, stage.sub_blocks, expand_all)):
                 caption = stage_caption(a, stage, self.look) if number == 0 else []
                 self.lines.append(self.row(frame, a, row, caption))
@@ -152,7 +154,7 @@ class Drawing:
         look["label"] = ""  # a cluster would show the graph's title otherwise
         ids = [row.node_id(index) for index in range(len(row.first.modules))]
         name = f"<b>{html_escape(row.label)}</b>" if many else f'<font color="{MUTED}">{html_escape(row.label)}</font>'
-        with graph.subgraph(name=f"cluster_{row.first.name}", graph_attr=look) as frame:
+        with graph.subgraph(name=keys.frame(row.first.name), graph_attr=look) as frame:
             label_node(frame, row.label_id, [*caption, name], self.look)
             for node_id, module in zip(ids, row.first.modules):
                 module_box(frame, node_id, a, module.type.label, module.layers, MODULE_COLORS[module.type], self.look)
@@ -215,15 +217,14 @@ def module_dot(a: Analysis, rankdir: RankDir, expand_all: bool = False) -> str:
         if stage.sub_blocks:
             drawing.stage(graph, a, stage, expand_all)
             continue
-        module_box(
-            graph, stage.name, a, stage.name.capitalize(), stage.layers, STEM_COLOR if number == 0 else TOP_COLOR
-        )
-        drawing.node_of.update({n: stage.name for n in stage.layers})
+        box = keys.end_box(stage.name)
+        module_box(graph, box, a, stage.name.capitalize(), stage.layers, STEM_COLOR if number == 0 else TOP_COLOR)
+        drawing.node_of.update({n: box for n in stage.layers})
         if number == 0:
             add_legend(graph)
-            drawing.lines.append([stage.name, "legend"])
-            order(graph, [stage.name, "legend"], rankdir)
-    drawing.lines.append([stages[-1].name])
+            drawing.lines.append([box, keys.LEGEND])
+            order(graph, [box, keys.LEGEND], rankdir)
+    drawing.lines.append([keys.end_box(stages[-1].name)])
     stack_lines(graph, drawing.lines, rankdir)
     drawing.edges(graph, a)
     return graph.source

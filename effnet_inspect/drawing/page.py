@@ -52,7 +52,7 @@ _SPECS = {
 
 
 @dataclass(frozen=True)
-class Figure:
+class ParsedSvg:
     """An SVG drawing taken apart: its viewBox, its content, and its smallest font size (user units)."""
 
     x: float
@@ -70,7 +70,7 @@ _FONT_SIZE = re.compile(r'font-size(?:="|:\s*)([\d.]+)')
 _SCALE = re.compile(r'<g id="graph0" class="graph" transform="scale\(([\d.]+)')
 
 
-def parse(svg: str) -> Figure:
+def parse(svg: str) -> ParsedSvg:
     root = _ROOT.search(svg)
     box = _VIEWBOX.search(root.group(0)) if root else None
     if root is None or box is None:
@@ -80,10 +80,10 @@ def parse(svg: str) -> Figure:
     inner = _SCALE.search(body)
     sizes = [float(s) for s in _FONT_SIZE.findall(body)]
     min_font = min(sizes, default=float("inf")) * (float(inner.group(1)) if inner else 1.0)
-    return Figure(x, y, width, height, body, min_font)
+    return ParsedSvg(x, y, width, height, body, min_font)
 
 
-def fit(figure: Figure, box: tuple[float, float, float, float], max_scale: float = MAX_SCALE) -> tuple[str, float]:
+def fit(figure: ParsedSvg, box: tuple[float, float, float, float], max_scale: float = MAX_SCALE) -> tuple[str, float]:
     """The figure scaled into box = (x, y, width, height), centred: (SVG markup, scale)."""
     bx, by, bw, bh = box
     scale = min(bw / figure.width, bh / figure.height, max_scale)
@@ -95,7 +95,7 @@ def fit(figure: Figure, box: tuple[float, float, float, float], max_scale: float
     ), scale
 
 
-def smallest_text(figure: Figure, scale: float) -> float:
+def smallest_text(figure: ParsedSvg, scale: float) -> float:
     return figure.min_font * scale
 
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from effnet_inspect.analysis.measure import Analysis, StageRow, stage_rows, totals
+from effnet_inspect.analysis.measure import Analysis, totals
+from effnet_inspect.analysis.rows import StageRow, stage_rows
 from effnet_inspect.arch.specs import BASE_RESOLUTION
+from effnet_inspect.drawing import keys
 from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape, number, same_rank
 from effnet_inspect.drawing.style import ACCENT, MUTED, block_kind, layer_unit, new_graph, title_label
 from effnet_inspect.render.numbers import arrow, compact, giga, growth, ratio_text, square
@@ -154,13 +156,13 @@ def columns_dot(analyses: Sequence[Analysis], rankdir: RankDir) -> str:
 
     # group= keeps each column's nodes on one vertical line, so the arrows run straight. A single model's
     # figure needs no column header: the title says it all.
-    heads = [] if single else [f"head_{i}" for i in range(len(analyses))]
+    heads = [] if single else [keys.column_head(i) for i in range(len(analyses))]
     for i, (head, a) in enumerate(zip(heads, analyses)):
         graph.node(head, shape="plaintext", style="", group=f"col{i}", label=_header_label(a, base if i else None))
     if heads:
-        _row(graph, "row_head", html(""), heads)
+        _row(graph, keys.grid_row("head"), html(""), heads)
 
-    inputs = [f"input_{i}" for i in range(len(analyses))]
+    inputs = [keys.input_square(i) for i in range(len(analyses))]
     for i, (node, a) in enumerate(zip(inputs, analyses)):
         side = number(max(0.5, INPUT_SIDE * a.resolution / BASE_RESOLUTION))
         graph.node(
@@ -175,7 +177,7 @@ def columns_dot(analyses: Sequence[Analysis], rankdir: RankDir) -> str:
             fontsize="12",
             group=f"col{i}",
         )
-    _row(graph, "row_input", html("<b>input</b>"), inputs)
+    _row(graph, keys.grid_row("input"), html("<b>input</b>"), inputs)
     for head, node in zip(heads, inputs):
         graph.edge(head, node, style="invis")
 
@@ -184,7 +186,7 @@ def columns_dot(analyses: Sequence[Analysis], rankdir: RankDir) -> str:
         rows = [s.get(stage) for s in by_stage]
         operation = _operation(rows)
         base_row = by_stage[0].get(stage)
-        cells = [f"cell_{i}_{stage}" for i in range(len(rows))]
+        cells = [keys.stage_cell(i, stage) for i in range(len(rows))]
         for i, (cell, row) in enumerate(zip(cells, rows)):
             if row is None:  # this model has no such stage: keep the grid with an invisible placeholder
                 graph.node(cell, style="invis", label="", group=f"col{i}")
@@ -205,5 +207,5 @@ def columns_dot(analyses: Sequence[Analysis], rankdir: RankDir) -> str:
             graph.edge(previous[i], cell)
             previous[i] = cell
         label = f"<b>{html_escape(stage)}</b>" + (f'<br/><font color="{MUTED}">{operation}</font>' if operation else "")
-        _row(graph, f"row_{stage}", html(label), cells)
+        _row(graph, keys.grid_row(stage), html(label), cells)
     return graph.source

@@ -6,7 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from effnet_inspect.analysis.measure import Analysis
+from effnet_inspect.analysis.rows import StageRow
+from effnet_inspect.analysis.trace import Layer
 from effnet_inspect.arch.kinds import MODULE_TYPES, ModuleType, SubBlockType
+from effnet_inspect.drawing import keys
 from effnet_inspect.drawing.dot import Digraph, RankDir, html, html_escape, number, same_rank
 from effnet_inspect.render.numbers import arrow, ratio_text
 
@@ -151,9 +154,9 @@ def add_legend(graph: Digraph, extra_rows: str = "") -> None:
     a loose node ignores the invisible edges that stack_lines orders the lines with.
     """
     body = legend_rows(module_legend_entries())
-    with graph.subgraph(name="cluster_legend", graph_attr=dict(peripheries="0", label="")) as legend:
+    with graph.subgraph(name=keys.frame(keys.LEGEND), graph_attr=dict(peripheries="0", label="")) as legend:
         legend.node(
-            "legend",
+            keys.LEGEND,
             shape="plain",
             style="",
             fontsize="10",
@@ -165,7 +168,7 @@ def add_legend(graph: Digraph, extra_rows: str = "") -> None:
 
 
 # ------------------------------------------------------------------------------------------------ records
-def layer_type(layer) -> str:
+def layer_type(layer: Layer) -> str:
     """The Keras class name, with kernel and stride for convolutions: 'DepthwiseConv2D 5x5 /2'."""
     text = layer.kind.keras_name
     if layer.kind.is_conv and layer.kernel_size:
@@ -181,12 +184,12 @@ def layer_unit(a: Analysis) -> str:
     return "layers" if a.spec is not None else "nodes"
 
 
-def block_kind(row) -> str:
+def block_kind(row: StageRow) -> str:
     """'MBConv' or 'Fused-MBConv' (EfficientNetV2), from a stage row's block type."""
     return "Fused-MBConv" if getattr(row, "block_type", None) == SubBlockType.FUSED.value else "MBConv"
 
 
-def block_caption(row) -> str:
+def block_caption(row: StageRow) -> str:
     """A block's cluster label: 'block2 · MBConv6 3x3, stride 2 · 16 -> 24 channels · x2'."""
     return (
         f"{row.stage}  \u00b7  {block_kind(row)}{ratio_text(row.expand_ratio)} "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import nn
@@ -116,7 +117,7 @@ class ZeroPadding2D(nn.Module):
 class ActivatedConv2d(nn.Conv2d):
     """A convolution with its activation inside, as Keras Conv2D(activation=...) is one layer (SE reduce/expand)."""
 
-    def __init__(self, *args, activation: Callable[[torch.Tensor], torch.Tensor], **kwargs):
+    def __init__(self, *args: Any, activation: Callable[[torch.Tensor], torch.Tensor], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.activation = activation
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from effnet_inspect.analysis.measure import expand_ratio
+from effnet_inspect.analysis.rows import expand_ratio
 from effnet_inspect.arch.kinds import SubBlockType
 from effnet_inspect.ports.structure import Structure, SubBlockShape, activation_text
 

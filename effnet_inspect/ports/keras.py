@@ -53,8 +53,8 @@ MISSING_REASONS: dict[tuple[str | None, LayerKind], str] = {
 
 
 @dataclass(frozen=True)
-class Difference:
-    kind: str  # the Keras class name
+class KerasMismatch:
+    keras_class: str
     count: int
     reason: str
 
@@ -63,8 +63,8 @@ class Difference:
 class KerasEquivalent:
     layers: int  # what Keras' model has for this structure
     nodes: int  # what this implementation's graph has
-    extra: tuple[Difference, ...]  # nodes Keras has no layer for
-    missing: tuple[Difference, ...]  # Keras layers this implementation has no node for
+    extra: tuple[KerasMismatch, ...]  # nodes Keras has no layer for
+    missing: tuple[KerasMismatch, ...]  # Keras layers this implementation has no node for
     by_group: dict[str, int] = field(default_factory=dict)  # Keras layers per stage and per sub-block name
 
     @property
@@ -147,9 +147,9 @@ def keras_equivalent(grouping: Grouping, layers: dict[str, Layer]) -> KerasEquiv
 
 def _differences(
     counts: Counter[tuple[str, LayerKind]], reasons: dict[tuple[str | None, LayerKind], str], default: str
-) -> tuple[Difference, ...]:
+) -> tuple[KerasMismatch, ...]:
     merged: Counter[tuple[str, str]] = Counter()
     for (where, kind), count in counts.items():
         reason = reasons.get((where, kind)) or reasons.get((None, kind)) or f"{kind.keras_name} layers {default}"
         merged[(kind.keras_name, reason)] += count
-    return tuple(Difference(kind, count, reason) for (kind, reason), count in sorted(merged.items()))
+    return tuple(KerasMismatch(name, count, reason) for (name, reason), count in sorted(merged.items()))

@@ -51,7 +51,9 @@ def facts(model: nn.Module, a: Analysis) -> PortingFacts:
     modules = dict(model.named_modules())
     layers = a.layers()
     consumers = {n: [a.graph.nodes[s]["layer"] for s in a.graph.successors(n)] for n in a.graph.nodes}
-    pads_before_conv = any(l.kind is LayerKind.PAD and any(c.kind.is_conv for c in consumers[l.name]) for l in layers)
+    pads_before_conv = any(
+        layer.kind is LayerKind.PAD and any(c.kind.is_conv for c in consumers[layer.name]) for layer in layers
+    )
     same_in_forward = any(
         isinstance(m, nn.Conv2d) and max(m.stride) > 1 and type(m).forward is not nn.Conv2d.forward
         for m in modules.values()
@@ -64,25 +66,25 @@ def facts(model: nn.Module, a: Analysis) -> PortingFacts:
             if isinstance(m, nn.modules.batchnorm._BatchNorm)
         )
     )
-    frozen = any(l.type == "frozen_batch_norm" for l in layers) or any(
+    frozen = any(layer.type == "frozen_batch_norm" for layer in layers) or any(
         "weight" in dict(m.named_buffers(recurse=False)) for m in norms
     )
     top = set(a.grouping.stages[-1].layers)
-    dropouts = [l for l in layers if l.kind is LayerKind.DROPOUT]
-    rates = [(l.name in top, _rate(modules.get(l.path))) for l in dropouts]
+    dropouts = [layer for layer in layers if layer.kind is LayerKind.DROPOUT]
+    rates = [(layer.name in top, _rate(modules.get(layer.path))) for layer in dropouts]
     custom = tuple(
         dict.fromkeys(
             type(m).__name__
-            for l in layers
-            if l.kind is LayerKind.ACTIVATION
-            and (m := modules.get(l.path)) is not None
-            and l.path
+            for layer in layers
+            if layer.kind is LayerKind.ACTIVATION
+            and (m := modules.get(layer.path)) is not None
+            and layer.path
             and next(m.children(), None) is None
             and not type(m).__module__.startswith("torch.")
         )
     )
-    convs = [l for l in layers if l.kind.is_conv]
-    dense = [l for l in layers if l.kind is LayerKind.DENSE and l.name in top]
+    convs = [layer for layer in layers if layer.kind.is_conv]
+    dense = [layer for layer in layers if layer.kind is LayerKind.DENSE and layer.name in top]
     return PortingFacts(
         TF_SAME if pads_before_conv or same_in_forward else "symmetric",
         bn,

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from effnet_inspect.analysis.group import ModuleGroup
+from effnet_inspect.analysis.group import ModuleGroup, SubBlockGroup
 from effnet_inspect.analysis.measure import Analysis
+from effnet_inspect.analysis.registry import NORM_LABELS
 from effnet_inspect.analysis.trace import Layer
 from effnet_inspect.arch.kinds import LayerKind, ModuleType, SubBlockType
 
@@ -50,32 +51,32 @@ class Structure:
 
 
 def _activations(layers: Iterable[Layer]) -> tuple[str, ...]:
-    return tuple(l.activation for l in layers if l.activation)
+    return tuple(layer.activation for layer in layers if layer.activation)
 
 
 def _convs(layers: Iterable[Layer]) -> list[Layer]:
-    return [l for l in layers if l.kind.is_conv or l.kind is LayerKind.DENSE]
+    return [layer for layer in layers if layer.kind.is_conv or layer.kind is LayerKind.DENSE]
 
 
 def norm_kinds(layers: Iterable[Layer]) -> tuple[str, ...]:
     """'batch norm' (frozen ones too: the same arithmetic at inference), 'group norm (8 channels per group)',
     'layer norm', in order of appearance."""
-    norms = [l for l in layers if l.kind.is_norm]
-    groups = [l for l in norms if l.kind is LayerKind.GROUP_NORM and l.groups]
-    sizes = {l.shape[1] // l.groups for l in groups if l.groups and len(l.shape) > 1}
-    counts = {l.groups for l in groups}
-    group_norm = "group norm" + (
+    norms = [layer for layer in layers if layer.kind.is_norm]
+    groups = [layer for layer in norms if layer.kind is LayerKind.GROUP_NORM and layer.groups]
+    sizes = {layer.shape[1] // layer.groups for layer in groups if layer.groups and len(layer.shape) > 1}
+    counts = {layer.groups for layer in groups}
+    group_detail = (
         f" ({sizes.pop()} channels per group)"
         if len(sizes) == 1
         else f" ({counts.pop()} groups)"
         if len(counts) == 1
         else ""
     )
-    names = {LayerKind.BATCH_NORM: "batch norm", LayerKind.GROUP_NORM: group_norm, LayerKind.LAYER_NORM: "layer norm"}
-    return tuple(dict.fromkeys(names[l.kind] for l in norms))
+    names = {**NORM_LABELS, LayerKind.GROUP_NORM: NORM_LABELS[LayerKind.GROUP_NORM] + group_detail}
+    return tuple(dict.fromkeys(names[layer.kind] for layer in norms))
 
 
-def _sub_block(b, layers: dict[str, Layer]) -> SubBlockShape:
+def _sub_block(b: SubBlockGroup, layers: dict[str, Layer]) -> SubBlockShape:
     se: ModuleGroup | None = next((m for m in b.modules if m.type is ModuleType.MODULE3), None)
     se_layers = [layers[n] for n in se.layers] if se else []
     main = [layers[n] for m in b.modules if m is not se for n in m.layers]
@@ -89,22 +90,24 @@ def _sub_block(b, layers: dict[str, Layer]) -> SubBlockShape:
         b.stride,
         se_convs[0].out_channels if se_convs else None,
         b.has_skip,
-        _activations(l for l in main if len(l.shape) == 4),  # CondConv's routing gate is not on the feature maps
+        _activations(
+            layer for layer in main if len(layer.shape) == 4
+        ),  # CondConv's routing gate is not on the feature maps
         _activations(se_layers),
         b.type,
         b.dynamic_convs,
-        sum(l.kind.is_norm for l in main + se_layers),
+        sum(layer.kind.is_norm for layer in main + se_layers),
     )
 
 
 def structure(a: Analysis) -> Structure:
     layers = {n: a.graph.nodes[n]["layer"] for n in a.graph.nodes}
     stem, *_, top = a.grouping.stages
-    stem_conv = next((l for l in _convs(layers[n] for n in stem.layers) if l.kind.is_conv), None)
+    stem_conv = next((layer for layer in _convs(layers[n] for n in stem.layers) if layer.kind.is_conv), None)
     blocks = tuple(tuple(_sub_block(b, layers) for b in stage.sub_blocks) for stage in a.grouping.blocks)
     top_convs = _convs(layers[n] for n in top.layers)
-    head = next((l.out_channels for l in top_convs if l.kind.is_conv), None)
-    classes = next((l.out_channels for l in top_convs if l.kind is LayerKind.DENSE), None)
+    head = next((layer.out_channels for layer in top_convs if layer.kind.is_conv), None)
+    classes = next((layer.out_channels for layer in top_convs if layer.kind is LayerKind.DENSE), None)
     return Structure(
         stem_conv.out_channels or 0 if stem_conv else 0,
         stem_conv.kernel_size[0] if stem_conv and stem_conv.kernel_size else 0,

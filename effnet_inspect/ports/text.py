@@ -2,9 +2,37 @@
 
 from __future__ import annotations
 
-from effnet_inspect.ports.verdict import Conformance
+from effnet_inspect.ports.keras import KerasEquivalent
+from effnet_inspect.ports.verdict import Conformance, StageComparison
 from effnet_inspect.render.numbers import millions, thousands
 from effnet_inspect.render.tables import text_table
+
+
+def stage_cells(s: StageComparison, nodes: bool = True) -> tuple[str, ...]:
+    """A stage's figures beside the closest variant's ('-' where one side has no such stage); the text adds the
+    implementation's own node count."""
+    counts = (thousands(s.layers, "-"), *((thousands(s.nodes, "-"),) if nodes else ()))
+    return (
+        s.stage,
+        *counts,
+        thousands(s.params, "-"),
+        thousands(s.reference_params, "-"),
+        millions(s.macs, missing="-"),
+        millions(s.reference_macs, missing="-"),
+    )
+
+
+def keras_layers_sentence(k: KerasEquivalent) -> str:
+    return (
+        f"Keras-equivalent layers: {k.layers} (this implementation has {k.nodes} nodes, {k.matched} of them Keras "
+        "layers)"
+    )
+
+
+def keras_mismatches(k: KerasEquivalent) -> list[tuple[str, list[str]]]:
+    """What only one side has, as (heading, lines), the empty side left out."""
+    groups = (("has, Keras lacks", k.extra), ("Keras has, this lacks", k.missing))
+    return [(title, [f"{d.count} {d.keras_class}: {d.reason}" for d in found]) for title, found in groups if found]
 
 
 def render_text(c: Conformance) -> str:
@@ -27,26 +55,14 @@ def render_text(c: Conformance) -> str:
         )
     lines.append("")
     header = ("Stage", "Layers", "Nodes", "Params", f"{label} params", "MACs (M)", f"{label} MACs (M)")
-    rows = [
-        (
-            s.stage,
-            thousands(s.layers, "-"),
-            thousands(s.nodes, "-"),
-            thousands(s.params, "-"),
-            thousands(s.reference_params, "-"),
-            millions(s.macs, missing="-"),
-            millions(s.reference_macs, missing="-"),
-        )
-        for s in c.stages
-    ]
+    rows = [stage_cells(s) for s in c.stages]
     lines += text_table(header, rows, right=(False, *[True] * 6)).splitlines()
     k = c.keras
     lines += [
         "",
         "Layers are Keras-equivalent layers; nodes are this implementation's traced operations.",
-        f"Keras-equivalent layers: {k.layers} (this implementation has {k.nodes} nodes, "
-        f"{k.matched} of them Keras layers)",
+        keras_layers_sentence(k),
     ]
-    for title, items in (("has, Keras lacks", k.extra), ("Keras has, this lacks", k.missing)):
-        lines += [f"  {title}:", *(f"    {d.count} {d.kind}: {d.reason}" for d in items)] if items else []
+    for title, items in keras_mismatches(k):
+        lines += [f"  {title}:", *(f"    {item}" for item in items)]
     return "\n".join(lines) + "\n"

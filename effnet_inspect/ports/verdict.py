@@ -17,18 +17,16 @@ from typing import Any
 from torch import nn
 
 from effnet_inspect.analysis.group import group
-from effnet_inspect.analysis.measure import (
-    Analysis,
+from effnet_inspect.analysis.measure import Analysis, analyze, totals
+from effnet_inspect.analysis.rows import (
     FamilyRow,
     Level,
     StageRow,
     SubBlockRow,
-    analyze,
     family_row,
     module_counts,
     stage_rows,
     sub_block_rows,
-    totals,
 )
 from effnet_inspect.analysis.trace import trace
 from effnet_inspect.arch.kinds import LayerKind
@@ -78,8 +76,8 @@ class Conformance:
         data["keras_equivalent"] = {
             "layers": keras["layers"],
             "nodes": keras["nodes"],
-            "extra": keras["extra"],
-            "missing": keras["missing"],
+            "extra": _published(keras["extra"]),
+            "missing": _published(keras["missing"]),
         }
         return data
 
@@ -91,6 +89,11 @@ class Conformance:
             return f"matches {label}: no architectural differences"
         n = len(self.differences)
         return f"does not match any of B0-B7; closest is {label} ({n} difference{'s' if n != 1 else ''})"
+
+
+def _published(mismatches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """KerasMismatch records as the JSON has always written them: the Keras class under "kind"."""
+    return [{"kind": m["keras_class"], "count": m["count"], "reason": m["reason"]} for m in mismatches]
 
 
 @dataclass(frozen=True)

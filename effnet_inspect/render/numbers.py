@@ -36,11 +36,6 @@ def in_millions(value: Number, digits: int = 2) -> str:
     return "" if value is None else f"{millions(value, digits)} M"
 
 
-def in_billions(value: Number, digits: int = 2) -> str:
-    """0.386 B"""
-    return "" if value is None else f"{value / 1e9:,.{digits}f} B"
-
-
 def plain(value: Number) -> str:
     """A coefficient as written: 1.1, 16, 0.2 (floats without trailing zeros)."""
     if value is None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from effnet_inspect.analysis.measure import Level
+from effnet_inspect.analysis.rows import Level
 from effnet_inspect.arch.kinds import MODULE_TYPES, ModuleType
 from effnet_inspect.render.numbers import millions, thousands
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from effnet_inspect.bench.results import BenchResult, Ceilings
+from effnet_inspect.bench.results import BenchResult, Ceilings, StageTime
 from effnet_inspect.render.palette import stage_colors
 from effnet_inspect.report.charts import INK, PAPER, chart_style, new_figure, svg_text, variant_colours
 
@@ -72,11 +73,14 @@ def throughput_chart(results: Sequence[BenchResult]) -> str | None:
 def latency_chart(results: Sequence[BenchResult]) -> str | None:
     """Median latency of one batch against batch size; the shaded band reaches the 99th percentile."""
     return _per_config(
-        results, "latency per batch (ms): p50, band to p99", lambda r: r.latency.p50_ms, band=lambda r: r.latency.p99_ms
+        results,
+        "latency per batch (ms): p50, band to p99",
+        lambda r: r.latency.p50_ms if r.latency else None,
+        band=lambda r: r.latency.p99_ms if r.latency else None,
     )
 
 
-def _log_label(value: float, _pos=None) -> str:
+def _log_label(value: float, _pos: object = None) -> str:
     """Plain numbers on log axes, only at 1, 2 and 5 times a power of ten (no 6x10^2 clutter)."""
     if value <= 0:
         return ""
@@ -84,7 +88,12 @@ def _log_label(value: float, _pos=None) -> str:
     return f"{value:,.10g}" if round(mantissa, 6) in (1.0, 2.0, 5.0) else ""
 
 
-def _per_config(results, ylabel, value, band) -> str | None:
+def _per_config(
+    results: Sequence[BenchResult],
+    ylabel: str,
+    value: Callable[[BenchResult], float | None],  # None only for results that were not measured (never plotted)
+    band: Callable[[BenchResult], float | None] | None,
+) -> str | None:
     from matplotlib.ticker import FuncFormatter
 
     panels = _panels(results)
@@ -126,7 +135,7 @@ def _per_config(results, ylabel, value, band) -> str | None:
             ax.set_ylabel(ylabel, fontsize=9)
         for ax in flat[len(panels) :]:
             ax.set_visible(False)
-        handles: dict[str, object] = {}
+        handles: dict[str, Any] = {}
         for ax in flat[: len(panels)]:
             for h, label in zip(*ax.get_legend_handles_labels()):
                 handles.setdefault(label, h)
@@ -186,7 +195,7 @@ def roofline_chart(picked: Sequence[BenchResult], ceilings: Ceilings | None) -> 
     stages = list(dict.fromkeys(s.stage for r in picked for s in r.split().stages))
     colours = stage_colors(stages)  # the report's one palette for stages
 
-    def drawn(s) -> bool:  # a point needs a place on both log axes
+    def drawn(s: StageTime) -> bool:  # a point needs a place on both log axes
         return s.time_ms > 0 and s.intensity > 0 and s.achieved_tflops > 0
 
     xs = [s.intensity for r in picked for s in r.split().stages if drawn(s)]

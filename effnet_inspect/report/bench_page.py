@@ -22,6 +22,7 @@ from effnet_inspect.report.bench_charts import (
     stage_share_chart,
     throughput_chart,
 )
+from effnet_inspect.report.data import Writer
 from effnet_inspect.report.html import Figure, HtmlTable, Row, table
 
 METHODS = {
@@ -214,7 +215,7 @@ def slugs(runs: Sequence[BenchRun]) -> list[str]:
     return out
 
 
-def run_section(run: BenchRun, slug: str, writer) -> RunSection:
+def run_section(run: BenchRun, slug: str, writer: Writer) -> RunSection:
     results = run.results
     figures = []
     chart = throughput_chart(results)
@@ -282,6 +283,6 @@ def run_section(run: BenchRun, slug: str, writer) -> RunSection:
     )
 
 
-def bench_context(runs: Sequence[BenchRun], writer) -> dict:
+def bench_context(runs: Sequence[BenchRun], writer: Writer) -> dict:
     """Template variables of bench.html; the charts are written next to it through writer."""
     return dict(sections=[run_section(run, slug, writer) for run, slug in zip(runs, slugs(runs))])

@@ -1,8 +1,8 @@
 """What the interactive diagrams tell about each box: one card per stage, sub-block, module and layer.
 
-Cards are keyed by the Graphviz node or cluster name the drawing gives that part (drawing/: `cell_<column>_<stage>`
-at stage level; `<stage>`, `<first sub-block>_<module type>`, `cluster_<stage|sub-block>` and a row's
-`label_<first sub-block>` at module level; the layer name and `cluster_<stage|sub-block>` at layer level).
+Cards are keyed by the Graphviz node or cluster name the drawing gives that part, made by drawing/keys.py: a stage
+cell and the input square at stage level; the stem and top boxes, block frames, each row's frame and label node and
+its module boxes at module level; the layers and the frames of stages and sub-blocks at layer level.
 Every figure is formatted here, with render/numbers, so the card, the tables and the diagrams read alike.
 """
 
@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from effnet_inspect.analysis.group import StageGroup, SubBlockGroup
-from effnet_inspect.analysis.measure import Analysis, StageRow, SubBlockRow, totals
+from effnet_inspect.analysis.measure import Analysis, totals
+from effnet_inspect.analysis.rows import StageRow, SubBlockRow
 from effnet_inspect.arch.kinds import ModuleType
+from effnet_inspect.drawing import keys
 from effnet_inspect.render.numbers import arrow, keras_shape, ratio_text, share, si, square, thousands
 
 # The seed article's names for the three shapes of sub-block (the tables' `kind` 1, 2, 3).
@@ -27,9 +29,9 @@ SUB_BLOCK_MEANING = {
 
 @dataclass(frozen=True)
 class Card:
-    """What a box's card says; the search box matches its name, kind, title and values."""
+    """What a box's card says; the search box matches its name, part, title and values."""
 
-    kind: str  # Stage, Sub-block, Module, Layer, Input
+    part: str  # which part of the model the box is: Stage, Sub-block, Module, Layer, Input
     title: str
     rows: tuple[tuple[str, str], ...]  # (label, value)
 
@@ -44,7 +46,7 @@ def _macs(n: int) -> str:
     return si(n, "MACs").removesuffix(" MACs")
 
 
-class Totals:
+class WholeModel:
     """The whole model's parameters and MACs, for 'share of the model'."""
 
     def __init__(self, a: Analysis):
@@ -55,7 +57,7 @@ class Totals:
         return ("Share of the model", f"{share(params, self.params)} of params, {share(macs, self.macs)} of MACs")
 
 
-def stage_card(row: StageRow, whole: Totals, model: str = "") -> Card:
+def stage_card(row: StageRow, whole: WholeModel, model: str = "") -> Card:
     operation = (
         f"MBConv{ratio_text(row.expand_ratio)} {row.kernel_size}\u00d7{row.kernel_size}, stride {row.stride}"
         if row.repeats
@@ -75,7 +77,7 @@ def stage_card(row: StageRow, whole: Totals, model: str = "") -> Card:
     return Card("Stage", f"{model} {row.stage}".strip(), tuple(rows))
 
 
-def sub_block_card(row: SubBlockRow, whole: Totals, copies: Sequence[str] = ()) -> Card:
+def sub_block_card(row: SubBlockRow, whole: WholeModel, copies: Sequence[str] = ()) -> Card:
     labels = " \u00b7 ".join(ModuleType(m).label for m in row.modules)
     title = row.sub_block if len(copies) < 2 else f"{copies[0]} \u2013 {copies[-1]} (\u00d7{len(copies)}, each)"
     rows = (
@@ -90,7 +92,7 @@ def sub_block_card(row: SubBlockRow, whole: Totals, copies: Sequence[str] = ()) 
     return Card("Sub-block", title, rows)
 
 
-def layer_card(a: Analysis, name: str, whole: Totals, where: str) -> Card:
+def layer_card(a: Analysis, name: str, whole: WholeModel, where: str) -> Card:
     from effnet_inspect.drawing.style import layer_type
 
     layer = a.graph.nodes[name]["layer"]
@@ -105,7 +107,7 @@ def layer_card(a: Analysis, name: str, whole: Totals, where: str) -> Card:
     return Card("Layer", name, rows)
 
 
-def module_card(a: Analysis, block: SubBlockGroup, index: int, whole: Totals, copies: Sequence[str]) -> Card:
+def module_card(a: Analysis, block: SubBlockGroup, index: int, whole: WholeModel, copies: Sequence[str]) -> Card:
     from effnet_inspect.drawing.style import MODULE_MEANING, layer_type
 
     module = block.modules[index]
@@ -114,7 +116,7 @@ def module_card(a: Analysis, block: SubBlockGroup, index: int, whole: Totals, co
     where = copies[0] if len(copies) < 2 else f"{copies[0]} \u2013 {copies[-1]}, \u00d7{len(copies)}: figures per copy"
     rows = (
         ("What", MODULE_MEANING[module.type]),
-        ("Layers", " \u00b7 ".join(layer_type(l) for l in layers)),
+        ("Layers", " \u00b7 ".join(layer_type(layer) for layer in layers)),
         ("Output", keras_shape(layers[-1].shape)),
         ("Parameters", thousands(t.params)),
         ("MACs", _macs(t.macs)),
@@ -126,45 +128,45 @@ def module_card(a: Analysis, block: SubBlockGroup, index: int, whole: Totals, co
 
 # ------------------------------------------------------------------------------------------------ levels
 def stage_level(a: Analysis, stages: Sequence[StageRow], column: int = 0, model: str = "") -> dict[str, Card]:
-    whole = Totals(a)
-    cards = {f"cell_{column}_{r.stage}": stage_card(r, whole, model) for r in stages}
+    whole = WholeModel(a)
+    cards = {keys.stage_cell(column, r.stage): stage_card(r, whole, model) for r in stages}
     r = a.resolution
-    cards[f"input_{column}"] = Card("Input", f"{model} input".strip(), (("Image", f"{r}\u00d7{r}\u00d73"),))
+    cards[keys.input_square(column)] = Card("Input", f"{model} input".strip(), (("Image", f"{r}\u00d7{r}\u00d73"),))
     return cards
 
 
 def module_level(a: Analysis, stages: Sequence[StageRow], sub_blocks: Sequence[SubBlockRow]) -> dict[str, Card]:
     from effnet_inspect.drawing.module import collapse
 
-    whole = Totals(a)
+    whole = WholeModel(a)
     rows = {r.sub_block: r for r in sub_blocks}
     cards: dict[str, Card] = {}
     for stage, row in zip(a.grouping.stages, stages):
         if not stage.sub_blocks:  # stem and top are one box each
-            cards[stage.name] = stage_card(row, whole)
+            cards[keys.end_box(stage.name)] = stage_card(row, whole)
             continue
-        cards[f"cluster_{stage.name}"] = stage_card(row, whole)
+        cards[keys.frame(stage.name)] = stage_card(row, whole)
         for drawn in collapse(a, stage.sub_blocks):
             copies = [b.name for b in drawn.blocks]
             first = drawn.first
-            # the row's frame and the label node beside it (drawing/module.py names it label_<first sub-block>)
-            cards[f"cluster_{first.name}"] = cards[f"label_{first.name}"] = sub_block_card(
+            # the row's frame and the label node beside it
+            cards[keys.frame(first.name)] = cards[keys.row_label(first.name)] = sub_block_card(
                 rows[first.name], whole, copies
             )
             for index, module in enumerate(first.modules):
-                cards[f"{first.name}_{module.type.value}"] = module_card(a, first, index, whole, copies)
+                cards[keys.module_box(first.name, module.type)] = module_card(a, first, index, whole, copies)
     return cards
 
 
 def layer_level(a: Analysis, stages: Sequence[StageRow], sub_blocks: Sequence[SubBlockRow]) -> dict[str, Card]:
-    whole = Totals(a)
+    whole = WholeModel(a)
     rows = {r.sub_block: r for r in sub_blocks}
-    cards = {f"cluster_{r.stage}": stage_card(r, whole) for r in stages}
+    cards = {keys.frame(r.stage): stage_card(r, whole) for r in stages}
     for stage in a.grouping.stages:
         for name in _loose_layers(stage):
             cards[name] = layer_card(a, name, whole, stage.name)
         for block in stage.sub_blocks:
-            cards[f"cluster_{block.name}"] = sub_block_card(rows[block.name], whole)
+            cards[keys.frame(block.name)] = sub_block_card(rows[block.name], whole)
             for module in block.modules:
                 for name in module.layers:
                     cards[name] = layer_card(a, name, whole, f"{module.type.label} of {block.name}")

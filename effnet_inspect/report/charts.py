@@ -12,9 +12,12 @@ import io
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from effnet_inspect.analysis.measure import FamilyRow, StageRow
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+from effnet_inspect.analysis.rows import FamilyRow, StageRow
 from effnet_inspect.arch.published import PaperRow
 from effnet_inspect.arch.specs import ALPHA, BASE_RESOLUTION, BETA, GAMMA, Variant
 from effnet_inspect.render.numbers import axis_billions, axis_millions
@@ -55,7 +58,7 @@ def chart_style() -> Iterator[None]:
         yield
 
 
-def new_figure(width: float, height: float, ncols: int = 1, nrows: int = 1, **kwargs):
+def new_figure(width: float, height: float, ncols: int = 1, nrows: int = 1, **kwargs: Any) -> tuple[Figure, Any]:
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), layout="constrained")
@@ -63,7 +66,7 @@ def new_figure(width: float, height: float, ncols: int = 1, nrows: int = 1, **kw
     return fig, axes
 
 
-def svg_text(fig) -> str:
+def svg_text(fig: Figure) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None})
     return buf.getvalue()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from effnet_inspect.analysis.measure import FamilyRow, StageRow
+from effnet_inspect.analysis.rows import FamilyRow, StageRow
 from effnet_inspect.report.decision import SHARED_RESOLUTION, Decision, SpeedSource
 
 

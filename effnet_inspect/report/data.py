@@ -7,15 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from effnet_inspect.analysis.measure import (
-    Analysis,
-    FamilyRow,
-    StageRow,
-    SubBlockRow,
-    family_row,
-    stage_rows,
-    sub_block_rows,
-)
+from effnet_inspect.analysis.measure import Analysis
+from effnet_inspect.analysis.rows import FamilyRow, StageRow, SubBlockRow, family_row, stage_rows, sub_block_rows
 from effnet_inspect.errors import InputError
 from effnet_inspect.files import ensure_dir, write_atomic
 from effnet_inspect.ports.verdict import Conformance, Inspection

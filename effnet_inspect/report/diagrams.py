@@ -8,8 +8,12 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from effnet_inspect.analysis.measure import Analysis
+
+if TYPE_CHECKING:
+    from effnet_inspect.drawing import DiagramLevel
 
 DIAGRAMS_AVAILABLE = shutil.which("dot") is not None
 _warned = False
@@ -25,7 +29,7 @@ def _available() -> bool:
     return DIAGRAMS_AVAILABLE
 
 
-def _svg(analyses: Sequence[Analysis], level, side_by_side: bool = False, rankdir: str = "TB") -> str:
+def _svg(analyses: Sequence[Analysis], level: DiagramLevel, side_by_side: bool = False, rankdir: str = "TB") -> str:
     from effnet_inspect.drawing import diagram_dot, render_svg
 
     return render_svg(diagram_dot(list(analyses), level, side_by_side=side_by_side, rankdir=rankdir))

@@ -13,6 +13,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from effnet_inspect.drawing import keys
 from effnet_inspect.report.cards import Card, layer_level, module_level, stage_level
 from effnet_inspect.report.data import VariantData, Writer
 from effnet_inspect.report.svg import interactive
@@ -45,18 +46,21 @@ class Explorer:
 
 
 def _json(cards: Mapping[str, Mapping[str, Card]], routes: Mapping[str, dict]) -> str:
-    """Cards as [kind, title, [[label, value], ...]] with kinds and labels numbered: B7's 900 cards repeat a dozen
-    labels, so the page carries each once."""
+    """Cards as [part, title, [[label, value], ...]] with parts and labels numbered: B7's 900 cards repeat a dozen
+    labels, so the page carries each once (the script calls the parts "kinds")."""
     everything = [c for by_key in cards.values() for c in by_key.values()]
-    kinds = sorted({c.kind for c in everything})
+    parts = sorted({c.part for c in everything})
     labels = sorted({label for c in everything for label, _ in c.rows})
-    kind_of, label_of = {k: i for i, k in enumerate(kinds)}, {k: i for i, k in enumerate(labels)}
+    part_of, label_of = {k: i for i, k in enumerate(parts)}, {k: i for i, k in enumerate(labels)}
     data = {
-        "kinds": kinds,
+        "kinds": parts,
         "labels": labels,
         "routes": routes,
         "cards": {
-            level: {k: [kind_of[c.kind], c.title, [[label_of[l], v] for l, v in c.rows]] for k, c in by_key.items()}
+            level: {
+                k: [part_of[c.part], c.title, [[label_of[label], value] for label, value in c.rows]]
+                for k, c in by_key.items()
+            }
             for level, by_key in cards.items()
         },
     }
@@ -74,32 +78,35 @@ def variant_routes(v: VariantData) -> dict[str, dict]:
     for stage in v.analysis.grouping.stages:
         crumb = (stage.name, f"stage-{stage.name}")
         if stage.sub_blocks:
-            routes[crumb[1]] = _route("module", f"cluster_{stage.name}", [home, crumb])
+            routes[crumb[1]] = _route("module", keys.frame(stage.name), [home, crumb])
         else:
-            routes[crumb[1]] = _route("layer", f"cluster_{stage.name}", [home, crumb])
+            routes[crumb[1]] = _route("layer", keys.frame(stage.name), [home, crumb])
         for block in stage.sub_blocks:
             routes[f"sub-block-{block.name}"] = _route(
-                "layer", f"cluster_{block.name}", [home, crumb, (block.name, f"sub-block-{block.name}")]
+                "layer", keys.frame(block.name), [home, crumb, (block.name, f"sub-block-{block.name}")]
             )
     return routes
 
 
-def variant_links(v: VariantData, module_cards: Mapping[str, Card]) -> dict[str, dict[str, str]]:
-    """Which boxes open what: stages at stage level, sub-block rows and their modules at module level."""
-    plain = [s.name for s in v.analysis.grouping.stages if not s.sub_blocks]
-    module: dict[str, str] = {name: f"#stage-{name}" for name in plain}
-    for key, card in module_cards.items():
-        if card.kind == "Sub-block":  # the row's frame (cluster_<first>) and its label (label_<first>)
-            first = key.split("_", 1)[1]
-            module[key] = f"#sub-block-{first}"
-            module.update(
-                {
-                    k: f"#sub-block-{first}"
-                    for k, c in module_cards.items()
-                    if c.kind == "Module" and k.startswith(f"{first}_")
-                }
-            )
-    return {"stage": {f"cell_0_{r.stage}": f"#stage-{r.stage}" for r in v.stages}, "module": module, "layer": {}}
+def variant_links(v: VariantData) -> dict[str, dict[str, str]]:
+    """Which boxes open what: stages at stage level; at module level the stem and top open their layers, and a row
+    of sub-blocks (its frame, its label and its module boxes) opens its first sub-block's layers."""
+    from effnet_inspect.drawing.module import collapse
+
+    module: dict[str, str] = {}
+    for stage in v.analysis.grouping.stages:
+        if not stage.sub_blocks:
+            module[keys.end_box(stage.name)] = f"#stage-{stage.name}"
+        for row in collapse(v.analysis, stage.sub_blocks):
+            first = row.first.name
+            boxes = [
+                keys.frame(first),
+                keys.row_label(first),
+                *(keys.module_box(first, m.type) for m in row.first.modules),
+            ]
+            module.update({box: f"#sub-block-{first}" for box in boxes})
+    stage_cells = {keys.stage_cell(0, r.stage): f"#stage-{r.stage}" for r in v.stages}
+    return {"stage": stage_cells, "module": module, "layer": {}}
 
 
 def variant_explorer(writer: Writer, v: VariantData) -> Explorer | None:
@@ -115,7 +122,7 @@ def variant_explorer(writer: Writer, v: VariantData) -> Explorer | None:
         "module": module_level(a, v.stages, v.sub_blocks),
         "layer": layer_level(a, v.stages, v.sub_blocks),
     }
-    links = variant_links(v, cards["module"])
+    links = variant_links(v)
     # The layer level is too big for a slide (and half the report's weight): it lives in the page only, without
     # browser tooltips (its boxes already read name, type and shape).
     command = f" As a file: effnet-inspect diagram {shlex.quote(v.name)} --level layer." if a.spec else ""
@@ -158,7 +165,7 @@ def side_by_side_explorer(
     for column, v in enumerate(variants):
         cards.update(stage_level(v.analysis, v.stages, column, v.short))
         if linked:
-            links.update({f"cell_{column}_{r.stage}": f"{v.page}#stage-{r.stage}" for r in v.stages})
+            links.update({keys.stage_cell(column, r.stage): f"{v.page}#stage-{r.stage}" for r in v.stages})
     view = View("stage", LEVEL_LABELS["stage"], alt, caption, interactive(svg, cards, links), src)
     how = "Click a stage to open it on its variant's page. " if linked else ""
     routes = {"": _route("stage", None, [(", ".join(v.short for v in variants), "")])}

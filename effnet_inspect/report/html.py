@@ -1,7 +1,7 @@
 """HTML building blocks of the report: the Jinja2 environment and tables as plain cell records.
 
 Templates live in templates/ beside this module.
-Tables reuse the column definitions of effnet_inspect.tables, so a page shows the same headers and number
+Tables reuse the column definitions of effnet_inspect.render.tables, so a page shows the same headers and number
 formats as `effnet-inspect table`.
 """
 
@@ -142,7 +142,7 @@ def _is_number(value: Any) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def environment():
+def environment() -> Any:  # a jinja2.Environment, imported when first needed
     """The Jinja2 environment (autoescaping on for every template)."""
     import jinja2
 

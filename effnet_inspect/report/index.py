@@ -12,7 +12,7 @@ from effnet_inspect.report.article import article_facts, channels_table, layer_c
 from effnet_inspect.report.data import Nav, VariantData, Writer
 from effnet_inspect.report.decision import SHARED_RESOLUTION, Decision, SpeedSource, decision_table
 from effnet_inspect.report.diagrams import module_colours
-from effnet_inspect.report.html import Figure, records_table, render
+from effnet_inspect.report.html import Download, Figure, records_table, render
 from effnet_inspect.report.sections import (
     family_span,
     implied_phi_table,
@@ -73,9 +73,9 @@ def write_index(
     writer: Writer,
     nav: Nav,
     variants: Sequence[VariantData],
-    pairs,
-    downloads,
-    compare_page,
+    pairs: Sequence[tuple[VariantData, VariantData]],
+    downloads: Sequence[Download],
+    compare_page: Callable[[VariantData, VariantData], str],
     rows: Sequence[Decision],
     source: SpeedSource | None,
 ) -> None:

@@ -128,7 +128,7 @@ def write_report(
     """Write the whole report for the given analyses into out (created if needed); another implementation (an
     Inspection) shows its verdict and porting notes on its page and in the index.
 
-    bench: one BenchRun or several (effnet_inspect.bench.results.load_results), one section each on bench.html;
+    bench: one BenchRun or several (effnet_inspect.bench.schema.load_results), one section each on bench.html;
     the decision view takes its speeds from the first that measured the variants.
     """
     from effnet_inspect.progress import progress
@@ -175,7 +175,9 @@ def write_report(
     return Report(writer.out, writer.written)
 
 
-def _write_variant_page(writer: Writer, nav: Nav, v: VariantData, pairs) -> None:
+def _write_variant_page(
+    writer: Writer, nav: Nav, v: VariantData, pairs: Sequence[tuple[VariantData, VariantData]]
+) -> None:
     from effnet_inspect.render.summary import summary
     from effnet_inspect.report.article import article_facts
     from effnet_inspect.report.cards import SUB_BLOCK_MEANING, SUB_BLOCK_NAMES

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from effnet_inspect.analysis.measure import StageRow
+from effnet_inspect.analysis.rows import StageRow
 from effnet_inspect.arch.kinds import MODULE_TYPES
 from effnet_inspect.arch.published import PAPER_TABLE2, SOURCE, printed_range, printed_value
 from effnet_inspect.arch.rounding import rounding
-from effnet_inspect.arch.specs import ALPHA, BASE_RESOLUTION, BETA, GAMMA, OFFICIAL_NAMES
+from effnet_inspect.arch.specs import ALPHA, BASE_RESOLUTION, BETA, GAMMA, OFFICIAL_NAMES, Variant
 from effnet_inspect.render.numbers import decimal, percent_off
 from effnet_inspect.report.charts import implied_phi
-from effnet_inspect.report.compare import family_growth
+from effnet_inspect.report.compare import Growth, family_growth
 from effnet_inspect.report.data import VariantData
 from effnet_inspect.report.html import HtmlTable, Row, table
 
@@ -181,7 +181,7 @@ def resolution_chain(stages: Sequence[StageRow]) -> str:
     return " \u2192 ".join(steps)
 
 
-def family_span(variants: Sequence[VariantData]):
+def family_span(variants: Sequence[VariantData]) -> tuple[VariantData, VariantData, dict[str, Growth]] | None:
     """First vs last variant in whole-model figures, for the index's opening sentence (None for one variant)."""
     if len(variants) < 2:
         return None
@@ -200,7 +200,7 @@ def index_title(variants: Sequence[VariantData]) -> str:
     )
 
 
-def implied_phi_table(official) -> HtmlTable:
+def implied_phi_table(official: Sequence[Variant]) -> HtmlTable:
     rows = [
         (
             v.name.upper(),

@@ -62,6 +62,9 @@ def join_pdfs(pages: Sequence[bytes], title: str) -> bytes:
     digest = hashlib.md5(b"".join(pages)).digest()
     from pypdf.generic import ArrayObject, ByteStringObject
 
+    # pypdf has no public way to set the trailer's /ID (its own generate_file_identifiers draws random bytes), so
+    # this sets the attribute its writer reads; pyproject bounds pypdf's version and tests/test_slides.py
+    # (test_the_pdf_id_is_the_digest_of_its_pages) fails should a release stop honouring it.
     writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
     buf = io.BytesIO()
     writer.write(buf)

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from effnet_inspect.analysis.measure import Analysis, stage_rows
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+from effnet_inspect.analysis.measure import Analysis
+from effnet_inspect.analysis.rows import stage_rows
 from effnet_inspect.arch.kinds import MODULE_TYPES
 from effnet_inspect.render.palette import MODULE_COLORS, STEM_COLOR, TOP_COLOR, stage_colors
 
@@ -36,7 +40,7 @@ RC: Any = {  # Any: Matplotlib types rc keys as literals
 }
 
 
-def _svg(fig) -> str:
+def _svg(fig: Figure) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None})
     return buf.getvalue()
@@ -112,11 +116,11 @@ def macs_by_module(analyses: Sequence[Analysis]) -> str:
     for a in analyses:
         found = dict.fromkeys(names, 0.0)
         stages = a.grouping.stages
-        found["stem"] = float(sum(l.macs for l in a.layers(stages[0].layers)))
-        found["top"] = float(sum(l.macs for l in a.layers(stages[-1].layers)))
+        found["stem"] = float(sum(layer.macs for layer in a.layers(stages[0].layers)))
+        found["top"] = float(sum(layer.macs for layer in a.layers(stages[-1].layers)))
         for block in a.grouping.sub_blocks:
             for module in block.modules:
-                found[module.type.label] += sum(l.macs for l in a.layers(module.layers))
+                found[module.type.label] += sum(layer.macs for layer in a.layers(module.layers))
         for n in names:
             values[n].append(found[n])
     colors = {"stem": STEM_COLOR, "top": TOP_COLOR, **{t.label: MODULE_COLORS[t] for t in MODULE_TYPES}}

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 
 from effnet_inspect.analysis.group import SubBlockGroup
-from effnet_inspect.analysis.measure import Analysis, stage_rows, totals
-from effnet_inspect.arch.kinds import MODULE_TYPES
+from effnet_inspect.analysis.measure import Analysis, totals
+from effnet_inspect.analysis.rows import StageRow, stage_rows
+from effnet_inspect.arch.kinds import MODULE_TYPES, ModuleType
 from effnet_inspect.arch.rounding import rounding
 from effnet_inspect.arch.specs import ALPHA, BETA, CHANNEL_DIVISOR, GAMMA
 from effnet_inspect.drawing import family, focus, render_svg
@@ -252,7 +253,7 @@ def modules(a: Analysis) -> Plan:
         count = sum(t in b.module_types for b in a.grouping.sub_blocks)
         name = t.label.lower().replace(" ", "-")
 
-        def make(block: SubBlockGroup = block, t=t, count: int = count, name: str = name) -> Slide:
+        def make(block: SubBlockGroup = block, t: ModuleType = t, count: int = count, name: str = name) -> Slide:
             index = block.module_types.index(t)
             layers = a.layers(block.modules[index].layers)
             params = sum(l.params for l in layers)
@@ -305,7 +306,7 @@ def growth(analyses: Sequence[Analysis]) -> Plan:
         colors = stage_row_colors(shown, stages)
         return Slide(name, title, subtitle, table_svg(Table(header, rows, colors, bold_last=total is not None)))
 
-    def head(r, a):
+    def head(r: StageRow, a: Analysis) -> str:
         return str(family.head_channels(a, r))
 
     return [

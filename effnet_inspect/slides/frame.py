@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import escape
 
 from effnet_inspect.drawing.page import FONT, PageSize, fit, page_svg, parse, smallest_text
@@ -37,7 +38,7 @@ class IllegibleSlide(ValueError):
 
 
 @functools.lru_cache(maxsize=4)
-def _font(bold: bool, size: float):
+def _font(bold: bool, size: float) -> Any:  # a PIL FreeTypeFont
     from matplotlib import font_manager
     from PIL import ImageFont
 

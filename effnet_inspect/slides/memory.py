@@ -84,23 +84,23 @@ def memory(analyses: Sequence[Analysis]) -> list[tuple[str, Callable[[], Slide]]
         card = ((CARD[0], parse_capacity(CARD[1])),)
         rows = [memory_row(a, MemoryOptions(fit=card), layer_memory(a)) for a in analyses]
         base, last = analyses[0], analyses[-1]
-        b, l = rows[0], rows[-1]
+        first, final = rows[0], rows[-1]
         stages = part_rows(base, MemoryOptions(), MemoryLevel.STAGE)
         most = max(stages, key=lambda s: s.activations_per_image)
         heavy = max(stages, key=lambda s: s.weights)
         weights = sum(s.weights for s in stages)
         notes = (
-            f"{last.short_name}: {compact(l.params)} parameters weigh {_size(l.weights)}; one image keeps "
-            f"{_size(l.activations_per_image)} for the backward pass, "
-            f"\u00d7{l.activations_per_image / l.weights:.1f} as much.",
+            f"{last.short_name}: {compact(final.params)} parameters weigh {_size(final.weights)}; one image keeps "
+            f"{_size(final.activations_per_image)} for the backward pass, "
+            f"\u00d7{final.activations_per_image / final.weights:.1f} as much.",
             f"In {base.short_name}, {most.stage} ({most.resolution}\u00b2 feature maps) keeps "
-            f"{share(most.activations_per_image, b.activations_per_image)} of the activations with "
+            f"{share(most.activations_per_image, first.activations_per_image)} of the activations with "
             f"{share(most.weights, weights)} of the weights; {heavy.stage} ({heavy.resolution}\u00b2) holds "
             f"{share(heavy.weights, weights)} of the weights.",
             "Activations grow with resolution\u00b2 \u00d7 width \u00d7 depth, "
             "parameters with width\u00b2 \u00d7 depth.",
             f"Largest float32 training batch (Adam) on a {CARD[0]} card: {base.short_name} "
-            f"{b.largest_batch[CARD[0]]}, {last.short_name} {l.largest_batch[CARD[0]]}.",
+            f"{first.largest_batch[CARD[0]]}, {last.short_name} {final.largest_batch[CARD[0]]}.",
         )
         return Slide(
             "memory",

@@ -16,6 +16,7 @@ import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -66,14 +67,14 @@ class Clock:
         if self.cuda:
             torch.cuda.synchronize()
 
-    def stamp(self):
+    def stamp(self) -> Any:  # a recorded torch.cuda.Event, or perf_counter seconds
         if self.cuda:
             event = torch.cuda.Event(enable_timing=True)
             event.record()
             return event
         return time.perf_counter()
 
-    def elapsed_ms(self, start, end) -> float:
+    def elapsed_ms(self, start: Any, end: Any) -> float:
         """Only after sync(): reading CUDA events earlier would block mid-round."""
         return start.elapsed_time(end) if self.cuda else (end - start) * 1000.0
 
