@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     names = args.models or [*OFFICIAL_NAMES, *PORTS]
     print(
-        "| Model | Res | Precision | Predicted (bytes) | Recorded (bytes) | Difference | | Worst stage | Run | Within |"
+        "| Model | Res | Precision | Predicted (bytes) | Recorded (bytes) | Difference | Relative | Worst stage "
+        "| Run | Within |"
     )
     print("| --- | ---: | --- | ---: | ---: | ---: | ---: | --- | --- | --- |")
     failed = 0
