@@ -13,6 +13,11 @@ element-wise gap. Everything it writes lands in --out-dir (at most 8 files, for 
   <device>-kernels.json torch.profiler over 3 passes of B0 at 256: kernels per pass, ms by kind, top kernels
   session.txt           the summary: ours / torchvision / timm, eager and compiled, with ours/port ratios, the
                         padding comparison and the stage-ratio range
+  memory-gpu.json/.md   benchmarks/gpu_memory.py (issue 18): predicted vs measured peak memory, --fit's batch and
+                        the next one (copy both to reports/memory/ and commit them)
+
+`--parts memory` runs the memory checks alone (about 4 minutes; issue 18's GPU session):
+    PYTHONUNBUFFERED=1 python3 benchmarks/gpu_session.py --out-dir "$OUT" --parts memory --budget-s 300
 
 It needs nothing beyond the device image (torch, torchvision, timm, networkx, tqdm, pytest: no graphviz). On the
 device machine, from the repository root ($OUT comes back), with the run tool's timeout_s=600:
@@ -38,6 +43,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gpu_matrix  # noqa: E402
+import gpu_memory  # noqa: E402
+
+PARTS = ("memory", "tests", "matrix", "peers", "kernels")
 
 KINDS = (
     ("batch norm", r"batch_norm|bn_fw|bn_"),
@@ -292,11 +300,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget-s", type=float, default=450.0, help="measuring time (default 450 s)")
     parser.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
     parser.add_argument("--smoke", action="store_true", help="tiny models, no tests, no compile (a CPU check)")
+    parser.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help=f"what to run, comma-separated, in this order: {', '.join(PARTS)} (default: all; issue 18: memory)",
+    )
     args = parser.parse_args(argv)
+    parts = set(args.parts.split(","))
+    if not parts <= set(PARTS):
+        parser.error(f"--parts: {', '.join(sorted(parts - set(PARTS)))} is none of {', '.join(PARTS)}")
     start = time.monotonic()
     args.out_dir.mkdir(parents=True, exist_ok=True)
+    if "memory" in parts:  # first: the shortest, and the only part issue 18 needs
+        gpu_memory.main(
+            ["--out-dir", str(args.out_dir), "--budget-s", str(0.9 * args.budget_s if parts == {"memory"} else 240)]
+            + (["--smoke"] if args.smoke else [])
+        )
+    if parts == {"memory"}:
+        return 0
 
-    if not args.smoke:
+    if not args.smoke and "tests" in parts:
         command = [sys.executable, "-m", "pytest", "tests/test_bench_gpu.py", "-q", "-p", "no:cacheprovider"]
         try:
             tests = subprocess.run(command, capture_output=True, text=True, timeout=180)

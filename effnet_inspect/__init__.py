@@ -8,6 +8,7 @@ as text, and converts to every output format of its command:
     diagram(variants, level="stage"|"module"|"layer", side_by_side=False, ...) -> Diagram   .dot .svg .save(path)
     summary(variant, include_top=True) -> Summary                            Keras' model.summary(): .text
     inspect(model_or_factory, kwargs=None) -> Verdict                        another implementation against B0-B7
+    memory(variants=None, batch_size=1, dtype=, mode=, fit=, checkpoint=, level=) -> Memory   will it fit?
 
 Variants are 'b0'-'b7', custom ones ('phi=2.5', 'w=1.3,d=1.5,r=320'), Variant or Analysis objects; each call also
 takes model= (an nn.Module, or 'MODULE:CALLABLE' as the command line's --model) for another implementation.
@@ -18,6 +19,7 @@ Underneath, the records and graphs they are made of:
     analyze(variant, include_top=True, resolution=None) -> Analysis (graph, grouping; a card in Jupyter)
     analyze_model(module, resolution, name) -> Analysis;  trace(module, input_size) -> networkx.DiGraph
     group(graph) -> Grouping;  family_row(a), stage_rows(a), sub_block_rows(a), table_rows(variants, level)
+    layer_memory(analysis, dtype) -> what each layer keeps for backward and occupies (memory's records)
     parse_variant(text) -> Variant;  scale(variant) -> ModelSpec;  VARIANTS: the released B0-B7 by name
 
 Examples in the docstrings assume `import effnet_inspect as ei`:
@@ -49,6 +51,8 @@ _EXPORTS = {
     "Summary": "api.summary",
     "inspect": "api.inspect",
     "Verdict": "api.inspect",
+    "memory": "api.memory",
+    "Memory": "api.memory",
     "build": "model.build",
     "analyze": "api",  # analysis.measure's, with the Jupyter card registered
     "analyze_model": "api",
@@ -58,6 +62,7 @@ _EXPORTS = {
     "sub_block_rows": "analysis.rows",
     "table_rows": "analysis.rows",
     "Level": "analysis.rows",
+    "layer_memory": "analysis.memory",
     "trace": "analysis.trace",
     "group": "analysis.group",
     "parse_variant": "arch.specs",

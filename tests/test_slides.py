@@ -54,6 +54,7 @@ EXPECTED = [
     "compute-by-stage",
     "compute-by-module",
     "accuracy",
+    "memory",
     "family-differences",
 ]
 APPENDIX = "by-module-"  # then B0 by module, as many slides as it takes (the split's own test counts them)

@@ -16,18 +16,19 @@ class Activation:
     modules: tuple[type[nn.Module], ...]
     functions: tuple[Any, ...]
     methods: tuple[str, ...] = ()  # tensor methods, by name
+    keeps_output: bool = False  # its backward reads its output (else its input): derivatives.yaml's `result`
 
 
 ACTIVATIONS = (
     Activation("swish", (nn.SiLU,), (F.silu,)),
-    Activation("sigmoid", (nn.Sigmoid,), (torch.sigmoid, F.sigmoid), ("sigmoid", "sigmoid_")),
-    Activation("relu", (nn.ReLU,), (F.relu,), ("relu",)),
+    Activation("sigmoid", (nn.Sigmoid,), (torch.sigmoid, F.sigmoid), ("sigmoid", "sigmoid_"), keeps_output=True),
+    Activation("relu", (nn.ReLU,), (F.relu,), ("relu",), keeps_output=True),
     Activation("relu6", (nn.ReLU6,), (F.relu6,)),
     Activation("hard-swish", (nn.Hardswish,), (F.hardswish,)),
     Activation("hard-sigmoid", (nn.Hardsigmoid,), (F.hardsigmoid,)),
     Activation("gelu", (nn.GELU,), (F.gelu,)),
-    Activation("tanh", (nn.Tanh,), (torch.tanh,)),
-    Activation("softmax", (nn.Softmax,), (F.softmax, torch.softmax), ("softmax",)),
+    Activation("tanh", (nn.Tanh,), (torch.tanh,), keeps_output=True),
+    Activation("softmax", (nn.Softmax,), (F.softmax, torch.softmax), ("softmax",), keeps_output=True),
 )
 _BY_CALL: dict[Any, str] = {target: a.name for a in ACTIVATIONS for target in (*a.functions, *a.methods)}
 
@@ -40,3 +41,8 @@ def activation_name(target: Any) -> str | None:
         return _BY_CALL.get(target)
     except TypeError:  # unhashable callables are no activation we know
         return None
+
+
+def keeps_output(name: str | None) -> bool:
+    """Whether the activation's backward pass reads its output (sigmoid, ReLU, tanh) rather than its input."""
+    return next((a.keeps_output for a in ACTIVATIONS if a.name == name), False)

@@ -20,6 +20,10 @@ from effnet_inspect.errors import InputError
 NOT_AN_EFFICIENTNET = "the model does not look like an EfficientNet"
 
 
+class StagesNotFound(InputError):
+    """The graph does not follow the MBConv pattern: what needs stages refuses the model, totals still apply."""
+
+
 @dataclass(frozen=True)
 class ModuleGroup:
     type: ModuleType
@@ -72,12 +76,12 @@ def anatomy(g: Flow, segment: list[str], in_channels: int) -> dict[str, Any]:
         core_start, core_end = 0, g.chain_end(cores[-1])[0]
         anchor, kernels = cores[-1:], (_kernel(g, cores[-1]),)
     else:
-        raise InputError(
+        raise StagesNotFound(
             f"sub-block at {segment[0]} has neither a depthwise nor a full convolution followed by "
             f"an activation: {NOT_AN_EFFICIENTNET}"
         )
     if core_end not in members:
-        raise InputError(f"sub-blocks overlap at {segment[0]}: the layer order does not follow the MBConv pattern")
+        raise StagesNotFound(f"sub-blocks overlap at {segment[0]}: the layer order does not follow the MBConv pattern")
     rest = segment[segment.index(core_end) + 1 :]
     gate = _gate(g, rest)
     has_skip = any(n in g.residual_adds for n in segment)

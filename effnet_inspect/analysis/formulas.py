@@ -14,7 +14,7 @@ from torch import nn
 from effnet_inspect.model import layers
 
 Shape = tuple[int, ...]
-Geometry = dict[str, Any]  # the Layer fields kernel_size, stride, groups, in_channels, out_channels
+Geometry = dict[str, Any]  # the Layer fields kernel_size, stride, groups, in_channels, out_channels, padding
 ShapeRule = Callable[[Any, list[Shape]], Shape | None]
 
 
@@ -78,6 +78,12 @@ def dense_shape(module: nn.Linear, shapes: list[Shape]) -> Shape | None:
 
 
 # ------------------------------------------------------------------- geometry of convolutions and dense layers
+def _padding(value: Any) -> tuple[int, int] | None:
+    """A convolution's own zero padding per side (height, width); None for 'same', which it sizes itself."""
+    pads = (0, 0) if value == "valid" else (value, value) if isinstance(value, int) else value
+    return (int(pads[0]), int(pads[-1])) if isinstance(pads, (tuple, list)) and pads else None
+
+
 def conv_module_geometry(m: nn.Conv2d) -> Geometry:
     return dict(
         kernel_size=tuple(m.kernel_size),
@@ -85,6 +91,7 @@ def conv_module_geometry(m: nn.Conv2d) -> Geometry:
         groups=m.groups,
         in_channels=m.in_channels,
         out_channels=m.out_channels,
+        padding=_padding(m.padding),
     )
 
 
@@ -101,6 +108,7 @@ def conv_call_geometry(args: tuple, kwargs: dict) -> Geometry:
         return {}
     args = tuple(args) + (None,) * 7
     stride = kwargs.get("stride", args[3] if args[3] is not None else 1)
+    padding = kwargs.get("padding", args[4] if args[4] is not None else 0)
     groups = int(kwargs.get("groups", args[6] if args[6] is not None else 1))
     out_channels, per_group, kh, kw = weight.shape
     return dict(
@@ -109,6 +117,7 @@ def conv_call_geometry(args: tuple, kwargs: dict) -> Geometry:
         groups=groups,
         in_channels=per_group * groups,
         out_channels=out_channels,
+        padding=_padding(padding),
     )
 
 

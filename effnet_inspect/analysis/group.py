@@ -23,11 +23,10 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from effnet_inspect.analysis.anatomy import NOT_AN_EFFICIENTNET, ModuleGroup, anatomy, split_cores
+from effnet_inspect.analysis.anatomy import NOT_AN_EFFICIENTNET, ModuleGroup, StagesNotFound, anatomy, split_cores
 from effnet_inspect.analysis.branches import BranchForm
 from effnet_inspect.analysis.flow import Flow
 from effnet_inspect.arch.kinds import LayerKind, ModuleType, SubBlockType
-from effnet_inspect.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -108,11 +107,11 @@ def group(graph: nx.DiGraph) -> Grouping:
     g = Flow(graph)
     stem_conv = next((n for n in g.order if g.is_main_conv(n)), None)
     if stem_conv is None:
-        raise InputError(f"no convolution found: {NOT_AN_EFFICIENTNET}")
+        raise StagesNotFound(f"no convolution found: {NOT_AN_EFFICIENTNET}")
     stem_end = g.chain_end(stem_conv)[0]
     ends = _sub_block_ends(g, stem_end)
     if not ends:
-        raise InputError(
+        raise StagesNotFound(
             f"no MBConv sub-block found (no linear projection or skip connection after the stem): {NOT_AN_EFFICIENTNET}"
         )
     bounds = [g.pos[stem_end] + 1, *(g.pos[e] + 1 for e in ends)]

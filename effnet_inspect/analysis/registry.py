@@ -1,10 +1,12 @@
 """The one table of layer kinds (fvcore's handle table, torch.utils.flop_counter's registered formulas): each
 LayerKind is described once, by how it is recognised (module classes, foreign classes by name, torch functions,
-tensor methods), its output-shape rule, its MAC formula and its element-wise count. Its Keras equivalent is the
+tensor methods), its output-shape rule, its MAC formula, its element-wise count and its memory facts (what autograd
+keeps for its backward pass, its precision under autocast: keeps.py). Its Keras equivalent is the
 kind itself (LayerKind's value is the Keras class name, kept torch-free in arch/ for the renderers). The per-kind
 facts other steps need (which layers move no data, which a convolution's output passes through before its
 activation, how a normalisation is named, which layers start a line of the stem and top drawings) are fields of the
-same entries, so adding a kind means editing this one table. The formulas the entries point to are in formulas.py.
+same entries (entry.py), so adding a kind means editing this one table. The formulas the entries point to are in
+formulas.py.
 
 MACs follow the paper: multiply-accumulates of convolutions and dense layers, and of the matrix products that
 attention and CondConv compute (products.py), at the traced batch size.
@@ -16,19 +18,18 @@ nothing, and the tracer reports it.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from effnet_inspect.analysis import keeps
 from effnet_inspect.analysis.activations import ACTIVATIONS
+from effnet_inspect.analysis.entry import Entry, index
 from effnet_inspect.analysis.formulas import (
     Geometry,
     Shape,
-    ShapeRule,
     broadcast_shape,
     conv_call_geometry,
     conv_macs,
@@ -42,7 +43,6 @@ from effnet_inspect.analysis.formulas import (
     global_pool_shape,
     group_norm_call_geometry,
     group_norm_module_geometry,
-    no_ops,
     numel,
     pad_shape,
     per_input,
@@ -52,24 +52,6 @@ from effnet_inspect.analysis.formulas import (
 from effnet_inspect.analysis.products import PRODUCT_METHODS, PRODUCTS, product_geometry, product_macs
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.model import layers
-
-
-@dataclass(frozen=True)
-class Entry:
-    kind: LayerKind
-    modules: tuple[type[nn.Module], ...] = ()  # matched with isinstance
-    foreign: tuple[str, ...] = ()  # module classes of libraries we do not import, by class name
-    functions: tuple[Any, ...] = ()
-    methods: tuple[str, ...] = ()  # tensor methods, as FX and a recorded run name them
-    shape: ShapeRule | None = None  # a module's output shape; None: run it on meta tensors
-    module_geometry: Callable[[Any], Geometry] | None = None
-    call_geometry: Callable[[tuple, dict], Geometry] | None = None
-    macs: Callable[[Shape, Geometry], int] | None = None
-    elementwise: Callable[[Shape | None, Shape], int] = no_ops
-    moves_data: bool = True  # False: reads and writes no memory of its own (the roofline's traffic)
-    before_activation: bool = False  # a convolution's output may pass through it on the way to its activation
-    norm_label: str = ""  # a normalisation's name in sentences: 'batch norm'
-    end_part: str = ""  # starts a line of the stem's or top's drawing, named so: 'classifier'
 
 
 def _convolution(
@@ -84,6 +66,7 @@ def _convolution(
         call_geometry=conv_call_geometry,
         macs=conv_macs,
         end_part=end_part,
+        memory=keeps.CONVOLUTION,
     )
 
 
@@ -115,6 +98,7 @@ ENTRIES = (
         before_activation=True,
         norm_label="batch norm",
         end_part="normalization",  # the stem's and top's own line on a slide: their convolution lines stay short
+        memory=keeps.BATCH_NORM,
     ),
     Entry(
         K.GROUP_NORM,
@@ -126,6 +110,7 @@ ENTRIES = (
         elementwise=per_output,
         before_activation=True,
         norm_label="group norm",
+        memory=keeps.GROUP_NORM,
     ),
     Entry(
         K.LAYER_NORM,
@@ -135,6 +120,7 @@ ENTRIES = (
         elementwise=per_output,
         before_activation=True,
         norm_label="layer norm",
+        memory=keeps.LAYER_NORM,
     ),
     Entry(
         K.ACTIVATION,
@@ -143,6 +129,7 @@ ENTRIES = (
         methods=tuple(m for a in ACTIVATIONS for m in a.methods),
         shape=same_shape,
         elementwise=per_output,
+        memory=keeps.ACTIVATION,
     ),
     Entry(
         K.GLOBAL_POOL,
@@ -153,6 +140,7 @@ ENTRIES = (
         elementwise=per_input,
         end_part="classifier",
     ),
+    Entry(K.MAX_POOL, (nn.MaxPool2d,), functions=(F.max_pool2d,), elementwise=per_input, memory=keeps.MAX_POOLING),
     Entry(  # indexing too: a slice of a tensor, or one part of what torch.split returned
         K.RESHAPE,
         (layers.Reshape, nn.Flatten, nn.Unflatten),
@@ -160,6 +148,7 @@ ENTRIES = (
         methods=(*_RESHAPE_METHODS, "transpose", "contiguous", "__getitem__"),
         moves_data=False,  # a view shares its input's storage
         before_activation=True,
+        memory=keeps.VIEW,
     ),
     # Operators appear as methods in a recorded (not symbolically traced) run.
     Entry(
@@ -170,6 +159,7 @@ ENTRIES = (
         shape=broadcast_shape,
         elementwise=per_output,
         before_activation=True,  # a product or sum with constants: a frozen batch norm written out
+        memory=keeps.PRODUCT,
     ),
     # torchvision's StochasticDepth and timm's DropPath are the identity at inference, so without this entry
     # they would leave no node at all, while Keras has a Dropout layer in their place.
@@ -181,6 +171,7 @@ ENTRIES = (
         shape=same_shape,
         moves_data=False,  # the identity at inference
         before_activation=True,
+        memory=keeps.DROPOUT,
     ),
     Entry(
         K.ADD,
@@ -190,6 +181,7 @@ ENTRIES = (
         shape=broadcast_shape,
         elementwise=per_output,
         before_activation=True,  # a product or sum with constants: a frozen batch norm written out
+        memory=keeps.SUM,
     ),
     Entry(
         K.DENSE,
@@ -199,30 +191,24 @@ ENTRIES = (
         module_geometry=dense_module_geometry,
         call_geometry=dense_call_geometry,
         macs=dense_macs,
+        memory=keeps.CONVOLUTION,
     ),
     # Products of two computed tensors: attention pooling (global context), CondConv's expert mixing.
-    Entry(K.MATMUL, functions=PRODUCTS, methods=PRODUCT_METHODS, call_geometry=product_geometry, macs=product_macs),
-    Entry(K.CONCATENATE, functions=(torch.cat, torch.concat, torch.concatenate), before_activation=True),  # MixNet
+    Entry(
+        K.MATMUL,
+        functions=PRODUCTS,
+        methods=PRODUCT_METHODS,
+        call_geometry=product_geometry,
+        macs=product_macs,
+        memory=keeps.MATRIX_PRODUCT,
+    ),
+    Entry(  # MixNet's mixed kernels, split convolutions
+        K.CONCATENATE,
+        functions=(torch.cat, torch.concat, torch.concatenate),
+        before_activation=True,
+        memory=keeps.SUM,  # keeps nothing (its backward slices the gradient), promotes under autocast
+    ),
 )
-
-
-def index(entries: tuple[Entry, ...]) -> dict[LayerKind, Entry]:
-    """The entries by kind; a kind, or a way to recognise one, claimed twice is a bug in the table."""
-    by_kind: dict[LayerKind, Entry] = {}
-    claimed: dict[Any, LayerKind] = {}
-    for entry in entries:
-        if entry.kind in by_kind or entry.kind is LayerKind.OTHER:
-            raise ValueError(f"{entry.kind} has more than one entry, or is OTHER (what no entry describes)")
-        by_kind[entry.kind] = entry
-        for key in (
-            *entry.modules,
-            *entry.functions,
-            *(("foreign", n) for n in entry.foreign),
-            *(("method", n) for n in entry.methods),
-        ):
-            if claimed.setdefault(key, entry.kind) is not entry.kind:
-                raise ValueError(f"{key} is claimed by both {claimed[key]} and {entry.kind}")
-    return by_kind
 
 
 REGISTRY = index(ENTRIES)

@@ -60,6 +60,7 @@ class Layer:
     groups: int | None = None
     in_channels: int | None = None
     out_channels: int | None = None
+    padding: tuple[int, int] | None = None  # a convolution's own zero padding (height, width); None: 'same'
     activation: str | None = None  # 'swish', 'sigmoid', ... for activations and convs with one inside (SE)
 
 

@@ -19,6 +19,7 @@ class LayerKind(enum.Enum):
     LAYER_NORM = "LayerNormalization"
     ACTIVATION = "Activation"
     GLOBAL_POOL = "GlobalAveragePooling2D"
+    MAX_POOL = "MaxPooling2D"  # in no EfficientNet: ResNet's stem
     RESHAPE = "Reshape"
     MULTIPLY = "Multiply"
     DROPOUT = "Dropout"

@@ -42,6 +42,12 @@ FLAGS = {
     "bench": "--bench",
     "resolution": "--resolution",
     "split": "--split",
+    "batch_size": "--batch-size",
+    "dtype": "--dtype",
+    "mode": "--mode",
+    "optimizer": "--optimizer",
+    "checkpoint": "--checkpoint",
+    "fit": "--fit",
 }
 
 
@@ -57,10 +63,10 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {printable(message)} (see '{self.prog} --help')\n")
 
 
-from effnet_inspect.cli import bench, compare, diagram, inspect, report, slides, summary, table  # noqa: E402
+from effnet_inspect.cli import bench, compare, diagram, inspect, memory, report, slides, summary, table  # noqa: E402
 
 # The order of `effnet-inspect --help`. Each module has register(subparsers) and keeps heavy imports inside run().
-COMMANDS = (summary, table, diagram, slides, report, compare, bench, inspect)
+COMMANDS = (summary, table, diagram, slides, report, compare, bench, memory, inspect)
 
 
 def build_parser() -> tuple[Parser, dict[str, Parser]]:

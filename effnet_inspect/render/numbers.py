@@ -26,6 +26,11 @@ def fixed(value: Number, digits: int, missing: str = "") -> str:
     return missing if value is None else f"{value:,.{digits}f}"
 
 
+def mebibytes(value: Number, missing: str = "") -> str:
+    """A size in MiB with one decimal: 84.8, 3,675.3 (for a column headed '... (MiB)')"""
+    return missing if value is None else f"{value / 2**20:,.1f}"
+
+
 def in_millions(value: Number, digits: int = 2) -> str:
     """5.29 M"""
     return "" if value is None else f"{millions(value, digits)} M"

@@ -114,9 +114,17 @@ def flat_row(row: Any) -> dict[str, Any]:
 
 
 def render(rows: Sequence[Any], level: Level, fmt: Format) -> str:
+    return render_columns(rows, COLUMNS[level], fmt)
+
+
+def render_columns(
+    rows: Sequence[Any], columns: Sequence[Column], fmt: Format, flat_of: Callable[[Any], dict[str, Any]] = flat_row
+) -> str:
+    """Records in one of the formats: JSON and CSV as the records are (flat_of flattens a CSV row), text, Markdown
+    and LaTeX with the given columns (optional ones only where some row has a value)."""
     if fmt is Format.JSON:
         return json.dumps([asdict(r) for r in rows], indent=2) + "\n"
-    flat = [flat_row(r) for r in rows]
+    flat = [flat_of(r) for r in rows]
     if fmt is Format.CSV:
         out = io.StringIO()
         keys = list(dict.fromkeys(k for r in flat for k in r))  # rows of other models may add columns
@@ -126,13 +134,13 @@ def render(rows: Sequence[Any], level: Level, fmt: Format) -> str:
             # " | " keeps list items apart even when they are sentences (conformance differences).
             writer.writerow({k: " | ".join(map(str, v)) if isinstance(v, list) else v for k, v in r.items()})
         return out.getvalue()
-    columns = [c for c in COLUMNS[level] if not c.optional or any(r.get(c.key) is not None for r in flat)]
+    columns = [c for c in columns if not c.optional or any(r.get(c.key) is not None for r in flat)]
     header = [c.header for c in columns]
     body = [[c.fmt(r.get(c.key)) for c in columns] for r in flat]
     return {Format.TEXT: text_table, Format.MD: _markdown, Format.LATEX: _latex}[fmt](header, body)
 
 
-def _is_numeric(text: str) -> bool:
+def is_numeric(text: str) -> bool:
     return text.replace(",", "").replace(".", "", 1).lstrip("-").isdigit()
 
 
@@ -152,13 +160,13 @@ def aligned_lines(rows: Sequence[Sequence[str]], right: Sequence[bool], indent: 
 def text_table(header: Sequence[str], body: Sequence[Sequence[str]], right: Sequence[bool] | None = None) -> str:
     """The one plain-text table: a header, a dashed rule, the rows; numeric columns right-aligned unless told."""
     if right is None:
-        right = [bool(body) and all(_is_numeric(r[i]) or not r[i] for r in body) for i in range(len(header))]
+        right = [bool(body) and all(is_numeric(r[i]) or not r[i] for r in body) for i in range(len(header))]
     rule = ["-" * w for w in column_widths([header, *body])]
     return "\n".join(aligned_lines([header, rule, *body], right)) + "\n"
 
 
 def _markdown(header: list[str], body: list[list[str]]) -> str:
-    numeric = [bool(body) and all(_is_numeric(r[i]) or not r[i] for r in body) for i in range(len(header))]
+    numeric = [bool(body) and all(is_numeric(r[i]) or not r[i] for r in body) for i in range(len(header))]
     rule = ["---:" if n else "---" for n in numeric]
     return "\n".join("| " + " | ".join(r) + " |" for r in [header, rule, *body]) + "\n"
 
@@ -182,7 +190,7 @@ def latex_escape(text: str) -> str:
 
 
 def _latex(header: list[str], body: list[list[str]]) -> str:
-    numeric = [bool(body) and all(_is_numeric(r[i]) or not r[i] for r in body) for i in range(len(header))]
+    numeric = [bool(body) and all(is_numeric(r[i]) or not r[i] for r in body) for i in range(len(header))]
     spec = "".join("r" if n else "l" for n in numeric)
     lines = [
         f"\\begin{{tabular}}{{{spec}}}",

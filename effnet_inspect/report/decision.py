@@ -12,7 +12,7 @@ the host launching kernels more than the GPU's work), else eager, and then marke
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from effnet_inspect.arch.published import PAPER_TABLE2
 from effnet_inspect.arch.specs import BASE_RESOLUTION
@@ -20,6 +20,7 @@ from effnet_inspect.bench.results import BenchResult, BenchRun, Precision, Statu
 from effnet_inspect.render.numbers import fixed
 from effnet_inspect.report.data import VariantData
 from effnet_inspect.report.html import HtmlTable, table
+from effnet_inspect.report.memory_section import DECISION_CARDS, training_batches
 from effnet_inspect.report.provenance import Provenance, provenance
 
 SHARED_RESOLUTION = BASE_RESOLUTION  # 224: B0's input, the one every variant can be compared at
@@ -74,6 +75,7 @@ class Decision:
     top1: float | None  # the paper's, for the released variants at their own resolution
     macs_shared: int | None  # MACs at SHARED_RESOLUTION (None for models without a spec)
     speed: Speed | None
+    training_batch: dict[str, int] = field(default_factory=dict)  # largest fp32 training batch per card (issue 18)
 
 
 def _measured(r: BenchResult) -> bool:
@@ -185,6 +187,7 @@ def decisions(variants: Sequence[VariantData], runs: Sequence[BenchRun]) -> tupl
                 paper.top1 if paper and a.include_top else None,
                 macs_at(v, SHARED_RESOLUTION),
                 measured.get((v.name, a.resolution)),
+                training_batches(v),
             )
         )
     return rows, source
@@ -200,6 +203,7 @@ def decision_table(rows: Sequence[Decision], source: SpeedSource | None) -> Html
         f"MACs at {SHARED_RESOLUTION} px (G)",
     ]
     latency_batches = {d.speed.latency_batch for d in rows if d.speed}
+    headers += [f"Training batch, {label}" for label, _ in DECISION_CARDS]
     if source is not None:
         at = f"batch {latency_batches.pop()}" if len(latency_batches) == 1 else "smallest batch"
         headers += [f"Images/s at batch {source.batch}", f"Latency ms (p50, {at})", "Latency measured"]
@@ -213,6 +217,7 @@ def decision_table(rows: Sequence[Decision], source: SpeedSource | None) -> Html
             str(f.resolution),
             fixed(f.macs / 1e9, 3),
             fixed(d.macs_shared and d.macs_shared / 1e9, 3),
+            *(str(d.training_batch.get(label, "")) for label, _ in DECISION_CARDS),
         ]
         if source is not None:
             s = d.speed
@@ -226,7 +231,7 @@ def decision_table(rows: Sequence[Decision], source: SpeedSource | None) -> Html
                 ]
             )
         body.append(cells)
-    caption = "What each variant buys and costs"
+    caption = "What each variant buys and costs (training batch: the largest a float32 step with Adam fits)"
     if source is not None:
         caption += f": speeds measured on {source.run.when}, {source.label}"
     numeric = (False, *([True] * (len(headers) - 1)))

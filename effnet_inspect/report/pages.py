@@ -204,6 +204,7 @@ def _write_variant_page(
     from effnet_inspect.report.cards import SUB_BLOCK_MEANING, SUB_BLOCK_NAMES
     from effnet_inspect.report.diagrams import DIAGRAMS_AVAILABLE
     from effnet_inspect.report.explore import variant_explorer
+    from effnet_inspect.report.memory_section import memory_section
 
     folder = v.slug
     downloads = write_tables(writer, folder, {Level.STAGE: v.stages, Level.SUBBLOCK: v.sub_blocks})
@@ -251,5 +252,6 @@ def _write_variant_page(
             downloads=downloads,
             compare_page=compare_page,
             compares=[(a, b) for a, b in pairs if v in (a, b)],
+            memory=memory_section(writer, v),
         ),
     )

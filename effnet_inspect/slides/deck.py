@@ -4,7 +4,7 @@ costs, and the base network by module at the end.
 The first variant given is the one taken apart ("the base", B0 by default); the rounding slide picks the variant
 whose rounding shows the most. Every number on a slide is computed from the analyses and the scaling rules, and
 every count or quantifier is a claim (render/claims.py); nothing here is typed in. The sections live in
-opening.py, anatomy.py, parts.py and growth.py; this is their order.
+opening.py, anatomy.py, parts.py, growth.py and memory.py; this is their order.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from effnet_inspect.analysis.measure import Analysis
 from effnet_inspect.slides.anatomy import anatomy, by_module
 from effnet_inspect.slides.frame import Slide
 from effnet_inspect.slides.growth import compute, differences, growth
+from effnet_inspect.slides.memory import memory
 from effnet_inspect.slides.opening import layer_counts, opening, scaling
 from effnet_inspect.slides.parts import modules, origins, paths, shape_slides
 
@@ -34,6 +35,7 @@ def plan(analyses: Sequence[Analysis], appendix: bool = True) -> Iterator[tuple[
         *paths(base),
         *growth(analyses),
         *compute(analyses),
+        *memory(analyses),
         *differences(analyses),
         *(by_module(base) if appendix else []),
     ]
