@@ -20,7 +20,7 @@ from effnet_inspect.analysis.peak import (
 )
 from effnet_inspect.bench.memory_check import saved_bytes
 from effnet_inspect.model.build import build
-from tests.ports import tf_port_style, torchvision_style
+from tests.ports import tf_port_style, timm_mobilenetv3, timm_style, torchvision_style
 
 TINY = "w=0.25,d=0.25,r=64"  # 2x2 at the end: training batch norm needs more than one value
 
@@ -58,6 +58,21 @@ def test_b0_keeps_what_autograd_keeps(dtype, tolerance):
 def test_ports_keep_what_autograd_keeps(factory, dtype, tolerance):
     model = factory()  # at 160 px: the same layers and rules as at 224, a third less work
     assert_matches_autograd(model, analyze_model(model.eval(), 160, "port"), dtype, tolerance)
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        timm_style.mixnet_s,  # mixed kernels: split, convolutions, concatenation
+        timm_style.gc_efficientnetv2_rw_t,  # global context: matmul of a softmax (keeps its output)
+        timm_style.efficientnet_cc_b0_4e,  # CondConv: routing weights mixed into the experts by a matrix product
+        timm_mobilenetv3.mobilenetv3_large_100,  # hard-swish, ReLU, hard-sigmoid gates
+        timm_style.efficientnet_b0_gn,  # group norm
+    ],
+)
+def test_the_zoos_other_forms_keep_what_autograd_keeps(factory):
+    model = factory().eval()  # at 128 px: every stage still more than 1x1
+    assert_matches_autograd(model, analyze_model(model, 128, "port"), DType.FP32, 0.01)
 
 
 def test_records_add_up_per_layer_sub_block_stage_and_model():
