@@ -17,6 +17,6 @@ fi
 .venv/bin/python -m ruff format --check .
 .venv/bin/python -m mypy  # the type check: configuration in pyproject.toml
 if [ "$fast" = 1 ]; then
-  exec .venv/bin/python -m pytest -n auto -m "not slow and not browser and not e2e" "$@"
+  exec .venv/bin/python -m pytest -n auto --dist loadgroup -m "not slow and not browser and not e2e" "$@"
 fi
-exec .venv/bin/python -m pytest -n auto "$@"
+exec .venv/bin/python -m pytest -n auto --dist loadgroup "$@"

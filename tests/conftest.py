@@ -23,6 +23,18 @@ from effnet_inspect.arch.specs import OFFICIAL_NAMES  # noqa: E402
 settings.register_profile("ci", print_blob=True, database=None, deadline=None)
 
 
+# Fixtures that build a whole report or deck once per process: every test that uses one runs in one xdist worker
+# (scripts/test.sh: --dist loadgroup), so the build is not repeated in each.
+SHARED_BUILDS = ("browser_report", "h200_report", "deck", "b0_b1", "old_report")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = [name for name in SHARED_BUILDS if name in getattr(item, "fixturenames", ())]
+        if used:
+            item.add_marker(pytest.mark.xdist_group(used[0]))
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden",

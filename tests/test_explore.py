@@ -12,6 +12,7 @@ import re
 import pytest
 from browser import Opened
 from helpers import cached_analysis
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 NEXT_FRAME = "() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))"
@@ -60,6 +61,7 @@ def key(page, name: str):
 def centre(locator) -> tuple[float, float]:
     """The middle of an element, scrolled into the window first (the mouse only reaches what is in sight)."""
     locator.scroll_into_view_if_needed()
+    locator.page.evaluate(SETTLED)  # the box is read once the page stands still
     box = locator.bounding_box()
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
@@ -142,6 +144,7 @@ def test_one_finger_scrolls_the_page_two_fingers_move_and_pinch_zooms(phone):
     before, y0 = view_state(page, "stage"), page.evaluate("window.scrollY")
     gesture(page, [(x, y)], [(x, y - 200)])  # a swipe up over the drawing
     page.wait_for_function(f"window.scrollY > {y0 + 100}")
+    page.evaluate(SETTLED)  # a fling may still be scrolling: the fingers below must land where aimed
     assert view_state(page, "stage") == before
     box = viewport.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -199,14 +202,15 @@ def test_layer_cards_show_what_netron_shows(browser_report, chromium):
     o = Opened(chromium, browser_report / "b0.html", fragment="#sub-block-block2b")
     try:
         page = o.page
+        card = page.locator("#explore .card")  # expect() waits for the card the hover fills in
         page.mouse.move(*centre(key(page, "block2b_dwconv")))
-        text = page.locator("#explore .card").inner_text()
-        assert "3\u00d73, stride 1" in text and "same: 1 px on each side" in text
-        assert "block2b_expand_activation" in text  # its input
+        expect(card).to_contain_text("3\u00d73, stride 1")
+        expect(card).to_contain_text("same: 1 px on each side")
+        expect(card).to_contain_text("block2b_expand_activation")  # its input
         page.mouse.move(*centre(key(page, "block2b_drop")))
-        assert re.search(r"Drop-connect rate\s+0\.025", page.locator("#explore .card").inner_text())  # 0.2 x 2/16
+        expect(card).to_contain_text(re.compile(r"Drop-connect rate\s*0\.025"))  # 0.2 x 2/16
         page.mouse.move(*centre(key(page, "block2b_add")))
-        assert "block2b_drop, block2a_project_bn" in page.locator("#explore .card").inner_text()
+        expect(card).to_contain_text("block2b_drop, block2a_project_bn")
         assert o.errors == []
     finally:
         o.close()
