@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from torch import nn
@@ -24,7 +22,8 @@ from effnet_inspect.analysis.memory_rows import (
     part_rows,
 )
 from effnet_inspect.analysis.peak import Mode, Optimizer
-from effnet_inspect.api.sources import Kwargs, Model, Sources, analyses, choice, inspection, save_format, source_list
+from effnet_inspect.api.rendered import Rendered
+from effnet_inspect.api.sources import Kwargs, Model, Sources, analyses, choice, inspection, source_list
 from effnet_inspect.arch.specs import BASE_RESOLUTION
 from effnet_inspect.errors import InputError
 from effnet_inspect.render.memory import MemoryFormat, caption, memory_cells, render_memory, spread
@@ -38,7 +37,7 @@ FORMAT_BY_SUFFIX = {
 
 
 @dataclass(frozen=True, repr=False)
-class Memory:
+class Memory(Rendered):
     """The memory records of `effnet-inspect memory`, in every output format; a notebook shows the table.
 
     >>> m = ei.memory("b0")
@@ -52,21 +51,12 @@ class Memory:
     level: MemoryLevel
     options: MemoryOptions
 
+    FORMATS = MemoryFormat
+    BY_SUFFIX = FORMAT_BY_SUFFIX
+
     def render(self, format: MemoryFormat | str = MemoryFormat.TEXT) -> str:
         """text, md, csv or json: exactly what the command line prints."""
         return render_memory(self.rows, choice(MemoryFormat, format, "format"), self.options)
-
-    def to_text(self) -> str:
-        return self.render(MemoryFormat.TEXT)
-
-    def to_markdown(self) -> str:
-        return self.render(MemoryFormat.MD)
-
-    def to_csv(self) -> str:
-        return self.render(MemoryFormat.CSV)
-
-    def to_json(self) -> str:
-        return self.render(MemoryFormat.JSON)
 
     def to_pandas(self) -> Any:
         """A pandas DataFrame with the CSV's columns (bytes; one largest_batch_<card> column per card).
@@ -84,19 +74,6 @@ class Memory:
             ) from exc
         flat = [spread(r) for r in self.rows]
         return pandas.DataFrame(flat, columns=list(flat[0])).convert_dtypes()
-
-    def save(self, path: str | os.PathLike, format: MemoryFormat | str | None = None) -> Path:
-        """Write atomically; the format from `format`, else the extension (.txt .md .csv .json), else text."""
-        from effnet_inspect.files import write_atomic
-
-        fmt = save_format(MemoryFormat, path, format, FORMAT_BY_SUFFIX, MemoryFormat.TEXT)
-        return write_atomic(path, self.render(fmt))
-
-    def __str__(self) -> str:
-        return self.to_text()
-
-    def __repr__(self) -> str:
-        return self.to_text()
 
     def _repr_html_(self) -> str:
         from effnet_inspect.api.display import render

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from effnet_inspect.analysis.measure import Analysis
 from effnet_inspect.analysis.rows import Level, rows_for, table_rows
 from effnet_inspect.api.checks import checked
-from effnet_inspect.api.sources import Kwargs, Model, Sources, choice, our_variants, save_format, side_by_side
+from effnet_inspect.api.rendered import Rendered
+from effnet_inspect.api.sources import Kwargs, Model, Sources, choice, our_variants, side_by_side
 from effnet_inspect.errors import InputError
 from effnet_inspect.ports.verdict import Conformance, Inspection
 from effnet_inspect.render.tables import Format, render
@@ -25,7 +24,7 @@ FORMAT_BY_SUFFIX = {
 
 
 @dataclass(frozen=True, repr=False)
-class Table:
+class Table(Rendered):
     """Rows of one level (family, stage or sub-block) with every output format of `effnet-inspect table`.
 
     `rows` are the plain records (FamilyRow, StageRow, SubBlockRow); `str(table)` is the text table, and a notebook
@@ -42,6 +41,9 @@ class Table:
     level: Level
     verdict: Conformance | None = None  # another implementation's, when the table has one
 
+    FORMATS = Format
+    BY_SUFFIX = FORMAT_BY_SUFFIX
+
     def render(self, format: Format | str = Format.TEXT) -> str:
         """The table in one of: text, md, csv, json, latex (exactly what the command line prints); under a text or
         Markdown table, another implementation's verdict (JSON and CSV family rows carry it in their fields)."""
@@ -51,18 +53,6 @@ class Table:
         if c is None or fmt not in (Format.TEXT, Format.MD):
             return text
         return text + "\n".join(["", f"Verdict for {c.model}: {c.verdict}", *(f"  - {d}" for d in c.differences), ""])
-
-    def to_text(self) -> str:
-        return self.render(Format.TEXT)
-
-    def to_markdown(self) -> str:
-        return self.render(Format.MD)
-
-    def to_csv(self) -> str:
-        return self.render(Format.CSV)
-
-    def to_json(self) -> str:
-        return self.render(Format.JSON)
 
     def to_latex(self) -> str:
         return self.render(Format.LATEX)
@@ -83,21 +73,6 @@ class Table:
         flat = [_columns(r) for r in self.rows]
         # convert_dtypes: nullable integers, so that the stem's missing repeats do not turn the column into floats
         return pandas.DataFrame(flat, columns=list(flat[0])).convert_dtypes()
-
-    @checked
-    def save(self, path: str | os.PathLike, format: Format | str | None = None) -> Path:
-        """Write the table atomically; the format comes from `format`, else the extension (.txt .md .csv .json
-        .tex), else text."""
-        from effnet_inspect.files import write_atomic
-
-        fmt = save_format(Format, path, format, FORMAT_BY_SUFFIX, Format.TEXT)
-        return write_atomic(path, self.render(fmt))
-
-    def __str__(self) -> str:
-        return self.to_text()
-
-    def __repr__(self) -> str:
-        return self.to_text()
 
     def _repr_html_(self) -> str:
         from effnet_inspect.api.display import records_html
