@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from effnet_inspect.analysis.measure import Analysis, analyze
 
 if TYPE_CHECKING:
+    from effnet_inspect.bench.results import BenchEnvironment
     from effnet_inspect.ports.verdict import Inspection
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -19,6 +20,28 @@ GOLDEN = Path(__file__).parent / "golden"
 def cached_analysis(variant: str, include_top: bool = True) -> Analysis:
     """Analyses are deterministic: one per (variant, top) per test session."""
     return analyze(variant, include_top=include_top)
+
+
+def cpu_environment() -> BenchEnvironment:
+    """A bench run's environment on a made-up one-thread CPU, for results built by hand."""
+    import torch
+
+    from effnet_inspect.bench.results import BenchEnvironment
+
+    return BenchEnvironment(
+        device_type="cpu",
+        device_name="test cpu",
+        peak_key=None,
+        gpu_memory_bytes=None,
+        compute_capability=None,
+        driver=None,
+        cuda=None,
+        cudnn=None,
+        torch=torch.__version__,
+        python="3",
+        cpu="test cpu",
+        threads=1,
+    )
 
 
 @functools.cache

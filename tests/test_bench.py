@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import one_line_exit_2, run_cli
+from helpers import cpu_environment, one_line_exit_2, run_cli
 
 from effnet_inspect.arch.specs import parse_variant
 from effnet_inspect.bench.device import peaks_for
@@ -40,20 +40,7 @@ SMALL = parse_variant("w=0.25,d=0.25,r=64")
 EXAMPLE = Path(__file__).parent / "data" / "bench_cpu_example.json"
 STAGES = ["stem", *(f"block{i}" for i in range(1, 8)), "top"]
 SETTINGS = BenchSettings(warmup=1, iters=2, repeats=2, budget_s=None, timer=Timer.PERF_COUNTER, cudnn_benchmark=False)
-CPU_ENV = BenchEnvironment(
-    device_type="cpu",
-    device_name="test cpu",
-    peak_key=None,
-    gpu_memory_bytes=None,
-    compute_capability=None,
-    driver=None,
-    cuda=None,
-    cudnn=None,
-    torch=torch.__version__,
-    python="3",
-    cpu="test cpu",
-    threads=1,
-)
+CPU_ENV = cpu_environment()
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import run_cli
+from helpers import cpu_environment, run_cli
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +23,7 @@ from effnet_inspect.arch.specs import parse_variant
 from effnet_inspect.bench.device import default_settings
 from effnet_inspect.bench.estimate import cpu_warning
 from effnet_inspect.bench.models import ours
-from effnet_inspect.bench.results import BenchEnvironment, BenchSettings, Precision, Status, Timer
+from effnet_inspect.bench.results import BenchSettings, Precision, Status, Timer
 from effnet_inspect.bench.run import bench_config, is_out_of_memory
 from effnet_inspect.bench.schema import load_results
 from effnet_inspect.bench.timing import MIN_ITERS, BenchConfig, Measurer
@@ -34,20 +34,7 @@ EXAMPLE = Path(__file__).parent / "data" / "bench_cpu_example.json"
 TINY = parse_variant("w=0.25,d=0.25,r=32")
 QUICK = ["--device", "cpu", "--warmup", "0", "--iters", "1", "--repeats", "1"]
 SETTINGS = BenchSettings(warmup=0, iters=1, repeats=1, budget_s=None, timer=Timer.PERF_COUNTER, cudnn_benchmark=False)
-CPU_ENV = BenchEnvironment(
-    device_type="cpu",
-    device_name="test cpu",
-    peak_key=None,
-    gpu_memory_bytes=None,
-    compute_capability=None,
-    driver=None,
-    cuda=None,
-    cudnn=None,
-    torch=torch.__version__,
-    python="3",
-    cpu="test cpu",
-    threads=1,
-)
+CPU_ENV = cpu_environment()
 
 
 def cpu_config(batch: int, variant=TINY) -> BenchConfig:
