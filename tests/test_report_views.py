@@ -210,3 +210,23 @@ def test_side_by_side_cells_open_their_variant_pages(h200_report):
     links = re.findall(r'<a href="([^"]+#stage-[^"]+)">', figure)
     assert "b1.html#stage-block3" in links and len(links) == 18  # 9 stages x 2 variants
     assert {"cell_0_block3", "cell_1_block3"} <= set(data["cards"]["stage"])
+
+
+@pytest.mark.parametrize("before,after", [("b0", v) for v in OFFICIAL_NAMES[1:]] + [("b3", "b4"), ("b6", "b7")])
+def test_the_growth_lead_names_the_stages_its_table_ranks_first(before, after):
+    """The sentence over 'where the growth goes' names the stage with the largest share of the extra parameters,
+    and the one with the largest share of the extra MACs (the same stage, or another named as such)."""
+    from effnet_inspect.analysis.rows import stage_rows
+    from effnet_inspect.render.numbers import share
+    from effnet_inspect.report.compare import growth_lead, growth_shares, stage_growth
+
+    shares = growth_shares(stage_growth(stage_rows(cached_analysis(before)), stage_rows(cached_analysis(after))))
+    lead = growth_lead(shares, after.upper())
+    by_params = max(shares, key=lambda s: s.params_share or 0)
+    by_macs = max(shares, key=lambda s: s.macs_share or 0)
+    params, macs = sum(s.params for s in shares), sum(s.macs for s in shares)
+    assert lead.startswith(f"{by_params.stage} carries ") and f"({share(by_params.params, params)})" in lead
+    if by_macs is by_params:
+        assert f"MACs ({share(by_macs.macs, macs)})." in lead
+    else:
+        assert f"; {by_macs.stage} the most of its " in lead and lead.endswith(f"({share(by_macs.macs, macs)}).")

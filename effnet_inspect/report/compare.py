@@ -168,8 +168,8 @@ def decision_growth(before: Decision, after: Decision, source: SpeedSource | Non
 
 
 def growth_lead(shares: Sequence[Share], after: str) -> str:
-    """'block6 carries 6.61 M of B4's 14.1 M extra parameters (47.0 %) and 976 M of its 4.01 G extra MACs
-    (24.3 %).': the stage that carries most of the change in parameters."""
+    """'block6 carries 6.61 M of B4's 14.1 M extra parameters (47.0 %); block5 the most of its 4.01 G extra MACs,
+    983 M (24.5 %).': the stage that carries most of the change in parameters, and the one with most of the MACs'."""
     from effnet_inspect.render.numbers import share, si
 
     ranked = [s for s in shares if s.params_share is not None]
@@ -180,10 +180,13 @@ def growth_lead(shares: Sequence[Share], after: str) -> str:
     more = "extra" if params > 0 else "fewer"
     text = f"{top.stage} carries {si(top.params)} of {after}'s {si(params)} {more} parameters"
     text += f" ({share(top.params, params)})"
-    if top.macs_share is not None:
-        text += f" and {si(top.macs)} of its {si(macs)} {more} MACs"
-        text += f" ({share(top.macs, macs)})"
-    return text + "."
+    by_macs = [s for s in shares if s.macs_share is not None]
+    if not by_macs:
+        return text + "."
+    lead = max(by_macs, key=lambda s: s.macs_share or 0)  # the stage with most of the MACs' change, named as such
+    if lead is top:
+        return text + f" and {si(top.macs)} of its {si(macs)} {more} MACs ({share(top.macs, macs)})."
+    return text + f"; {lead.stage} the most of its {si(macs)} {more} MACs, {si(lead.macs)} ({share(lead.macs, macs)})."
 
 
 def _rounded(value: float | None, digits: int) -> float | None:

@@ -231,7 +231,10 @@ def decision_table(rows: Sequence[Decision], source: SpeedSource | None) -> Html
                 ]
             )
         body.append(cells)
-    caption = "What each variant buys and costs (training batch: the largest a float32 step with Adam fits)"
+    caption = (
+        "What each variant buys and costs (training batch: the largest a float32 step with Adam fits, computed by "
+        "the memory analysis, not run on a card)"
+    )
     if source is not None:
         caption += f": speeds measured on {source.run.when}, {source.label}"
     numeric = (False, *([True] * (len(headers) - 1)))

@@ -217,12 +217,14 @@ def accuracy_chart(analyses: Sequence[Analysis]) -> str:
             xs = [float(getattr(totals(a.layers()), what)) for a in shown]
             ys = [PAPER_TABLE2[a.name].top1 for a in shown]
             ax.plot(xs, ys, color="#1f4e9e", linewidth=2, marker="o", markersize=10, zorder=2)
-            for a, x, top1 in zip(shown, xs, ys):
+            for i, (a, x, top1) in enumerate(zip(shown, xs, ys)):
+                last = i == len(shown) - 1  # its label goes above and to the left, inside the axes
                 ax.annotate(
-                    f"{a.short_name}  {top1:g}",
+                    f"{a.short_name}  {top1:.1f}",
                     (x, top1),
-                    xytext=(10, -22),
+                    xytext=(-12, 10) if last else (10, -22),
                     textcoords="offset points",
+                    ha="right" if last else "left",
                     fontsize=18,
                     color=INK,
                 )

@@ -165,7 +165,7 @@ def differences(analyses: Sequence[Analysis]) -> Plan:
                 [
                     f"Sub-block {kind}",
                     shape.chain.replace(" \u2192 ", "\u2192"),
-                    *(str(counts[a.name].get((kind, modules), "")) for a in analyses),
+                    *(str(counts[a.name].get((kind, modules), 0)) for a in analyses),
                     said.text,
                 ]
             )

@@ -10,10 +10,11 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 
-from effnet_inspect.analysis.capacity import parse_capacity
+from effnet_inspect.analysis.capacity import parse_capacity, usable
 from effnet_inspect.analysis.measure import Analysis
 from effnet_inspect.analysis.memory import layer_memory
 from effnet_inspect.analysis.memory_rows import MemoryLevel, MemoryOptions, MemoryRow, memory_row, part_rows
+from effnet_inspect.analysis.rows import StageRow, stage_rows
 from effnet_inspect.render.numbers import compact, mebibytes, share
 from effnet_inspect.render.palette import BLOCK_COLORS
 from effnet_inspect.slides.charts import INK, RC
@@ -24,6 +25,13 @@ CARD = ("16 GB", "v100-16")  # the card of the notes (analysis/capacity.py)
 
 def _size(value: int) -> str:
     return f"{value / 2**30:.1f} GiB" if value >= 2**30 else f"{mebibytes(value)} MiB"
+
+
+def _maps(stage: StageRow) -> str:
+    """'112\u00b2 and 56\u00b2' for a stage that halves its maps in its first sub-block, '7\u00b2' for one that
+    does not."""
+    sizes = dict.fromkeys(r for r in (stage.in_resolution, stage.out_resolution) if r)
+    return " and ".join(f"{r}\u00b2" for r in sizes)
 
 
 def memory_chart(names: Sequence[str], rows: Sequence[MemoryRow]) -> str:
@@ -90,18 +98,23 @@ def memory(analyses: Sequence[Analysis]) -> list[tuple[str, Callable[[], Slide]]
         most = max(stages, key=lambda s: s.activations_per_image)
         heavy = max(stages, key=lambda s: s.weights)
         weights = sum(s.weights for s in stages)
+        sizes = {r.stage: _maps(r) for r in stage_rows(base)}
+        batches = {base.short_name: first, last.short_name: final}  # one variant: said once
+        tensors = usable(card[0][1]) / 2**30
         notes = (
-            f"{last.short_name}: {compact(final.params)} parameters weigh {_size(final.weights)}; one image keeps "
-            f"{_size(final.activations_per_image)} for the backward pass, "
+            f"{last.short_name}: {compact(final.params)} parameters and their batch-norm statistics weigh "
+            f"{_size(final.weights)}; one image keeps {_size(final.activations_per_image)} for the backward pass, "
             f"\u00d7{final.activations_per_image / final.weights:.1f} as much.",
-            f"In {base.short_name}, {most.stage} ({most.resolution}\u00b2 feature maps) keeps "
+            f"In {base.short_name}, {most.stage} ({sizes[most.stage]} feature maps) keeps "
             f"{share(most.activations_per_image, first.activations_per_image)} of the activations with "
-            f"{share(most.weights, weights)} of the weights; {heavy.stage} ({heavy.resolution}\u00b2) holds "
+            f"{share(most.weights, weights)} of the weights; {heavy.stage} ({sizes[heavy.stage]}) holds "
             f"{share(heavy.weights, weights)} of the weights.",
             "Activations grow with resolution\u00b2 \u00d7 width \u00d7 depth, "
             "parameters with width\u00b2 \u00d7 depth.",
-            f"Largest float32 training batch (Adam) on a {CARD[0]} card: {base.short_name} "
-            f"{first.largest_batch[CARD[0]]}, {last.short_name} {final.largest_batch[CARD[0]]}.",
+            f"Largest float32 training batch (Adam) on a {CARD[0]} card ({CARD[1]}: {tensors:.2f} GiB for tensors "
+            f"beside the CUDA context): "
+            + ", ".join(f"{name} {row.largest_batch[CARD[0]]}" for name, row in batches.items())
+            + ".",
         )
         return Slide(
             "memory",

@@ -97,7 +97,7 @@ def shape_slides(a: Analysis, analyses: Sequence[Analysis]) -> Plan:
                         continue
                     other = Shape(kind, modules, ())
                     said = variant_claim(
-                        analyses, f"any({other.key})", Verb("has", "have", f"one {other.versus(shape)}")
+                        analyses, f"any({other.key})", Verb("has", "have", f"at least one {other.versus(shape)}")
                     )
                     notes.append(f"In the family: {said.text}: {other.chain}.")
                     claims.append(said)
