@@ -37,6 +37,12 @@ PORTS = (
     "tests.ports.timm_style:mixnet_b0",
     "tests.ports.timm_style:efficientnet_es",
     "tests.ports.timm_style:efficientnet_cc_b0_4e",
+    "tests.ports.timm_style:mixnet_s",
+    "tests.ports.timm_style:efficientnetv2_rw_t",
+    "tests.ports.timm_style:gc_efficientnetv2_rw_t",
+    "tests.ports.timm_style:efficientnet_b3_pruned",
+    "tests.ports.timm_mobilenetv3:mobilenetv3_large_100",
+    "tests.ports.torchvision_extra:efficientnet_v2_s",
     "tests.ports.tf_port_style:make",
     "tests.ports.resnet50:resnet50",
 )
