@@ -203,7 +203,7 @@ def decision_table(rows: Sequence[Decision], source: SpeedSource | None) -> Html
         f"MACs at {SHARED_RESOLUTION} px (G)",
     ]
     latency_batches = {d.speed.latency_batch for d in rows if d.speed}
-    headers += [f"Training batch, {label}" for label, _ in DECISION_CARDS]
+    headers += [f"Training batch, {label} (computed)" for label, _ in DECISION_CARDS]
     if source is not None:
         at = f"batch {latency_batches.pop()}" if len(latency_batches) == 1 else "smallest batch"
         headers += [f"Images/s at batch {source.batch}", f"Latency ms (p50, {at})", "Latency measured"]
@@ -231,10 +231,7 @@ def decision_table(rows: Sequence[Decision], source: SpeedSource | None) -> Html
                 ]
             )
         body.append(cells)
-    caption = (
-        "What each variant buys and costs (training batch: the largest a float32 step with Adam fits, computed by "
-        "the memory analysis, not run on a card)"
-    )
+    caption = "What each variant buys and costs (training batch: the largest a float32 step with Adam fits)"
     if source is not None:
         caption += f": speeds measured on {source.run.when}, {source.label}"
     numeric = (False, *([True] * (len(headers) - 1)))
