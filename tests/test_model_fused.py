@@ -11,7 +11,7 @@ from helpers import cached_analysis
 from effnet_inspect.arch.kinds import LayerKind
 from effnet_inspect.model import build as build_module
 from effnet_inspect.model.build import build
-from effnet_inspect.model.layers import ZeroPadding2D, padded_conv, padded_empty
+from effnet_inspect.model.layers import ZeroPadding2D, is_channels_last, padded_conv, padded_empty
 
 
 def random_statistics(model: torch.nn.Module) -> torch.nn.Module:
@@ -42,20 +42,22 @@ def both(model, x, precision=None):
 
 
 @pytest.mark.parametrize(
-    "variant,size,batch,channels_last,in_kernel",
+    "variant,size,batch,channels_last,cpu_way",
     [
-        # in_kernel: the stride-2 padding inside the convolution (the CPU's way) or in a padded buffer (CUDA's),
-        # whichever this machine's device would pick.
+        # cpu_way: the stride-2 padding inside the convolution and every tensor channels-last (the CPU's way), or
+        # a padded buffer in the caller's layout (CUDA's), whichever this machine's device would pick.
         ("b0", 96, 2, False, True),
         ("b0", 64, 1, True, False),
+        ("b0", 64, 1, False, False),
         ("w=0.5,d=0.5,r=65", 65, 1, False, True),  # odd sizes: symmetric 'same' padding in some layers, asymmetric
         ("w=0.5,d=0.5,r=65", 65, 1, False, False),  # in others
         ("w=0.25,d=0.25,r=33", 33, 3, True, True),
         ("w=0.25,d=0.25,r=33", 33, 3, True, False),
     ],
 )
-def test_fused_forward_equals_the_plain_one(variant, size, batch, channels_last, in_kernel, monkeypatch):
-    monkeypatch.setattr(build_module, "pads_in_kernel", lambda x: in_kernel)
+def test_fused_forward_equals_the_plain_one(variant, size, batch, channels_last, cpu_way, monkeypatch):
+    monkeypatch.setattr(build_module, "pads_in_kernel", lambda x: cpu_way)
+    monkeypatch.setattr(build_module, "runs_channels_last", lambda x: cpu_way)
     torch.manual_seed(0)
     model = random_statistics(build(variant))
     x = torch.rand(batch, 3, size, size) * 255
@@ -69,12 +71,34 @@ def test_fused_forward_equals_the_plain_one(variant, size, batch, channels_last,
     torch.testing.assert_close(fused.float(), plain.float(), rtol=0.05, atol=0.02)
 
 
-def test_fused_forward_takes_images_as_bytes_and_without_the_classifier():
-    model = random_statistics(build("w=0.25,d=0.25,r=32", include_top=False))
-    x = torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8)
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_fused_forward_takes_images_as_bytes_and_without_the_classifier(channels_last):
+    model = random_statistics(build("w=0.25,d=0.25,r=64", include_top=False))
+    x = torch.randint(0, 256, (2, 3, 64, 64), dtype=torch.uint8)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
     fused, plain = both(model, x)
-    assert fused.shape == plain.shape == (2, 320, 1, 1)  # the head: 1280 x 0.25 channels
+    assert fused.shape == plain.shape == (2, 320, 2, 2)  # the head: 1280 x 0.25 channels
     torch.testing.assert_close(fused, plain, rtol=1e-5, atol=1e-5)
+    # The feature map comes back in the caller's layout, whatever layout the pass ran in.
+    assert fused.stride() == plain.stride() and fused.is_contiguous() != channels_last
+
+
+def test_on_the_cpu_the_fused_pass_runs_channels_last():
+    """Every spatial convolution of the fused pass reads a channels-last tensor from a contiguous input (oneDNN's own
+    layout: no conversion per convolution); the plain pass keeps the caller's."""
+    model = build("w=0.25,d=0.25,r=32")
+    seen: list[bool] = []
+    for conv in (m for m in model.modules() if isinstance(m, torch.nn.Conv2d) and m.kernel_size != (1, 1)):
+        conv.register_forward_pre_hook(lambda m, a: seen.append(is_channels_last(a[0])))
+    x = torch.rand(1, 3, 96, 96)  # the last stage still 3 x 3 (at 1 x 1 both layouts are one)
+    with torch.inference_mode():
+        model(x)
+        assert seen and all(seen)
+        seen.clear()
+        model.fused = False
+        model(x)
+    assert seen and not any(seen)
 
 
 def calls(model, x, path: str, **context) -> int:

@@ -9,10 +9,11 @@ them; the tracer always sees this one. The fused one (the default for inference:
 traced nor compiled) does the element-wise layers in fewer passes over memory: rescaling, normalization and
 the stem's zero padding as one multiply-add written straight into the padded buffer; the zero padding of the
 stride-2 depthwise convolutions inside the convolution on the CPU (padded_conv: no padded copy), elsewhere the
-expansion's swish written straight into the padded buffer (no fill-then-copy; see pads_in_kernel); activations,
-the SE multiply and the skip add in place on tensors nothing else reads. Results equal the plain pass up to float
-rounding. Hooks on the element-wise layers, and on the CPU on the stride-2 depthwise convolutions, do not fire
-on the fused pass; set `model.fused = False` to run every layer as a module.
+expansion's swish written straight into the padded buffer (no fill-then-copy; see pads_in_kernel); on the CPU
+every tensor channels-last from the stem's buffer on (see runs_channels_last); activations, the SE multiply and
+the skip add in place on tensors nothing else reads. Results equal the plain pass up to float rounding. Hooks on
+the element-wise layers, and on the CPU on the stride-2 depthwise convolutions, do not fire on the fused pass;
+set `model.fused = False` to run every layer as a module.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from effnet_inspect.model.layers import (
     SampleDropout,
     ZeroPadding2D,
     input_affine,
+    is_channels_last,
     padded_conv,
     padded_empty,
 )
@@ -64,6 +66,15 @@ def pads_in_kernel(x: torch.Tensor) -> bool:
     the wider kernel costs a few percent of the depthwise convolution (benchmarks/bench_ports_cpu.py). On CUDA
     the caching allocator reuses memory and the depthwise kernels are specialised for 3x3 and 5x5, so the buffer
     stays (benchmarks/gpu_session.py compares both)."""
+    return x.device.type == "cpu"
+
+
+def runs_channels_last(x: torch.Tensor) -> bool:
+    """Whether the fused pass lays its tensors out channels-last whatever x's layout. On the CPU oneDNN computes
+    convolutions channels-last and converts a contiguous (NCHW) input and output on every call; starting the stem's
+    padded buffer channels-last makes every later tensor so at no extra pass (10-20 % faster on B0 at batch 1 and 4,
+    benchmarks/bench_ports_cpu.py). On CUDA the layout stays the caller's: fp32 depthwise kernels are not faster
+    channels-last there, and no GPU run has compared them yet."""
     return x.device.type == "cpu"
 
 
@@ -218,12 +229,15 @@ class EfficientNet(nn.Sequential):
         scale, shift = input_affine(rescaling, normalization)
         # The stem pads in a buffer on every device: its three input channels make the buffer small, and the
         # wider kernel would cost a full convolution 16/9 of its multiplies (pads_in_kernel is for depthwise ones).
-        out, interior = padded_empty(x, pad.pads(x), torch.result_type(x, scale))
+        layout = torch.channels_last if runs_channels_last(x) else None
+        out, interior = padded_empty(x, pad.pads(x), torch.result_type(x, scale), layout)
         torch.addcmul(shift, x, scale, out=interior)
+        keep_layout = layout is not None and not is_channels_last(x)
         x = out
         for layer in rest:
             x = swish_in_place(layer, x) if isinstance(layer, nn.SiLU) else layer(x)
-        return x
+        # Without the classifier the output is a feature map: in the caller's layout, as the plain pass gives it.
+        return x.contiguous() if keep_layout and x.dim() == 4 else x
 
 
 def resolve(variant: str | Variant | ModelSpec) -> ModelSpec:

@@ -70,19 +70,24 @@ def same_padding(size: int, kernel_size: int, stride: int) -> tuple[int, int]:
 Pads = tuple[int, int, int, int]  # top, bottom, left, right
 
 
-def padded_empty(x: torch.Tensor, pads: Pads, dtype: torch.dtype | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def is_channels_last(x: torch.Tensor) -> bool:
+    """Whether x is laid out channels-last (and not also plain contiguous, as a tensor with one channel is)."""
+    return x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
+
+
+def padded_empty(
+    x: torch.Tensor, pads: Pads, dtype: torch.dtype | None = None, layout: torch.memory_format | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """A tensor with room for `pads` around x's height and width, its border zeroed, and the view of its interior.
 
     F.pad fills the whole output with zeros, then copies the input in: two full passes. Writing into the interior
-    and zeroing only the border strips gives the same tensor with one. Keeps x's memory format (channels-last).
+    and zeroing only the border strips gives the same tensor with one. Keeps x's memory format (channels-last)
+    unless `layout` says which.
     """
     top, bottom, left, right = pads
     n, c, h, w = x.shape
-    layout = (
-        torch.channels_last
-        if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
-        else torch.contiguous_format
-    )
+    if layout is None:
+        layout = torch.channels_last if is_channels_last(x) else torch.contiguous_format
     out = torch.empty(
         (n, c, h + top + bottom, w + left + right), dtype=dtype or x.dtype, device=x.device, memory_format=layout
     )
