@@ -223,6 +223,27 @@ def test_the_family_deck_says_what_differs_across_the_family():
     differences = slides["family-differences"]
     assert any(c.quantifier is Quantifier.ALL_BUT and c.exceptions == ("B0",) for c in differences.claims)
     assert "all variants but B0" in slides["sub-block-3"].text  # block1b: B1-B7 have it, B0 does not
+    # The two shapes of Sub-block 2 differ by where they sit: stride-2 stage starts, and the stride-1 ones.
+    import html
+
+    text = html.unescape(differences.drawn() or "")
+    for where in ("first of block2\u2013block4 and block6", "first of block5 and block7", "later in block1"):
+        assert where in text, where
+
+
+def test_where_a_shape_sits_is_read_from_the_stages():
+    """The family-differences slide's 'where' line, from the grouping: B0 has no later sub-block in block1 or
+    block7; B1 has both, so the pair's Sub-block 3 with an Expansion reaches block7."""
+    from effnet_inspect.arch.kinds import ModuleType as M
+    from effnet_inspect.slides.growth import where
+
+    b0, b1 = cached_analysis("b0"), cached_analysis("b1")
+    main = (M.EXPANSION, M.MODULE1, M.MODULE3, M.MODULE5)
+    assert where([b0], 3, main) == "later in block2\u2013block6"
+    assert where([b0, b1], 3, main) == "later in block2\u2013block7"
+    assert where([b0], 3, main[1:]) == ""
+    assert where([b1], 3, main[1:]) == "later in block1"
+    assert where([b0], 1, (M.MODULE1, M.MODULE3, M.MODULE4)) == "first of block1"
 
 
 @pytest.mark.slow  # analyses of several models, decks planned

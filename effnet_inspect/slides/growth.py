@@ -10,7 +10,7 @@ from effnet_inspect.analysis.rows import StageRow, stage_rows
 from effnet_inspect.arch.kinds import ModuleType
 from effnet_inspect.arch.published import PAPER_TABLE2
 from effnet_inspect.drawing import family
-from effnet_inspect.render.claims import Claim, Verb
+from effnet_inspect.render.claims import Claim, Verb, listing
 from effnet_inspect.render.facts import Shape, family_shapes, shapes, variant_claim
 from effnet_inspect.render.numbers import compact
 from effnet_inspect.slides.charts import accuracy_chart, macs_by_module, macs_by_stage
@@ -148,6 +148,26 @@ def compute(analyses: Sequence[Analysis]) -> Plan:
 HAS_SHAPE = Verb("has", "have", "it")
 
 
+def where(analyses: Sequence[Analysis], kind: int, modules: tuple[ModuleType, ...]) -> str:
+    """Where in the stages a shape of sub-block sits, in any of the models: 'first of block5 and block7', 'later in
+    block2–block7'. Two rows of one article kind differ by where they sit (a stage's first sub-block may have
+    stride 2 or 1), and this column says it."""
+    first: dict[str, None] = {}
+    later: dict[str, None] = {}
+    for a in analyses:
+        for stage in a.grouping.stages:
+            for index, block in enumerate(stage.sub_blocks):
+                if (block.kind, block.module_types) == (kind, modules):
+                    (later if index else first)[stage.name] = None
+    order = [s.name for s in analyses[0].grouping.stages]
+    parts = [
+        f"{position} {listing(sorted(found, key=order.index), ranges=True)}"
+        for position, found in (("first of", first), ("later in", later))
+        if found
+    ]
+    return "; ".join(parts)
+
+
 def differences(analyses: Sequence[Analysis]) -> Plan:
     """Which shapes of sub-block each model has, and how many: what changes across the family, what stays."""
     if len(analyses) < 2:
@@ -164,12 +184,12 @@ def differences(analyses: Sequence[Analysis]) -> Plan:
             rows.append(
                 [
                     f"Sub-block {kind}",
-                    shape.chain.replace(" \u2192 ", "\u2192"),
+                    shape.chain.replace(" \u2192 ", "\u2192") + "\n" + where(analyses, kind, modules),
                     *(str(counts[a.name].get((kind, modules), 0)) for a in analyses),
                     said.text,
                 ]
             )
-        header = ["kind", "modules", *(a.short_name for a in analyses), "in the family"]
+        header = ["kind", "modules\nwhere in the stages", *(a.short_name for a in analyses), "in the family"]
         return Slide(
             "family-differences",
             "What changes across the family, what stays",
