@@ -28,6 +28,7 @@ settings.register_profile("ci", print_blob=True, database=None, deadline=None)
 SHARED_BUILDS = ("browser_report", "h200_report", "deck", "b0_b1", "old_report")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups into the test ids
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         used = [name for name in SHARED_BUILDS if name in getattr(item, "fixturenames", ())]

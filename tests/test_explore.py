@@ -16,9 +16,11 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 NEXT_FRAME = "() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))"
-SETTLED = """() => new Promise(done => { let last = scrollY, still = 0;
-    const look = () => { still = scrollY === last ? still + 1 : 0; last = scrollY;
-        if (still > 5) done(); else requestAnimationFrame(look); };
+# The page has stopped scrolling: six frames and 400 ms without a move (on a busy machine frames come slowly, and
+# fingers that land while a fling still scrolls belong to the scroll, as on a phone, not to the drawing).
+SETTLED = """() => new Promise(done => { let last = scrollY, since = performance.now(), still = 0;
+    const look = () => { if (scrollY !== last) { last = scrollY; since = performance.now(); still = 0; } else still++;
+        if (still > 5 && performance.now() - since > 400) done(); else requestAnimationFrame(look); };
     requestAnimationFrame(look); })"""
 
 pytestmark = pytest.mark.browser
