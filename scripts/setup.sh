@@ -21,10 +21,21 @@ fi
 
 python=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
-# The pinned CPU build: an unpinned torch would pull a multi-GB CUDA build.
-.venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q torch==2.13.0
-if [ "$with_tests" = 1 ]; then
-  .venv/bin/pip install -q -e ".[test]"
-else
-  .venv/bin/pip install -q -e .
+# pip byte-compiles what it installs one file at a time, torch's thousands included, which takes longer than the
+# install itself. Here torch compiles on every core while pip fetches the rest, and the rest compiles at the end.
+# The compiled files matter: where PYTHONDONTWRITEBYTECODE is set, every process would compile torch again.
+pip=(.venv/bin/pip install -q --no-compile)
+site=$(.venv/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+compiling=""
+if ! .venv/bin/python -c "import torch" 2>/dev/null; then
+  "${pip[@]}" torch==2.13.0  # the pinned CPU build: an unpinned torch would pull a multi-GB CUDA build
+  .venv/bin/python -m compileall -q -j 0 "$site/torch" >/dev/null &
+  compiling=$!
 fi
+if [ "$with_tests" = 1 ]; then
+  "${pip[@]}" -e ".[test]"
+else
+  "${pip[@]}" -e .
+fi
+[ -z "$compiling" ] || wait "$compiling" || true  # a file that does not compile is skipped, as pip skips it
+.venv/bin/python -m compileall -q -j 0 "$site" >/dev/null || true  # up to date files are only looked at
