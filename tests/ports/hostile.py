@@ -84,5 +84,5 @@ def changes_directory() -> nn.Module:
         time.sleep(0.5)
         os.chdir(folder)
 
-    threading.Thread(target=move_again, daemon=True).start()
+    threading.Thread(target=move_again, name="move-again", daemon=True).start()
     return tiny()
